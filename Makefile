@@ -1,0 +1,41 @@
+# planlib tasks. `make plan` and `make test` are the two commands of the README:
+# each creates the virtual environment .venv on first use (system Python + venv + pip only).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SOURCE ?= data/sample
+WEEK   ?=
+# pytest-xdist workers for the test suite (2 cores on the project's machines)
+JOBS   ?= 2
+
+.PHONY: plan test validate install sample bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on the sample data.
+plan: $(STAMP)
+	$(BIN)/planlib validate $(SOURCE)
+
+validate: $(STAMP)
+	$(BIN)/planlib validate $(SOURCE)
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+## Regenerate the sample factory (same seed, same files).
+sample: $(STAMP)
+	$(BIN)/planlib make-factory --sample --out data/sample
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,70 @@
+"""The ``planlib`` command: a thin layer over the package's functions.
+
+One module per subcommand in this folder; each has ``add_parser(subparsers)``
+that registers its arguments and sets ``func``, a function of the parsed
+arguments returning the exit code. Anything a subcommand computes is a
+planlib function a notebook can call too.
+
+Exit codes: 0 success (warnings allowed), 2 bad input (the problems are
+printed as a table), 1 anything else, reported in one line without traceback
+(``PLANLIB_DEBUG=1`` shows it).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from planlib import __version__
+from planlib.problems import InputError, format_problems
+
+# Subcommand modules, in the order --help lists them. A module that is not
+# there yet (an engine still being built) is skipped.
+SUBCOMMANDS = ["validate", "make_factory", "convert", "forecast", "mrp", "schedule", "bench_schedule", "run"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planlib",
+        description="Planning workbench: validate data, forecast, MRP, scheduling and weekly runs.",
+    )
+    parser.add_argument("--version", action="version", version=f"planlib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"planlib.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"planlib.cli.{name}":
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"planlib {args.command}: {exc}", file=sys.stderr)
+        if not exc.problems.empty:
+            print(format_problems(exc.problems), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"planlib {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback on request
+        if os.environ.get("PLANLIB_DEBUG"):
+            raise
+        print(f"planlib {args.command}: error: {type(exc).__name__}: {exc}\n"
+              f"(set PLANLIB_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
+
+
+def entry() -> None:
+    sys.exit(main())

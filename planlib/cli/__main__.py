@@ -1,0 +1,3 @@
+from planlib.cli import entry
+
+entry()

@@ -1,0 +1,71 @@
+"""Pieces the subcommands share: the source argument, plan parameters, progress."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from planlib.params import PlanParams, parse_date_or_week
+
+
+def add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE",
+                        help="folder of CSV files, .xlsx workbook, or database URL (sqlite:///plant.db)")
+
+
+def add_out(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--out", metavar="DIR", required=required,
+                        help="folder for the output tables (written all at once at the end)")
+
+
+def date_arg(text: str):
+    try:
+        return parse_date_or_week(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {value}")
+    return value
+
+
+def params_from(args: argparse.Namespace, **overrides) -> PlanParams:
+    """PlanParams from the arguments a subcommand defines (``--start``, ``--seed`` ...)."""
+    values = {}
+    for arg, field in (("start", "plan_start"), ("as_of", "plan_start"), ("seed", "seed"),
+                       ("workers", "workers"), ("time_limit", "time_limit_s"),
+                       ("horizon_weeks", "horizon_weeks"), ("horizon_days", "schedule_horizon_days"),
+                       ("bucket", "bucket")):
+        value = getattr(args, arg, None)
+        if value is not None:
+            values[field] = value
+    values.update(overrides)
+    return PlanParams(**values)
+
+
+class Progress:
+    """Progress lines on stderr: ``[  1.2s] step ...``."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.t0 = time.perf_counter()
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)

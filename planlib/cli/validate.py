@@ -1,0 +1,39 @@
+"""``planlib validate SOURCE``: check a dataset, report every problem at once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from planlib.data import read_dataset, write_tables
+from planlib.problems import Problems, format_problems
+from planlib.validate import validate
+
+from planlib.cli.common import add_source
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("validate", help="check a dataset against the data contract",
+                       description="Check every table of a dataset: columns, types, dates, allowed values, "
+                                   "ranges, duplicate keys, references, BOM cycles, calendars. All problems "
+                                   "are reported at once. Exit 2 on errors, 0 when only warnings remain.")
+    add_source(p)
+    p.add_argument("--problems", metavar="FILE", help="also write the problems to this CSV file")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    ds, problems = read_dataset(args.source)
+    found = Problems()
+    found.extend(problems)
+    found.extend(validate(ds))
+    frame = found.frame()
+    if args.problems:
+        out = Path(args.problems)
+        write_tables({out.stem: frame}, out.parent)
+    counts = {name: len(ds[name]) for name in sorted(ds.present)}
+    print(f"{args.source}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    errors = int((frame.severity == "error").sum())
+    warnings = int((frame.severity == "warning").sum())
+    if len(frame):
+        print(format_problems(frame))
+    print(f"{errors} error(s), {warnings} warning(s)" + ("" if errors else ": the dataset is valid"))
+    return 2 if errors else 0

@@ -1,0 +1,582 @@
+"""Seeded generator of factories: the sample plant and large benchmark plants.
+
+:func:`make_factory` builds every table of the data contract for a discrete
+manufacturer of pumps: finished goods assembled from subassemblies, made
+parts machined from purchased material, spare parts sold directly, work
+centers with shifts, holidays, a maintenance window and setup families, two
+years of demand history with trend, seasonality and promotions, and the open
+orders of the week the plan starts. The same arguments give the same tables,
+byte for byte once written.
+
+``make_factory()`` with its defaults is the sample factory in ``data/sample``
+(regenerate it with ``planlib make-factory --sample --out data/sample``).
+It is vectorised over items, so 100,000 items take seconds, not minutes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from planlib.contract import TABLES
+from planlib.data import Dataset
+from planlib.params import SAMPLE_PLAN_START
+
+# Names for the sample plant; larger plants number them.
+_FG_NAMES = ["Centrifugal pump CP-32", "Centrifugal pump CP-40", "Centrifugal pump CP-50",
+             "Booster set BS-2", "Booster set BS-3", "Submersible pump SP-4", "Submersible pump SP-6",
+             "Dosing pump DP-1"]
+_FG_FAMILIES = ["CP", "CP", "CP", "BS", "BS", "SP", "SP", "DP"]
+_SA_NAMES = ["Motor assembly", "Impeller assembly", "Pump housing", "Welded frame", "Control box",
+             "Seal kit", "Shaft assembly", "Base plate", "Manifold", "Diffuser assembly"]
+_SA_FAMILIES = ["grey", "blue", "blue", "grey", "red", "plain", "plain", "grey", "blue", "red"]
+_MP_NAMES = ["Shaft", "Impeller", "Casing", "Flange", "Bushing", "Coupling", "Bracket", "Cover",
+             "Wear ring", "Spacer", "Adapter", "Nozzle"]
+_MP_FAMILIES = ["steel", "brass", "cast", "steel", "brass", "steel", "steel", "cast", "brass",
+                "stainless", "stainless", "stainless"]
+_RM_NAMES = ["Steel bar 40 mm", "Stainless bar 30 mm", "Cast iron casting", "Ball bearing 6205",
+             "Mechanical seal 25 mm", "O-ring set", "Bolt set M10", "Electric motor 1.5 kW",
+             "Sheet steel 3 mm", "Paint RAL 5015 blue", "Cable gland M20", "Terminal box",
+             "Brass bar 50 mm", "Pressure switch", "Capacitor 20 uF", "Packing carton"]
+_RM_UOM = ["m", "m", "ea", "ea", "ea", "set", "set", "ea", "m2", "l", "ea", "ea", "m", "ea", "ea", "ea"]
+
+# Work centers: (id, description, calendar, machines, cost_per_hour, labour_cost_per_hour, stage)
+# stage: "final" for assembly-side operations, "fab" for fabrication; the plant uses the first
+# n_work_centers, numbered copies beyond the eight.
+_WORK_CENTERS = [
+    ("SAW", "Saw cutting", "2SHIFT", 2, 35.0, 32.0, "fab"),
+    ("LATHE", "CNC turning", "2SHIFT", 3, 85.0, 36.0, "fab"),
+    ("MILL", "CNC milling", "2SHIFT", 2, 95.0, 36.0, "fab"),
+    ("WELD", "Welding", "2SHIFT", 2, 40.0, 38.0, "sub"),
+    ("PAINT", "Paint line", "1SHIFT", 1, 60.0, 30.0, "sub"),
+    ("ASSY", "Final assembly", "2SHIFT", 4, 20.0, 34.0, "final"),
+    ("TEST", "Test bench", "2SHIFT", 2, 45.0, 34.0, "final"),
+    ("PACK", "Packing", "1SHIFT", 1, 10.0, 28.0, "final"),
+]
+_CUSTOMERS = 30
+
+
+def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
+                 history_weeks: int = 104, seed: int = 42,
+                 plan_start: dt.date = SAMPLE_PLAN_START, history_grain: str | None = None) -> Dataset:
+    """Generate a factory: every table of the data contract, from a seed.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items over all levels (at least ``2 * levels``).
+    levels : int
+        BOM levels, 2 or more: finished goods at level 0, purchased items at the last.
+    n_work_centers : int
+        Work centers (at least 3); machines are 1 to 4 per work center.
+    history_weeks : int
+        Weeks of demand history before ``plan_start``.
+    seed : int
+        Seed of the random generator: same arguments, same tables.
+    plan_start : date
+        The Monday the plan starts; open orders are dated from it.
+    history_grain : {"D", "W"}, optional
+        ``"D"`` daily transactions, ``"W"`` weekly totals (Monday dates).
+        Default: daily up to 2,000 items, weekly beyond.
+
+    Returns
+    -------
+    Dataset
+        Tables ``items, bom, inventory, scheduled_receipts, demand, demand_history,
+        forecast_overrides, suppliers, work_centers, machines, routings, calendars,
+        calendar_exceptions, setup_matrix, operations_progress``.
+    """
+    if levels < 2 or n_items < 2 * levels or n_work_centers < 3:
+        raise ValueError("make_factory needs levels >= 2, n_items >= 2 * levels and n_work_centers >= 3")
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(plan_start)
+    grain = history_grain or ("D" if n_items <= 2000 else "W")
+
+    wc = _work_centers(n_work_centers)
+    items, level = _items(rng, n_items, levels)
+    bom = _bom(rng, items, level, levels, start)
+    suppliers = _suppliers(rng, n_items)
+    items = _item_parameters(rng, items, level, levels, suppliers)
+    routings = _routings(rng, items, level, levels, wc)
+    machines = _machines(rng, wc)
+    sold = _sold_items(rng, items, level)
+    weekly_rate, history = _demand_history(rng, items, sold, history_weeks, start, grain)
+    demand = _open_orders(rng, items, sold, weekly_rate, start)
+    inventory = _inventory(rng, items, weekly_rate, bom)
+    receipts, progress = _open_supply(rng, items, routings, machines, start)
+    calendars, exceptions = _calendars(wc, machines, start)
+    setup_matrix = _setup_matrix(rng, items, routings, wc)
+    overrides = _overrides(items, sold, start)
+
+    tables = dict(
+        items=items, bom=bom, inventory=inventory, scheduled_receipts=receipts, demand=demand,
+        demand_history=history, forecast_overrides=overrides, suppliers=suppliers,
+        work_centers=wc.drop(columns=["stage", "n_machines"]), machines=machines, routings=routings,
+        calendars=calendars, calendar_exceptions=exceptions, setup_matrix=setup_matrix,
+        operations_progress=progress,
+    )
+    tables = {name: _conform(name, frame) for name, frame in tables.items()}
+    rows = {n: [f"{n} row {i + 1}" for i in range(len(f))] for n, f in tables.items()}
+    return Dataset(tables, f"make_factory(n_items={n_items}, seed={seed})", frozenset(tables), rows)
+
+
+def make_sample_factory() -> Dataset:
+    """The sample factory of ``data/sample``."""
+    return make_factory()
+
+
+# --------------------------------------------------------------------------- pieces
+
+def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in contract order with contract dtypes."""
+    spec = TABLES[name]
+    out = {}
+    for col in spec.columns:
+        s = frame[col.name] if col.name in frame else pd.Series([col.default] * len(frame), dtype=object)
+        s = s.reset_index(drop=True)
+        if col.kind == "float":
+            s = s.astype("float64")
+        elif col.kind in ("int", "weekday"):
+            s = s.astype("Int64")
+        elif col.kind in ("date", "datetime"):
+            s = pd.to_datetime(s)
+        elif col.kind == "bool":
+            s = s.astype(bool)
+        elif col.kind == "time":
+            s = s.astype("float64")
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col.name] = s
+    return pd.DataFrame(out)
+
+
+def _work_centers(n: int) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        base = _WORK_CENTERS[i % len(_WORK_CENTERS)]
+        copy = i // len(_WORK_CENTERS)
+        wid = base[0] if copy == 0 else f"{base[0]}{copy + 1}"
+        desc = base[1] if copy == 0 else f"{base[1]} {copy + 1}"
+        rows.append(dict(work_center_id=wid, description=desc, calendar_id=base[2], n_machines=base[3],
+                         efficiency=0.85 if base[6] != "final" else 0.9, cost_per_hour=base[4],
+                         labour_cost_per_hour=base[5], stage=base[6]))
+    return pd.DataFrame(rows)
+
+
+def _level_sizes(n_items: int, levels: int) -> np.ndarray:
+    # Finished goods ~ 13 %, purchased items ~ 40 %, the rest spread over the middle levels.
+    n_fg = max(1, int(round(n_items * 0.134)))
+    n_rm = max(1, int(round(n_items * 0.4)))
+    middle = n_items - n_fg - n_rm
+    mids = np.full(levels - 2, middle // max(1, levels - 2))
+    if levels > 2:
+        mids[: middle - mids.sum()] += 1
+    sizes = np.concatenate([[n_fg], mids, [n_rm]]).astype(int)
+    if levels == 2:
+        sizes[1] += middle
+    return sizes
+
+
+def _items(rng, n_items: int, levels: int):
+    sizes = _level_sizes(n_items, levels)
+    level = np.repeat(np.arange(levels), sizes)
+    ids, desc, family, uom = [], [], [], []
+    for lv, size in enumerate(sizes):
+        width = max(2, len(str(size - 1)))
+        if lv == 0:
+            prefix, names, fams = "FG", _FG_NAMES, _FG_FAMILIES
+        elif lv == levels - 1:
+            prefix, names, fams = "RM", _RM_NAMES, [""] * len(_RM_NAMES)
+        elif lv == 1:
+            prefix, names, fams = "SA", _SA_NAMES, _SA_FAMILIES
+        else:
+            prefix, names, fams = "MP", _MP_NAMES, _MP_FAMILIES
+        tag = f"{lv}" if levels > 4 and 1 < lv < levels - 1 else ""
+        for i in range(size):
+            ids.append(f"{prefix}{tag}-{i + 1:0{width}d}")
+            k = i % len(names)
+            rnd = i // len(names)
+            desc.append(names[k] if rnd == 0 else f"{names[k]} v{rnd + 1}")
+            family.append(fams[k])
+            uom.append(_RM_UOM[k] if prefix == "RM" else "ea")
+    items = pd.DataFrame(dict(item_id=ids, description=desc, family=family, uom=uom))
+    items["item_type"] = np.where(level == levels - 1, "buy", "make")
+    return items, level
+
+
+def _bom(rng, items: pd.DataFrame, level: np.ndarray, levels: int, start: pd.Timestamp) -> pd.DataFrame:
+    """Each item below level 0 gets a parent one level up; parents get extra components below."""
+    first = np.searchsorted(level, np.arange(levels))
+    count = np.bincount(level, minlength=levels)
+    parents, comps, qty = [], [], []
+    for lv in range(1, levels):
+        child = np.arange(first[lv], first[lv] + count[lv])
+        par = first[lv - 1] + rng.integers(0, count[lv - 1], size=child.size)
+        # every parent at lv-1 needs at least one component: give the first ones a child each
+        k = min(count[lv - 1], child.size)
+        par[:k] = first[lv - 1] + rng.permutation(count[lv - 1])[:k]
+        parents.append(par)
+        comps.append(child)
+    # shared components: each make item takes 1-2 more components from the next two levels
+    for lv in range(0, levels - 1):
+        par = np.arange(first[lv], first[lv] + count[lv])
+        n_extra = rng.integers(1, 3, size=par.size)
+        par = np.repeat(par, n_extra)
+        lo = lv + 1
+        hi = min(lv + 2, levels - 1)
+        target = rng.integers(lo, hi + 1, size=par.size)
+        comp = first[target] + (rng.random(par.size) * count[target]).astype(int)
+        parents.append(par)
+        comps.append(comp)
+    p = np.concatenate(parents)
+    c = np.concatenate(comps)
+    frame = pd.DataFrame(dict(p=p, c=c)).drop_duplicates().sort_values(["p", "c"]).reset_index(drop=True)
+    is_rm = level[frame.c.to_numpy()] == levels - 1
+    q = rng.integers(1, 5, size=len(frame)).astype(float)
+    q = np.where(is_rm & (rng.random(len(frame)) < 0.3), np.round(rng.uniform(0.2, 2.5, len(frame)), 2), q)
+    bom = pd.DataFrame(dict(parent_id=items.item_id.to_numpy()[frame.p], component_id=items.item_id.to_numpy()[frame.c],
+                            qty_per=q, scrap_pct=np.where(is_rm & (rng.random(len(frame)) < 0.25), 2.0, 0.0)))
+    bom["valid_from"] = pd.NaT
+    bom["valid_to"] = pd.NaT
+    # Engineering changes: about 1 % of lines (at least one) switch to another component of the
+    # same level from a date in the plan horizon.
+    n_eco = max(1, len(bom) // 100)
+    eco = rng.choice(np.flatnonzero(~is_rm | (level[frame.c.to_numpy()] > 0)), size=n_eco, replace=False)
+    eco_date = start + pd.Timedelta(weeks=5)
+    new_rows = []
+    for i in eco:
+        ci = frame.c[i]
+        lv = level[ci]
+        alt = first[lv] + (ci - first[lv] + 1) % count[lv]
+        if alt == ci or ((frame.p == frame.p[i]) & (frame.c == alt)).any():
+            continue
+        bom.loc[i, "valid_to"] = eco_date
+        row = bom.loc[i].copy()
+        row["component_id"] = items.item_id.iloc[alt]
+        row["valid_from"] = eco_date
+        row["valid_to"] = pd.NaT
+        new_rows.append(row)
+    if new_rows:
+        bom = pd.concat([bom, pd.DataFrame(new_rows)], ignore_index=True)
+    return bom.sort_values(["parent_id", "component_id", "valid_from"], na_position="first").reset_index(drop=True)
+
+
+def _suppliers(rng, n_items: int) -> pd.DataFrame:
+    names = ["Nordic Steel AB", "Ruhr Guss GmbH", "SKF Distribution", "Sealtec Ltd", "Fastenal Europe",
+             "ABB Motors", "Colorline Paints", "Brassworks SpA", "ElektroParts BV", "PackPro Oy"]
+    n = max(len(names), n_items // 200)
+    ids = [f"S{i + 1:03d}" for i in range(n)]
+    nm = [names[i] if i < len(names) else f"Supplier {i + 1}" for i in range(n)]
+    lead = rng.choice([10, 14, 21, 28, 35, 42], size=n)
+    return pd.DataFrame(dict(supplier_id=ids, name=nm, lead_time_days=lead.astype(float)))
+
+
+def _item_parameters(rng, items, level, levels, suppliers) -> pd.DataFrame:
+    n = len(items)
+    items = items.copy()
+    buy = items.item_type.to_numpy() == "buy"
+    sup_idx = rng.integers(0, len(suppliers), size=n)
+    items["supplier_id"] = np.where(buy, suppliers.supplier_id.to_numpy()[sup_idx], None)
+    sup_lead = suppliers.lead_time_days.to_numpy()[sup_idx]
+    make_lead = rng.choice([7.0, 7.0, 14.0], size=n)
+    items["lead_time_days"] = np.where(buy, sup_lead, make_lead)
+    # cost grows towards the finished good
+    base = np.exp(rng.normal(np.log(8.0), 0.8, size=n)) * (1 + (levels - 1 - level) * 1.6)
+    items["unit_cost"] = np.round(base, 2)
+    items["order_cost"] = np.where(buy, rng.choice([25.0, 40.0, 60.0], size=n), rng.choice([80.0, 120.0, 200.0], size=n))
+    items["holding_cost_rate"] = 0.25
+    items["scrap_pct"] = np.where(~buy & (rng.random(n) < 0.2), 1.0, 0.0)
+    # lot rules: finished goods mostly lot-for-lot, parts a mix of the dynamic and static rules
+    rule_fg = rng.choice(["L4L", "L4L", "POQ", "WW"], size=n)
+    rule_mid = rng.choice(["L4L", "FOQ", "POQ", "EOQ", "WW", "SM", "LUC", "PPB"], size=n)
+    rule_buy = rng.choice(["L4L", "FOQ", "FOQ", "EOQ", "WW", "SM"], size=n)
+    rule = np.where(level == 0, rule_fg, np.where(buy, rule_buy, rule_mid))
+    items["lot_rule"] = rule
+    foq = np.round(rng.choice([50, 100, 200, 250, 500], size=n) / (1 + level * 0.0), 0)
+    items["lot_size"] = np.where(rule == "FOQ", foq, np.where(rule == "POQ", rng.choice([2.0, 3.0, 4.0], size=n), np.nan))
+    items["min_order_qty"] = np.where(buy & (rng.random(n) < 0.4), rng.choice([10.0, 20.0, 50.0], size=n), 0.0)
+    items["order_multiple"] = np.where(buy & (rng.random(n) < 0.4), rng.choice([5.0, 10.0, 25.0], size=n), 0.0)
+    items["max_order_qty"] = np.where(~buy & (level > 0) & (rng.random(n) < 0.1), 2000.0, np.nan)
+    items["safety_stock"] = np.where(buy & (rng.random(n) < 0.5), rng.choice([10.0, 20.0, 50.0], size=n), 0.0)
+    items["service_level"] = np.where(level == 0, 0.95, np.where(rng.random(n) < 0.3, 0.9, np.nan))
+    return items
+
+
+def _routings(rng, items, level, levels, wc: pd.DataFrame) -> pd.DataFrame:
+    make = np.flatnonzero(items.item_type.to_numpy() == "make")
+    fab = wc.work_center_id[wc.stage == "fab"].to_numpy()
+    sub = wc.work_center_id[wc.stage == "sub"].to_numpy()
+    final = wc.work_center_id[wc.stage == "final"].to_numpy()
+    fab = fab if fab.size else wc.work_center_id.to_numpy()
+    sub = sub if sub.size else fab
+    final = final if final.size else sub
+    rows_item, rows_wc, rows_seq = [], [], []
+    for stage_level, pool, n_ops in ((0, final, 3), (1, sub, 2), (2, fab, 2)):
+        sel = make[np.minimum(level[make], 2) == stage_level]
+        if sel.size == 0:
+            continue
+        k = rng.integers(1, n_ops + 1, size=sel.size)
+        if stage_level == 0:
+            k[:] = min(n_ops, pool.size)  # assembly, test, packing in that order
+        for j in range(max(k)):
+            has = sel[k > j]
+            if stage_level == 0:
+                choice = np.full(has.size, pool[min(j, pool.size - 1)], dtype=object)
+            else:
+                choice = pool[rng.integers(0, pool.size, size=has.size)]
+            rows_item.append(has)
+            rows_wc.append(choice)
+            rows_seq.append(np.full(has.size, 10 * (j + 1)))
+    it = np.concatenate(rows_item)
+    r = pd.DataFrame(dict(item_id=items.item_id.to_numpy()[it], op_seq=np.concatenate(rows_seq),
+                          work_center_id=np.concatenate(rows_wc)))
+    r = r.drop_duplicates(["item_id", "work_center_id"]).sort_values(["item_id", "op_seq"]).reset_index(drop=True)
+    r["op_seq"] = (r.groupby("item_id").cumcount() + 1) * 10
+    n = len(r)
+    r["setup_min"] = rng.choice([15.0, 20.0, 30.0, 45.0, 60.0], size=n)
+    r["run_min_per_unit"] = np.round(rng.uniform(1.0, 12.0, size=n), 1)
+    r["crew_size"] = np.where(r.work_center_id.str.startswith(("ASSY", "TEST", "PACK", "WELD")), 1.0,
+                              np.where(rng.random(n) < 0.5, 0.5, 0.0))
+    r["uninterruptible"] = r.work_center_id.str.startswith("PAINT")
+    return r
+
+
+def _machines(rng, wc: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for w in wc.itertuples():
+        for m in range(w.n_machines):
+            rows.append(dict(machine_id=f"{w.work_center_id}-{m + 1}", work_center_id=w.work_center_id,
+                             calendar_id=None, speed_factor=1.0 if m == 0 else float(rng.choice([0.9, 1.0, 1.1]))))
+    return pd.DataFrame(rows)
+
+
+def _sold_items(rng, items, level) -> np.ndarray:
+    """Finished goods, plus spare parts (about a quarter of the subassemblies and made/bought parts)."""
+    fg = np.flatnonzero(level == 0)
+    below = np.flatnonzero(level > 0)
+    n_spare = max(2, int(round(below.size * 0.2)))
+    spare = np.sort(rng.choice(below, size=min(n_spare, below.size), replace=False))
+    return np.concatenate([fg, spare])
+
+
+def _demand_history(rng, items, sold, weeks, start, grain):
+    """Weekly demand with level, trend, yearly season and promotions; spares intermittent."""
+    n_fg = int((items.item_id.iloc[sold].str.startswith("FG")).sum())
+    t = np.arange(weeks + 52)  # history and the year after (the rate open orders are drawn from)
+    m = sold.size
+    is_fg = np.arange(m) < n_fg
+    base = np.where(is_fg, np.exp(rng.normal(np.log(60), 0.7, m)), np.exp(rng.normal(np.log(4), 0.6, m)))
+    trend = rng.uniform(-0.10, 0.25, m) / 52  # growth per week, relative
+    amp = np.where(is_fg, rng.uniform(0.1, 0.35, m), 0.0)
+    phase = rng.uniform(0, 2 * np.pi, m)
+    season = 1 + amp[:, None] * np.sin(2 * np.pi * t[None, :] / 52.18 + phase[:, None])
+    level_t = base[:, None] * (1 + trend[:, None] * (t[None, :] - weeks)) * season
+    level_t = np.maximum(level_t, 0.05 * base[:, None])
+    # promotions: 3 per year on finished goods, +60 % to +120 % for two weeks
+    promo = np.zeros_like(level_t)
+    for year in range(int(np.ceil(len(t) / 52))):
+        wk = rng.integers(year * 52, year * 52 + 50, size=m)
+        lift = rng.uniform(0.6, 1.2, m) * is_fg
+        for d in (0, 1):
+            idx = np.minimum(wk + d, len(t) - 1)
+            promo[np.arange(m), idx] = lift
+    rate = level_t * (1 + promo)
+    # demand: FG gamma-Poisson (overdispersed); spares Bernoulli occurrence x lumpy size
+    hist_rate = rate[:, :weeks]
+    lam = rng.gamma(4.0, hist_rate / 4.0)
+    qty_fg = rng.poisson(lam)
+    p_occ = np.clip(rng.uniform(0.08, 0.45, m), 0, 1)
+    occ = rng.random((m, weeks)) < p_occ[:, None]
+    size = np.ceil(rng.lognormal(np.log(base / np.maximum(p_occ, 0.05))[:, None] * 0.5, 0.8, (m, weeks)))
+    qty = np.where(is_fg[:, None], qty_fg, occ * size)
+    week_start = start - pd.Timedelta(weeks=weeks)
+    ids = items.item_id.to_numpy()[sold]
+    if grain == "W":
+        nz = np.nonzero(qty)
+        hist = pd.DataFrame(dict(item_id=ids[nz[0]],
+                                 date=week_start + pd.to_timedelta(nz[1] * 7, unit="D"),
+                                 qty=qty[nz].astype(float)))
+    else:
+        # split each week's total into 1-4 shipments on weekdays (Mon-Fri)
+        nz = np.nonzero(qty)
+        totals = qty[nz].astype(int)
+        parts = np.minimum(rng.integers(1, 5, size=totals.size), np.maximum(totals, 1))
+        rep = np.repeat(np.arange(totals.size), parts)
+        share = rng.random(rep.size)
+        share = share / np.bincount(rep, weights=share)[rep]
+        q = np.floor(share * totals[rep])
+        # put the rounding remainder on the first shipment of each week
+        rem = totals - np.bincount(rep, weights=q).astype(int)
+        first = np.r_[0, np.cumsum(parts)[:-1]]
+        q[first] += rem
+        day = rng.integers(0, 5, size=rep.size)
+        hist = pd.DataFrame(dict(item_id=ids[nz[0]][rep],
+                                 date=week_start + pd.to_timedelta(nz[1][rep] * 7 + day, unit="D"),
+                                 qty=q))
+        hist = hist[hist.qty > 0]
+        # a few returns (about 0.5 % of shipments), dated a week after a shipment
+        ret = rng.random(len(hist)) < 0.005
+        returns = hist[ret].assign(qty=lambda f: -np.maximum(1, np.floor(f.qty * 0.2)),
+                                   date=lambda f: (f.date + pd.Timedelta(days=7)).clip(upper=start - pd.Timedelta(days=1)))
+        hist = pd.concat([hist, returns])
+    hist = hist.sort_values(["item_id", "date"], kind="stable").reset_index(drop=True)
+    weekly_rate = pd.Series(rate[:, weeks:weeks + 8].mean(axis=1), index=ids)
+    return weekly_rate, hist
+
+
+def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
+    booked = np.array([1.0, 0.95, 0.8, 0.65, 0.5, 0.35, 0.2, 0.1])
+    ids = weekly_rate.index.to_numpy()
+    rate = weekly_rate.to_numpy()
+    fg = np.char.startswith(ids.astype(str), "FG")
+    rows_item, rows_due, rows_qty = [], [], []
+    for w, share in enumerate(booked):
+        expected = rate * share
+        n_orders = np.where(fg, rng.integers(1, 4, size=ids.size), (rng.random(ids.size) < 0.25 * share).astype(int))
+        for k in range(n_orders.max()):
+            has = n_orders > k
+            q = np.where(fg, np.ceil(rng.gamma(4.0, np.maximum(expected, 0.5) / 4.0 / np.maximum(n_orders, 1))),
+                         np.ceil(rng.lognormal(np.log(np.maximum(rate * 2, 1)), 0.5)))
+            day = rng.integers(0, 5, size=ids.size)
+            rows_item.append(ids[has & (q > 0)])
+            rows_due.append((start + pd.to_timedelta(w * 7 + day[has & (q > 0)], unit="D")))
+            rows_qty.append(q[has & (q > 0)])
+    dem = pd.DataFrame(dict(item_id=np.concatenate(rows_item), due_date=np.concatenate(rows_due),
+                            qty=np.concatenate(rows_qty)))
+    # two past-due lines that were not shipped on time
+    late = dem[dem.item_id.str.startswith("FG")].head(2).copy()
+    late["due_date"] = start - pd.Timedelta(days=3)
+    dem = pd.concat([late, dem]).sort_values(["due_date", "item_id"], kind="stable").reset_index(drop=True)
+    dem["order_id"] = [f"SO-{70001 + i}" for i in range(len(dem))]
+    dem["customer_id"] = [f"C{c:03d}" for c in rng.integers(1, _CUSTOMERS + 1, size=len(dem))]
+    dem["priority"] = rng.choice([1, 2, 3, 3, 3, 4, 5], size=len(dem))
+    return dem
+
+
+def _inventory(rng, items, weekly_rate, bom) -> pd.DataFrame:
+    rate = items.item_id.map(weekly_rate).fillna(0).to_numpy()
+    # components: cover from their parents' rate, roughly
+    cover_weeks = rng.uniform(0.5, 3.0, size=len(items))
+    approx = np.where(rate > 0, rate, rng.uniform(5, 80, size=len(items)))
+    on_hand = np.floor(approx * cover_weeks)
+    on_hand[rng.random(len(items)) < 0.1] = 0  # some items are out of stock
+    allocated = np.floor(on_hand * np.where(rng.random(len(items)) < 0.2, 0.2, 0.0))
+    return pd.DataFrame(dict(item_id=items.item_id, on_hand=on_hand, allocated=allocated))
+
+
+def _open_supply(rng, items, routings, machines, start):
+    n = len(items)
+    buy = items.item_type.to_numpy() == "buy"
+    ids = items.item_id.to_numpy()
+    # open purchase orders for about 40 % of buy items, due in the next 1-6 weeks
+    po = np.flatnonzero(buy & (rng.random(n) < 0.4))
+    po_due = start + pd.to_timedelta(rng.integers(0, 6, size=po.size) * 7 + rng.integers(0, 5, size=po.size), unit="D")
+    po_qty = rng.choice([50.0, 100.0, 200.0, 500.0], size=po.size)
+    pos = pd.DataFrame(dict(item_id=ids[po], order_type="purchase", qty=po_qty, due_date=po_due,
+                            release_date=po_due - pd.to_timedelta(items.lead_time_days.to_numpy()[po], unit="D"),
+                            status="firm", supplier_id=items.supplier_id.to_numpy()[po]))
+    if len(pos):  # one supplier is late: a purchase order past due
+        pos.loc[pos.index[0], "due_date"] = start - pd.Timedelta(days=4)
+        pos.loc[pos.index[0], "release_date"] = start - pd.Timedelta(days=4 + 28)
+    # released production orders for about 15 % of make items, a third of them in progress
+    routed = set(routings.item_id)
+    mk = np.flatnonzero(~buy & np.isin(ids, list(routed)) & (rng.random(n) < 0.15))
+    mo_due = start + pd.to_timedelta(rng.integers(1, 12, size=mk.size), unit="D")
+    mo_qty = rng.choice([20.0, 40.0, 60.0, 100.0], size=mk.size)
+    status = np.where(rng.random(mk.size) < 0.35, "in_progress", "released")
+    mos = pd.DataFrame(dict(item_id=ids[mk], order_type="production", qty=mo_qty, due_date=mo_due,
+                            release_date=start - pd.to_timedelta(rng.integers(1, 6, size=mk.size), unit="D"),
+                            status=status, supplier_id=None))
+    sr = pd.concat([pos, mos], ignore_index=True)
+    sr["order_id"] = [f"PO-{40001 + i}" if t == "purchase" else f"MO-{50001 + i}"
+                      for i, t in enumerate(sr.order_type)]
+    # progress: in-progress orders have their first operation done and the second running
+    first_ops = routings.groupby("item_id").op_seq.apply(list)
+    by_wc = machines.groupby("work_center_id").machine_id.first()
+    op_wc = routings.set_index(["item_id", "op_seq"]).work_center_id
+    prog = []
+    for o in sr[sr.status == "in_progress"].itertuples():
+        ops = first_ops.get(o.item_id, [])
+        if len(ops) >= 2:
+            prog.append(dict(order_id=o.order_id, op_seq=ops[0], status="done",
+                             machine_id=by_wc[op_wc[(o.item_id, ops[0])]],
+                             actual_start=start - pd.Timedelta(days=3, hours=-8), qty_done=o.qty))
+            prog.append(dict(order_id=o.order_id, op_seq=ops[1], status="running",
+                             machine_id=by_wc[op_wc[(o.item_id, ops[1])]],
+                             actual_start=start - pd.Timedelta(days=3, hours=-16), qty_done=np.floor(o.qty / 3)))
+        elif ops:
+            prog.append(dict(order_id=o.order_id, op_seq=ops[0], status="running",
+                             machine_id=by_wc[op_wc[(o.item_id, ops[0])]],
+                             actual_start=start - pd.Timedelta(days=3, hours=-16), qty_done=np.floor(o.qty / 2)))
+    progress = pd.DataFrame(prog, columns=["order_id", "op_seq", "status", "machine_id", "actual_start", "qty_done"])
+    # two running operations on one machine cannot be: keep the first per machine
+    running = progress.status == "running"
+    dup = running & progress.machine_id.duplicated() & running
+    drop_orders = set(progress.order_id[dup])
+    progress = progress[~progress.order_id.isin(drop_orders)]
+    sr.loc[sr.order_id.isin(drop_orders), "status"] = "released"
+    return sr, progress
+
+
+def _calendars(wc, machines, start):
+    rows = []
+    for d in range(5):
+        rows.append(dict(calendar_id="2SHIFT", weekday=d, start_time=6.0, end_time=14.0))
+        rows.append(dict(calendar_id="2SHIFT", weekday=d, start_time=14.0, end_time=22.0))
+        rows.append(dict(calendar_id="1SHIFT", weekday=d, start_time=7.0, end_time=15.5))
+    cal = pd.DataFrame(rows)
+    ex = []
+    for cid in ("2SHIFT", "1SHIFT"):
+        for day, name in (("2026-12-24", "Christmas Eve"), ("2026-12-25", "Christmas Day"),
+                          ("2026-12-31", "New Year's Eve"), ("2027-01-01", "New Year's Day")):
+            d = pd.Timestamp(day)
+            ex.append(dict(calendar_id=cid, machine_id=None, start=d, end=d + pd.Timedelta(days=1),
+                           kind="holiday", description=name))
+    lathe = machines.machine_id[machines.work_center_id == wc.work_center_id.iloc[min(1, len(wc) - 1)]]
+    m = lathe.iloc[-1]
+    ex.append(dict(calendar_id=None, machine_id=m, start=start + pd.Timedelta(days=8, hours=6),
+                   end=start + pd.Timedelta(days=9, hours=14), kind="maintenance",
+                   description="Planned spindle overhaul"))
+    # overtime: a Saturday morning shift on final assembly in the second week
+    if "ASSY" in set(wc.work_center_id):
+        for mid in machines.machine_id[machines.work_center_id == "ASSY"]:
+            ex.append(dict(calendar_id=None, machine_id=mid, start=start + pd.Timedelta(days=12, hours=6),
+                           end=start + pd.Timedelta(days=12, hours=12), kind="overtime",
+                           description="Saturday overtime for the year-end peak"))
+    return cal, pd.DataFrame(ex)
+
+
+def _setup_matrix(rng, items, routings, wc) -> pd.DataFrame:
+    fam = items.set_index("item_id").family
+    rows = []
+    for w in ("LATHE", "MILL", "PAINT", "ASSY"):
+        if w not in set(wc.work_center_id):
+            continue
+        fams = sorted(set(fam.reindex(routings.item_id[routings.work_center_id == w]).dropna()) - {""})
+        for a in fams:
+            for b in fams:
+                if a == b:
+                    setup = 10.0
+                elif w == "PAINT":
+                    # light to dark is quick, dark to light needs a full clean
+                    order = {"grey": 0, "blue": 1, "red": 2, "plain": 0}
+                    setup = 30.0 if order.get(a, 0) < order.get(b, 0) else 90.0
+                else:
+                    setup = float(rng.choice([30, 45, 60, 90]))
+                rows.append(dict(work_center_id=w, from_family=a, to_family=b, setup_min=setup))
+    return pd.DataFrame(rows, columns=["work_center_id", "from_family", "to_family", "setup_min"])
+
+
+def _overrides(items, sold, start) -> pd.DataFrame:
+    fg = items.item_id.iloc[sold][items.item_id.iloc[sold].str.startswith("FG")].to_numpy()
+    rows = []
+    if fg.size:
+        rows.append(dict(item_id=fg[0], period_start=start + pd.Timedelta(weeks=4), qty=None, pct=30.0,
+                         reason="Trade fair promotion"))
+        rows.append(dict(item_id=fg[0], period_start=start + pd.Timedelta(weeks=5), qty=None, pct=20.0,
+                         reason="Trade fair promotion"))
+    if fg.size > 1:
+        rows.append(dict(item_id=fg[-1], period_start=start + pd.Timedelta(weeks=3), qty=0.0, pct=None,
+                         reason="Customer project postponed"))
+    return pd.DataFrame(rows, columns=["item_id", "period_start", "qty", "pct", "reason"])

@@ -1,0 +1,60 @@
+"""Problems found in input data, and the error that carries them.
+
+Every check in planlib reports problems in one shape, a table with the columns
+``severity, table, row, column, value, problem, fix``, so that a planner sees
+all of them at once and knows where to look (``row`` is the row as the user
+sees it: ``items.csv line 7``, ``sheet items row 7``, ``table items row 7``).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+PROBLEM_COLUMNS = ["severity", "table", "row", "column", "value", "problem", "fix"]
+
+
+class Problems:
+    """Collects problems; ``frame()`` returns them as a table."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict] = []
+
+    def add(self, table: str, row: str, column: str, value, problem: str, fix: str,
+            severity: str = "error") -> None:
+        self._rows.append(dict(severity=severity, table=table, row=row, column=column,
+                               value="" if value is None else str(value), problem=problem, fix=fix))
+
+    def warn(self, table: str, row: str, column: str, value, problem: str, fix: str) -> None:
+        self.add(table, row, column, value, problem, fix, severity="warning")
+
+    def extend(self, other: "Problems | pd.DataFrame") -> None:
+        frame = other.frame() if isinstance(other, Problems) else other
+        self._rows.extend(frame.to_dict("records"))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self._rows, columns=PROBLEM_COLUMNS)
+
+    @property
+    def errors(self) -> int:
+        return sum(r["severity"] == "error" for r in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class InputError(Exception):
+    """Input that planlib cannot plan from. ``problems`` says where and how to fix it."""
+
+    def __init__(self, message: str, problems: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
+def format_problems(problems: pd.DataFrame, max_rows: int = 200) -> str:
+    """Problems as an aligned plain-text table for a terminal."""
+    if problems.empty:
+        return "no problems found"
+    shown = problems.head(max_rows).fillna("")
+    text = shown.to_string(index=False, justify="left", max_colwidth=70)
+    if len(problems) > max_rows:
+        text += f"\n... and {len(problems) - max_rows} more (write them all with --problems FILE)"
+    return text

@@ -1,0 +1,309 @@
+"""Checks of a dataset against the data contract and across tables.
+
+:func:`validate` returns every problem at once as a table (see
+:mod:`planlib.problems`). The per-column rules (required values, enums,
+ranges, references, keys) come from :mod:`planlib.contract`; the rules that
+span rows or tables (BOM cycles, calendars without working time, make items
+without routing ...) are written out below, one function each.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from planlib.contract import TABLES, Table
+from planlib.data import Dataset
+from planlib.problems import Problems
+
+
+def validate(ds: Dataset, tables: Iterable[str] | None = None) -> pd.DataFrame:
+    """Check a dataset; return its problems.
+
+    Parameters
+    ----------
+    ds : Dataset
+    tables : iterable of str, optional
+        Check only these tables (references into tables not loaded are skipped).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity (error|warning), table, row, column, value, problem, fix``;
+        empty when the dataset is clean.
+    """
+    wanted = set(TABLES) if tables is None else set(tables)
+    p = Problems()
+    for name in TABLES:
+        if name in wanted and ds.has(name):
+            _check_columns(ds, TABLES[name], p)
+            _check_key(ds, TABLES[name], p)
+            _check_refs(ds, TABLES[name], p)
+    for rule in _RULES:
+        rule(ds, p)
+    return p.frame()
+
+
+# --------------------------------------------------------------------------- per column
+
+def _fmt(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _check_columns(ds: Dataset, spec: Table, p: Problems) -> None:
+    frame = ds[spec.name]
+    for col in spec.columns:
+        if col.name not in frame:
+            continue
+        s = frame[col.name]
+        if not col.nullable:
+            for pos in np.flatnonzero(s.isna().to_numpy()):
+                p.add(spec.name, ds.where(spec.name, pos), col.name, "", "value is empty",
+                      f"fill in {col.name}" + (f" ({col.doc})" if col.doc else ""))
+        if col.choices:
+            bad = s.notna() & ~s.isin(col.choices)
+            for pos in np.flatnonzero(bad.to_numpy()):
+                p.add(spec.name, ds.where(spec.name, pos), col.name, s.iloc[pos],
+                      "not an allowed value", "use one of: " + ", ".join(col.choices))
+        if col.min is not None or col.max is not None:
+            num = pd.to_numeric(s, errors="coerce").astype(float)
+            too_low = num < col.min if col.min is not None else pd.Series(False, index=s.index)
+            if col.min is not None and col.min_exclusive:
+                too_low = num <= col.min
+            too_high = num > col.max if col.max is not None else pd.Series(False, index=s.index)
+            for pos in np.flatnonzero((too_low | too_high).fillna(False).to_numpy()):
+                if col.min is not None and col.max is not None:
+                    rng = f"{'above' if col.min_exclusive else 'at least'} {_fmt(col.min)} and at most {_fmt(col.max)}"
+                elif col.min is not None:
+                    rng = f"{'above' if col.min_exclusive else 'at least'} {_fmt(col.min)}"
+                else:
+                    rng = f"at most {_fmt(col.max)}"
+                p.add(spec.name, ds.where(spec.name, pos), col.name, _fmt(num.iloc[pos]),
+                      "out of range" + (" (negative)" if num.iloc[pos] < 0 else ""),
+                      f"{col.name} must be {rng}")
+
+
+def _check_key(ds: Dataset, spec: Table, p: Problems) -> None:
+    if not spec.key:
+        return
+    frame = ds[spec.name]
+    key = list(spec.key)
+    dup = frame.duplicated(subset=key, keep="first") & frame[key[0]].notna()
+    for pos in np.flatnonzero(dup.to_numpy()):
+        values = ", ".join(_fmt(frame[k].iloc[pos]) for k in key)
+        first = np.flatnonzero((frame[key] == frame[key].iloc[pos]).all(axis=1).to_numpy())[0]
+        p.add(spec.name, ds.where(spec.name, pos), "/".join(key), values,
+              f"duplicate key (also at {ds.where(spec.name, first)})",
+              "remove the duplicate row or give it its own " + " / ".join(key))
+
+
+def _check_refs(ds: Dataset, spec: Table, p: Problems) -> None:
+    frame = ds[spec.name]
+    for col in spec.columns:
+        if not col.ref or col.name not in frame:
+            continue
+        table, column = col.ref.split(".")
+        if not ds.has(table):
+            if frame[col.name].notna().any():
+                p.warn(spec.name, "", col.name, "", f"refers to table {table}, which the source does not hold",
+                       f"add {table} to check these references")
+            continue
+        known = set(ds[table][column].dropna())
+        bad = frame[col.name].notna() & ~frame[col.name].isin(known)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            p.add(spec.name, ds.where(spec.name, pos), col.name, frame[col.name].iloc[pos],
+                  f"unknown {column} (not in {table})",
+                  f"add it to {table} or correct the {col.name}")
+
+
+# --------------------------------------------------------------------------- across rows and tables
+
+def _bom_cycles(ds: Dataset, p: Problems) -> None:
+    """A BOM cycle makes explosion impossible: name it, A -> B -> C -> A."""
+    if not ds.has("bom"):
+        return
+    bom = ds.bom.dropna(subset=["parent_id", "component_id"])
+    children: dict[str, list[str]] = {}
+    for parent, comp in zip(bom.parent_id, bom.component_id):
+        children.setdefault(parent, []).append(comp)
+    colour: dict[str, int] = {}
+    reported: set[frozenset] = set()
+    for root in sorted(children):
+        if colour.get(root):
+            continue
+        stack = [(root, iter(children.get(root, ())))]
+        path = [root]
+        colour[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if colour.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    pos = np.flatnonzero(((bom.parent_id == node) & (bom.component_id == nxt)).to_numpy())[0]
+                    p.add("bom", ds.where("bom", int(bom.index[pos])), "component_id", nxt,
+                          "BOM cycle: " + " -> ".join(cycle),
+                          "an item cannot contain itself; remove or correct one line of the cycle")
+            elif not colour.get(nxt):
+                colour[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(children.get(nxt, ()))))
+
+
+def _bom_dates(ds: Dataset, p: Problems) -> None:
+    bom = ds.bom
+    if not ds.has("bom") or bom.empty:
+        return
+    bad = bom.valid_from.notna() & bom.valid_to.notna() & (bom.valid_to <= bom.valid_from)
+    for pos in np.flatnonzero(bad.to_numpy()):
+        p.add("bom", ds.where("bom", pos), "valid_to", bom.valid_to.iloc[pos].date(),
+              "valid_to is not after valid_from", "valid_to is the first day the line no longer applies")
+    self_ref = bom.parent_id == bom.component_id
+    for pos in np.flatnonzero(self_ref.to_numpy()):
+        p.add("bom", ds.where("bom", pos), "component_id", bom.component_id.iloc[pos],
+              "an item is its own component", "correct the parent_id or the component_id")
+
+
+def _items_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("items"):
+        return
+    items = ds.items
+    for pos in np.flatnonzero(((items.lot_rule == "FOQ") & ~(items.lot_size > 0)).to_numpy()):
+        p.add("items", ds.where("items", pos), "lot_size", items.lot_size.iloc[pos],
+              "FOQ needs a lot_size above 0", "give the fixed order quantity in lot_size")
+    for pos in np.flatnonzero(((items.lot_rule == "POQ") & ~(items.lot_size >= 1)).to_numpy()):
+        p.add("items", ds.where("items", pos), "lot_size", items.lot_size.iloc[pos],
+              "POQ needs a lot_size of at least 1 period", "give the number of periods an order covers")
+    bad_max = items.max_order_qty.notna() & (items.max_order_qty < items.min_order_qty)
+    bad_max |= items.max_order_qty.notna() & (items.max_order_qty <= 0)
+    for pos in np.flatnonzero(bad_max.to_numpy()):
+        p.add("items", ds.where("items", pos), "max_order_qty", _fmt(items.max_order_qty.iloc[pos]),
+              "max_order_qty is below min_order_qty or not positive",
+              "raise max_order_qty or leave it empty for no limit")
+    bad_scrap = items.scrap_pct >= 100
+    for pos in np.flatnonzero(bad_scrap.to_numpy()):
+        p.add("items", ds.where("items", pos), "scrap_pct", _fmt(items.scrap_pct.iloc[pos]),
+              "scrap of 100 % or more leaves nothing", "give the percent lost, below 100")
+    if ds.has("routings"):
+        routed = set(ds.routings.item_id.dropna())
+        no_routing = (items.item_type == "make") & ~items.item_id.isin(routed)
+        for pos in np.flatnonzero(no_routing.to_numpy()):
+            p.warn("items", ds.where("items", pos), "item_id", items.item_id.iloc[pos],
+                   "make item without routing: no capacity load or schedule for it",
+                   "add its operations to routings, or make it a buy item")
+    if ds.has("bom"):
+        parents = set(ds.bom.parent_id.dropna())
+        no_bom = (items.item_type == "make") & ~items.item_id.isin(parents)
+        for pos in np.flatnonzero(no_bom.to_numpy()):
+            p.warn("items", ds.where("items", pos), "item_id", items.item_id.iloc[pos],
+                   "make item without BOM lines: it is made from nothing",
+                   "add its components to bom, or make it a buy item")
+    no_supplier = (items.item_type == "buy") & items.supplier_id.isna()
+    for pos in np.flatnonzero(no_supplier.to_numpy()):
+        p.warn("items", ds.where("items", pos), "supplier_id", "",
+               "buy item without supplier: purchase requisitions cannot be grouped",
+               "fill in supplier_id")
+
+
+def _calendar_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("calendars"):
+        return
+    cal = ds.calendars
+    zero = cal.start_time.notna() & (cal.start_time == cal.end_time)
+    for pos in np.flatnonzero(zero.to_numpy()):
+        p.add("calendars", ds.where("calendars", pos), "end_time", "",
+              "shift has no length (end_time equals start_time)", "give the shift's end time")
+    length = (cal.end_time - cal.start_time) % 24
+    hours = length.where(~zero, 0).groupby(cal.calendar_id).sum()
+    for cid in hours.index[hours <= 0]:
+        pos = int(np.flatnonzero((cal.calendar_id == cid).to_numpy())[0])
+        p.add("calendars", ds.where("calendars", pos), "calendar_id", cid,
+              "calendar has no working time", "add at least one shift with end_time after start_time")
+    if ds.has("work_centers"):
+        used = set(ds.work_centers.calendar_id.dropna()) | set(ds.machines.calendar_id.dropna())
+        for cid in sorted(set(cal.calendar_id.dropna()) - used):
+            pos = int(np.flatnonzero((cal.calendar_id == cid).to_numpy())[0])
+            p.warn("calendars", ds.where("calendars", pos), "calendar_id", cid,
+                   "calendar is not used by any work center or machine", "remove it or assign it")
+
+
+def _exception_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("calendar_exceptions"):
+        return
+    ex = ds.calendar_exceptions
+    neither = ex.calendar_id.isna() & ex.machine_id.isna()
+    both = ex.calendar_id.notna() & ex.machine_id.notna()
+    for pos in np.flatnonzero(neither.to_numpy()):
+        p.add("calendar_exceptions", ds.where("calendar_exceptions", pos), "calendar_id", "",
+              "names neither a calendar nor a machine", "fill in calendar_id or machine_id")
+    for pos in np.flatnonzero(both.to_numpy()):
+        p.add("calendar_exceptions", ds.where("calendar_exceptions", pos), "machine_id",
+              ex.machine_id.iloc[pos], "names both a calendar and a machine",
+              "keep one: calendar_id for all machines on it, machine_id for one machine")
+    backwards = ex.start.notna() & ex.end.notna() & (ex.end <= ex.start)
+    for pos in np.flatnonzero(backwards.to_numpy()):
+        p.add("calendar_exceptions", ds.where("calendar_exceptions", pos), "end", ex.end.iloc[pos],
+              "end is not after start", "give the moment the exception ends")
+
+
+def _override_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("forecast_overrides"):
+        return
+    ov = ds.forecast_overrides
+    for pos in np.flatnonzero((ov.qty.isna() & ov.pct.isna()).to_numpy()):
+        p.add("forecast_overrides", ds.where("forecast_overrides", pos), "qty", "",
+              "neither qty nor pct given", "give a quantity in qty or a percent change in pct")
+    for pos in np.flatnonzero((ov.qty.notna() & ov.pct.notna()).to_numpy()):
+        p.add("forecast_overrides", ds.where("forecast_overrides", pos), "pct", _fmt(ov.pct.iloc[pos]),
+              "both qty and pct given", "keep one of them")
+
+
+def _receipt_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("scheduled_receipts"):
+        return
+    sr = ds.scheduled_receipts
+    late_release = sr.release_date.notna() & (sr.release_date > sr.due_date)
+    for pos in np.flatnonzero(late_release.to_numpy()):
+        p.add("scheduled_receipts", ds.where("scheduled_receipts", pos), "release_date",
+              sr.release_date.iloc[pos].date(), "released after it is due",
+              "correct release_date or due_date")
+    if ds.has("items"):
+        types = ds.items.set_index("item_id").item_type
+        kind = sr.item_id.map(types)
+        wrong = ((sr.order_type == "purchase") & (kind == "make")) | ((sr.order_type == "production") & (kind == "buy"))
+        for pos in np.flatnonzero(wrong.to_numpy()):
+            p.warn("scheduled_receipts", ds.where("scheduled_receipts", pos), "order_type",
+                   sr.order_type.iloc[pos], f"order type does not match item_type '{kind.iloc[pos]}'",
+                   "check the order type or the item master")
+
+
+def _progress_rules(ds: Dataset, p: Problems) -> None:
+    if not (ds.has("operations_progress") and ds.has("routings") and ds.has("scheduled_receipts")):
+        return
+    op = ds.operations_progress
+    item = op.order_id.map(ds.scheduled_receipts.set_index("order_id").item_id)
+    steps = set(zip(ds.routings.item_id, ds.routings.op_seq))
+    for pos in range(len(op)):
+        if pd.notna(item.iloc[pos]) and (item.iloc[pos], op.op_seq.iloc[pos]) not in steps:
+            p.add("operations_progress", ds.where("operations_progress", pos), "op_seq",
+                  op.op_seq.iloc[pos], f"item {item.iloc[pos]} has no operation {op.op_seq.iloc[pos]}",
+                  "use an op_seq of the item's routing")
+    running = (op.status == "running") & (op.machine_id.isna() | op.actual_start.isna())
+    for pos in np.flatnonzero(running.to_numpy()):
+        p.add("operations_progress", ds.where("operations_progress", pos), "machine_id", "",
+              "a running operation needs its machine_id and actual_start",
+              "fill in the machine it runs on and when it started")
+
+
+_RULES = [_bom_cycles, _bom_dates, _items_rules, _calendar_rules, _exception_rules,
+          _override_rules, _receipt_rules, _progress_rules]
