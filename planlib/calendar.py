@@ -1,0 +1,165 @@
+"""Working time: shift patterns, holidays, maintenance, breakdowns and overtime.
+
+A machine works by its own calendar (``machines.calendar_id``) or else by its
+work center's. Its working time is the calendar's shifts, less the holiday,
+maintenance and breakdown windows of ``calendar_exceptions`` that name its
+calendar or the machine itself, plus overtime windows. Scheduling uses the
+intervals; capacity planning uses their hours.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planlib.data import Dataset
+
+_OFF = ("holiday", "maintenance", "breakdown")
+
+
+def shift_intervals(calendars: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Shifts of every calendar between ``start`` and ``end``.
+
+    Parameters
+    ----------
+    calendars : DataFrame
+        The ``calendars`` table: ``calendar_id, weekday (0 = Monday), start_time, end_time`` [h].
+    start, end : datetime-like
+        The window; shifts are clipped to it.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``calendar_id, start, end`` (timestamps), sorted; a shift whose
+        end_time is not after its start_time runs past midnight.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    days = pd.date_range(start.normalize() - pd.Timedelta(days=1), end.normalize(), freq="D")
+    frame = pd.DataFrame({"day": days, "weekday": days.weekday})
+    cal = calendars.dropna(subset=["calendar_id", "weekday", "start_time", "end_time"])
+    cal = cal.assign(weekday=cal.weekday.astype(int))
+    shifts = frame.merge(cal, on="weekday")
+    length = (shifts.end_time - shifts.start_time) % 24
+    s = shifts.day + pd.to_timedelta(shifts.start_time, unit="h")
+    e = s + pd.to_timedelta(length, unit="h")
+    out = pd.DataFrame({"calendar_id": shifts.calendar_id, "start": s.clip(lower=start), "end": e.clip(upper=end)})
+    out = out[(out.end > out.start) & (length > 0).to_numpy()]
+    return _merge(out, "calendar_id")
+
+
+def _merge(intervals: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Union of overlapping or touching intervals per key."""
+    if intervals.empty:
+        return intervals.reset_index(drop=True)
+    iv = intervals.sort_values([key, "start"]).reset_index(drop=True)
+    prev_end = iv.groupby(key).end.transform(lambda s: s.cummax().shift())
+    new_block = prev_end.isna() | (iv.start > prev_end)
+    block = new_block.cumsum()
+    out = iv.groupby(block).agg(**{key: (key, "first"), "start": ("start", "min"), "end": ("end", "max")})
+    return out.reset_index(drop=True)
+
+
+def _subtract(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Intervals ``a`` less intervals ``b`` (one key's worth each, both sorted and merged)."""
+    if b.empty or a.empty:
+        return a
+    out = []
+    bs, be = b.start.to_numpy(), b.end.to_numpy()
+    for s, e in zip(a.start.to_numpy(), a.end.to_numpy()):
+        cur = s
+        for k in np.flatnonzero((bs < e) & (be > s)):
+            if bs[k] > cur:
+                out.append((cur, bs[k]))
+            cur = max(cur, be[k])
+        if cur < e:
+            out.append((cur, e))
+    return pd.DataFrame(out, columns=["start", "end"])
+
+
+def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
+    """Working intervals of every machine between ``start`` and ``end``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``machines, work_centers, calendars, calendar_exceptions``.
+    start, end : datetime-like
+
+    Returns
+    -------
+    DataFrame
+        Columns ``machine_id, work_center_id, start, end``, non-overlapping and
+        sorted per machine.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    machines = ds.machines
+    wc_cal = ds.work_centers.set_index("work_center_id").calendar_id
+    cal_of = machines.calendar_id.fillna(machines.work_center_id.map(wc_cal))
+    shifts = shift_intervals(ds.calendars, start, end)
+    ex = ds.calendar_exceptions
+    ex = ex[(ex.end > start) & (ex.start < end)]
+    rows = []
+    by_cal = {c: g[["start", "end"]] for c, g in shifts.groupby("calendar_id")}
+    for mid, wid, cid in zip(machines.machine_id, machines.work_center_id, cal_of):
+        work = by_cal.get(cid, pd.DataFrame(columns=["start", "end"]))
+        mine = ex[(ex.machine_id == mid) | (ex.calendar_id == cid)]
+        extra = mine[mine.kind == "overtime"][["start", "end"]].clip(lower=start, upper=end)
+        if len(extra):
+            work = _merge(pd.concat([work, extra]).assign(k=0), "k")[["start", "end"]]
+        off = mine[mine.kind.isin(_OFF)][["start", "end"]]
+        if len(off):
+            work = _subtract(work.reset_index(drop=True), _merge(off.assign(k=0), "k"))
+        rows.append(work.assign(machine_id=mid, work_center_id=wid))
+    if not rows:
+        return pd.DataFrame(columns=["machine_id", "work_center_id", "start", "end"])
+    out = pd.concat(rows, ignore_index=True)[["machine_id", "work_center_id", "start", "end"]]
+    return out[out.end > out.start].reset_index(drop=True)
+
+
+def available_hours(ds: Dataset, start, n_periods: int, freq: str = "W") -> pd.DataFrame:
+    """Available capacity per work center and period, from calendars and efficiency.
+
+    Parameters
+    ----------
+    ds : Dataset
+    start : datetime-like
+        Start of the first period (a Monday for weekly periods).
+    n_periods : int
+    freq : {"W", "M"}
+        Weekly periods from ``start``, or calendar months.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``work_center_id, period_start, machines, calendar_hours, efficiency,
+        available_hours`` [h]: ``calendar_hours`` is the working time of all the
+        work center's machines, ``available_hours = calendar_hours * efficiency``.
+    """
+    start = pd.Timestamp(start)
+    if freq == "W":
+        edges = pd.date_range(start, periods=n_periods + 1, freq="7D")
+    else:
+        first = start.to_period("M").to_timestamp()
+        edges = pd.date_range(first, periods=n_periods + 1, freq="MS")
+    iv = machine_intervals(ds, edges[0], edges[-1])
+    hours = np.zeros((len(ds.work_centers), n_periods))
+    wc_index = {w: i for i, w in enumerate(ds.work_centers.work_center_id)}
+    if len(iv):
+        # split each interval at the period edges
+        for s, e, w in zip(iv.start, iv.end, iv.work_center_id):
+            i0 = max(0, int(np.searchsorted(edges, s, side="right")) - 1)
+            i1 = min(n_periods - 1, int(np.searchsorted(edges, e, side="left")) - 1)
+            for i in range(i0, i1 + 1):
+                lo, hi = max(s, edges[i]), min(e, edges[i + 1])
+                if hi > lo:
+                    hours[wc_index[w], i] += (hi - lo).total_seconds() / 3600.0
+    n_machines = ds.machines.groupby("work_center_id").size()
+    wc = ds.work_centers
+    out = pd.DataFrame({
+        "work_center_id": np.repeat(wc.work_center_id.to_numpy(), n_periods),
+        "period_start": np.tile(edges[:-1], len(wc)),
+        "machines": np.repeat(wc.work_center_id.map(n_machines).fillna(0).astype(int).to_numpy(), n_periods),
+        "calendar_hours": hours.ravel(),
+        "efficiency": np.repeat(wc.efficiency.to_numpy(), n_periods),
+    })
+    out["available_hours"] = out.calendar_hours * out.efficiency
+    return out
