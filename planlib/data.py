@@ -375,7 +375,17 @@ def table_to_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[col.name] = [WEEKDAYS[int(v)] if pd.notna(v) else None for v in s]
         elif col.kind == "bool":
             out[col.name] = s.map({True: "true", False: "false"})
+        elif col.kind == "float":
+            out[col.name] = _compact_numbers(s)
     return out
+
+
+def _compact_numbers(s: pd.Series) -> pd.Series:
+    """Floats as a person writes them: 14 rather than 14.0, empty for missing."""
+    values = s.to_numpy(dtype=float)
+    whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 1e15)
+    text = np.where(whole, np.where(whole, values, 0).astype(np.int64).astype(str), values.astype(str))
+    return pd.Series(np.where(np.isnan(values), "", text), index=s.index, dtype=object)
 
 
 def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathLike) -> Path | str:

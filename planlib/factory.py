@@ -481,34 +481,41 @@ def _open_supply(rng, items, routings, machines, start):
         pos.loc[pos.index[0], "release_date"] = start - pd.Timedelta(days=4 + 28)
     # released production orders for about 15 % of make items, a third of them in progress
     routed = set(routings.item_id)
-    mk = np.flatnonzero(~buy & np.isin(ids, list(routed)) & (rng.random(n) < 0.15))
+    mk = np.flatnonzero(~buy & np.isin(ids, list(routed)) & (rng.random(n) < 0.3))
     mo_due = start + pd.to_timedelta(rng.integers(1, 12, size=mk.size), unit="D")
     mo_qty = rng.choice([20.0, 40.0, 60.0, 100.0], size=mk.size)
-    status = np.where(rng.random(mk.size) < 0.35, "in_progress", "released")
+    status = np.where(rng.random(mk.size) < 0.6, "in_progress", "released")
     mos = pd.DataFrame(dict(item_id=ids[mk], order_type="production", qty=mo_qty, due_date=mo_due,
-                            release_date=start - pd.to_timedelta(rng.integers(1, 6, size=mk.size), unit="D"),
+                            release_date=start - pd.to_timedelta(rng.integers(5, 10, size=mk.size), unit="D"),
                             status=status, supplier_id=None))
     sr = pd.concat([pos, mos], ignore_index=True)
     sr["order_id"] = [f"PO-{40001 + i}" if t == "purchase" else f"MO-{50001 + i}"
                       for i, t in enumerate(sr.order_type)]
     # progress: in-progress orders have their first operation done and the second running
     first_ops = routings.groupby("item_id").op_seq.apply(list)
-    by_wc = machines.groupby("work_center_id").machine_id.first()
+    by_wc = machines.groupby("work_center_id").machine_id.apply(list)
+    turn: dict[str, int] = {}
+
+    def machine_of(item, op):  # the work center's machines in turn
+        wid = op_wc[(item, op)]
+        k = turn.get(wid, 0)
+        turn[wid] = k + 1
+        return by_wc[wid][k % len(by_wc[wid])]
     op_wc = routings.set_index(["item_id", "op_seq"]).work_center_id
     prog = []
     for o in sr[sr.status == "in_progress"].itertuples():
         ops = first_ops.get(o.item_id, [])
         if len(ops) >= 2:
             prog.append(dict(order_id=o.order_id, op_seq=ops[0], status="done",
-                             machine_id=by_wc[op_wc[(o.item_id, ops[0])]],
-                             actual_start=start - pd.Timedelta(days=3, hours=-8), qty_done=o.qty))
+                             machine_id=machine_of(o.item_id, ops[0]),
+                             actual_start=start - pd.Timedelta(days=4, hours=-8), qty_done=o.qty))
             prog.append(dict(order_id=o.order_id, op_seq=ops[1], status="running",
-                             machine_id=by_wc[op_wc[(o.item_id, ops[1])]],
-                             actual_start=start - pd.Timedelta(days=3, hours=-16), qty_done=np.floor(o.qty / 3)))
+                             machine_id=machine_of(o.item_id, ops[1]),
+                             actual_start=start - pd.Timedelta(days=3, hours=-8), qty_done=np.floor(o.qty / 3)))
         elif ops:
             prog.append(dict(order_id=o.order_id, op_seq=ops[0], status="running",
-                             machine_id=by_wc[op_wc[(o.item_id, ops[0])]],
-                             actual_start=start - pd.Timedelta(days=3, hours=-16), qty_done=np.floor(o.qty / 2)))
+                             machine_id=machine_of(o.item_id, ops[0]),
+                             actual_start=start - pd.Timedelta(days=3, hours=-8), qty_done=np.floor(o.qty / 2)))
     progress = pd.DataFrame(prog, columns=["order_id", "op_seq", "status", "machine_id", "actual_start", "qty_done"])
     # two running operations on one machine cannot be: keep the first per machine
     running = progress.status == "running"
