@@ -305,14 +305,13 @@ def load(source: str | os.PathLike, tables: Iterable[str] | None = None, *,
     -------
     Dataset
     """
-    from planlib.validate import validate  # validate uses Dataset; import here to avoid a cycle
+    from planlib.validate import check_source  # validate uses Dataset; import here to avoid a cycle
 
-    ds, problems = read_dataset(source, tables)
-    problems.extend(validate(ds, tables=tables))
-    frame = problems.frame()
-    if strict and problems.errors:
-        raise InputError(f"{problems.errors} problem(s) in {source}", frame)
-    return Dataset(ds.tables, ds.source, ds.present, ds.rows, frame[frame.severity == "warning"])
+    ds, problems = check_source(source, tables)
+    errors = problems[problems.severity == "error"]
+    if strict and len(errors):
+        raise InputError(f"{len(errors)} problem(s) in {source}", problems)
+    return Dataset(ds.tables, ds.source, ds.present, ds.rows, problems[problems.severity == "warning"])
 
 
 def read_dataset(source: str | os.PathLike, tables: Iterable[str] | None = None

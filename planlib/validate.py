@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from planlib.contract import TABLES, Table
-from planlib.data import Dataset
+from planlib.data import Dataset, read_dataset
 from planlib.problems import Problems
 
 
@@ -45,9 +45,25 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None) -> pd.DataFrame:
     return p.frame()
 
 
+def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
+    """Read a source and check it: ``(dataset, problems)``.
+
+    Problems of reading and typing come first; a cell that failed to parse is
+    reported once, not again as empty.
+    """
+    ds, problems = read_dataset(source, tables)
+    frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
+    frame = frame.drop_duplicates(subset=["severity", "table", "row", "column"], keep="first")
+    return ds, frame.reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- per column
 
 def _fmt(v) -> str:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return "(empty)"
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -91,12 +107,13 @@ def _check_key(ds: Dataset, spec: Table, p: Problems) -> None:
         return
     frame = ds[spec.name]
     key = list(spec.key)
-    dup = frame.duplicated(subset=key, keep="first") & frame[key[0]].notna()
+    text = frame[key].astype(str).agg(" / ".join, axis=1)  # NaT and NaN compare equal as text
+    dup = text.duplicated(keep="first") & frame[key[0]].notna()
+    first = {k: pos for pos, k in reversed(list(enumerate(text)))}
     for pos in np.flatnonzero(dup.to_numpy()):
         values = ", ".join(_fmt(frame[k].iloc[pos]) for k in key)
-        first = np.flatnonzero((frame[key] == frame[key].iloc[pos]).all(axis=1).to_numpy())[0]
         p.add(spec.name, ds.where(spec.name, pos), "/".join(key), values,
-              f"duplicate key (also at {ds.where(spec.name, first)})",
+              f"duplicate key (also at {ds.where(spec.name, first[text.iloc[pos]])})",
               "remove the duplicate row or give it its own " + " / ".join(key))
 
 
@@ -120,6 +137,11 @@ def _check_refs(ds: Dataset, spec: Table, p: Problems) -> None:
 
 
 # --------------------------------------------------------------------------- across rows and tables
+
+def _lookup(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """``column`` by ``key``; the first row wins where a key is duplicated (reported elsewhere)."""
+    return frame.dropna(subset=[key]).drop_duplicates(key).set_index(key)[column]
+
 
 def _bom_cycles(ds: Dataset, p: Problems) -> None:
     """A BOM cycle makes explosion impossible: name it, A -> B -> C -> A."""
@@ -278,7 +300,7 @@ def _receipt_rules(ds: Dataset, p: Problems) -> None:
               sr.release_date.iloc[pos].date(), "released after it is due",
               "correct release_date or due_date")
     if ds.has("items"):
-        types = ds.items.set_index("item_id").item_type
+        types = _lookup(ds.items, "item_id", "item_type")
         kind = sr.item_id.map(types)
         wrong = ((sr.order_type == "purchase") & (kind == "make")) | ((sr.order_type == "production") & (kind == "buy"))
         for pos in np.flatnonzero(wrong.to_numpy()):
@@ -291,7 +313,7 @@ def _progress_rules(ds: Dataset, p: Problems) -> None:
     if not (ds.has("operations_progress") and ds.has("routings") and ds.has("scheduled_receipts")):
         return
     op = ds.operations_progress
-    item = op.order_id.map(ds.scheduled_receipts.set_index("order_id").item_id)
+    item = op.order_id.map(_lookup(ds.scheduled_receipts, "order_id", "item_id"))
     steps = set(zip(ds.routings.item_id, ds.routings.op_seq))
     for pos in range(len(op)):
         if pd.notna(item.iloc[pos]) and (item.iloc[pos], op.op_seq.iloc[pos]) not in steps:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planlib.data import read_dataset, write_tables
-from planlib.problems import Problems, format_problems
-from planlib.validate import validate
+from planlib.data import write_tables
+from planlib.problems import format_problems
+from planlib.validate import check_source
 
 from planlib.cli.common import add_source
 
@@ -21,11 +21,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    ds, problems = read_dataset(args.source)
-    found = Problems()
-    found.extend(problems)
-    found.extend(validate(ds))
-    frame = found.frame()
+    ds, frame = check_source(args.source)
     if args.problems:
         out = Path(args.problems)
         write_tables({out.stem: frame}, out.parent)

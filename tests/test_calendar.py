@@ -1,0 +1,61 @@
+"""Working time from shifts and exceptions."""
+from __future__ import annotations
+
+import pandas as pd
+
+from planlib.calendar import available_hours, machine_intervals, shift_intervals
+from planlib.data import from_frames
+
+
+def _plant(exceptions=None):
+    tables = {
+        "calendars": pd.DataFrame({"calendar_id": ["D"] * 5 + ["N"], "weekday": ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon"],
+                                   "start_time": ["06:00"] * 5 + ["22:00"], "end_time": ["14:00"] * 5 + ["06:00"]}),
+        "work_centers": pd.DataFrame({"work_center_id": ["W"], "calendar_id": ["D"], "efficiency": [0.5]}),
+        "machines": pd.DataFrame({"machine_id": ["M1", "M2"], "work_center_id": ["W", "W"], "calendar_id": [None, "N"]}),
+    }
+    if exceptions is not None:
+        tables["calendar_exceptions"] = exceptions
+    return from_frames(tables)
+
+
+def test_night_shift_runs_past_midnight():
+    ds = _plant()
+    s = shift_intervals(ds.calendars, "2026-11-23", "2026-11-30")
+    night = s[s.calendar_id == "N"]
+    assert list(zip(night.start, night.end)) == [(pd.Timestamp("2026-11-23 22:00"), pd.Timestamp("2026-11-24 06:00"))]
+
+
+def test_exceptions_remove_and_add_time():
+    ex = pd.DataFrame({
+        "calendar_id": ["D", None], "machine_id": [None, "M1"],
+        "start": ["2026-11-24 00:00", "2026-11-28 08:00"], "end": ["2026-11-25 00:00", "2026-11-28 12:00"],
+        "kind": ["holiday", "overtime"]})
+    iv = machine_intervals(_plant(ex), "2026-11-23", "2026-11-30")
+    m1 = iv[iv.machine_id == "M1"]
+    hours = ((m1.end - m1.start).dt.total_seconds() / 3600).sum()
+    assert hours == 4 * 8 + 4  # Tuesday off, Saturday morning overtime
+    assert pd.Timestamp("2026-11-24 06:00") not in set(m1.start)
+
+
+def test_maintenance_cuts_a_shift_in_two():
+    ex = pd.DataFrame({"calendar_id": [None], "machine_id": ["M1"], "start": ["2026-11-23 09:00"],
+                       "end": ["2026-11-23 10:30"], "kind": ["maintenance"]})
+    iv = machine_intervals(_plant(ex), "2026-11-23", "2026-11-24")
+    m1 = iv[iv.machine_id == "M1"]
+    assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in zip(m1.start, m1.end)] == [("06:00", "09:00"), ("10:30", "14:00")]
+
+
+def test_available_hours_per_week_use_efficiency():
+    cap = available_hours(_plant(), "2026-11-23", 2)
+    # M1: 5 x 8 h on calendar D; M2: one night shift of 8 h on calendar N
+    assert cap.calendar_hours.tolist() == [48.0, 48.0]
+    assert cap.available_hours.tolist() == [24.0, 24.0]
+    assert cap.machines.tolist() == [2, 2]
+
+
+def test_sample_christmas_week_has_less_capacity(sample):
+    cap = available_hours(sample, "2026-11-23", 6).set_index(["work_center_id", "period_start"])
+    normal = cap.loc[("SAW", pd.Timestamp("2026-11-23")), "calendar_hours"]
+    xmas = cap.loc[("SAW", pd.Timestamp("2026-12-21")), "calendar_hours"]
+    assert normal == 2 * 5 * 16 and xmas == 2 * 3 * 16

@@ -1,0 +1,113 @@
+"""Loading and writing datasets: the three sources give the same typed tables."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planlib.contract import TABLES
+from planlib.data import empty_table, from_frames, load, read_dataset, write_dataset, write_tables
+from planlib.problems import InputError
+
+
+def _assert_same(a, b):
+    assert a.present == b.present
+    for name in a.present:
+        pd.testing.assert_frame_equal(a[name], b[name], check_dtype=True, obj=name)
+
+
+@pytest.mark.parametrize("suffix", ["plant.xlsx", "plant.db"])
+def test_excel_and_sqlite_load_identically_to_csv(sample, tmp_path, suffix):
+    dest = tmp_path / suffix
+    write_dataset(sample, dest)
+    again = load(dest)
+    _assert_same(sample, again)
+    first = "sheet items row 2" if suffix.endswith("xlsx") else "table items row 1"
+    assert again.where("items", 0) == first
+
+
+def test_sqlalchemy_url_is_a_source(sample, tmp_path):
+    db = tmp_path / "plant.sqlite"
+    write_dataset(sample, db)
+    _assert_same(sample, load(f"sqlite:///{db}"))
+
+
+def test_csv_round_trip_is_byte_identical(sample_dir, tmp_path):
+    ds = load(sample_dir)
+    write_dataset(ds, tmp_path / "copy")
+    for path in sample_dir.glob("*.csv"):
+        assert (tmp_path / "copy" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_typed_columns_follow_the_contract(sample):
+    items = sample.items
+    assert list(items.columns) == TABLES["items"].column_names
+    assert items.lead_time_days.dtype == np.float64
+    assert pd.api.types.is_datetime64_any_dtype(sample.demand.due_date)
+    assert sample.calendars.weekday.tolist()[:2] == [0, 0]  # "Mon" parsed to 0
+    assert sample.calendars.start_time.tolist()[:2] == [6.0, 14.0]  # "06:00" in hours
+    assert sample.routings.uninterruptible.dtype == bool
+
+
+def test_only_requested_tables_are_read(sample_dir):
+    ds = load(sample_dir, tables=["demand_history"])
+    assert ds.present == frozenset({"demand_history"})
+    assert len(ds.demand_history) > 1000
+    assert ds.items.empty and list(ds.items.columns) == TABLES["items"].column_names
+
+
+def test_defaults_fill_absent_optional_columns():
+    ds = from_frames({"items": pd.DataFrame({"item_id": ["A"], "item_type": ["buy"], "lead_time_days": [7]})})
+    row = ds.items.iloc[0]
+    assert row.lot_rule == "L4L" and row.uom == "ea" and row.holding_cost_rate == 0.25
+    assert row.safety_stock == 0.0 and np.isnan(row.max_order_qty)
+
+
+def test_from_frames_rejects_unparseable_cells():
+    with pytest.raises(InputError) as info:
+        from_frames({"demand": pd.DataFrame({"order_id": ["1"], "item_id": ["A"], "qty": ["ten"],
+                                             "due_date": ["2026-01-05"]})})
+    problems = info.value.problems
+    assert problems[["table", "row", "column", "value"]].values.tolist() == [["demand", "demand row 1", "qty", "ten"]]
+
+
+def test_numbers_written_as_ids_stay_ids(tmp_path):
+    (tmp_path / "items.csv").write_text("item_id,item_type,lead_time_days\n1001,buy,7\n")
+    ds, problems = read_dataset(tmp_path)
+    assert ds.items.item_id.tolist() == ["1001"] and len(problems) == 0
+
+
+def test_write_tables_leaves_nothing_half_written(tmp_path):
+    out = tmp_path / "out"
+    write_tables({"a": pd.DataFrame({"x": [1]})}, out)
+
+    class Boom:
+        def to_csv(self, *args, **kwargs):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_tables({"b": pd.DataFrame({"x": [2]}), "c": Boom()}, out)
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+
+
+def test_empty_table_has_contract_dtypes():
+    t = empty_table("scheduled_receipts")
+    assert pd.api.types.is_datetime64_any_dtype(t.due_date) and t.qty.dtype == np.float64
+
+
+def test_missing_folder_is_reported(tmp_path):
+    with pytest.raises(InputError) as info:
+        load(tmp_path / "nowhere")
+    assert "no such folder" in info.value.problems.problem.iloc[0]
+
+
+def test_copy_of_sample_with_extra_columns_still_loads(sample_dir, tmp_path):
+    src = tmp_path / "plant"
+    shutil.copytree(sample_dir, src)
+    items = (src / "items.csv").read_text().splitlines()
+    items = [items[0] + ",planner_note"] + [line + ",ok" for line in items[1:]]
+    (src / "items.csv").write_text("\n".join(items) + "\n")
+    assert "planner_note" not in load(src).items

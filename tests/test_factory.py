@@ -1,0 +1,100 @@
+"""The factory generator: reproducible, realistic in shape, and valid."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planlib.data import write_dataset
+from planlib.factory import make_factory
+from planlib.validate import validate
+
+
+def test_sample_files_are_regenerated_byte_for_byte(sample_dir, tmp_path):
+    write_dataset(make_factory(), tmp_path / "sample")
+    names = sorted(p.name for p in sample_dir.glob("*.csv"))
+    assert names == sorted(p.name for p in (tmp_path / "sample").glob("*.csv"))
+    for name in names:
+        assert (tmp_path / "sample" / name).read_bytes() == (sample_dir / name).read_bytes(), name
+
+
+def test_other_seed_other_factory():
+    a, b = make_factory(seed=1), make_factory(seed=2)
+    assert not a.demand_history.equals(b.demand_history)
+
+
+def _levels(ds):
+    """Low-level code of every item from the BOM (longest path from a finished good)."""
+    llc = {i: 0 for i in ds.items.item_id}
+    for _ in range(20):
+        changed = False
+        for p, c in zip(ds.bom.parent_id, ds.bom.component_id):
+            if llc[c] < llc[p] + 1:
+                llc[c] = llc[p] + 1
+                changed = True
+        if not changed:
+            return llc
+    raise AssertionError("BOM has a cycle")
+
+
+def test_sample_shape_matches_the_brief(sample):
+    items = sample.items
+    assert items.item_id.str.startswith("FG").sum() == 8
+    assert 40 <= (~items.item_id.str.startswith("FG")).sum() <= 80
+    assert max(_levels(sample).values()) == 3  # four BOM levels, 0..3
+    assert (sample.bom.component_id.value_counts() > 1).any()  # shared components
+    assert sample.bom.valid_to.notna().any() and sample.bom.valid_from.notna().any()  # an engineering change
+    wc = sample.work_centers
+    assert 6 <= len(wc) <= 10
+    per_wc = sample.machines.groupby("work_center_id").size()
+    assert per_wc.min() >= 1 and per_wc.max() <= 4
+    assert sample.setup_matrix.work_center_id.nunique() >= 2
+    assert set(sample.calendar_exceptions.kind) >= {"holiday", "maintenance"}
+    two_shift = sample.calendars[sample.calendars.calendar_id == "2SHIFT"]
+    assert sorted(two_shift.weekday.unique()) == [0, 1, 2, 3, 4] and len(two_shift) == 10
+    hist = sample.demand_history
+    assert (hist.date.max() - hist.date.min()).days >= 2 * 364 - 7
+    assert (hist.qty < 0).any()  # returns
+    spare = set(hist.item_id) - set(items.item_id[items.item_id.str.startswith("FG")])
+    assert len(spare) >= 5  # spare parts sold directly
+    due = sample.demand.due_date
+    start = pd.Timestamp("2026-11-23")
+    assert due.max() < start + pd.Timedelta(weeks=8) and (due < start).any()  # 8 weeks out, some past due
+    sr = sample.scheduled_receipts
+    assert {"purchase", "production"} <= set(sr.order_type) and "in_progress" in set(sr.status)
+    assert {"done", "running"} <= set(sample.operations_progress.status)
+
+
+def test_finished_goods_have_trend_seasonality_and_promotions(sample):
+    hist = sample.demand_history
+    fg = hist[hist.item_id.str.startswith("FG")]
+    weekly = fg.groupby(["item_id", pd.Grouper(key="date", freq="W-MON", label="left", closed="left")]).qty.sum()
+    # every finished good sells nearly every week; spare parts are intermittent
+    per_item = weekly.groupby(level=0).apply(lambda s: (s > 0).mean())
+    assert per_item.min() > 0.9
+    spares = hist[~hist.item_id.str.startswith("FG")]
+    w = spares.groupby(["item_id", pd.Grouper(key="date", freq="W-MON", label="left", closed="left")]).qty.sum()
+    share = w.groupby(level=0).size() / 104
+    assert share.median() < 0.6
+
+
+def test_spare_parts_are_intermittent(sample):
+    hist = sample.demand_history
+    spares = hist[~hist.item_id.str.startswith("FG")]
+    weeks_with_demand = spares.assign(week=spares.date.dt.to_period("W")).groupby("item_id").week.nunique()
+    assert (weeks_with_demand < 104 * 0.6).mean() > 0.5
+
+
+@pytest.mark.parametrize("n_items,levels", [(500, 8), (2500, 6)])
+def test_large_factories_are_valid(n_items, levels):
+    ds = make_factory(n_items=n_items, levels=levels, n_work_centers=12, history_weeks=52, seed=3)
+    assert len(ds.items) == n_items
+    errors = validate(ds)
+    assert errors[errors.severity == "error"].empty, errors.head().to_string()
+    assert max(_levels(ds).values()) == levels - 1
+    assert len(ds.work_centers) == 12
+
+
+def test_rejects_impossible_shapes():
+    with pytest.raises(ValueError):
+        make_factory(n_items=3, levels=4)
