@@ -481,7 +481,7 @@ def _open_supply(rng, items, routings, machines, start):
         pos.loc[pos.index[0], "release_date"] = start - pd.Timedelta(days=4 + 28)
     # released production orders for about 15 % of make items, a third of them in progress
     routed = set(routings.item_id)
-    mk = np.flatnonzero(~buy & np.isin(ids, list(routed)) & (rng.random(n) < 0.3))
+    mk = np.flatnonzero(~buy & items.item_id.isin(routed).to_numpy() & (rng.random(n) < 0.3))
     mo_due = start + pd.to_timedelta(rng.integers(1, 12, size=mk.size), unit="D")
     mo_qty = rng.choice([20.0, 40.0, 60.0, 100.0], size=mk.size)
     status = np.where(rng.random(mk.size) < 0.6, "in_progress", "released")
