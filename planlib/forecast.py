@@ -1,0 +1,1054 @@
+"""Demand forecasting for planners, built on statsforecast (Nixtla).
+
+planlib does not fit ETS, ARIMA, Theta or Croston itself: statsforecast does.
+This module adds what a planner needs around those models:
+
+* :func:`bucket_history` turns ``demand_history`` (daily transactions or bucket
+  totals) into planning buckets, zero-filled, returns netted.
+* :func:`classify_demand` sorts items into smooth, erratic, intermittent and
+  lumpy (Syntetos, Boylan & Croston 2005) and flags new, short-history,
+  discontinued and no-demand items.
+* :func:`clean_outliers` optionally caps one-off spikes and reports them.
+* :func:`backtest` runs a rolling-origin backtest (statsforecast
+  cross-validation) of the candidate models of each item's class;
+  :func:`select_models` chooses per item the model, or the combination of the
+  best models, with the lowest backtest error; :func:`accuracy` scores it.
+* :func:`forecast_demand` puts it together: point forecast (the expected
+  demand MRP consumes), 50/80/95 % intervals, planner overrides.
+* :func:`build_forecast` returns the forecast with its backtest, accuracy
+  table, demand classes, outlier report and problems (what the CLI writes).
+
+Formulas, choices and references: ``docs/forecast.md``. Vocabulary:
+``docs/glossary.md`` (item, demand, forecast, bucket).
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from planlib.problems import InputError, Problems
+
+#: Demand classes of Syntetos, Boylan & Croston (2005).
+DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
+SMOOTH_MODELS_W = ("AutoETS", "AutoTheta", "MSTL", "SeasonalNaive")
+SMOOTH_MODELS_M = ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive")
+INTERMITTENT_MODELS = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
+BENCHMARK_MODEL = "SeasonalNaive"
+FORECAST_COLUMNS = ["item_id", "period_start", "forecast", "lo_50", "hi_50", "lo_80", "hi_80",
+                    "lo_95", "hi_95", "model", "demand_class", "override", "statistical", "flags"]
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Settings of the forecast engine (plan-wide settings stay in ``PlanParams``).
+
+    Attributes
+    ----------
+    season_length : int or None
+        Periods per season; None for 52 (weekly buckets) or 12 (monthly).
+    levels : tuple of int
+        Central interval levels in percent; 50, 80 and 95 are always written.
+    n_windows : int
+        Rolling origins of the backtest.
+    backtest_horizon : int or None
+        Periods scored after each origin; None for ``min(horizon, 13)``
+        weekly and ``min(horizon, 6)`` monthly (a planning lead time).
+    step_size : int or None
+        Periods between origins; None for ``ceil(backtest_horizon / 2)``.
+    min_train : int or None
+        Fewest periods a backtest fit may use; None for ``max(8, backtest_horizon)``.
+    smooth_models, intermittent_models : tuple of str or None
+        Candidate statsforecast models per class group; None for the defaults
+        (weekly: AutoETS, AutoTheta, MSTL, SeasonalNaive; monthly: AutoETS,
+        AutoTheta, AutoARIMA, SeasonalNaive; intermittent and lumpy:
+        CrostonSBA, TSB, ADIDA, IMAPA).
+    combine : int
+        Also try the mean of the ``combine`` best models of each item (0 or 1: off).
+    adi_cutoff, cv2_cutoff : float
+        Classification thresholds (1.32 and 0.49, Syntetos et al. 2005).
+    new_periods : int or None
+        Items with fewer periods since their first demand are flagged ``new``;
+        None for 13 weekly / 3 monthly.
+    discontinued_periods : int or None
+        Items without demand for more than ``max(this, 3 ADI)`` periods are
+        flagged ``discontinued`` and forecast zero; None for 26 weekly / 6 monthly.
+    net_returns : bool
+        Net returns (negative quantities) against shipments in the same
+        bucket; False ignores returns.
+    clean_outliers : bool
+        Cap spikes before fitting (see :func:`clean_outliers`).
+    outlier_z : float
+        Spike threshold in robust standard deviations.
+    tsb_alpha : tuple of float
+        TSB smoothing of demand size and probability.
+    n_jobs : int
+        statsforecast processes (2 = both cores of the project's machines).
+    seed : int
+        Seed of every random step (none at present; kept for repeatability).
+    """
+
+    season_length: int | None = None
+    levels: tuple[int, ...] = (50, 80, 95)
+    n_windows: int = 3
+    backtest_horizon: int | None = None
+    step_size: int | None = None
+    min_train: int | None = None
+    smooth_models: tuple[str, ...] | None = None
+    intermittent_models: tuple[str, ...] | None = None
+    combine: int = 3
+    adi_cutoff: float = 1.32
+    cv2_cutoff: float = 0.49
+    new_periods: int | None = None
+    discontinued_periods: int | None = None
+    net_returns: bool = True
+    clean_outliers: bool = False
+    outlier_z: float = 5.0
+    tsb_alpha: tuple[float, float] = (0.1, 0.1)
+    n_jobs: int = 2
+    seed: int = 0
+
+    def resolved(self, bucket: str, horizon: int) -> "ForecastSettings":
+        """A copy with every ``None`` replaced by its default for the bucket."""
+        weekly = bucket == "W"
+        m = self.season_length or (52 if weekly else 12)
+        hb = self.backtest_horizon or min(horizon, 13 if weekly else 6)
+        levels = tuple(sorted(set(int(v) for v in self.levels) | {50, 80, 95}))
+        return replace(
+            self, season_length=m, backtest_horizon=hb, levels=levels,
+            step_size=self.step_size or max(1, math.ceil(hb / 2)),
+            min_train=self.min_train or max(8, hb),
+            smooth_models=self.smooth_models or (SMOOTH_MODELS_W if weekly else SMOOTH_MODELS_M),
+            intermittent_models=self.intermittent_models or INTERMITTENT_MODELS,
+            new_periods=self.new_periods or (13 if weekly else 3),
+            discontinued_periods=self.discontinued_periods or (26 if weekly else 6),
+        )
+
+
+@dataclass
+class ForecastResult:
+    """Everything one forecast run produces (see :func:`build_forecast`)."""
+
+    forecast: pd.DataFrame
+    accuracy: pd.DataFrame
+    backtest: pd.DataFrame
+    classes: pd.DataFrame
+    buckets: pd.DataFrame
+    outliers: pd.DataFrame
+    problems: pd.DataFrame
+    settings: ForecastSettings
+    bucket: str = "W"
+
+
+# --------------------------------------------------------------------------- buckets
+
+def bucket_start(dates, bucket: str = "W") -> pd.Series | pd.DatetimeIndex:
+    """First day of the bucket holding each date: the Monday (``W``) or the 1st (``M``)."""
+    d = pd.to_datetime(dates).normalize() if not isinstance(dates, pd.Series) else dates.dt.normalize()
+    if bucket == "W":
+        wd = d.dt.weekday if isinstance(d, pd.Series) else d.weekday
+        return d - pd.to_timedelta(wd, unit="D")
+    if bucket == "M":
+        return (d.dt.to_period("M").dt.start_time if isinstance(d, pd.Series)
+                else d.to_period("M").start_time)
+    raise ValueError(f"bucket must be 'W' or 'M', not {bucket!r}")
+
+
+def _period_number(starts: pd.Series, bucket: str) -> np.ndarray:
+    if bucket == "W":
+        return ((starts - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
+    return (starts.dt.year * 12 + starts.dt.month - 1).to_numpy()
+
+
+def _period_start(numbers: np.ndarray, bucket: str) -> pd.DatetimeIndex:
+    numbers = np.asarray(numbers, dtype="int64")
+    if bucket == "W":
+        return pd.Timestamp("1970-01-05") + pd.to_timedelta(numbers * 7, unit="D")
+    return pd.to_datetime(pd.DataFrame(dict(year=numbers // 12, month=numbers % 12 + 1, day=1)))
+
+
+def _freq(bucket: str) -> str:
+    return "W-MON" if bucket == "W" else "MS"
+
+
+def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
+    """Problems that stop a forecast: missing columns, empty history, NaN, bad horizon.
+
+    Returns a :class:`Problems` whose errors :func:`forecast_demand` raises as
+    :class:`InputError` (``table`` is ``demand_history``, rows name the items).
+    """
+    p = Problems()
+    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        p.add("(settings)", "", "horizon", horizon, "the forecast horizon must be at least 1 bucket",
+              "give --horizon 1 or more (26 weeks is the weekly default)")
+    missing = [c for c in ("item_id", "date", "qty") if c not in history.columns]
+    if missing:
+        p.add("demand_history", "", ", ".join(missing), "", "column(s) missing",
+              "give demand_history the columns item_id, date, qty")
+        return p
+    if len(history) == 0:
+        p.add("demand_history", "", "", "", "demand history is empty: nothing to forecast from",
+              "export at least one year of shipments per item into demand_history")
+        return p
+    dates = pd.to_datetime(history["date"], errors="coerce")
+    qty = pd.to_numeric(history["qty"], errors="coerce")
+    for col, bad, fix in (("date", dates.isna(), "write the date as YYYY-MM-DD"),
+                          ("qty", qty.isna() | ~np.isfinite(qty.fillna(0)), "write a number (0 for none)"),
+                          ("item_id", history["item_id"].isna() | (history["item_id"].astype(str).str.strip() == ""),
+                           "give every row an item_id")):
+        if bad.any():
+            items = history.loc[bad, "item_id"].astype(str).unique()
+            p.add("demand_history", f"{int(bad.sum())} row(s), first at row {int(np.flatnonzero(bad)[0]) + 1}",
+                  col, ", ".join(items[:10]) + (" ..." if len(items) > 10 else ""),
+                  f"{col} is empty or not readable for item(s) listed", fix)
+    return p
+
+
+def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
+                   net_returns: bool = True) -> pd.DataFrame:
+    """Demand per item and planning bucket, zero-filled.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: columns ``item_id, date, qty`` [uom]; daily
+        transactions or bucket totals; negative ``qty`` is a return.
+    bucket : {"W", "M"}
+        Weeks starting Monday or calendar months.
+    as_of : date-like, optional
+        First day to forecast. History from the bucket holding ``as_of`` on is
+        left out (a partial bucket would look like a drop). None: the day after
+        the last history date.
+    net_returns : bool
+        True subtracts returns from shipments of their bucket (a net negative
+        bucket becomes 0); False drops returns.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item_id, period_start, qty`` [uom per bucket], one row per
+        item and bucket from the item's first demand to the last bucket before
+        ``as_of`` (missing buckets are 0), sorted by item and period.
+    """
+    h = history[["item_id", "date", "qty"]].copy()
+    h["item_id"] = h["item_id"].astype(str)
+    h["date"] = pd.to_datetime(h["date"]).dt.normalize()
+    h["qty"] = pd.to_numeric(h["qty"]).astype(float)
+    if not net_returns:
+        h = h[h.qty >= 0]
+    if as_of is None:
+        as_of = h["date"].max() + pd.Timedelta(days=1)
+    first_fc = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
+    h = h[h["date"] < first_fc]
+    end = int(_period_number(pd.Series([first_fc]), bucket)[0]) - 1
+    h["period"] = _period_number(bucket_start(h["date"], bucket), bucket)
+    totals = h.groupby(["item_id", "period"], sort=True)["qty"].sum().clip(lower=0)
+    if totals.empty:
+        return pd.DataFrame({"item_id": pd.Series(dtype=str), "period_start": pd.Series(dtype="datetime64[ns]"),
+                             "qty": pd.Series(dtype=float)})
+    positive = totals[totals > 0].reset_index()
+    first = positive.groupby("item_id")["period"].min()
+    # items that never had positive demand keep their first record's bucket (flagged later)
+    first = first.reindex(totals.index.get_level_values(0).unique())
+    first = first.fillna(totals.reset_index().groupby("item_id")["period"].min()).astype("int64")
+    n = (end - first.to_numpy() + 1).clip(min=1)
+    item = np.repeat(first.index.to_numpy(), n)
+    offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    period = np.repeat(first.to_numpy(), n) + offs
+    grid = pd.MultiIndex.from_arrays([item, period], names=["item_id", "period"])
+    qty = totals.reindex(grid, fill_value=0.0).to_numpy()
+    return pd.DataFrame({"item_id": item, "period_start": _period_start(period, bucket).to_numpy(),
+                         "qty": qty})
+
+
+# --------------------------------------------------------------------------- classification
+
+def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff: float = 0.49,
+                    new_periods: int = 13, discontinued_periods: int = 26) -> pd.DataFrame:
+    """Demand class and lifecycle flags per item.
+
+    ADI is the average interval between non-zero buckets (periods since the
+    first demand / number of non-zero buckets); CV² is the squared
+    coefficient of variation of the non-zero sizes (population variance).
+    smooth: ADI < 1.32, CV² < 0.49; erratic: ADI < 1.32, CV² >= 0.49;
+    intermittent: ADI >= 1.32, CV² < 0.49; lumpy: ADI >= 1.32, CV² >= 0.49
+    (Syntetos, Boylan & Croston 2005, J. Oper. Res. Soc. 56(5), 495-503).
+
+    Parameters
+    ----------
+    buckets : DataFrame
+        Output of :func:`bucket_history`: ``item_id, period_start, qty``.
+    adi_cutoff, cv2_cutoff : float
+        Class boundaries.
+    new_periods : int
+        Items with fewer periods of history are flagged ``new``.
+    discontinued_periods : int
+        Items whose last demand is more than ``max(discontinued_periods, 3 ADI)``
+        periods old are flagged ``discontinued``.
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``item_id, n_periods, n_nonzero, mean_demand``
+        [uom per bucket], ``adi`` [buckets], ``cv2`` [-], ``demand_class``,
+        ``periods_since_demand`` [buckets], ``flags`` (``;``-separated: ``new``,
+        ``no_demand``, ``discontinued``).
+    """
+    b = buckets.sort_values(["item_id", "period_start"], kind="stable")
+    g = b.groupby("item_id", sort=True)
+    n = g.size()
+    nz = b[b.qty > 0]
+    gn = nz.groupby("item_id")
+    n_nonzero = gn.size().reindex(n.index, fill_value=0)
+    mean_size = gn.qty.mean().reindex(n.index)
+    var_size = gn.qty.var(ddof=0).reindex(n.index)
+    adi = n / n_nonzero.replace(0, np.nan)
+    cv2 = (var_size / mean_size**2).fillna(0.0)
+    pos = g.cumcount()
+    last_nz = b.assign(pos=pos)[b.qty > 0].groupby("item_id").pos.max().reindex(n.index)
+    since = (n - 1 - last_nz)
+    cls = np.where(adi < adi_cutoff, np.where(cv2 < cv2_cutoff, "smooth", "erratic"),
+                   np.where(cv2 < cv2_cutoff, "intermittent", "lumpy"))
+    cls = np.where(n_nonzero == 0, "none", cls)
+    out = pd.DataFrame({"item_id": n.index, "n_periods": n.to_numpy(), "n_nonzero": n_nonzero.to_numpy(),
+                        "mean_demand": g.qty.mean().to_numpy(), "adi": adi.to_numpy(),
+                        "cv2": cv2.to_numpy(), "demand_class": cls,
+                        "periods_since_demand": since.to_numpy()})
+    flags = []
+    for r in out.itertuples():
+        f = []
+        if r.n_nonzero == 0:
+            f.append("no_demand")
+        else:
+            if r.n_periods < new_periods:
+                f.append("new")
+            if r.periods_since_demand > max(discontinued_periods, 3 * r.adi):
+                f.append("discontinued")
+        flags.append(";".join(f))
+    out["flags"] = flags
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- outliers
+
+def clean_outliers(buckets: pd.DataFrame, classes: pd.DataFrame, z: float = 5.0,
+                   window: int = 13) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cap one-off spikes in the bucketed history.
+
+    Smooth and erratic items: a bucket above the centred rolling median
+    (``window`` buckets) by more than ``z`` robust standard deviations
+    (1.4826 x the item's median absolute deviation from that median) is cut
+    to that limit. Intermittent and lumpy items: a non-zero size above
+    median + ``z`` x 1.4826 MAD of the item's non-zero sizes is cut to it.
+    Items with fewer than 8 non-zero buckets are left alone.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The cleaned buckets (same columns as ``buckets``) and a report with
+        columns ``item_id, period_start, qty, cleaned_qty`` [uom] and ``limit``.
+    """
+    b = buckets.sort_values(["item_id", "period_start"], kind="stable").reset_index(drop=True)
+    cls = classes.set_index("item_id").demand_class.reindex(b.item_id).to_numpy()
+    limit = np.full(len(b), np.inf)
+    smooth = np.isin(cls, ("smooth", "erratic"))
+    if smooth.any():
+        s = b[smooth]
+        med = s.groupby("item_id").qty.transform(
+            lambda v: v.rolling(window, center=True, min_periods=1).median())
+        mad = (s.qty - med).abs().groupby(s.item_id).transform("median") * 1.4826
+        mad = np.maximum(mad, 0.1 * med.abs().groupby(s.item_id).transform("mean") + 1e-9)
+        limit[smooth] = (med + z * mad).to_numpy()
+    inter = np.isin(cls, ("intermittent", "lumpy")) & (b.qty > 0).to_numpy()
+    if inter.any():
+        s = b[inter]
+        med = s.groupby("item_id").qty.transform("median")
+        mad = (s.qty - med).abs().groupby(s.item_id).transform("median") * 1.4826
+        mad = np.maximum(mad, 0.25 * med)
+        limit[inter] = (med + z * mad).to_numpy()
+    nz_count = b[b.qty > 0].groupby("item_id").size().reindex(b.item_id, fill_value=0).to_numpy()
+    limit[nz_count < 8] = np.inf
+    hit = b.qty.to_numpy() > limit
+    report = b[hit].assign(cleaned_qty=limit[hit], limit=limit[hit])
+    cleaned = b.copy()
+    cleaned.loc[hit, "qty"] = limit[hit]
+    return cleaned, report[["item_id", "period_start", "qty", "cleaned_qty", "limit"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- models
+
+def make_model(name: str, season_length: int, tsb_alpha=(0.1, 0.1)):
+    """The statsforecast model called ``name`` (its alias is ``name``)."""
+    from statsforecast import models as sm
+
+    m = season_length
+    if name == "AutoETS":
+        return sm.AutoETS(season_length=m)
+    if name == "AutoTheta":
+        return sm.AutoTheta(season_length=m)
+    if name == "AutoARIMA":
+        return sm.AutoARIMA(season_length=m)
+    if name == "MSTL":
+        return sm.MSTL(season_length=m, trend_forecaster=sm.AutoETS(model="ZZN"))
+    if name == "SeasonalNaive":
+        return sm.SeasonalNaive(season_length=m)
+    if name == "Naive":
+        return sm.Naive()
+    if name == "HistoricAverage":
+        return sm.HistoricAverage()
+    if name == "CrostonSBA":
+        return sm.CrostonSBA()
+    if name == "CrostonOptimized":
+        return sm.CrostonOptimized()
+    if name == "TSB":
+        return sm.TSB(alpha_d=tsb_alpha[0], alpha_p=tsb_alpha[1])
+    if name == "ADIDA":
+        return sm.ADIDA()
+    if name == "IMAPA":
+        return sm.IMAPA()
+    if name == "AutoCES":
+        return sm.AutoCES(season_length=m)
+    raise ValueError(f"unknown model {name!r}")
+
+
+_NO_INTERVALS = {"CrostonSBA", "CrostonOptimized", "TSB", "ADIDA", "IMAPA"}
+
+
+def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastSettings, h: int,
+            levels=None, n_windows: int = 1, step_size: int = 1) -> pd.DataFrame:
+    """statsforecast cross-validation or forecast of models ``names`` on ``df`` (unique_id, ds, y)."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    models = [make_model(n, settings.season_length, settings.tsb_alpha) for n in names]
+    lv = list(levels) if levels and not (set(names) & _NO_INTERVALS) else None
+    n_series = df["unique_id"].nunique()
+    sf = StatsForecast(models=models, freq=_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
+                       fallback_model=Naive())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "cv":
+            out = sf.cross_validation(h=h, df=df, n_windows=n_windows, step_size=step_size, level=lv)
+        else:
+            out = sf.forecast(h=h, df=df, level=lv)
+    out = out.reset_index() if "unique_id" not in out.columns else out
+    return out
+
+
+def _quantile_levels(levels) -> list[float]:
+    qs = {0.5}
+    for lv in levels:
+        qs |= {round(0.5 - lv / 200, 6), round(0.5 + lv / 200, 6)}
+    return sorted(qs)
+
+
+def _interval_to_quantiles(frame: pd.DataFrame, name: str, levels) -> np.ndarray:
+    """Quantile matrix (rows x quantile levels) from statsforecast's lo/hi columns."""
+    qs = _quantile_levels(levels)
+    out = np.empty((len(frame), len(qs)))
+    for j, q in enumerate(qs):
+        if q == 0.5:
+            out[:, j] = frame[name].to_numpy()
+        else:
+            lv = int(round(abs(q - 0.5) * 200))
+            col = f"{name}-{'lo' if q < 0.5 else 'hi'}-{lv}"
+            out[:, j] = frame[col].to_numpy() if col in frame else frame[name].to_numpy()
+    return out
+
+
+def hurdle_quantiles(history: np.ndarray, mean: np.ndarray, quantiles) -> np.ndarray:
+    """Quantiles of intermittent demand: a zero/non-zero hurdle with empirical sizes.
+
+    A bucket has demand with probability ``p`` (share of non-zero buckets in
+    ``history``); its size is drawn from the item's non-zero sizes, scaled so
+    that the mean of the mixture equals ``mean`` (the point forecast). The
+    ``q`` quantile is 0 for ``q <= 1 - p`` and otherwise the scaled
+    ``(q - (1 - p)) / p`` quantile of the sizes (linear interpolation). This
+    is the one-bucket case of the bootstrap of Willemain, Smart & Schwarz
+    (2004, Int. J. Forecasting 20(3), 375-387).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(len(mean), len(quantiles))`` [uom], non-negative, ordered.
+    """
+    mean = np.asarray(mean, dtype=float)
+    history = np.asarray(history, dtype=float)
+    sizes = history[history > 0]
+    qs = np.asarray(quantiles, dtype=float)
+    if sizes.size == 0:
+        return np.zeros((mean.size, qs.size))
+    p = sizes.size / history.size
+    scale = np.maximum(mean, 0) / (p * sizes.mean())
+    inner = np.clip((qs - (1 - p)) / p, 0, 1)
+    size_q = np.where(qs > 1 - p, np.quantile(sizes, inner), 0.0)
+    return scale[:, None] * size_q[None, :]
+
+
+def _tidy_quantiles(q: np.ndarray) -> np.ndarray:
+    """Non-negative and ordered along the quantile axis."""
+    q = np.nan_to_num(np.maximum(q, 0.0), nan=0.0)
+    return np.sort(q, axis=1)
+
+
+# --------------------------------------------------------------------------- backtest
+
+def _plan_groups(classes: pd.DataFrame, s: ForecastSettings) -> pd.DataFrame:
+    """Per item: model group, backtest horizon and windows it can afford."""
+    c = classes.copy()
+    c["group"] = np.where(c.demand_class.isin(("smooth", "erratic")), "smooth",
+                          np.where(c.demand_class.isin(("intermittent", "lumpy")), "intermittent", "none"))
+    c.loc[c["flags"].str.contains("discontinued|no_demand", regex=True), "group"] = "none"
+    hb, step = s.backtest_horizon, s.step_size
+    avail = c.n_periods - s.min_train
+    w = np.floor((avail - hb) / step).astype(int) + 1
+    c["bt_windows"] = np.clip(w, 0, s.n_windows)
+    c["bt_horizon"] = hb
+    short = (c.bt_windows == 0) & (avail >= 1)
+    c.loc[short, "bt_windows"] = 1
+    c.loc[short, "bt_horizon"] = np.minimum(hb, avail[short])
+    c.loc[avail < 1, ["bt_windows", "bt_horizon"]] = 0
+    c.loc[c.group == "none", ["bt_windows", "bt_horizon"]] = 0
+    return c
+
+
+def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
+             settings: ForecastSettings | None = None, horizon: int = 26,
+             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Rolling-origin backtest of every candidate model (statsforecast cross-validation).
+
+    Items are grouped by candidate set (smooth/erratic or intermittent/lumpy)
+    and by the backtest their history affords (``n_windows`` origins
+    ``step_size`` apart, each scored ``backtest_horizon`` periods ahead; a
+    short history gets one shorter window).
+
+    Returns
+    -------
+    DataFrame
+        Long format, one row per item, origin, period and model:
+        ``item_id, cutoff, period_start, step`` (1 = first period after the
+        origin), ``actual`` [uom], ``model``, ``forecast`` [uom] and the
+        quantile columns ``q_0.025 ... q_0.975`` [uom] (non-negative, ordered).
+        ``model`` includes the benchmark ``SeasonalNaive`` for every item.
+    """
+    s = (settings or ForecastSettings()).resolved(bucket, horizon)
+    plan = _plan_groups(classes, s)
+    qs = _quantile_levels(s.levels)
+    frames = []
+    df_all = buckets.rename(columns={"item_id": "unique_id", "period_start": "ds", "qty": "y"})
+    keys = plan[plan.bt_windows > 0].groupby(["group", "bt_horizon", "bt_windows"]).item_id.apply(list)
+    for (group, hb, w), items in keys.items():
+        df = df_all[df_all.unique_id.isin(items)]
+        names = list(s.smooth_models if group == "smooth" else s.intermittent_models)
+        if BENCHMARK_MODEL not in names:
+            names.append(BENCHMARK_MODEL)
+        if progress:
+            progress(f"backtest {len(items)} {group} item(s): {w} origin(s) x {hb} period(s), "
+                     f"{', '.join(names)}")
+        parts = []
+        for chunk in ([n for n in names if n not in _NO_INTERVALS], [n for n in names if n in _NO_INTERVALS]):
+            if chunk:
+                parts.append(_run_sf("cv", df, chunk, bucket, s, int(hb), s.levels, int(w),
+                                     min(s.step_size, int(hb))))
+        cv = parts[0]
+        for p in parts[1:]:
+            cv = cv.merge(p.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
+        cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+        step = cv.groupby(["unique_id", "cutoff"]).cumcount().to_numpy() + 1
+        hq = None
+        if group == "intermittent":
+            hq = _hurdle_backtest(df, cv, qs)
+        for name in names:
+            if name in _NO_INTERVALS:
+                q = hq(cv[name].to_numpy())
+            else:
+                q = _interval_to_quantiles(cv, name, s.levels)
+            q = _tidy_quantiles(q)
+            f = pd.DataFrame({"item_id": cv.unique_id.to_numpy(), "cutoff": cv.cutoff.to_numpy(),
+                              "period_start": cv.ds.to_numpy(), "step": step, "actual": cv.y.to_numpy(),
+                              "model": name, "forecast": np.maximum(cv[name].to_numpy(), 0.0)})
+            for j, ql in enumerate(qs):
+                f[f"q_{ql:g}"] = q[:, j]
+            frames.append(f)
+    if not frames:
+        cols = ["item_id", "cutoff", "period_start", "step", "actual", "model", "forecast"]
+        return pd.DataFrame(columns=cols + [f"q_{q:g}" for q in qs])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _hurdle_backtest(df: pd.DataFrame, cv: pd.DataFrame, qs):
+    """A function mapping CV point forecasts to hurdle quantiles fitted on each origin's past."""
+    by_item = {k: (g.ds.to_numpy(), g.y.to_numpy()) for k, g in df.groupby("unique_id", sort=False)}
+    keys = cv[["unique_id", "cutoff"]].to_numpy()
+    blocks = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    ends = np.r_[blocks[1:], len(cv)]
+
+    def apply(mean: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(cv), len(qs)))
+        for a, b in zip(blocks, ends):
+            ds, y = by_item[keys[a, 0]]
+            past = y[ds <= keys[a, 1]]
+            out[a:b] = hurdle_quantiles(past, mean[a:b], qs)
+        return out
+
+    return apply
+
+
+# --------------------------------------------------------------------------- selection and accuracy
+
+def _scales(buckets: pd.DataFrame, first_cutoff: pd.Series) -> pd.DataFrame:
+    """In-sample naive (lag 1) scales per item, on the history before its first origin."""
+    b = buckets.merge(first_cutoff.rename("first_cutoff"), left_on="item_id", right_index=True)
+    b = b[b.period_start <= b.first_cutoff].sort_values(["item_id", "period_start"], kind="stable")
+    d = b.groupby("item_id").qty.diff()
+    return pd.DataFrame({"mae_scale": d.abs().groupby(b.item_id).mean(),
+                         "mse_scale": (d**2).groupby(b.item_id).mean()})
+
+
+def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Choose per item the candidate with the lowest backtest error.
+
+    Smooth and erratic items are scored on mean absolute error, intermittent
+    and lumpy items on mean squared error: MSE is minimised by the mean, so it
+    does not reward forecasting zero, whereas MAE is minimised by the median,
+    which is 0 for most intermittent items. ``SeasonalNaive`` is a candidate
+    for smooth and erratic items only (it is the benchmark for all). With
+    ``combine >= 2`` the mean of the item's ``combine`` best single models
+    (``Combo(...)``; quantiles averaged level by level) is a candidate too.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Choice per item: ``item_id, model, members`` (``+``-separated
+        statsforecast models averaged), ``metric`` (``mae`` or ``mse``),
+        ``error`` [uom or uom²]; and the backtest rows of the chosen model
+        (columns of :func:`backtest`, ``model`` set to the choice).
+    """
+    if bt.empty:
+        return (pd.DataFrame(columns=["item_id", "model", "members", "metric", "error"]),
+                bt.copy())
+    cls = classes.set_index("item_id").demand_class
+    b = bt.copy()
+    b["err"] = b.actual - b.forecast
+    inter = cls.reindex(b.item_id).isin(("intermittent", "lumpy")).to_numpy()
+    b["loss"] = np.where(inter, b.err**2, b.err.abs())
+    score = b.groupby(["item_id", "model"]).loss.mean().unstack()
+    inter_items = cls.reindex(score.index).isin(("intermittent", "lumpy")).to_numpy()
+    single = score.copy()
+    single.loc[inter_items, BENCHMARK_MODEL] = np.nan  # benchmark only for intermittent items
+    qcols = [c for c in bt.columns if c.startswith("q_")]
+    valcols = ["forecast"] + qcols
+    rank = single.rank(axis=1, method="first")
+    k = combine if combine >= 2 else 0
+    choices = []
+    chosen_rows = []
+    key = ["item_id", "cutoff", "period_start"]
+    wide = b.set_index(key + ["model"])[valcols + ["actual"]]
+    base = b[b.model == b.model.iloc[0]][key + ["step", "actual"]].set_index(key)
+    combo_score = pd.Series(np.nan, index=score.index)
+    combo_vals = None
+    if k:
+        n_models = single.notna().sum(axis=1)
+        use = (rank <= k) & (n_models >= k).to_numpy()[:, None]
+        members = use.stack()
+        members = members[members].reset_index()[["item_id", "model"]]
+        mb = b.merge(members, on=["item_id", "model"])
+        combo_vals = mb.groupby(key)[valcols].mean()
+        combo_vals[qcols] = _tidy_quantiles(combo_vals[qcols].to_numpy())
+        cv_ = combo_vals.join(base)
+        e = cv_.actual - cv_.forecast
+        citem = cv_.index.get_level_values("item_id")
+        ci = cls.reindex(citem).isin(("intermittent", "lumpy")).to_numpy()
+        combo_score = pd.Series(np.where(ci, e**2, e.abs()), index=citem).groupby(level=0).mean()
+        combo_score = combo_score.reindex(score.index)
+        member_names = members.groupby("item_id").model.apply(lambda m: "+".join(sorted(m)))
+    best_single = single.idxmin(axis=1)
+    best_err = single.min(axis=1)
+    pick_combo = combo_score < best_err
+    for item in score.index:
+        metric = "mse" if cls.get(item) in ("intermittent", "lumpy") else "mae"
+        if bool(pick_combo.get(item, False)):
+            mem = member_names[item]
+            choices.append((item, f"Combo({mem.replace('+', ',')})", mem, metric, combo_score[item]))
+        else:
+            m = best_single[item]
+            choices.append((item, m, m, metric, best_err[item]))
+    choice = pd.DataFrame(choices, columns=["item_id", "model", "members", "metric", "error"])
+    singles = choice[~choice.model.str.startswith("Combo")]
+    rows = b.merge(singles[["item_id", "model"]], on=["item_id", "model"])[bt.columns]
+    chosen_rows.append(rows)
+    if k and pick_combo.any():
+        combos = choice[choice.model.str.startswith("Combo")]
+        cvals = combo_vals.join(base).reset_index()
+        cvals = cvals[cvals.item_id.isin(combos.item_id)].merge(combos[["item_id", "model"]], on="item_id")
+        chosen_rows.append(cvals[bt.columns])
+    chosen = pd.concat(chosen_rows, ignore_index=True).sort_values(key, kind="stable").reset_index(drop=True)
+    return choice, chosen
+
+
+def accuracy(chosen: pd.DataFrame, benchmark: pd.DataFrame, buckets: pd.DataFrame,
+             classes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Backtest accuracy per item and in total.
+
+    Parameters
+    ----------
+    chosen : DataFrame
+        Backtest rows of the chosen model (second output of :func:`select_models`).
+    benchmark : DataFrame
+        Backtest rows of the benchmark (``SeasonalNaive``) on the same origins.
+    buckets : DataFrame
+        Bucketed history (scales of MASE and RMSSE).
+    classes : DataFrame, optional
+        :func:`classify_demand` output, for the ``demand_class`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row per item and a last row ``item_id == "TOTAL"``:
+        ``item_id, demand_class, model, n_origins, n_obs, actual_total`` [uom],
+        ``mase`` [-] (MAE over the in-sample MAE of the naive forecast),
+        ``rmsse`` [-] (root of MSE over the naive in-sample MSE), ``wape`` [%]
+        (sum |error| / sum actual), ``bias`` [%] (sum(forecast - actual) / sum
+        actual; positive = over-forecast), ``coverage_50, coverage_80,
+        coverage_95`` [%] (share of actuals inside the interval),
+        ``mase_seasonal_naive`` [-], ``fva`` [%] (forecast value added: how
+        much lower the MAE is than the seasonal naive's). TOTAL averages MASE
+        and RMSSE over items and pools the others.
+    """
+    cols = ["item_id", "demand_class", "model", "n_origins", "n_obs", "actual_total", "mase", "rmsse",
+            "wape", "bias", "coverage_50", "coverage_80", "coverage_95", "mase_seasonal_naive", "fva"]
+    if chosen.empty:
+        return pd.DataFrame(columns=cols)
+    c = chosen.copy()
+    c["ae"] = (c.actual - c.forecast).abs()
+    c["se"] = (c.actual - c.forecast) ** 2
+    c["fe"] = c.forecast - c.actual
+    for lv, lo, hi in ((50, "q_0.25", "q_0.75"), (80, "q_0.1", "q_0.9"), (95, "q_0.025", "q_0.975")):
+        c[f"in_{lv}"] = ((c.actual >= c[lo] - 1e-9) & (c.actual <= c[hi] + 1e-9)).astype(float)
+    bm = benchmark.set_index(["item_id", "cutoff", "period_start"]).forecast
+    c["bae"] = (c.actual - bm.reindex(pd.MultiIndex.from_frame(c[["item_id", "cutoff", "period_start"]]))
+                .to_numpy()).abs()
+    scales = _scales(buckets, c.groupby("item_id").cutoff.min())
+    g = c.groupby("item_id")
+    out = pd.DataFrame({
+        "model": g.model.first(), "n_origins": g.cutoff.nunique(), "n_obs": g.size(),
+        "actual_total": g.actual.sum(), "mae": g.ae.mean(), "mse": g.se.mean(), "sfe": g.fe.sum(),
+        "sae": g.ae.sum(), "bae": g.bae.mean(), "sbae": g.bae.sum(),
+        "coverage_50": g.in_50.mean() * 100, "coverage_80": g.in_80.mean() * 100,
+        "coverage_95": g.in_95.mean() * 100,
+    }).join(scales)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sc = out.mae_scale.where(out.mae_scale > 0)
+        out["mase"] = out.mae / sc
+        out["rmsse"] = np.sqrt(out.mse / out.mse_scale.where(out.mse_scale > 0))
+        out["wape"] = 100 * out.sae / out.actual_total.where(out.actual_total > 0)
+        out["bias"] = 100 * out.sfe / out.actual_total.where(out.actual_total > 0)
+        out["mase_seasonal_naive"] = out.bae / sc
+        out["fva"] = 100 * (out.bae - out.mae) / out.bae.where(out.bae > 0)
+    out = out.reset_index().rename(columns={"index": "item_id"})
+    if classes is not None:
+        out = out.merge(classes[["item_id", "demand_class"]], on="item_id", how="left")
+    else:
+        out["demand_class"] = ""
+    tot_act = c.actual.sum()
+    total = {
+        "item_id": "TOTAL", "demand_class": "", "model": "", "n_origins": int(out.n_origins.max()),
+        "n_obs": int(len(c)), "actual_total": tot_act,
+        "mase": float(np.nanmean(out.mase)) if out.mase.notna().any() else np.nan,
+        "rmsse": float(np.nanmean(out.rmsse)) if out.rmsse.notna().any() else np.nan,
+        "wape": 100 * c.ae.sum() / tot_act if tot_act > 0 else np.nan,
+        "bias": 100 * c.fe.sum() / tot_act if tot_act > 0 else np.nan,
+        "coverage_50": 100 * c.in_50.mean(), "coverage_80": 100 * c.in_80.mean(),
+        "coverage_95": 100 * c.in_95.mean(),
+        "mase_seasonal_naive": (float(np.nanmean(out.mase_seasonal_naive))
+                                if out.mase_seasonal_naive.notna().any() else np.nan),
+        "fva": 100 * (c.bae.sum() - c.ae.sum()) / c.bae.sum() if c.bae.sum() > 0 else np.nan,
+    }
+    out = pd.concat([out[cols], pd.DataFrame([total])[cols]], ignore_index=True)
+    return out
+
+
+# --------------------------------------------------------------------------- forecast
+
+def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFrame, bucket: str,
+                    s: ForecastSettings, horizon: int, progress=None) -> pd.DataFrame:
+    """Statistical forecast of each item with its chosen model (or combination)."""
+    qs = _quantile_levels(s.levels)
+    qcols = [f"q_{q:g}" for q in qs]
+    df_all = buckets.rename(columns={"item_id": "unique_id", "period_start": "ds", "qty": "y"})
+    members = choice.set_index("item_id").members.reindex(plan.item_id)
+    model_of = choice.set_index("item_id").model.reindex(plan.item_id)
+    plan = plan.assign(members=members.to_numpy(), chosen=model_of.to_numpy())
+    # items without a backtest: a default model for their group
+    nob = plan.chosen.isna() & (plan.group != "none")
+    few = plan.n_periods < 2 * s.season_length
+    plan.loc[nob & (plan.group == "smooth") & few, "members"] = "AutoETS"
+    plan.loc[nob & (plan.group == "smooth") & ~few, "members"] = "AutoTheta"
+    plan.loc[nob & (plan.group == "intermittent"), "members"] = "CrostonSBA"
+    plan.loc[nob & (plan.n_periods < 3), "members"] = "HistoricAverage"
+    plan.loc[plan.chosen.isna(), "chosen"] = plan.members
+    plan.loc[plan.group == "none", "chosen"] = "Zero"
+    pairs = (plan[plan.group != "none"].assign(model=plan.members.str.split("+"))
+             .explode("model")[["item_id", "model", "group"]])
+    parts = []
+    for name, items in pairs.groupby("model").item_id.apply(list).items():
+        if progress:
+            progress(f"forecast {len(items)} item(s) with {name}")
+        df = df_all[df_all.unique_id.isin(items)]
+        fc = _run_sf("fc", df, [name], bucket, s, horizon, s.levels)
+        if name in _NO_INTERVALS:
+            q = np.zeros((len(fc), len(qs)))
+            mean = fc[name].to_numpy()
+            ys = {k: g.to_numpy() for k, g in df.groupby("unique_id", sort=False).y}
+            for item, idx in fc.groupby("unique_id", sort=False).indices.items():
+                q[idx] = hurdle_quantiles(ys[item], mean[idx], qs)
+        else:
+            q = _interval_to_quantiles(fc, name, s.levels)
+        f = pd.DataFrame({"item_id": fc.unique_id.to_numpy(), "period_start": fc.ds.to_numpy(),
+                          "forecast": fc[name].to_numpy()})
+        f[qcols] = q
+        parts.append(f)
+    if parts:
+        allfc = pd.concat(parts, ignore_index=True)
+        fc = allfc.groupby(["item_id", "period_start"], sort=True)[["forecast"] + qcols].mean().reset_index()
+    else:
+        fc = pd.DataFrame(columns=["item_id", "period_start", "forecast"] + qcols)
+    # zero forecast for items with no demand or discontinued
+    zero_items = plan.loc[plan.group == "none", "item_id"].to_numpy()
+    if len(zero_items):
+        end = buckets.groupby("item_id").period_start.max().reindex(zero_items)
+        last = buckets.period_start.max()
+        start_num = _period_number(pd.Series([last]), bucket)[0] + 1
+        periods = _period_start(np.arange(start_num, start_num + horizon), bucket)
+        z = pd.DataFrame({"item_id": np.repeat(zero_items, horizon),
+                          "period_start": np.tile(periods.to_numpy(), len(zero_items)), "forecast": 0.0})
+        z[qcols] = 0.0
+        fc = pd.concat([fc, z], ignore_index=True) if len(fc) else z
+        del end
+    fc["forecast"] = np.maximum(fc.forecast.astype(float), 0.0)
+    fc[qcols] = _tidy_quantiles(fc[qcols].to_numpy(dtype=float))
+    return fc.merge(plan[["item_id", "chosen"]].rename(columns={"chosen": "model"}), on="item_id")
+
+
+def apply_overrides(forecast: pd.DataFrame, overrides: pd.DataFrame | None, bucket: str = "W"
+                    ) -> tuple[pd.DataFrame, Problems]:
+    """Planner overrides on top of the statistical forecast.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Columns ``item_id, period_start, forecast`` [uom] and interval columns
+        ``lo_*, hi_*`` [uom].
+    overrides : DataFrame or None
+        ``forecast_overrides``: ``item_id, period_start, qty`` (replace by this
+        quantity) or ``pct`` (change by this percent), ``reason``. A
+        ``period_start`` inside a bucket applies to that bucket.
+
+    Returns
+    -------
+    (DataFrame, Problems)
+        The forecast with ``statistical`` (the forecast before overrides),
+        ``forecast`` (after), ``override`` (e.g. ``"+30% (Trade fair)"``, empty
+        if none) and the intervals moved with it (scaled by forecast /
+        statistical, shifted when the statistical forecast is 0); and warnings
+        for overrides that match no forecast row.
+    """
+    p = Problems()
+    out = forecast.copy()
+    out["statistical"] = out["forecast"].astype(float)
+    out["override"] = ""
+    if overrides is None or len(overrides) == 0:
+        return out, p
+    ov = overrides.copy()
+    ov["item_id"] = ov["item_id"].astype(str)
+    ov["period_start"] = bucket_start(pd.to_datetime(ov["period_start"]), bucket)
+    for c in ("qty", "pct"):
+        ov[c] = pd.to_numeric(ov[c], errors="coerce") if c in ov else np.nan
+    ov["reason"] = ov["reason"].fillna("").astype(str) if "reason" in ov else ""
+    ov = ov.drop_duplicates(["item_id", "period_start"], keep="last")
+    key = pd.MultiIndex.from_frame(out[["item_id", "period_start"]])
+    okey = pd.MultiIndex.from_frame(ov[["item_id", "period_start"]])
+    found = okey.isin(key)
+    for i in np.flatnonzero(~found):
+        r = ov.iloc[i]
+        p.warn("forecast_overrides", f"item {r.item_id}", "period_start", r.period_start.date(),
+               "override matches no forecast bucket (unknown item or outside the horizon); ignored",
+               "check the item_id and that period_start lies within the forecast horizon")
+    ov = ov[found].set_index(["item_id", "period_start"])
+    hit = key.isin(ov.index)
+    if not hit.any():
+        return out, p
+    o = ov.reindex(key[hit])
+    stat = out.loc[hit, "statistical"].to_numpy()
+    qty, pct = o.qty.to_numpy(), o.pct.to_numpy()
+    new = np.where(~np.isnan(qty), qty, np.where(~np.isnan(pct), stat * (1 + np.nan_to_num(pct) / 100), stat))
+    new = np.maximum(new, 0.0)
+    text = np.where(~np.isnan(qty), [f"qty {v:g}" for v in np.nan_to_num(qty)],
+                    np.where(~np.isnan(pct), [f"{v:+g}%" for v in np.nan_to_num(pct)], ""))
+    reason = o.reason.fillna("").to_numpy()
+    text = np.array([t + (f" ({r})" if r and t else "") for t, r in zip(text, reason)], dtype=object)
+    out.loc[hit, "forecast"] = new
+    out.loc[hit, "override"] = text
+    icols = [c for c in out.columns if c.startswith(("lo_", "hi_"))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(stat > 0, new / stat, np.nan)
+    for c in icols:
+        v = out.loc[hit, c].to_numpy(dtype=float)
+        out.loc[hit, c] = np.maximum(np.where(np.isnan(ratio), v + (new - stat), v * ratio), 0.0)
+    return out, p
+
+
+def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of=None,
+                   overrides: pd.DataFrame | None = None, settings: ForecastSettings | None = None,
+                   progress: Callable[[str], None] | None = None) -> ForecastResult:
+    """Forecast every item of ``history`` and keep the evidence (backtest, accuracy, classes).
+
+    Same parameters as :func:`forecast_demand`. Raises :class:`InputError`
+    when nothing can be forecast (empty history, unreadable rows, horizon < 1,
+    no item with demand); single items without demand are warnings.
+
+    Returns
+    -------
+    ForecastResult
+        ``forecast`` (see :func:`forecast_demand`), ``accuracy`` (see
+        :func:`accuracy`), ``backtest`` (chosen model and benchmark rows, see
+        :func:`backtest`), ``classes`` (see :func:`classify_demand`, plus the
+        chosen ``model``), ``buckets`` (the history fitted), ``outliers`` (see
+        :func:`clean_outliers`; empty when cleaning is off) and ``problems``
+        (warnings, problem-table columns).
+    """
+    if bucket not in ("W", "M"):
+        raise InputError(f"bucket must be 'W' or 'M', not {bucket!r}")
+    prob = check_history(history, horizon)
+    if prob.errors:
+        raise InputError("cannot forecast: " + "; ".join(prob.frame().problem.unique()), prob.frame())
+    s = (settings or ForecastSettings()).resolved(bucket, int(horizon))
+    say = progress or (lambda _m: None)
+    buckets = bucket_history(history, bucket, as_of, s.net_returns)
+    if buckets.empty:
+        raise InputError("cannot forecast: no demand history before the forecast start",
+                         _one("demand_history", "", "date", as_of,
+                              "every history row is on or after the forecast start (--as-of)",
+                              "give an earlier --as-of or history before it"))
+    classes = classify_demand(buckets, s.adi_cutoff, s.cv2_cutoff, s.new_periods, s.discontinued_periods)
+    warn = Problems()
+    no_dem = classes[classes["flags"].str.contains("no_demand")]
+    if len(no_dem) == len(classes):
+        raise InputError("cannot forecast: no item has any positive demand in its history",
+                         _one("demand_history", "", "qty", ", ".join(no_dem.item_id[:10]),
+                              "all quantities are zero or net returns", "check the export of shipments"))
+    for item in no_dem.item_id:
+        warn.warn("demand_history", f"item {item}", "qty", 0, "item has no positive demand; forecast set to 0",
+                  "check the item's history, or remove it if it is not sold any more")
+    for r in classes[classes["flags"].str.contains("discontinued")].itertuples():
+        warn.warn("demand_history", f"item {r.item_id}", "date", f"{r.periods_since_demand} buckets",
+                  "no demand for a long time: treated as discontinued, forecast set to 0",
+                  "add an override in forecast_overrides if the item is still sold")
+    outliers = pd.DataFrame(columns=["item_id", "period_start", "qty", "cleaned_qty", "limit"])
+    fit_buckets = buckets
+    if s.clean_outliers:
+        fit_buckets, outliers = clean_outliers(buckets, classes, s.outlier_z)
+        say(f"outlier cleaning: {len(outliers)} bucket(s) capped")
+    say(f"{len(classes)} item(s): " + ", ".join(f"{v} {k}" for k, v in classes.demand_class.value_counts().items()))
+    bt = backtest(fit_buckets, classes, bucket, s, horizon, say)
+    plan = _plan_groups(classes, s)
+    cand = bt[bt.model != BENCHMARK_MODEL] if not bt.empty else bt
+    # SeasonalNaive stays a candidate for smooth items
+    smooth_items = plan.loc[plan.group == "smooth", "item_id"]
+    if not bt.empty:
+        cand = pd.concat([cand, bt[(bt.model == BENCHMARK_MODEL) & bt.item_id.isin(smooth_items)]])
+    choice, chosen = select_models(cand, classes, s.combine)
+    say("final fit and forecast")
+    fc = _final_forecast(fit_buckets, plan, choice, bucket, s, int(horizon), say)
+    qs = _quantile_levels(s.levels)
+    for lv in s.levels:
+        fc[f"lo_{lv}"] = fc[f"q_{0.5 - lv / 200:g}"]
+        fc[f"hi_{lv}"] = fc[f"q_{0.5 + lv / 200:g}"]
+    fc = fc.drop(columns=[f"q_{q:g}" for q in qs])
+    fc = fc.merge(classes[["item_id", "demand_class", "flags"]], on="item_id", how="left")
+    hist_n = plan.set_index("item_id")
+    short = hist_n.index[(hist_n.bt_windows == 0) | (hist_n.bt_horizon < s.backtest_horizon)]
+    fc.loc[fc.item_id.isin(short) & (fc.demand_class != "none"), "flags"] = (
+        fc["flags"] + ";short_history").str.strip(";")
+    if len(outliers):
+        fc.loc[fc.item_id.isin(outliers.item_id), "flags"] = (fc["flags"] + ";outliers_cleaned").str.strip(";")
+    if s.net_returns and (pd.to_numeric(history["qty"]) < 0).any():
+        ret_items = history.loc[pd.to_numeric(history["qty"]) < 0, "item_id"].astype(str).unique()
+        fc.loc[fc.item_id.isin(ret_items), "flags"] = (fc["flags"] + ";returns_netted").str.strip(";")
+    fc, ov_prob = apply_overrides(fc, overrides, bucket)
+    warn.extend(ov_prob)
+    lvcols = [c for lv in s.levels for c in (f"lo_{lv}", f"hi_{lv}")]
+    cols = ["item_id", "period_start", "forecast"] + lvcols + ["model", "demand_class", "override",
+                                                                "statistical", "flags"]
+    fc = fc[cols].sort_values(["item_id", "period_start"], kind="stable").reset_index(drop=True)
+    bench = bt[bt.model == BENCHMARK_MODEL] if not bt.empty else bt
+    acc = accuracy(chosen, bench, fit_buckets, classes)
+    keep = chosen.assign(benchmark=bench.set_index(["item_id", "cutoff", "period_start"]).forecast
+                         .reindex(pd.MultiIndex.from_frame(chosen[["item_id", "cutoff", "period_start"]]))
+                         .to_numpy()) if len(chosen) else chosen
+    classes = classes.merge(fc.groupby("item_id").model.first().rename("model"), on="item_id", how="left")
+    return ForecastResult(forecast=fc, accuracy=acc, backtest=keep, classes=classes, buckets=fit_buckets,
+                          outliers=outliers, problems=warn.frame(), settings=s, bucket=bucket)
+
+
+def _one(table, row, column, value, problem, fix) -> pd.DataFrame:
+    p = Problems()
+    p.add(table, row, column, value, problem, fix)
+    return p.frame()
+
+
+def forecast_demand(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of=None,
+                    overrides: pd.DataFrame | None = None, settings: ForecastSettings | None = None,
+                    progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Planning forecast per item and bucket: model chosen per item by backtest.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: ``item_id, date, qty`` [uom]; daily transactions
+        or bucket totals; negative ``qty`` = return.
+    horizon : int
+        Buckets to forecast (>= 1).
+    bucket : {"W", "M"}
+        Weekly (Monday start) or monthly (first of the month) buckets.
+    as_of : date-like, optional
+        First day to forecast; the forecast starts with the bucket holding it
+        and history from that bucket on is ignored. None: the day after the
+        last history date.
+    overrides : DataFrame, optional
+        ``forecast_overrides`` (see :func:`apply_overrides`).
+    settings : ForecastSettings, optional
+        Engine settings (candidate models, backtest, classification...).
+    progress : callable, optional
+        Called with a line of text at each step (the CLI prints them).
+
+    Returns
+    -------
+    DataFrame
+        One row per item and bucket: ``item_id``, ``period_start`` (datetime,
+        Monday or 1st of month), ``forecast`` [uom per bucket] (the final
+        planning forecast, after overrides: what MRP consumes; the expected
+        demand), ``lo_50, hi_50, lo_80, hi_80, lo_95, hi_95`` [uom] (central
+        prediction intervals; non-negative, ordered), ``model`` (statsforecast
+        model or ``Combo(...)``; ``Zero`` for items without demand),
+        ``demand_class`` (smooth, erratic, intermittent, lumpy, none),
+        ``override`` (text of the override applied, empty if none),
+        ``statistical`` [uom] (the forecast before the override), ``flags``
+        (``;``-separated: new, short_history, discontinued, no_demand,
+        outliers_cleaned, returns_netted). ``attrs["problems"]`` holds the
+        warnings.
+    """
+    res = build_forecast(history, horizon, bucket, as_of, overrides, settings, progress)
+    out = res.forecast
+    out.attrs["problems"] = res.problems
+    return out
+
+
+def default_n_jobs() -> int:
+    """statsforecast processes: the cores available, at most 2 by house rule."""
+    return max(1, min(2, os.cpu_count() or 1))
