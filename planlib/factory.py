@@ -106,6 +106,7 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     inventory = _inventory(rng, items, weekly_rate, bom)
     receipts, progress = _open_supply(rng, items, routings, machines, start)
     calendars, exceptions = _calendars(wc, machines, start)
+    routings = _calibrate_run_times(rng, routings, items, level, bom, weekly_rate, wc, calendars)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
 
@@ -233,7 +234,7 @@ def _bom(rng, items: pd.DataFrame, level: np.ndarray, levels: int, start: pd.Tim
     c = np.concatenate(comps)
     frame = pd.DataFrame(dict(p=p, c=c)).drop_duplicates().sort_values(["p", "c"]).reset_index(drop=True)
     is_rm = level[frame.c.to_numpy()] == levels - 1
-    q = rng.integers(1, 5, size=len(frame)).astype(float)
+    q = rng.choice([1.0, 1.0, 1.0, 2.0, 2.0, 4.0], size=len(frame))
     q = np.where(is_rm & (rng.random(len(frame)) < 0.3), np.round(rng.uniform(0.2, 2.5, len(frame)), 2), q)
     bom = pd.DataFrame(dict(parent_id=items.item_id.to_numpy()[frame.p], component_id=items.item_id.to_numpy()[frame.c],
                             qty_per=q, scrap_pct=np.where(is_rm & (rng.random(len(frame)) < 0.25), 2.0, 0.0)))
@@ -339,6 +340,38 @@ def _routings(rng, items, level, levels, wc: pd.DataFrame) -> pd.DataFrame:
     r["crew_size"] = np.where(r.work_center_id.str.startswith(("ASSY", "TEST", "PACK", "WELD")), 1.0,
                               np.where(rng.random(n) < 0.5, 0.5, 0.0))
     r["uninterruptible"] = r.work_center_id.str.startswith("PAINT")
+    return r
+
+
+def _calibrate_run_times(rng, routings, items, level, bom, weekly_rate, wc, calendars) -> pd.DataFrame:
+    """Scale run times so that each work center is loaded 55-85 % by the expected demand.
+
+    Expected weekly units of every item come from exploding the sold items'
+    weekly rate through the BOM, level by level; one work center (the second,
+    turning in the sample) is the bottleneck at about 95 %.
+    """
+    ids = items.item_id.to_numpy()
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    units = np.zeros(len(ids))
+    units[pos[weekly_rate.index].to_numpy()] += weekly_rate.to_numpy()
+    current = bom[bom.valid_to.isna()]
+    par = pos[current.parent_id].to_numpy()
+    comp = pos[current.component_id].to_numpy()
+    qty = current.qty_per.to_numpy()
+    for lv in range(int(level.max())):
+        sel = level[par] == lv
+        np.add.at(units, comp[sel], units[par[sel]] * qty[sel])
+    r = routings.copy()
+    load_h = r.item_id.map(pd.Series(units, index=ids)).to_numpy() * r.run_min_per_unit.to_numpy() / 60
+    load_wc = pd.Series(load_h).groupby(r.work_center_id.to_numpy()).sum()
+    shift_h = ((calendars.end_time - calendars.start_time) % 24).groupby(calendars.calendar_id).sum()
+    cap = wc.set_index("work_center_id")
+    cap = cap.n_machines * cap.calendar_id.map(shift_h) * cap.efficiency
+    target = pd.Series(rng.uniform(0.55, 0.85, len(cap)), index=cap.index)
+    target.iloc[min(1, len(target) - 1)] = 0.95
+    scale = (target * cap / load_wc.reindex(cap.index)).replace([np.inf], np.nan).fillna(1.0)
+    run = r.run_min_per_unit.to_numpy() * r.work_center_id.map(scale).to_numpy()
+    r["run_min_per_unit"] = np.maximum(0.1, np.round(run, 2))
     return r
 
 
