@@ -1,0 +1,61 @@
+"""``planlib mrp SOURCE --out DIR``: MPS and MRP, one CSV per output table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from planlib.data import load, write_tables
+from planlib.mrp import MrpSettings, run_mrp
+from planlib.problems import InputError, Problems
+
+from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "mrp", help="master production schedule and material requirements plan",
+        description="Net demand over every BOM level in weekly buckets, size lots, peg supply to demand, "
+                    "and write mps, mrp_grid, planned_orders, pegging, exceptions, atp, capacity_load, "
+                    "rough_cut, purchase_requisitions and cost_projection as CSV files in DIR (all or none). "
+                    "Exit 2 with a table of problems when the input cannot be planned.")
+    add_source(p)
+    add_out(p)
+    p.add_argument("--start", type=date_arg, metavar="DATE",
+                   help="plan start, a Monday (YYYY-MM-DD or ISO week YYYY-Www); default 2026-W48")
+    p.add_argument("--horizon-weeks", type=positive_int, metavar="N", help="weekly buckets to plan (default 26)")
+    p.add_argument("--forecast", metavar="FILE",
+                   help="CSV with item_id, period_start, forecast (the planning forecast); "
+                        "without it customer orders alone are the demand")
+    p.add_argument("--safety-stock", metavar="FILE",
+                   help="CSV with item_id, safety_stock; replaces items.safety_stock for the items listed")
+    p.add_argument("--past-releases", choices=("expedite", "delay"), default="expedite",
+                   help="planned orders whose release date is past: keep the need date and report "
+                        "(expedite, default) or move the receipt out by the lead time (delay)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=run)
+
+
+def _read_csv(path: str, name: str) -> pd.DataFrame:
+    file = Path(path)
+    if not file.is_file():
+        p = Problems()
+        p.add(name, str(file), "", "", "file not found", f"give the path of the {name} CSV file")
+        raise InputError(f"cannot read {name} file {file}", p.frame())
+    return pd.read_csv(file, dtype={"item_id": str})
+
+
+def run(args) -> int:
+    progress = Progress(args.quiet)
+    params = params_from(args)
+    ds = load(args.source)
+    progress(f"loaded {args.source}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
+    forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
+    safety = _read_csv(args.safety_stock, "safety_stock") if args.safety_stock else None
+    result = run_mrp(ds, params, forecast=forecast, safety_stock=safety,
+                     settings=MrpSettings(past_releases=args.past_releases))
+    progress(f"planned {params.horizon_weeks} weeks from {params.plan_start}: "
+             f"{len(result.planned_orders)} planned orders, {len(result.exceptions)} exceptions")
+    out = write_tables(result.tables(), args.out)
+    progress(f"wrote {len(result.tables())} tables to {out}")
+    return 0

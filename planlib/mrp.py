@@ -1,0 +1,1278 @@
+"""MPS and MRP: independent demand, multi-level netting, lot sizing, pegging,
+exception messages, available-to-promise, capacity load and cost.
+
+:func:`run_mrp` is the entry point; it returns an :class:`MrpResult` that holds
+one documented table per output. Every quantity is in the item's ``uom``,
+every time in weekly buckets: bucket ``period`` (1-based) starts on
+``plan_start + 7 * (period - 1)`` days (a Monday). The conventions (projected
+on hand, safety stock netting, past due, FOQ, rounding) are written down with
+their textbook references in ``docs/mrp.md``; the vocabulary is the glossary's.
+
+How it runs (and why it is fast)
+--------------------------------
+Items are planned in low-level-code order, all the items of one level at once:
+every step is numpy over (items of the level) x (buckets). The only loop over
+buckets is the lot-sizing pass, which is a vector operation over the level's
+items in each bucket; the dynamic rules (WW, SM, LUC, PPB) are vectorised over
+the items that use them (:func:`planlib.lotsizing.dynamic_windows`). A plain
+per-item, per-bucket reference implementation lives in ``tests/mrp_reference.py``
+and the tests check that both give the same plan.
+
+References
+----------
+Orlicky, J., Material Requirements Planning, McGraw-Hill, 1975 (netting,
+low-level codes, pegging, exception messages).
+Vollmann, T.E., Berry, W.L., Whybark, D.C. and Jacobs, F.R., Manufacturing
+Planning and Control for Supply Chain Management, 5th ed., McGraw-Hill, 2005
+(MPS, ATP, MRP record, capacity planning).
+Nahmias, S., Production and Operations Analysis (MRP lot sizing).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from planlib.data import Dataset
+from planlib.lotsizing import DYNAMIC_RULES, EPS, dynamic_windows, economic_order_quantity
+from planlib.params import PlanParams
+from planlib.problems import InputError, Problems
+
+WEEKS_PER_YEAR = 52.0
+_RULE_CODE = {r: i for i, r in enumerate(("L4L", "FOQ", "POQ", "EOQ", "WW", "SM", "LUC", "PPB"))}
+_TOL = 1e-9  # absolute tolerance on quantities [units]: float noise, never policy
+
+
+@dataclass(frozen=True)
+class MrpSettings:
+    """MRP settings beyond :class:`planlib.params.PlanParams`.
+
+    Attributes
+    ----------
+    past_releases : {"expedite", "delay"}
+        A planned order whose release date falls before the plan start:
+        ``"expedite"`` keeps it on the date it is needed, releases it in the
+        first bucket and reports ``release_in_past``; ``"delay"`` moves its
+        receipt to the first bucket the lead time allows, so projected on hand
+        may fall below safety stock (or below zero) inside the lead time and
+        ``below_safety_stock`` / ``shortage`` are reported.
+    round_yield_up : bool
+        Round the quantity released for an item with ``scrap_pct`` up to whole
+        units (the receipt stays the lot-sized quantity).
+    reschedule_tolerance_weeks : int
+        Expedite or defer a scheduled receipt only if its need date differs from
+        its due date by more than this many weeks.
+    """
+
+    past_releases: str = "expedite"
+    round_yield_up: bool = True
+    reschedule_tolerance_weeks: int = 0
+
+    def __post_init__(self) -> None:
+        if self.past_releases not in ("expedite", "delay"):
+            raise ValueError(f"past_releases must be 'expedite' or 'delay', not {self.past_releases!r}")
+        if self.reschedule_tolerance_weeks < 0:
+            raise ValueError("reschedule_tolerance_weeks must be 0 or more")
+
+
+@dataclass(frozen=True)
+class MrpResult:
+    """The tables of one MRP run (each documented in its builder and in docs/mrp.md).
+
+    Attributes
+    ----------
+    mps : DataFrame
+        Master production schedule of the end items (items no BOM uses):
+        ``item_id, period, period_start, forecast, customer_orders, demand,
+        scheduled_receipts, projected_on_hand, mps_receipts, mps_releases`` [units].
+    mrp_grid : DataFrame
+        ``item_id, period, period_start, gross_requirements, scheduled_receipts,
+        projected_on_hand, net_requirements, planned_order_receipts,
+        planned_order_releases`` [units], every item x bucket.
+    planned_orders : DataFrame
+        ``order_id, item_id, order_type (make|buy), supplier_id, qty, release_date,
+        due_date, receipt_qty, low_level_code``.
+    pegging : DataFrame
+        ``item_id, supply_type, supply_id, supply_date, demand_type, demand_id,
+        demand_item_id, demand_date, qty``.
+    exceptions : DataFrame
+        ``exception, severity, item_id, order_id, date, new_date, qty, message``.
+    atp : DataFrame
+        ``item_id, period, period_start, mps_qty, customer_orders, atp, cumulative_atp``.
+    capacity_load : DataFrame
+        ``work_center_id, period, period_start, planned_hours, released_hours,
+        load_hours, available_hours, utilisation, overload_hours``.
+    rough_cut : DataFrame
+        ``item_id, work_center_id, period, period_start, mps_qty, hours``.
+    purchase_requisitions : DataFrame
+        ``supplier_id, period, period_start, orders, items, qty, cost``.
+    cost_projection : DataFrame
+        ``period, period_start, material_cost, labour_cost, machine_cost,
+        order_cost, holding_cost, total_cost`` [currency].
+    """
+
+    mps: pd.DataFrame
+    mrp_grid: pd.DataFrame
+    planned_orders: pd.DataFrame
+    pegging: pd.DataFrame
+    exceptions: pd.DataFrame
+    atp: pd.DataFrame
+    capacity_load: pd.DataFrame
+    rough_cut: pd.DataFrame
+    purchase_requisitions: pd.DataFrame
+    cost_projection: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name, in the order above (what the CLI writes)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# =========================================================================== entry point
+
+def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
+            safety_stock: pd.DataFrame | None = None, settings: MrpSettings | None = None) -> MrpResult:
+    """Plan material: MPS, multi-level MRP and everything derived from it.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Uses ``items, bom, inventory, scheduled_receipts, demand`` and, for
+        capacity and cost, ``routings, work_centers, machines, calendars,
+        calendar_exceptions, operations_progress, suppliers``.
+    params : PlanParams
+        ``plan_start`` (a Monday), ``horizon_weeks``, ``demand_time_fence_weeks``,
+        ``consumption_backward_weeks``, ``consumption_forward_weeks``.
+    forecast : DataFrame, optional
+        Columns ``item_id, period_start, forecast`` [units per bucket]; other
+        columns are ignored. Without it, customer orders alone are the demand.
+    safety_stock : DataFrame, optional
+        Columns ``item_id, safety_stock`` [units]; replaces ``items.safety_stock``
+        for the items it lists.
+    settings : MrpSettings, optional
+
+    Returns
+    -------
+    MrpResult
+
+    Raises
+    ------
+    InputError
+        Naming every row that makes planning impossible: missing lead time,
+        zero lot size, BOM cycle, demand or forecast for an unknown item, plan
+        start after all demand, a plan start that is not a Monday.
+    """
+    settings = settings or MrpSettings()
+    plan = _Plan.build(dataset, params, forecast, safety_stock, settings)
+    plan.run()
+    return plan.result()
+
+
+# =========================================================================== input checks
+
+def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
+                 safety_stock: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Problems that make an MRP run impossible, as a problems table.
+
+    Returns
+    -------
+    DataFrame
+        ``severity, table, row, column, value, problem, fix`` (see :mod:`planlib.problems`).
+    """
+    p = Problems()
+    start = pd.Timestamp(params.plan_start)
+    if params.bucket != "W":
+        p.add("params", "bucket", "bucket", params.bucket, "MRP plans in weekly buckets only",
+              "use bucket='W'")
+    if start.weekday() != 0:
+        monday = (start - pd.Timedelta(days=start.weekday())).date()
+        p.add("params", "plan_start", "plan_start", start.date(),
+              f"plan start is a {start.day_name()}; weekly buckets start on Monday",
+              f"start the plan on {monday} (or give the ISO week)")
+    items = ds.items
+    if items.empty:
+        p.add("items", "items", "item_id", "", "no items", "load an items table")
+    dup = items.item_id.duplicated(keep="first")
+    for pos in np.flatnonzero(dup.to_numpy()):
+        p.add("items", ds.where("items", pos), "item_id", items.item_id.iloc[pos],
+              "item_id appears twice", "keep one row per item")
+    for pos in np.flatnonzero(items.lead_time_days.isna().to_numpy()):
+        p.add("items", ds.where("items", pos), "lead_time_days", "",
+              f"item {items.item_id.iloc[pos]} has no lead time",
+              "give the planned lead time in days (0 for none)")
+    rule = items.lot_rule.fillna("L4L")
+    bad_foq = (rule == "FOQ") & ~(items.lot_size > 0)
+    bad_poq = (rule == "POQ") & ~(items.lot_size >= 1)
+    for pos in np.flatnonzero(bad_foq.to_numpy()):
+        p.add("items", ds.where("items", pos), "lot_size", _fmt(items.lot_size.iloc[pos]),
+              f"item {items.item_id.iloc[pos]}: FOQ needs a lot size above zero",
+              "give the fixed order quantity in lot_size")
+    for pos in np.flatnonzero(bad_poq.to_numpy()):
+        p.add("items", ds.where("items", pos), "lot_size", _fmt(items.lot_size.iloc[pos]),
+              f"item {items.item_id.iloc[pos]}: POQ needs a lot size of at least 1 period",
+              "give the number of periods an order covers in lot_size")
+    bad_rule = ~rule.isin(list(_RULE_CODE))
+    for pos in np.flatnonzero(bad_rule.to_numpy()):
+        p.add("items", ds.where("items", pos), "lot_rule", rule.iloc[pos], "unknown lot rule",
+              "use one of " + ", ".join(_RULE_CODE))
+    bad_max = items.max_order_qty.notna() & ((items.max_order_qty <= 0) |
+                                             (items.max_order_qty < items.min_order_qty.fillna(0)))
+    for pos in np.flatnonzero(bad_max.to_numpy()):
+        p.add("items", ds.where("items", pos), "max_order_qty", _fmt(items.max_order_qty.iloc[pos]),
+              "max_order_qty is not positive or below min_order_qty", "raise it or leave it empty")
+    for pos in np.flatnonzero((items.scrap_pct.fillna(0) >= 100).to_numpy()):
+        p.add("items", ds.where("items", pos), "scrap_pct", _fmt(items.scrap_pct.iloc[pos]),
+              "scrap of 100 % or more leaves nothing", "give the percent lost, below 100")
+    known = set(items.item_id.dropna())
+    _unknown_refs(ds, "bom", "parent_id", known, p)
+    _unknown_refs(ds, "bom", "component_id", known, p)
+    _unknown_refs(ds, "demand", "item_id", known, p, what="demand for unknown item")
+    _unknown_refs(ds, "scheduled_receipts", "item_id", known, p)
+    _unknown_refs(ds, "inventory", "item_id", known, p)
+    _bom_cycle(ds, p)
+    for name, frame, cols in (("forecast", forecast, ("item_id", "period_start", "forecast")),
+                              ("safety_stock", safety_stock, ("item_id", "safety_stock"))):
+        if frame is None:
+            continue
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            p.add(name, name, ", ".join(missing), "", f"{name} table lacks column(s) {', '.join(missing)}",
+                  f"give columns {', '.join(cols)}")
+            continue
+        for pos in np.flatnonzero((~frame.item_id.isin(known)).to_numpy()):
+            p.add(name, f"{name} row {pos + 1}", "item_id", frame.item_id.iloc[pos],
+                  f"{name} for unknown item", "correct the item_id or add the item to items")
+        value = pd.to_numeric(frame[cols[-1]], errors="coerce")
+        for pos in np.flatnonzero((value.isna() | (value < 0)).to_numpy()):
+            p.add(name, f"{name} row {pos + 1}", cols[-1], frame[cols[-1]].iloc[pos],
+                  f"{cols[-1]} is missing or negative", "give a quantity of 0 or more")
+        if name == "forecast":
+            dates = pd.to_datetime(frame.period_start, errors="coerce")
+            for pos in np.flatnonzero(dates.isna().to_numpy()):
+                p.add(name, f"{name} row {pos + 1}", "period_start", frame.period_start.iloc[pos],
+                      "not a date", "write the Monday of the bucket as YYYY-MM-DD")
+    # plan start after all demand
+    dem = ds.demand
+    dates = [dem.due_date.dropna()]
+    if forecast is not None and "period_start" in forecast.columns:
+        f_dates = pd.to_datetime(forecast.period_start, errors="coerce")
+        f_qty = pd.to_numeric(forecast.get("forecast"), errors="coerce").fillna(0)
+        dates.append(f_dates[f_qty > 0].dropna())
+    all_dates = pd.concat(dates) if any(len(d) for d in dates) else pd.Series([], dtype="datetime64[ns]")
+    if len(all_dates) and all_dates.max() < start:
+        if len(dem):
+            pos = int(np.argmax(dem.due_date.to_numpy()))
+            p.add("demand", ds.where("demand", pos), "due_date", dem.due_date.iloc[pos].date(),
+                  f"plan start {start.date()} is after all demand (the latest is due "
+                  f"{all_dates.max().date()}): nothing left to plan",
+                  "start the plan on or before the last due date, or load current orders")
+        else:
+            p.add("forecast", "forecast", "period_start", all_dates.max().date(),
+                  f"plan start {start.date()} is after all forecast", "start the plan earlier")
+    return p.frame()
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _unknown_refs(ds, table, column, known, p, what=None):
+    frame = ds[table]
+    if frame.empty:
+        return
+    bad = frame[column].notna() & ~frame[column].isin(known)
+    for pos in np.flatnonzero(bad.to_numpy()):
+        p.add(table, ds.where(table, pos), column, frame[column].iloc[pos],
+              what or f"{column} is not in items", "correct the item_id or add the item to items")
+
+
+def _bom_cycle(ds, p):
+    """Find BOM cycles by iterative DFS; report each once, A -> B -> A, with the row closing it."""
+    bom = ds.bom
+    if bom.empty:
+        return
+    children: dict = {}
+    for pos, (a, b) in enumerate(zip(bom.parent_id, bom.component_id)):
+        children.setdefault(a, []).append((b, pos))
+    colour: dict = {}
+    seen = set()
+    for root in sorted(children, key=str):
+        if colour.get(root):
+            continue
+        colour[root] = 1
+        path, stack = [root], [iter(children.get(root, ()))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                colour[path.pop()] = 2
+                stack.pop()
+                continue
+            node, pos = nxt
+            if colour.get(node) == 1:
+                cycle = path[path.index(node):] + [node]
+                key = frozenset(cycle)
+                if key not in seen:
+                    seen.add(key)
+                    p.add("bom", ds.where("bom", pos), "component_id", node,
+                          "BOM cycle: " + " -> ".join(map(str, cycle)),
+                          "an item cannot contain itself; remove or correct one line of the cycle")
+            elif not colour.get(node):
+                colour[node] = 1
+                path.append(node)
+                stack.append(iter(children.get(node, ())))
+
+
+# =========================================================================== building blocks
+
+def low_level_codes(items: pd.Series, bom: pd.DataFrame) -> np.ndarray:
+    """Low-level code of each item: its deepest level in any BOM (0 = not a component).
+
+    Parameters
+    ----------
+    items : Series
+        The item ids, in the order of the result.
+    bom : DataFrame
+        ``parent_id, component_id`` (every line, whatever its effectivity).
+
+    Returns
+    -------
+    ndarray of int
+    """
+    index = pd.Index(items)
+    llc = np.zeros(len(index), dtype=np.int64)
+    if bom.empty:
+        return llc
+    par = index.get_indexer(bom.parent_id)
+    comp = index.get_indexer(bom.component_id)
+    for _ in range(len(index) + 1):
+        new = llc.copy()
+        np.maximum.at(new, comp, llc[par] + 1)
+        if np.array_equal(new, llc):
+            return llc
+        llc = new
+    raise InputError("BOM cycle: low-level codes do not converge")
+
+
+def lead_time_buckets(lead_time_days) -> np.ndarray:
+    """Lead-time offset in weekly buckets: days / 7 rounded up (7 days -> 1, 8 -> 2, 0 -> 0)."""
+    days = np.asarray(lead_time_days, dtype=float)
+    return np.ceil(days / 7.0 - 1e-9).clip(min=0).astype(np.int64)
+
+
+def bucket_index(dates, plan_start, n_periods: int) -> np.ndarray:
+    """0-based weekly bucket of each date: before the plan start -> 0 (past due), after the horizon -> ``n_periods``."""
+    days = (pd.to_datetime(pd.Series(dates)).to_numpy("datetime64[D]")
+            - np.datetime64(pd.Timestamp(plan_start).date(), "D")).astype(np.int64)
+    return np.clip(np.floor_divide(days, 7), 0, n_periods)
+
+
+def consume_forecast(orders: np.ndarray, forecast: np.ndarray, backward: int, forward: int) -> np.ndarray:
+    """Forecast left after customer orders consume it, bucket by bucket.
+
+    Orders of bucket ``b`` consume the forecast of ``b`` first, then of
+    ``b-1 .. b-backward`` (nearest first), then of ``b+1 .. b+forward``;
+    buckets are taken in time order. Order quantity beyond the forecast stays
+    demand (it is not lost).
+
+    Parameters
+    ----------
+    orders, forecast : ndarray, shape (items, periods)
+        Customer orders and forecast per bucket [units].
+
+    Returns
+    -------
+    ndarray, shape (items, periods)
+        Unconsumed forecast [units].
+    """
+    left = np.array(forecast, dtype=float, copy=True)
+    n_per = left.shape[1]
+    offsets = [0] + [-k for k in range(1, backward + 1)] + list(range(1, forward + 1))
+    for b in range(n_per):
+        rem = orders[:, b].astype(float).copy()
+        if not (rem > 0).any():
+            continue
+        for off in offsets:
+            k = b + off
+            if 0 <= k < n_per:
+                take = np.minimum(rem, left[:, k])
+                left[:, k] -= take
+                rem -= take
+    return left
+
+
+def order_modifiers(q, min_order_qty, order_multiple, max_order_qty):
+    """Apply minimum, multiple and maximum to lot-sized quantities.
+
+    ``q`` is raised to ``min_order_qty``, rounded up to a multiple of
+    ``order_multiple``; a quantity above ``max_order_qty`` is split into
+    orders of the largest multiple not above the maximum plus one remainder
+    order (itself raised to the minimum and multiple).
+
+    Parameters
+    ----------
+    q, min_order_qty, order_multiple, max_order_qty : array-like
+        [units]; 0 (or NaN for the maximum) means none.
+
+    Returns
+    -------
+    (total, n_orders, cap) : tuple of ndarray
+        Total quantity, number of orders it is split into, quantity of every
+        order but the last [units].
+    """
+    q = np.asarray(q, dtype=float)
+    moq = np.nan_to_num(np.asarray(min_order_qty, dtype=float))
+    mult = np.nan_to_num(np.asarray(order_multiple, dtype=float))
+    maxq = np.asarray(max_order_qty, dtype=float)
+    q = np.maximum(q, moq)
+    q = np.where(mult > 0, np.ceil(q / np.where(mult > 0, mult, 1) - EPS) * mult, q)
+    has_max = np.isfinite(maxq) & (maxq > 0)
+    cap = np.where(mult > 0, np.maximum(np.floor(maxq / np.where(mult > 0, mult, 1) + EPS) * mult, mult), maxq)
+    cap = np.where(has_max, cap, np.inf)
+    n = np.where(has_max, np.maximum(np.ceil(q / np.where(has_max, cap, 1) - EPS), 1), 1)
+    last = q - (n - 1) * np.where(has_max, cap, 0)
+    last = np.maximum(last, moq)
+    last = np.where(mult > 0, np.ceil(last / np.where(mult > 0, mult, 1) - EPS) * mult, last)
+    total = (n - 1) * np.where(has_max, cap, 0) + last
+    return total, n.astype(np.int64), cap
+
+
+# =========================================================================== the plan
+
+class _Plan:
+    """State of one run: arrays over (all items) x (buckets), filled level by level."""
+
+    @classmethod
+    def build(cls, ds, params, forecast, safety_stock, settings) -> "_Plan":
+        problems = check_inputs(ds, params, forecast, safety_stock)
+        errors = problems[problems.severity == "error"]
+        if len(errors):
+            raise InputError(f"{len(errors)} problem(s) prevent planning", errors.reset_index(drop=True))
+        self = cls()
+        self.ds, self.params, self.settings = ds, params, settings
+        self.start = pd.Timestamp(params.plan_start)
+        self.H = H = int(params.horizon_weeks)
+        self.period_starts = pd.date_range(self.start, periods=H, freq="7D")
+        items = ds.items.reset_index(drop=True)
+        self.items = items
+        self.ids = items.item_id.to_numpy()
+        self.index = pd.Index(self.ids)
+        n = self.n = len(items)
+        self.llc = low_level_codes(items.item_id, ds.bom)
+        self.lt = lead_time_buckets(items.lead_time_days.to_numpy())
+        ss = items.safety_stock.fillna(0).to_numpy(dtype=float)
+        if safety_stock is not None and len(safety_stock):
+            pos = self.index.get_indexer(safety_stock.item_id)
+            ss = ss.copy()
+            ss[pos] = pd.to_numeric(safety_stock.safety_stock).to_numpy(dtype=float)
+        self.ss = ss
+        inv = ds.inventory
+        self.on_hand = np.zeros(n)
+        if len(inv):
+            pos = self.index.get_indexer(inv.item_id)
+            avail = inv.on_hand.fillna(0).to_numpy() - inv.allocated.fillna(0).to_numpy()
+            np.add.at(self.on_hand, pos, avail)
+        self.cost = items.unit_cost.fillna(0).to_numpy(dtype=float)
+        self.h = self.cost * items.holding_cost_rate.fillna(0.25).to_numpy(dtype=float) / WEEKS_PER_YEAR
+        self.K = items.order_cost.fillna(0).to_numpy(dtype=float)
+        self.rule = items.lot_rule.fillna("L4L").map(_RULE_CODE).to_numpy()
+        self.lot = items.lot_size.fillna(0).to_numpy(dtype=float)
+        self.moq = items.min_order_qty.fillna(0).to_numpy(dtype=float)
+        self.mult = items.order_multiple.fillna(0).to_numpy(dtype=float)
+        self.maxq = items.max_order_qty.to_numpy(dtype=float)
+        self.scrap = items.scrap_pct.fillna(0).to_numpy(dtype=float) / 100.0
+        self.make = (items.item_type == "make").to_numpy()
+        self._demand(forecast)
+        self._receipts()
+        self._bom()
+        return self
+
+    # ----------------------------------------------------------------- inputs
+    def _demand(self, forecast):
+        H, n = self.H, self.n
+        dem = self.ds.demand
+        b = bucket_index(dem.due_date, self.start, H) if len(dem) else np.zeros(0, dtype=np.int64)
+        inside = b < H
+        self.dem_rows = dem.assign(_b=b, _i=self.index.get_indexer(dem.item_id))[inside]
+        self.dem_beyond = dem[~inside]
+        orders = np.zeros((n, H))
+        np.add.at(orders, (self.dem_rows._i.to_numpy(), self.dem_rows._b.to_numpy()),
+                  self.dem_rows.qty.to_numpy(dtype=float))
+        self.orders = orders
+        self.fc = np.zeros((n, H))
+        self.fc_left = np.zeros((n, H))
+        if forecast is not None and len(forecast):
+            f_dates = pd.to_datetime(forecast.period_start)
+            days = (f_dates.to_numpy("datetime64[D]") - np.datetime64(self.start.date(), "D")).astype(np.int64)
+            fb = np.floor_divide(days, 7)
+            ok = (fb >= 0) & (fb < H)
+            fi = self.index.get_indexer(forecast.item_id)[ok]
+            np.add.at(self.fc, (fi, fb[ok]), pd.to_numeric(forecast.forecast).to_numpy(dtype=float)[ok])
+            rows = np.flatnonzero(self.fc.any(axis=1))
+            if len(rows):
+                # past-due orders (dated before the plan start) consume no forecast
+                consuming = orders[rows].copy()
+                past = self.dem_rows[(self.dem_rows.due_date < self.start)]
+                if len(past):
+                    sub = np.zeros((self.n, H))
+                    np.add.at(sub, (past._i.to_numpy(), past._b.to_numpy()), past.qty.to_numpy(dtype=float))
+                    consuming -= sub[rows]
+                self.fc_left[rows] = consume_forecast(consuming, self.fc[rows],
+                                                      int(self.params.consumption_backward_weeks),
+                                                      int(self.params.consumption_forward_weeks))
+        dtf = min(int(self.params.demand_time_fence_weeks), H)
+        self.fc_left[:, :dtf] = 0.0
+        self.indep = orders + self.fc_left
+
+    def _receipts(self):
+        sr = self.ds.scheduled_receipts
+        H = self.H
+        b = bucket_index(sr.due_date, self.start, H) if len(sr) else np.zeros(0, dtype=np.int64)
+        self.sr_rows = sr.assign(_b=b, _i=self.index.get_indexer(sr.item_id)).reset_index(drop=True)
+        inside = self.sr_rows[self.sr_rows._b < H]
+        self.SR = np.zeros((self.n, H))
+        np.add.at(self.SR, (inside._i.to_numpy(), inside._b.to_numpy()), inside.qty.to_numpy(dtype=float))
+
+    def _bom(self):
+        bom = self.ds.bom
+        par = self.index.get_indexer(bom.parent_id) if len(bom) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(par, kind="stable")
+        self.b_par = par[order]
+        self.b_comp = (self.index.get_indexer(bom.component_id) if len(bom) else np.zeros(0, dtype=np.int64))[order]
+        self.b_qty = (bom.qty_per.to_numpy(dtype=float) * (1 + bom.scrap_pct.fillna(0).to_numpy(dtype=float) / 100.0)
+                      )[order] if len(bom) else np.zeros(0)
+        day0 = np.datetime64(self.start.date(), "D")
+        vf = bom.valid_from.to_numpy("datetime64[D]")[order] if len(bom) else np.zeros(0, "datetime64[D]")
+        vt = bom.valid_to.to_numpy("datetime64[D]")[order] if len(bom) else np.zeros(0, "datetime64[D]")
+        # effectivity as bucket bounds: line used for releases in buckets [b_from, b_to)
+        self.b_from = np.where(np.isnat(vf), -(10 ** 9), _ceil_div_days(vf - day0))
+        self.b_to = np.where(np.isnat(vt), 10 ** 9, _ceil_div_days(vt - day0))
+        self.b_ptr = np.searchsorted(self.b_par, np.arange(self.n + 1))
+
+    # ----------------------------------------------------------------- planning
+    def run(self):
+        H, n = self.H, self.n
+        self.GR = self.indep.copy()
+        self.PR = np.zeros((n, H))
+        self.PL = np.zeros((n, H))
+        self.dep_parts = []
+        self.order_parts = []
+        self.next_order = 1
+        for level in range(int(self.llc.max()) + 1 if n else 0):
+            rows = np.flatnonzero(self.llc == level)
+            if len(rows):
+                self._plan_level(rows)
+        cum_in = np.cumsum(self.SR + self.PR - self.GR, axis=1)
+        self.POH = self.on_hand[:, None] + cum_in
+        prev = np.concatenate([self.on_hand[:, None], self.POH[:, :-1]], axis=1)
+        self.NR = np.maximum(0.0, self.ss[:, None] + self.GR - self.SR - prev)
+        self.NR[self.NR < _TOL] = 0.0
+        self.orders_df = (pd.concat(self.order_parts, ignore_index=True) if self.order_parts
+                          else _empty_orders())
+        self.dep_df = (pd.concat(self.dep_parts, ignore_index=True) if self.dep_parts
+                       else pd.DataFrame({"i": [], "b": [], "qty": [], "parent_order": [], "parent_i": []}))
+
+    def _plan_level(self, rows):
+        H = self.H
+        GR, SR = self.GR[rows], self.SR[rows]
+        m = len(rows)
+        S = self.ss[rows, None] + np.cumsum(GR, axis=1) - np.cumsum(SR, axis=1) - self.on_hand[rows, None]
+        M = np.maximum.accumulate(np.maximum(S, 0.0), axis=1)
+        net = np.diff(M, axis=1, prepend=0.0)
+        net[net < _TOL] = 0.0
+        rule = self.rule[rows]
+        t_idx = np.arange(H)
+        E = np.broadcast_to(t_idx, (m, H)).copy()
+        poq = rule == _RULE_CODE["POQ"]
+        if poq.any():
+            E[poq] = np.minimum(t_idx[None, :] + self.lot[rows][poq, None].astype(np.int64) - 1, H - 1)
+        for name in DYNAMIC_RULES:
+            sel = rule == _RULE_CODE[name]
+            if sel.any():
+                E[sel] = dynamic_windows(name, net[sel], self.K[rows][sel], self.h[rows][sel])
+        eoq = np.zeros(m)
+        sel = rule == _RULE_CODE["EOQ"]
+        if sel.any():
+            yearly = self.GR[rows][sel].sum(axis=1) * WEEKS_PER_YEAR / H
+            hy = self.h[rows][sel] * WEEKS_PER_YEAR
+            eoq[sel] = [economic_order_quantity(d, k, hh) for d, k, hh in zip(yearly, self.K[rows][sel], hy)]
+        foq = rule == _RULE_CODE["FOQ"]
+        lot = self.lot[rows]
+        moq, mult, maxq = self.moq[rows], self.mult[rows], self.maxq[rows]
+        L = self.lt[rows]
+        delay = self.settings.past_releases == "delay"
+        P = np.zeros(m)
+        PR = np.zeros((m, H))
+        NORD = np.zeros((m, H), dtype=np.int64)
+        CAP = np.zeros((m, H))
+        r_all = np.arange(m)
+        for t in range(H):
+            need = M[:, t] - P
+            trig = need > _TOL
+            if delay:
+                trig &= t >= L
+            if not trig.any():
+                continue
+            r = r_all[trig]
+            e = E[r, t]
+            q = M[r, e] - P[r]
+            f = foq[r]
+            if f.any():
+                q[f] = np.ceil(q[f] / lot[r][f] - EPS) * lot[r][f]
+            eo = eoq[r] > 0
+            if eo.any():
+                q[eo] = np.maximum(q[eo], eoq[r][eo])
+            total, n_ord, cap = order_modifiers(q, moq[r], mult[r], maxq[r])
+            PR[r, t] = total
+            NORD[r, t] = n_ord
+            CAP[r, t] = cap
+            P[r] += total
+        self.PR[rows] = PR
+        self._orders_and_explosion(rows, PR, NORD, CAP)
+
+    def _orders_and_explosion(self, rows, PR, NORD, CAP):
+        H = self.H
+        ri, tb = np.nonzero(PR > _TOL)
+        if len(ri) == 0:
+            return
+        item = rows[ri]
+        total = PR[ri, tb]
+        n_ord = NORD[ri, tb]
+        cap = CAP[ri, tb]
+        rep = np.repeat(np.arange(len(ri)), n_ord)
+        k = np.arange(len(rep)) - np.repeat(np.cumsum(n_ord) - n_ord, n_ord)
+        last = k == n_ord[rep] - 1
+        receipt = np.where(last, total[rep] - (n_ord[rep] - 1) * np.where(np.isfinite(cap[rep]), cap[rep], 0),
+                           cap[rep])
+        item = item[rep]
+        tb = tb[rep]
+        rel = receipt / (1.0 - self.scrap[item])
+        if self.settings.round_yield_up:
+            y = self.scrap[item] > 0
+            rel[y] = np.ceil(rel[y] - 1e-9)
+        rb_raw = tb - self.lt[item]
+        rb = np.maximum(rb_raw, 0)
+        np.add.at(self.PL, (item, rb), rel)
+        ids = np.arange(self.next_order, self.next_order + len(item))
+        self.next_order += len(item)
+        self.order_parts.append(pd.DataFrame({
+            "seq": ids, "i": item, "b": tb, "rb": rb, "rb_raw": rb_raw, "qty": rel, "receipt_qty": receipt}))
+        # explode releases into the components' gross requirements
+        cnt = self.b_ptr[item + 1] - self.b_ptr[item]
+        if cnt.sum() == 0:
+            return
+        o_rep = np.repeat(np.arange(len(item)), cnt)
+        line = np.repeat(self.b_ptr[item], cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        rbl = rb[o_rep]
+        ok = (self.b_from[line] <= rbl) & (rbl < self.b_to[line])
+        o_rep, line, rbl = o_rep[ok], line[ok], rbl[ok]
+        comp = self.b_comp[line]
+        q = rel[o_rep] * self.b_qty[line]
+        np.add.at(self.GR, (comp, rbl), q)
+        self.dep_parts.append(pd.DataFrame({"i": comp, "b": rbl, "qty": q, "parent_order": ids[o_rep],
+                                            "parent_i": item[o_rep]}))
+
+    # ----------------------------------------------------------------- outputs
+    def result(self) -> MrpResult:
+        planned = self._planned_orders()
+        grid = self._grid()
+        cap_ops = self._operation_load(planned)
+        return MrpResult(
+            mps=self._mps(),
+            mrp_grid=grid,
+            planned_orders=planned,
+            pegging=self._pegging(),
+            exceptions=self._exceptions(),
+            atp=self._atp(),
+            capacity_load=self._capacity_load(cap_ops),
+            rough_cut=self._rough_cut(),
+            purchase_requisitions=self._purchase_requisitions(planned),
+            cost_projection=self._cost_projection(planned, cap_ops),
+        )
+
+    def order_ids(self, seq) -> np.ndarray:
+        return np.char.add("PLN-", np.char.zfill(np.asarray(seq).astype(str), 7))
+
+    def _planned_orders(self) -> pd.DataFrame:
+        o = self.orders_df
+        ps = self.period_starts.to_numpy()
+        item = o.i.to_numpy()
+        sup = self.items.supplier_id.to_numpy(dtype=object)[item]
+        make = self.make[item]
+        out = pd.DataFrame({
+            "order_id": self.order_ids(o.seq.to_numpy()),
+            "item_id": self.ids[item],
+            "order_type": np.where(make, "make", "buy"),
+            "supplier_id": np.where(make, None, sup),
+            "qty": o.qty.to_numpy(),
+            "release_date": ps[o.rb.to_numpy()] if len(o) else np.array([], "datetime64[ns]"),
+            "due_date": ps[o.b.to_numpy()] if len(o) else np.array([], "datetime64[ns]"),
+            "receipt_qty": o.receipt_qty.to_numpy(),
+            "low_level_code": self.llc[item],
+        })
+        return out
+
+    def _grid(self) -> pd.DataFrame:
+        n, H = self.n, self.H
+        return pd.DataFrame({
+            "item_id": pd.Categorical.from_codes(np.repeat(np.arange(n), H), categories=pd.Index(self.ids)),
+            "period": np.tile(np.arange(1, H + 1), n),
+            "period_start": np.tile(self.period_starts.to_numpy(), n),
+            "gross_requirements": _clean(self.GR).ravel(),
+            "scheduled_receipts": self.SR.ravel(),
+            "projected_on_hand": _clean(self.POH).ravel(),
+            "net_requirements": self.NR.ravel(),
+            "planned_order_receipts": self.PR.ravel(),
+            "planned_order_releases": self.PL.ravel(),
+        })
+
+    def _mps(self) -> pd.DataFrame:
+        """End items (no BOM line uses them) with independent demand, bucket by bucket."""
+        used = np.zeros(self.n, dtype=bool)
+        used[self.b_comp] = True
+        rows = np.flatnonzero(~used & ((self.indep > 0).any(axis=1) | (self.fc > 0).any(axis=1)
+                                       | (self.PR > 0).any(axis=1)))
+        H = self.H
+        return pd.DataFrame({
+            "item_id": np.repeat(self.ids[rows], H),
+            "period": np.tile(np.arange(1, H + 1), len(rows)),
+            "period_start": np.tile(self.period_starts.to_numpy(), len(rows)),
+            "forecast": self.fc[rows].ravel(),
+            "customer_orders": self.orders[rows].ravel(),
+            "demand": self.indep[rows].ravel(),
+            "scheduled_receipts": self.SR[rows].ravel(),
+            "projected_on_hand": _clean(self.POH[rows]).ravel(),
+            "mps_receipts": self.PR[rows].ravel(),
+            "mps_releases": self.PL[rows].ravel(),
+        })
+
+    # ----------------------------------------------------------------- pegging
+    def _pegging(self) -> pd.DataFrame:
+        """FIFO pegging of supplies to demands per item, by date.
+
+        Demands of an item, in order: bucket, then customer orders (by priority
+        and due date), forecast, dependent demand of parent planned orders; then
+        its safety stock. Supplies: on hand, scheduled receipts (by due date),
+        planned orders (by due date). Each is a segment of the item's
+        cumulative quantity; overlapping segments give the pegging rows.
+        """
+        ps = self.period_starts.to_numpy()
+        H = self.H
+        d_parts = []
+        dr = self.dem_rows
+        if len(dr):
+            d_parts.append(pd.DataFrame({
+                "i": dr._i.to_numpy(), "b": dr._b.to_numpy(), "rank": 0, "prio": dr.priority.to_numpy(),
+                "date": dr.due_date.to_numpy(), "qty": dr.qty.to_numpy(dtype=float),
+                "dtype": "customer_order", "did": dr.order_id.to_numpy(dtype=object),
+                "ditem": dr.item_id.to_numpy(dtype=object)}))
+        fi, fb = np.nonzero(self.fc_left > _TOL)
+        if len(fi):
+            d_parts.append(pd.DataFrame({
+                "i": fi, "b": fb, "rank": 1, "prio": 9, "date": ps[fb], "qty": self.fc_left[fi, fb],
+                "dtype": "forecast",
+                "did": np.char.add("forecast ", pd.DatetimeIndex(ps[fb]).strftime("%Y-%m-%d").to_numpy().astype(str)),
+                "ditem": self.ids[fi]}))
+        dep = self.dep_df
+        if len(dep):
+            d_parts.append(pd.DataFrame({
+                "i": dep.i.to_numpy(), "b": dep.b.to_numpy(), "rank": 2, "prio": 9,
+                "date": ps[dep.b.to_numpy()], "qty": dep.qty.to_numpy(), "dtype": "dependent",
+                "did": self.order_ids(dep.parent_order.to_numpy()), "ditem": self.ids[dep.parent_i.to_numpy()]}))
+        si = np.flatnonzero(self.ss > 0)
+        if len(si):
+            d_parts.append(pd.DataFrame({
+                "i": si, "b": H, "rank": 3, "prio": 9, "date": ps[-1], "qty": self.ss[si],
+                "dtype": "safety_stock", "did": "safety stock", "ditem": self.ids[si]}))
+        if not d_parts:
+            return _empty_pegging()
+        D = pd.concat(d_parts, ignore_index=True)
+        D = D[D.qty > _TOL]
+        D = D.sort_values(["i", "b", "rank", "prio", "date", "did"], kind="stable").reset_index(drop=True)
+
+        s_parts = []
+        oi = np.flatnonzero(self.on_hand > _TOL)
+        if len(oi):
+            s_parts.append(pd.DataFrame({"i": oi, "b": -1, "rank": 0, "date": np.datetime64("NaT"),
+                                         "qty": self.on_hand[oi], "stype": "on_hand", "sid": "on hand"}))
+        sr = self.sr_rows[self.sr_rows._b < H]
+        if len(sr):
+            s_parts.append(pd.DataFrame({"i": sr._i.to_numpy(), "b": sr._b.to_numpy(), "rank": 1,
+                                         "date": sr.due_date.to_numpy(), "qty": sr.qty.to_numpy(dtype=float),
+                                         "stype": "scheduled_receipt", "sid": sr.order_id.to_numpy(dtype=object)}))
+        o = self.orders_df
+        if len(o):
+            s_parts.append(pd.DataFrame({"i": o.i.to_numpy(), "b": o.b.to_numpy(), "rank": 2,
+                                         "date": ps[o.b.to_numpy()], "qty": o.receipt_qty.to_numpy(),
+                                         "stype": "planned_order", "sid": self.order_ids(o.seq.to_numpy())}))
+        S = (pd.concat(s_parts, ignore_index=True) if s_parts else
+             pd.DataFrame({"i": [], "b": [], "rank": [], "date": [], "qty": [], "stype": [], "sid": []}))
+        S = S.sort_values(["i", "b", "rank", "date", "sid"], kind="stable").reset_index(drop=True)
+        return _fifo_peg(D, S, self.ids, self.n)
+
+    # ----------------------------------------------------------------- exceptions
+    def _exceptions(self) -> pd.DataFrame:
+        ps = self.period_starts
+        rows = []
+        tol_w = self.settings.reschedule_tolerance_weeks
+        o = self.orders_df
+        # 1. planned orders to release in the past
+        late = o[o.rb_raw < 0]
+        if len(late):
+            oid = self.order_ids(late.seq.to_numpy())
+            for k, (i, b, raw, qty) in enumerate(zip(late.i, late.b, late.rb_raw, late.qty)):
+                was = self.start + pd.Timedelta(weeks=int(raw))
+                rows.append(("release_in_past", "critical", self.ids[i], oid[k], ps[b], self.start, qty,
+                             f"Planned order {oid[k]} for {qty:g} {self.ids[i]} is needed in week of "
+                             f"{ps[b].date()} but should have been released on {was.date()} "
+                             f"({-int(raw)} week(s) ago): release it now and expedite, or move the "
+                             f"demand it serves."))
+        # 2. scheduled receipts: expedite, defer, cancel, past due, lot rule
+        rows += self._receipt_exceptions(tol_w)
+        # 3. projected below safety stock / shortage
+        below = (self.POH < self.ss[:, None] - _TOL) & (self.ss[:, None] > 0)
+        short = self.POH < -_TOL
+        for kind, mask, sev in (("shortage", short, "critical"), ("below_safety_stock", below & ~short, "warning")):
+            items_hit = np.flatnonzero(mask.any(axis=1))
+            first = mask.argmax(axis=1)
+            for i in items_hit:
+                b = int(first[i])
+                lowest = float(self.POH[i].min())
+                if kind == "shortage":
+                    msg = (f"{self.ids[i]} runs short in week of {ps[b].date()} (projected on hand {self.POH[i, b]:g}, "
+                           f"lowest {lowest:g}) inside the lead time: expedite open supply or move demand.")
+                else:
+                    msg = (f"{self.ids[i]} is projected at {self.POH[i, b]:g}, below its safety stock "
+                           f"{self.ss[i]:g}, from week of {ps[b].date()}: supply cannot arrive sooner "
+                           f"within the lead time; expedite or accept the lower buffer.")
+                rows.append((kind, sev, self.ids[i], "", ps[b], pd.NaT, float(self.POH[i, b]), msg))
+        # 4. past-due customer orders, orders beyond the horizon
+        dr = self.dem_rows
+        past = dr[dr.due_date < self.start]
+        for oid, item, due, qty in zip(past.order_id, past.item_id, past.due_date, past.qty):
+            rows.append(("past_due_demand", "warning", item, oid, due, self.start, float(qty),
+                         f"Customer order {oid} for {qty:g} {item} was due {due.date()}: it is planned in the "
+                         f"first week; agree a new date with the customer."))
+        for oid, item, due, qty in zip(self.dem_beyond.order_id, self.dem_beyond.item_id,
+                                       self.dem_beyond.due_date, self.dem_beyond.qty):
+            rows.append(("beyond_horizon", "info", item, oid, due, pd.NaT, float(qty),
+                         f"Customer order {oid} for {qty:g} {item} due {due.date()} is after the plan horizon "
+                         f"and is not planned: extend the horizon to include it."))
+        out = pd.DataFrame(rows, columns=["exception", "severity", "item_id", "order_id", "date", "new_date",
+                                          "qty", "message"])
+        out["date"] = pd.to_datetime(out["date"])
+        out["new_date"] = pd.to_datetime(out["new_date"])
+        return out.reset_index(drop=True)
+
+    def _receipt_exceptions(self, tol_w):
+        sr = self.sr_rows
+        if sr.empty:
+            return []
+        ps = self.period_starts
+        H = self.H
+        rows = []
+        # need date of each receipt with planned orders left out: the first bucket where the
+        # cumulative requirement (safety stock + gross - on hand) exceeds the receipts before it
+        R = self.ss[:, None] + np.cumsum(self.GR, axis=1) - self.on_hand[:, None]
+        Rmax = np.maximum.accumulate(R, axis=1)
+        inside = sr[sr._b < H].sort_values(["_i", "_b", "due_date", "order_id"], kind="stable")
+        before = inside.groupby("_i").qty.cumsum().to_numpy() - inside.qty.to_numpy()
+        i = inside._i.to_numpy()
+        need = (Rmax[i] <= (before + _TOL)[:, None]).sum(axis=1)  # first bucket with Rmax > before
+        for (oid, item, due, b, qty, nb) in zip(inside.order_id, inside.item_id, inside.due_date,
+                                               inside._b, inside.qty, need):
+            if due < self.start:
+                rows.append(("past_due_receipt", "warning", item, oid, due, self.start, float(qty),
+                             f"Order {oid} for {qty:g} {item} was due {due.date()} and is not received: "
+                             f"it is counted in the first week; confirm a new date with the supplier or shop."))
+            if nb >= H:
+                rows.append(("cancel", "warning", item, oid, due, pd.NaT, float(qty),
+                             f"Order {oid} for {qty:g} {item} due {due.date()} is not needed within the horizon: "
+                             f"cancel it (or defer it beyond {ps[-1].date()})."))
+            elif nb < b - tol_w:
+                rows.append(("expedite", "critical", item, oid, due, ps[nb], float(qty),
+                             f"Order {oid} for {qty:g} {item} is due {due.date()} but needed in week of "
+                             f"{ps[nb].date()}: expedite it {int(b - nb)} week(s)."))
+            elif nb > b + tol_w and due >= self.start:
+                rows.append(("defer", "info", item, oid, due, ps[nb], float(qty),
+                             f"Order {oid} for {qty:g} {item} is due {due.date()} but not needed before week of "
+                             f"{ps[nb].date()}: defer it {int(nb - b)} week(s)."))
+        # open orders against the item's lot rules
+        it = self.items
+        j = sr._i.to_numpy()
+        qty = sr.qty.to_numpy(dtype=float)
+        moq, mult, maxq, lot, rule = self.moq[j], self.mult[j], self.maxq[j], self.lot[j], self.rule[j]
+        for k in range(len(sr)):
+            why = []
+            if moq[k] > 0 and qty[k] < moq[k] - _TOL:
+                why.append(f"below the minimum order quantity {moq[k]:g}")
+            if np.isfinite(maxq[k]) and maxq[k] > 0 and qty[k] > maxq[k] + _TOL:
+                why.append(f"above the maximum order quantity {maxq[k]:g}")
+            if mult[k] > 0 and abs(qty[k] / mult[k] - round(qty[k] / mult[k])) > 1e-6:
+                why.append(f"not a multiple of {mult[k]:g}")
+            if rule[k] == _RULE_CODE["FOQ"] and lot[k] > 0 and abs(qty[k] / lot[k] - round(qty[k] / lot[k])) > 1e-6:
+                why.append(f"not a multiple of the fixed lot size {lot[k]:g}")
+            if why:
+                rows.append(("lot_rule_violated", "info", it.item_id.iloc[j[k]], sr.order_id.iloc[k],
+                             sr.due_date.iloc[k], pd.NaT, float(qty[k]),
+                             f"Open order {sr.order_id.iloc[k]} for {qty[k]:g} {it.item_id.iloc[j[k]]} is "
+                             + " and ".join(why) + ": adjust the quantity or accept the exception."))
+        return rows
+
+    # ----------------------------------------------------------------- ATP
+    def _atp(self) -> pd.DataFrame:
+        """Discrete ATP with look-ahead per end item (Vollmann et al. ch. 6), and its running total."""
+        used = np.zeros(self.n, dtype=bool)
+        used[self.b_comp] = True
+        rows = np.flatnonzero(~used & ((self.orders > 0).any(axis=1) | (self.PR > 0).any(axis=1)
+                                       | (self.SR > 0).any(axis=1)))
+        H = self.H
+        mps = self.PR[rows] + self.SR[rows]
+        booked = self.orders[rows]
+        atp = available_to_promise(self.on_hand[rows], mps, booked)
+        return pd.DataFrame({
+            "item_id": np.repeat(self.ids[rows], H),
+            "period": np.tile(np.arange(1, H + 1), len(rows)),
+            "period_start": np.tile(self.period_starts.to_numpy(), len(rows)),
+            "mps_qty": mps.ravel(),
+            "customer_orders": booked.ravel(),
+            "atp": atp.ravel(),
+            "cumulative_atp": np.cumsum(atp, axis=1).ravel(),
+        })
+
+    # ----------------------------------------------------------------- capacity
+    def _operation_load(self, planned: pd.DataFrame) -> pd.DataFrame:
+        """Hours per operation of planned make orders and open production orders, by week."""
+        ds = self.ds
+        rt = ds.routings
+        cols = ["work_center_id", "b", "hours", "crew_hours", "kind", "item_id"]
+        if rt.empty:
+            return pd.DataFrame(columns=cols)
+        mk = planned[planned.order_type == "make"]
+        lt_days = self.items.set_index("item_id").lead_time_days
+        src = [pd.DataFrame({"order_id": mk.order_id.to_numpy(), "item_id": mk.item_id.to_numpy(),
+                             "qty": mk.qty.to_numpy(), "due": mk.due_date.to_numpy(), "kind": "planned"})]
+        sr = ds.scheduled_receipts
+        prod = sr[sr.order_type == "production"]
+        if len(prod):
+            src.append(pd.DataFrame({"order_id": prod.order_id.to_numpy(), "item_id": prod.item_id.to_numpy(),
+                                     "qty": prod.qty.to_numpy(dtype=float), "due": prod.due_date.to_numpy(),
+                                     "kind": "released"}))
+        orders = pd.concat(src, ignore_index=True)
+        r = rt[["item_id", "op_seq", "work_center_id", "setup_min", "run_min_per_unit", "crew_size"]]
+        r = r.sort_values(["item_id", "op_seq"], kind="stable")
+        r = r.assign(k=r.groupby("item_id").cumcount(), n_ops=r.groupby("item_id").op_seq.transform("size"))
+        ops = orders.merge(r, on="item_id", how="inner")
+        prog = ds.operations_progress
+        if len(prog):
+            done = prog[prog.status == "done"][["order_id", "op_seq"]].assign(_done=True)
+            ops = ops.merge(done, on=["order_id", "op_seq"], how="left")
+            ops = ops[ops._done.isna()].drop(columns="_done")
+        lt = ops.item_id.map(lt_days).fillna(0).to_numpy(dtype=float)
+        start_day = (ops.due.to_numpy("datetime64[D]") - np.datetime64(self.start.date(), "D")).astype(float) \
+            - lt + ops.k.to_numpy() * lt / ops.n_ops.to_numpy()
+        b = np.clip(np.floor(start_day / 7.0), 0, self.H - 1).astype(np.int64)
+        hours = (ops.setup_min.fillna(0).to_numpy() + ops.qty.to_numpy() * ops.run_min_per_unit.fillna(0).to_numpy()) / 60.0
+        return pd.DataFrame({"work_center_id": ops.work_center_id.to_numpy(), "b": b, "hours": hours,
+                             "crew_hours": hours * ops.crew_size.fillna(0).to_numpy(), "kind": ops.kind.to_numpy(),
+                             "item_id": ops.item_id.to_numpy()})
+
+    def _capacity_load(self, ops: pd.DataFrame) -> pd.DataFrame:
+        ds = self.ds
+        wc = ds.work_centers
+        ids = list(wc.work_center_id) if len(wc) else sorted(set(ops.work_center_id))
+        H = self.H
+        grid = pd.DataFrame({"work_center_id": np.repeat(ids, H), "b": np.tile(np.arange(H), len(ids))})
+        if len(ops):
+            agg = ops.pivot_table(index=["work_center_id", "b"], columns="kind", values="hours",
+                                  aggfunc="sum", fill_value=0.0).reset_index()
+            grid = grid.merge(agg, on=["work_center_id", "b"], how="left")
+        for c in ("planned", "released"):
+            if c not in grid:
+                grid[c] = 0.0
+        grid[["planned", "released"]] = grid[["planned", "released"]].fillna(0.0)
+        if len(wc) and len(ds.machines) and len(ds.calendars):
+            from planlib.calendar import available_hours
+            av = available_hours(ds, self.start, H, freq="W")
+            av = av.assign(b=np.tile(np.arange(H), len(wc)))[["work_center_id", "b", "available_hours"]]
+            grid = grid.merge(av, on=["work_center_id", "b"], how="left")
+        else:
+            grid["available_hours"] = np.nan
+        load = grid.planned + grid.released
+        avail = grid.available_hours
+        return pd.DataFrame({
+            "work_center_id": grid.work_center_id,
+            "period": grid.b + 1,
+            "period_start": self.period_starts.to_numpy()[grid.b.to_numpy()],
+            "planned_hours": grid.planned,
+            "released_hours": grid.released,
+            "load_hours": load,
+            "available_hours": avail,
+            "utilisation": np.where(avail > 0, load / avail.where(avail > 0, 1), np.where(load > 0, np.inf, 0.0)),
+            "overload_hours": np.maximum(0.0, load - avail.fillna(np.inf)),
+        })
+
+    def _rough_cut(self) -> pd.DataFrame:
+        """Rough-cut capacity per end item: bill of resources x MPS, in the MPS week."""
+        bor = self.bill_of_resources()
+        cols = ["item_id", "work_center_id", "period", "period_start", "mps_qty", "hours"]
+        if bor.empty:
+            return pd.DataFrame(columns=cols)
+        used = np.zeros(self.n, dtype=bool)
+        used[self.b_comp] = True
+        fg = np.flatnonzero(~used)
+        mps = self.PR[fg] + self.SR[fg]
+        fi, fb = np.nonzero(mps > _TOL)
+        q = pd.DataFrame({"item_id": self.ids[fg[fi]], "b": fb, "mps_qty": mps[fi, fb]})
+        out = q.merge(bor, on="item_id", how="inner")
+        out["hours"] = out.mps_qty * out.hours_per_unit
+        out = out.sort_values(["item_id", "b", "work_center_id"], kind="stable")
+        return pd.DataFrame({"item_id": out.item_id.to_numpy(), "work_center_id": out.work_center_id.to_numpy(),
+                             "period": out.b.to_numpy() + 1,
+                             "period_start": self.period_starts.to_numpy()[out.b.to_numpy()],
+                             "mps_qty": out.mps_qty.to_numpy(), "hours": out.hours.to_numpy()})
+
+    def bill_of_resources(self) -> pd.DataFrame:
+        """Run hours per unit of each end item at each work center, over its whole BOM.
+
+        Returns
+        -------
+        DataFrame
+            ``item_id, work_center_id, hours_per_unit`` [h/unit], BOM lines in
+            effect at the plan start, component scrap included, setups left out.
+        """
+        rt = self.ds.routings
+        if rt.empty:
+            return pd.DataFrame(columns=["item_id", "work_center_id", "hours_per_unit"])
+        from scipy import sparse
+        wcs = pd.Index(sorted(rt.work_center_id.unique()))
+        own = sparse.csr_matrix((rt.run_min_per_unit.fillna(0).to_numpy() / 60.0,
+                                 (self.index.get_indexer(rt.item_id), wcs.get_indexer(rt.work_center_id))),
+                                shape=(self.n, len(wcs))).toarray()
+        eff = (self.b_from <= 0) & (self.b_to > 0)
+        A = sparse.csr_matrix((self.b_qty[eff], (self.b_par[eff], self.b_comp[eff])), shape=(self.n, self.n))
+        total = own.copy()
+        for level in range(int(self.llc.max()) - 1, -1, -1):
+            rows = np.flatnonzero(self.llc == level)
+            total[rows] = own[rows] + A[rows] @ total
+        used = np.zeros(self.n, dtype=bool)
+        used[self.b_comp] = True
+        fg = np.flatnonzero(~used)
+        fi, wi = np.nonzero(total[fg] > 0)
+        return pd.DataFrame({"item_id": self.ids[fg[fi]], "work_center_id": wcs.to_numpy()[wi],
+                             "hours_per_unit": total[fg[fi], wi]})
+
+    # ----------------------------------------------------------------- purchasing and cost
+    def _purchase_requisitions(self, planned: pd.DataFrame) -> pd.DataFrame:
+        buy = planned[planned.order_type == "buy"]
+        cost = buy.item_id.map(self.items.set_index("item_id").unit_cost).fillna(0) * buy.qty
+        g = buy.assign(cost=cost, supplier_id=buy.supplier_id.fillna("(no supplier)"))
+        out = g.groupby(["supplier_id", "release_date"], sort=True).agg(
+            orders=("order_id", "size"), items=("item_id", "nunique"), qty=("qty", "sum"),
+            cost=("cost", "sum")).reset_index()
+        period = ((out.release_date - self.start).dt.days // 7 + 1).astype(int)
+        return pd.DataFrame({"supplier_id": out.supplier_id, "period": period, "period_start": out.release_date,
+                             "orders": out.orders, "items": out["items"], "qty": out.qty, "cost": out.cost})
+
+    def _cost_projection(self, planned: pd.DataFrame, ops: pd.DataFrame) -> pd.DataFrame:
+        H = self.H
+        unit_cost = self.items.set_index("item_id").unit_cost.fillna(0)
+        order_cost = self.items.set_index("item_id").order_cost.fillna(0)
+        b_due = ((planned.due_date - self.start).dt.days // 7).to_numpy()
+        b_rel = ((planned.release_date - self.start).dt.days // 7).to_numpy()
+        buy = (planned.order_type == "buy").to_numpy()
+        material = np.bincount(b_due[buy], weights=(planned.qty * planned.item_id.map(unit_cost)).to_numpy()[buy],
+                               minlength=H)[:H]
+        orders = np.bincount(b_rel, weights=planned.item_id.map(order_cost).to_numpy(), minlength=H)[:H]
+        labour = np.zeros(H)
+        machine = np.zeros(H)
+        wc = self.ds.work_centers
+        if len(ops) and len(wc):
+            w = wc.set_index("work_center_id")
+            labour = np.bincount(ops.b, weights=(ops.crew_hours * ops.work_center_id.map(w.labour_cost_per_hour)
+                                                 .fillna(0)).to_numpy(), minlength=H)[:H]
+            machine = np.bincount(ops.b, weights=(ops.hours * ops.work_center_id.map(w.cost_per_hour)
+                                                  .fillna(0)).to_numpy(), minlength=H)[:H]
+        holding = (np.maximum(self.POH, 0) * self.h[:, None]).sum(axis=0)
+        return pd.DataFrame({"period": np.arange(1, H + 1), "period_start": self.period_starts,
+                             "material_cost": material, "labour_cost": labour, "machine_cost": machine,
+                             "order_cost": orders, "holding_cost": holding,
+                             "total_cost": material + labour + machine + orders + holding})
+
+
+# =========================================================================== helpers
+
+def available_to_promise(on_hand, mps, booked) -> np.ndarray:
+    """Discrete available-to-promise with look-ahead, for many items at once.
+
+    In the first bucket and each bucket with an MPS quantity, ATP is on hand
+    (first bucket only) plus the MPS quantity, less the customer orders booked
+    from that bucket up to the next MPS bucket. A negative ATP is taken from
+    the ATP of earlier MPS buckets (look-ahead), latest first.
+
+    Parameters
+    ----------
+    on_hand : ndarray, shape (items,)
+        Available stock at the plan start [units].
+    mps, booked : ndarray, shape (items, periods)
+        MPS receipts (planned and scheduled) and booked customer orders [units].
+
+    Returns
+    -------
+    ndarray, shape (items, periods)
+        ATP per bucket [units]; 0 in buckets without MPS (except the first).
+
+    References
+    ----------
+    Vollmann, Berry, Whybark and Jacobs, Manufacturing Planning and Control for
+    Supply Chain Management, 5th ed., 2005, ch. 6 (master production scheduling).
+    """
+    mps = np.asarray(mps, dtype=float)
+    booked = np.asarray(booked, dtype=float)
+    m, H = mps.shape
+    event = mps > _TOL
+    event[:, 0] = True
+    owner = np.maximum.accumulate(np.where(event, np.arange(H)[None, :], 0), axis=1)
+    atp = np.zeros((m, H))
+    atp[:, 0] = on_hand
+    atp += np.where(event, mps, 0.0)
+    rows = np.repeat(np.arange(m), H)
+    np.add.at(atp, (rows, owner.ravel()), -booked.ravel())
+    # look-ahead: push negatives back to the previous MPS bucket
+    carry = np.zeros(m)
+    for t in range(H - 1, -1, -1):
+        atp[:, t] += np.where(event[:, t], carry, 0.0)
+        carry = np.where(event[:, t], 0.0, carry)
+        neg = event[:, t] & (atp[:, t] < -_TOL) & (t > 0)
+        carry = np.where(neg, atp[:, t], carry)
+        atp[:, t] = np.where(neg, 0.0, atp[:, t])
+    atp[np.abs(atp) < _TOL] = 0.0
+    return atp
+
+
+def trace_pegging(pegging: pd.DataFrame, order_id: str) -> pd.DataFrame:
+    """Follow a supply up through every level to the demands at the top.
+
+    Parameters
+    ----------
+    pegging : DataFrame
+        :attr:`MrpResult.pegging`.
+    order_id : str
+        A planned order or scheduled receipt id (``supply_id``).
+
+    Returns
+    -------
+    DataFrame
+        ``demand_type, demand_id, demand_item_id, demand_date, qty``: the
+        customer orders, forecast and safety stock the supply serves, with the
+        share of the supply's quantity [units of the supply's item] that each
+        one takes, shares split in proportion at every level.
+    """
+    rows = pegging[pegging.supply_id == order_id]
+    frontier = [(r.demand_type, r.demand_id, r.demand_item_id, r.demand_date, float(r.qty)) for r in rows.itertuples()]
+    by_supply = {k: g for k, g in pegging.groupby("supply_id")}
+    out = []
+    while frontier:
+        dtype, did, ditem, ddate, qty = frontier.pop()
+        if dtype != "dependent":
+            out.append((dtype, did, ditem, ddate, qty))
+            continue
+        parent = by_supply.get(did)
+        if parent is None or parent.qty.sum() <= 0:
+            out.append((dtype, did, ditem, ddate, qty))
+            continue
+        share = qty / parent.qty.sum()
+        for r in parent.itertuples():
+            frontier.append((r.demand_type, r.demand_id, r.demand_item_id, r.demand_date, r.qty * share))
+    res = pd.DataFrame(out, columns=["demand_type", "demand_id", "demand_item_id", "demand_date", "qty"])
+    return res.groupby(["demand_type", "demand_id", "demand_item_id", "demand_date"], as_index=False, dropna=False).qty.sum()
+
+
+def _fifo_peg(D: pd.DataFrame, S: pd.DataFrame, ids: np.ndarray, n: int) -> pd.DataFrame:
+    """Overlap of demand and supply segments on each item's cumulative-quantity axis."""
+    dq = D.qty.to_numpy(dtype=float)
+    sq = S.qty.to_numpy(dtype=float)
+    di = D.i.to_numpy().astype(np.int64)
+    si = S.i.to_numpy().astype(np.int64)
+    d_tot = np.bincount(di, weights=dq, minlength=n)
+    s_tot = np.bincount(si, weights=sq, minlength=n)
+    span = np.maximum(d_tot, s_tot) + 1.0
+    base = np.concatenate([[0.0], np.cumsum(span)[:-1]])
+    d_end = base[di] + _cum_within(di, dq)
+    s_end = base[si] + _cum_within(si, sq)
+    d_start = d_end - dq
+    s_start = s_end - sq
+    # all breakpoints; each elementary segment lies in at most one demand and one supply
+    pts = np.unique(np.concatenate([d_start, d_end, s_start, s_end]))
+    lo, hi = pts[:-1], pts[1:]
+    mid = (lo + hi) / 2
+    dk = np.searchsorted(d_end, mid, side="right")
+    sk = np.searchsorted(s_end, mid, side="right")
+    in_d = (dk < len(dq)) & (d_start[np.minimum(dk, len(dq) - 1)] <= mid) if len(dq) else np.zeros(len(mid), bool)
+    in_s = (sk < len(sq)) & (s_start[np.minimum(sk, len(sq) - 1)] <= mid) if len(sq) else np.zeros(len(mid), bool)
+    keep = (in_d | in_s) & (hi - lo > _TOL)
+    lo, hi, dk, sk, in_d, in_s = lo[keep], hi[keep], dk[keep], sk[keep], in_d[keep], in_s[keep]
+    seg = pd.DataFrame({"dk": np.where(in_d, dk, -1), "sk": np.where(in_s, sk, -1), "qty": hi - lo,
+                        "item": np.where(in_d, di[np.minimum(dk, max(len(dq) - 1, 0))] if len(dq) else -1,
+                                         si[np.minimum(sk, max(len(sq) - 1, 0))] if len(sq) else -1)})
+    seg = seg.groupby(["item", "dk", "sk"], sort=True, as_index=False).qty.sum()
+    d_ok = seg.dk.to_numpy() >= 0
+    s_ok = seg.sk.to_numpy() >= 0
+    dkk = np.where(d_ok, seg.dk.to_numpy(), 0)
+    skk = np.where(s_ok, seg.sk.to_numpy(), 0)
+
+    def pick(frame, col, k, ok, fill):
+        if len(frame) == 0:
+            return np.full(len(k), fill, dtype=object)
+        vals = frame[col].to_numpy()[k]
+        return np.where(ok, vals, fill)
+
+    out = pd.DataFrame({
+        "item_id": ids[seg.item.to_numpy()],
+        "supply_type": pick(S, "stype", skk, s_ok, "none"),
+        "supply_id": pick(S, "sid", skk, s_ok, "shortage"),
+        "supply_date": pd.to_datetime(pick(S, "date", skk, s_ok, None)),
+        "demand_type": pick(D, "dtype", dkk, d_ok, "excess"),
+        "demand_id": pick(D, "did", dkk, d_ok, "excess"),
+        "demand_item_id": pick(D, "ditem", dkk, d_ok, None),
+        "demand_date": pd.to_datetime(pick(D, "date", dkk, d_ok, None)),
+        "qty": seg.qty.to_numpy(),
+    })
+    out["demand_item_id"] = out.demand_item_id.where(out.demand_item_id.notna(), out.item_id)
+    return out
+
+
+def _cum_within(group: np.ndarray, qty: np.ndarray) -> np.ndarray:
+    """Cumulative sum of ``qty`` restarting at each change of the (sorted) ``group``."""
+    c = np.cumsum(qty)
+    if len(c) == 0:
+        return c
+    first = np.r_[True, group[1:] != group[:-1]]
+    starts = np.flatnonzero(first)
+    offset = np.repeat(np.r_[0.0, c[starts[1:] - 1]], np.diff(np.r_[starts, len(c)]))
+    return c - offset
+
+
+def _ceil_div_days(delta) -> np.ndarray:
+    days = delta.astype("timedelta64[D]").astype(np.int64)
+    return -np.floor_divide(-days, 7)
+
+
+def _clean(a: np.ndarray) -> np.ndarray:
+    out = np.where(np.abs(a) < _TOL, 0.0, a)
+    return out
+
+
+def _empty_orders() -> pd.DataFrame:
+    return pd.DataFrame({"seq": np.zeros(0, np.int64), "i": np.zeros(0, np.int64), "b": np.zeros(0, np.int64),
+                         "rb": np.zeros(0, np.int64), "rb_raw": np.zeros(0, np.int64), "qty": np.zeros(0),
+                         "receipt_qty": np.zeros(0)})
+
+
+def _empty_pegging() -> pd.DataFrame:
+    return pd.DataFrame(columns=["item_id", "supply_type", "supply_id", "supply_date", "demand_type",
+                                 "demand_id", "demand_item_id", "demand_date", "qty"])
