@@ -1,0 +1,226 @@
+"""Finite-capacity scheduling on CP-SAT.
+
+Released, in-progress and planned production orders are expanded into routing
+operations and scheduled on the machines of their work centers (alternatives),
+with sequence-dependent changeovers by item family, machine calendars (an
+operation pauses at a shift end unless uninterruptible), release and material
+dates, due dates weighted by priority, and operator crews.
+
+Modules
+-------
+- :mod:`~planlib.schedule.problem`     orders and operations from the planning tables (:func:`build_orders`,
+  :func:`build_problem`, :class:`ScheduleSettings`)
+- :mod:`~planlib.schedule.timeline`    working-time arithmetic of one machine
+- :mod:`~planlib.schedule.dispatch`    the dispatching heuristic (ATCS / EDD), CP-SAT's hint
+- :mod:`~planlib.schedule.model`       the CP-SAT model: build, solve, extract
+- :mod:`~planlib.schedule.check`       the independent checker :func:`check_schedule`
+- :mod:`~planlib.schedule.report`      schedule table, KPIs, late orders, dispatch lists, Gantt chart
+- :mod:`~planlib.schedule.reschedule`  repair after a disruption, keeping frozen operations
+- :mod:`~planlib.schedule.jobshop`     JSPLIB / Brandimarte benchmark instances
+
+Glossary: docs/glossary.md; guide: docs/schedule.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planlib.data import Dataset
+from planlib.schedule.check import check_schedule
+from planlib.schedule.dispatch import CalendarTooShort, dispatch
+from planlib.schedule.model import build_model, solve
+from planlib.schedule.problem import (Problem, ScheduleSettings, build_orders, build_problem,
+                                      material_availability)
+from planlib.schedule.report import (dispatch_html, dispatch_list, gantt_chart, late_orders, order_summary,
+                                     schedule_kpis, to_schedule)
+from planlib.schedule.timeline import Timeline
+
+
+@dataclass
+class ScheduleResult:
+    """What :func:`make_schedule` returns.
+
+    Attributes
+    ----------
+    schedule : DataFrame
+        See :func:`planlib.schedule.report.to_schedule`.
+    kpis : DataFrame
+        See :func:`planlib.schedule.report.schedule_kpis`.
+    late_orders : DataFrame
+        See :func:`planlib.schedule.report.late_orders`.
+    dispatch_list : DataFrame
+        See :func:`planlib.schedule.report.dispatch_list`.
+    status : str
+        CP-SAT status (OPTIMAL, FEASIBLE) or ``HEURISTIC`` when the dispatching rule's schedule
+        is returned because CP-SAT had nothing better in time.
+    objective, bound : float or None
+        CP-SAT's objective and best bound of the first objective level.
+    heuristic_objective : float
+    problem : Problem
+    solution : DataFrame
+    """
+
+    schedule: pd.DataFrame
+    kpis: pd.DataFrame
+    late_orders: pd.DataFrame
+    dispatch_list: pd.DataFrame
+    status: str
+    objective: float | None
+    bound: float | None
+    heuristic_objective: float
+    problem: Problem
+    solution: pd.DataFrame
+    info: dict = field(default_factory=dict)
+
+    @property
+    def exceptions(self) -> pd.DataFrame:
+        """Orders left out (``skip_unschedulable``), as a problems table."""
+        from planlib.problems import PROBLEM_COLUMNS
+        ex = self.problem.exceptions
+        return ex if ex is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+    def gantt(self, title: str = "Schedule"):
+        return gantt_chart(self.schedule, title)
+
+
+def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleSettings) -> float:
+    """Objective value of a solution, as the model computes it (weighted tardiness in minutes ...)."""
+    if len(sol) == 0:
+        return float("inf")
+    ops, tls = problem.ops, problem.timelines
+    end = np.array([tls[m].end_at(int(we)) for m, we in zip(sol.machine_id, sol.we)])
+    end = pd.Series(end, index=sol.op.to_numpy()).sort_index()
+    last = ops.groupby("order_id", sort=False).tail(1)
+    terms = {
+        "tardiness": float((np.maximum(end.loc[last.index].to_numpy() - last.due.to_numpy(), 0)
+                            * last.weight.to_numpy()).sum()),
+        "makespan": float(end.max()),
+        "setup": float(sol.changeover_min.sum()),
+    }
+    if settings.objective_weights:
+        return float(sum(w * terms[n] for n, w in settings.objective_weights))
+    return terms[name]
+
+
+def trim(problem: Problem, end: int) -> Problem:
+    """The problem with machine calendars cut at minute ``end`` (fewer segments, smaller model)."""
+    tls = {}
+    for m, tl in problem.timelines.items():
+        keep = tl.a < end
+        tls[m] = Timeline(tl.a[keep], np.minimum(tl.b[keep], end))
+    return Problem(**{**problem.__dict__, "timelines": tls})
+
+
+def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None):
+    """Heuristic, then CP-SAT from its hint; returns ``(solution, info)`` keeping the better one."""
+    import time
+    t0 = time.perf_counter()
+    if hint is None:
+        hint = dispatch(problem, settings.rule)
+    t_heur = time.perf_counter() - t0
+    first = settings.objectives()[0][0]
+    h_obj = evaluate(problem, hint, first, settings)
+    info = dict(heuristic_objective=h_obj, heuristic_seconds=round(t_heur, 3))
+    if settings.time_limit_s <= 0:
+        info.update(solver_status="HEURISTIC", objective=h_obj, bound=None, seconds=round(t_heur, 3))
+        return hint, info
+    res = solve(problem, settings, hint)
+    c_obj = evaluate(problem, res.solution, first, settings) if len(res.solution) else float("inf")
+    if len(res.solution) and c_obj <= h_obj + 1e-9:
+        sol, status = res.solution, res.status
+    else:
+        sol, status = hint, "HEURISTIC"
+    gap = None
+    if res.bound is not None and res.objective is not None:
+        best = min(res.objective, h_obj)
+        gap = round(100.0 * (best - res.bound) / best, 3) if best > 0 else 0.0
+    info.update(solver_status=status, cpsat_status=res.status, objective=res.objective, bound=res.bound,
+                gap_pct=gap, seconds=round(time.perf_counter() - t0, 3))
+    return sol, info
+
+
+def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: ScheduleSettings | None = None,
+                  *, material: pd.DataFrame | None = None, crews: dict | None = None) -> ScheduleResult:
+    """Finite-capacity schedule of production orders.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``items, routings, machines, work_centers, calendars, calendar_exceptions,
+        setup_matrix, operations_progress``.
+    orders : DataFrame
+        ``order_id, item_id, qty, release_date, due_date, priority`` (1 most urgent), optional
+        ``weight, status, earliest_start``; see :func:`build_orders`.
+    plan_start : datetime-like
+    settings : ScheduleSettings
+    material : DataFrame, optional
+        ``order_id, material_ready``: earliest start from component supply
+        (see :func:`material_availability`).
+    crews : dict, optional
+        ``work_center_id -> operators``.
+
+    Returns
+    -------
+    ScheduleResult
+
+    Raises
+    ------
+    InputError
+        With a table naming the orders that cannot be scheduled and why.
+    """
+    settings = settings or ScheduleSettings()
+    days = settings.calendar_days or max(4 * settings.horizon_days, 56)
+    for _ in range(6):
+        problem = build_problem(ds, orders, plan_start, settings, material=material, crews=crews,
+                                calendar_days=days)
+        try:
+            hint = dispatch(problem, settings.rule)
+            break
+        except CalendarTooShort:
+            days *= 2
+    else:
+        raise CalendarTooShort(f"the orders do not fit in {days} days of machine calendars")
+    if len(hint):
+        ends = [problem.timelines[m].end_at(int(we)) for m, we in zip(hint.machine_id, hint.we)]
+        cut = int(max(ends) * 1.25) + 3 * 1440
+        if cut < problem.horizon:
+            problem = trim(problem, cut)
+    sol, info = solve_problem(problem, settings, hint)
+    if problem.exceptions is not None:
+        info["orders_left_out"] = int(problem.exceptions.table.size)
+    sched = to_schedule(problem, sol)
+    kpis = schedule_kpis(sched, problem, info)
+    return ScheduleResult(schedule=sched, kpis=kpis, late_orders=late_orders(sched, problem),
+                          dispatch_list=dispatch_list(sched), status=info["solver_status"],
+                          objective=info.get("objective"), bound=info.get("bound"),
+                          heuristic_objective=info["heuristic_objective"], problem=problem, solution=sol,
+                          info=info)
+
+
+def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None = None,
+                     planned_orders: pd.DataFrame | None = None, crews: dict | None = None) -> ScheduleResult:
+    """Schedule the dataset's production orders (and MRP's planned make orders) in the horizon.
+
+    Builds the orders with :func:`build_orders`, their material dates with
+    :func:`material_availability`, then calls :func:`make_schedule`.
+    """
+    settings = settings or ScheduleSettings()
+    orders = build_orders(ds, plan_start, settings.horizon_days, planned_orders)
+    material = material_availability(ds, orders)
+    return make_schedule(ds, orders, plan_start, settings, material=material, crews=crews)
+
+
+def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`check_schedule` of a result against the dataset's calendars and setups."""
+    p = result.problem
+    return check_schedule(result.schedule, p.plan_start, p.calendar_intervals, ds.setup_matrix, frozen,
+                          ds.machines)
+
+
+__all__ = ["Problem", "ScheduleResult", "ScheduleSettings", "Timeline", "build_model", "build_orders",
+           "build_problem", "check", "check_schedule", "dispatch", "dispatch_html", "dispatch_list",
+           "evaluate", "gantt_chart", "late_orders", "make_schedule", "material_availability",
+           "order_summary", "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule",
+           "trim"]

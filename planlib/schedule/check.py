@@ -1,0 +1,159 @@
+"""Independent feasibility check of a schedule, from the output table alone.
+
+Nothing here uses the model, the heuristic or the working-clock code of this
+package: the checker recomputes working minutes from the machine calendar
+intervals with its own arithmetic, so a bug in the scheduler cannot hide
+behind the same bug in the check.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+VIOLATION_COLUMNS = ["rule", "order_id", "op_seq", "machine_id", "detail"]
+
+
+def _minutes(ts, t0) -> np.ndarray:
+    return ((pd.to_datetime(pd.Series(ts)) - t0).dt.total_seconds() / 60).round().to_numpy()
+
+
+class _Calendar:
+    """Working intervals of one machine, in minutes, with a working-minutes counter."""
+
+    def __init__(self, starts, ends):
+        order = np.argsort(starts)
+        self.s = np.asarray(starts, float)[order]
+        self.e = np.asarray(ends, float)[order]
+
+    def work(self, t1: float, t2: float) -> float:
+        """Working minutes inside ``[t1, t2)``."""
+        return float(np.clip(np.minimum(self.e, t2) - np.maximum(self.s, t1), 0, None).sum())
+
+    def inside(self, t: float, closed_right: bool = False) -> bool:
+        if closed_right:
+            return bool(((self.s < t) & (t <= self.e)).any())
+        return bool(((self.s <= t) & (t < self.e)).any())
+
+    def one_interval(self, t1: float, t2: float) -> bool:
+        return bool(((self.s <= t1) & (t2 <= self.e)).any())
+
+
+def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame | None = None,
+                   setup_matrix: pd.DataFrame | None = None, frozen: pd.DataFrame | None = None,
+                   machines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every broken rule of a schedule; an empty table means feasible.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table: ``order_id, op_seq, item_id, family, work_center_id, machine_id,
+        setup_start, start, end`` (timestamps), ``setup_min, run_min`` [working min],
+        ``uninterruptible``, ``earliest_start`` (timestamp).
+    plan_start : datetime-like
+        Nothing may start before it.
+    intervals : DataFrame, optional
+        Working intervals ``machine_id, start, end`` (timestamps), as from
+        :func:`planlib.calendar.machine_intervals`; ``None`` means machines always work.
+    setup_matrix : DataFrame, optional
+        ``work_center_id, from_family, to_family, setup_min``: changeovers between consecutive
+        operations on a machine.
+    frozen : DataFrame, optional
+        ``order_id, op_seq, machine_id, start, end`` that must be unchanged.
+    machines : DataFrame, optional
+        ``machine_id, work_center_id``: each operation must run on a machine of its work center.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rule, order_id, op_seq, machine_id, detail``; ``rule`` is one of
+        ``precedence, overlap, setup, run, calendar, uninterruptible, release, frozen,
+        machine, start``.
+    """
+    t0 = pd.Timestamp(plan_start)
+    bad = []
+
+    def add(rule, row, detail):
+        bad.append((rule, row.order_id, int(row.op_seq), row.machine_id, detail))
+
+    sch = schedule.reset_index(drop=True).copy()
+    sch["t_ss"] = _minutes(sch.setup_start, t0)
+    sch["t_s"] = _minutes(sch.start, t0)
+    sch["t_e"] = _minutes(sch.end, t0)
+    cals = {}
+    if intervals is not None:
+        for m, g in intervals.groupby("machine_id"):
+            cals[m] = _Calendar(_minutes(g.start, t0), _minutes(g.end, t0))
+    changes = {}
+    if setup_matrix is not None:
+        for w, f, t, s in zip(setup_matrix.work_center_id, setup_matrix.from_family,
+                              setup_matrix.to_family, setup_matrix.setup_min):
+            changes[(w, f, t)] = float(s)
+    if machines is not None:
+        wc_of = dict(zip(machines.machine_id, machines.work_center_id))
+        for row in sch.itertuples():
+            if wc_of.get(row.machine_id) != row.work_center_id:
+                add("machine", row, f"{row.machine_id} is not a machine of {row.work_center_id}")
+
+    for row in sch.itertuples():
+        if row.t_ss < 0:
+            add("start", row, "setup starts before the plan start")
+        if not (row.t_ss <= row.t_s <= row.t_e):
+            add("start", row, "setup_start <= start <= end does not hold")
+        if "earliest_start" in sch and pd.notna(row.earliest_start):
+            if row.t_s < _minutes([row.earliest_start], t0)[0]:
+                add("release", row, f"starts before its earliest start {row.earliest_start}")
+        cal = cals.get(row.machine_id) if intervals is not None else None
+        if cal is None and intervals is not None:
+            add("calendar", row, "machine has no working time")
+            continue
+        if cal is None:
+            work_run = row.t_e - row.t_s
+        else:
+            work_run = cal.work(row.t_s, row.t_e)
+            if row.run_min > 0:
+                if not cal.inside(row.t_s):
+                    add("calendar", row, f"run starts outside working time at {row.start}")
+                if not cal.inside(row.t_e, closed_right=True):
+                    add("calendar", row, f"run ends outside working time at {row.end}")
+            if row.uninterruptible and not cal.one_interval(row.t_s, row.t_e):
+                add("uninterruptible", row, "run pauses over a break")
+        if work_run + 1e-6 < row.run_min:
+            add("run", row, f"{work_run:g} working min for a run of {row.run_min:g} min")
+
+    # precedence inside each order
+    for _, g in sch.sort_values(["order_id", "op_seq"]).groupby("order_id"):
+        ends = g.t_e.to_numpy()
+        starts = g.t_s.to_numpy()
+        for k in range(1, len(g)):
+            if starts[k] < ends[k - 1]:
+                add("precedence", g.iloc[k], f"starts {starts[k] - ends[k - 1]:g} min before op "
+                                              f"{g.op_seq.iat[k - 1]} ends")
+    # machines: no overlap, setups between consecutive operations
+    for m, g in sch.sort_values(["machine_id", "t_ss", "t_s"]).groupby("machine_id"):
+        cal = cals.get(m)
+        rows = list(g.itertuples())
+        for k, row in enumerate(rows):
+            need = float(row.setup_min)
+            if k > 0:
+                prev = rows[k - 1]
+                if row.t_ss < prev.t_e:
+                    add("overlap", row, f"overlaps {prev.order_id} op {prev.op_seq} on {m}")
+                need += changes.get((row.work_center_id, prev.family, row.family), 0.0)
+            lo = row.t_ss if k == 0 else max(row.t_ss, rows[k - 1].t_e)
+            have = cal.work(lo, row.t_s) if cal is not None else row.t_s - lo
+            if have + 1e-6 < need:
+                add("setup", row, f"{have:g} working min before the run for {need:g} min of setup")
+
+    if frozen is not None and len(frozen):
+        key = sch.set_index(["order_id", "op_seq"])
+        for f in frozen.itertuples():
+            k = (f.order_id, int(f.op_seq))
+            if k not in key.index:
+                bad.append(("frozen", f.order_id, int(f.op_seq), f.machine_id, "frozen operation missing"))
+                continue
+            r = key.loc[k]
+            if r.machine_id != f.machine_id or pd.Timestamp(r.start) != pd.Timestamp(f.start) \
+                    or pd.Timestamp(r.end) != pd.Timestamp(f.end):
+                bad.append(("frozen", f.order_id, int(f.op_seq), r.machine_id,
+                            f"moved from {f.machine_id} {f.start}-{f.end} to {r.machine_id} {r.start}-{r.end}"))
+    return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)

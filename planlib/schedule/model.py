@@ -1,0 +1,410 @@
+"""The CP-SAT model: build, solve, extract.
+
+Each operation picks one machine of its work center (one optional interval per
+eligible machine). Machine constraints live on the machine's *working clock*
+(see :mod:`planlib.schedule.timeline`), where an operation is a fixed-size
+interval ``setup + run``: a no-overlap constraint per machine, and on machines
+with changeovers a circuit whose arc ``i -> j`` puts the family changeover between
+them. Order constraints (precedence, release, material, due date, crews) live
+in real time; an alternative's run start and end convert between the two
+clocks through the segment they fall in (element constraints on the segment
+index). An uninterruptible run starts and ends in the same segment.
+
+Follows the OR-Tools samples (``sat/samples/scheduling_with_calendar_sample_sat.py``,
+``sat/samples/transitions_in_no_overlap_sample_sat.py``, examples ``flexible_job_shop_sat.py``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planlib.schedule.dispatch import SOLUTION_COLUMNS
+from planlib.schedule.problem import Problem, ScheduleSettings
+
+CREW_SCALE = 10  # crew sizes in tenths of an operator
+
+
+@dataclass
+class ModelVars:
+    """Handles into a built model."""
+
+    present: dict = field(default_factory=dict)   # alt row -> literal
+    ws: dict = field(default_factory=dict)        # alt row -> working-clock setup start
+    seg: dict = field(default_factory=dict)       # (op, group, tag) -> (segment index var, timeline)
+    start: dict = field(default_factory=dict)     # op -> real run start
+    end: dict = field(default_factory=dict)       # op -> real end
+    arcs: dict = field(default_factory=dict)      # machine -> [(i_alt, j_alt, literal, changeover)]
+    terms: dict = field(default_factory=dict)     # objective name -> linear expression
+    moved: dict = field(default_factory=dict)     # op -> literal (rescheduling)
+    wclock: dict = field(default_factory=dict)    # op -> {calendar group: (literal, wr, we)}
+
+
+def _real_time(model, tl, w, lo_k, name, is_end):
+    """Real time of working-clock expression ``w`` on timeline ``tl`` (a start or an end)."""
+    if tl.continuous:
+        return w, None
+    cum, length, gap = tl.cum, tl.length, tl.gap
+    k = model.new_int_var_from_domain(cp_model.Domain.from_values(range(lo_k, len(cum))), f"k{name}")
+    c_lo = model.new_int_var(0, int(tl.total), f"clo{name}")
+    c_hi = model.new_int_var(0, int(tl.total), f"chi{name}")
+    g = model.new_int_var(int(gap.min()), int(gap.max()), f"g{name}")
+    model.add_element(k, [int(x) for x in cum], c_lo)
+    model.add_element(k, [int(x) for x in cum + length], c_hi)
+    model.add_element(k, [int(x) for x in gap], g)
+    if is_end:  # working minute w has just been done: cum < w <= cum + len
+        model.add(w >= c_lo + 1)
+        model.add(w <= c_hi)
+    else:  # working minute w begins: cum <= w < cum + len
+        model.add(w >= c_lo)
+        model.add(w <= c_hi - 1)
+    return w + g, k
+
+
+def _timeline_groups(tls: dict) -> dict:
+    """``machine_id -> group``: machines with identical calendars share a working clock."""
+    keys, out = {}, {}
+    for m, tl in tls.items():
+        key = (tl.a.tobytes(), tl.b.tobytes())
+        out[m] = keys.setdefault(key, len(keys))
+    return out
+
+
+def build_model(problem: Problem, settings: ScheduleSettings | None = None,
+                hint: pd.DataFrame | None = None) -> tuple[cp_model.CpModel, ModelVars]:
+    """Build the CP-SAT model of ``problem`` (the objective is set by :func:`solve`).
+
+    Machines with identical calendars share one working clock, so an operation
+    whose alternatives all share it has one working-clock start and end, and
+    precedence between two such operations needs no conversion to real time.
+    Real times (element constraints) are built only where needed: due dates of
+    the last operations, precedence across different calendars, crews.
+
+    Parameters
+    ----------
+    problem : Problem
+    settings : ScheduleSettings
+    hint : DataFrame, optional
+        A solution (see :func:`planlib.schedule.dispatch.dispatch`) given as solution hint.
+
+    Returns
+    -------
+    (CpModel, ModelVars)
+    """
+    settings = settings or ScheduleSettings()
+    ops, alts, tls = problem.ops, problem.alts, problem.timelines
+    model = cp_model.CpModel()
+    v = ModelVars()
+    horizon = problem.horizon
+    earliest = ops.earliest.to_numpy()
+    unbroken = ops.uninterruptible.to_numpy()
+    group_of = _timeline_groups(tls)
+    group_tl = {g: tls[m] for m, g in group_of.items()}
+    frozen = {}
+    if problem.frozen is not None:
+        frozen = {int(i): (m, int(w)) for i, m, w in zip(problem.frozen.op, problem.frozen.machine_id,
+                                                          problem.frozen.ws)}
+    by_op = {i: list(g.index) for i, g in alts.groupby("op")}
+    intervals = {m: [] for m in tls}
+    for j, (i, m, s, p) in enumerate(zip(alts.op, alts.machine_id, alts.setup_min, alts.run_min)):
+        if i in frozen and frozen[i][0] != m:
+            continue
+        tl = tls[m]
+        lit = model.new_bool_var(f"x{j}")
+        if len(by_op[i]) == 1 or i in frozen:
+            model.add(lit == 1)
+        ws = model.new_int_var(0, max(0, tl.total - s - p), f"ws{j}")
+        if i in frozen:
+            model.add(ws == frozen[i][1])
+        iv = model.new_optional_fixed_size_interval_var(ws, s + p, lit, f"iv{j}")
+        intervals[m].append((j, iv))
+        v.present[j], v.ws[j] = lit, ws
+
+    # working-clock run start and end per (operation, calendar group)
+    wclock = {}   # i -> {g: (lit, wr, we)}
+    v.wclock = wclock
+    for i, rows in by_op.items():
+        rows = [j for j in rows if j in v.present]
+        if len(rows) > 1:
+            model.add_exactly_one(v.present[j] for j in rows)
+        groups: dict = {}
+        for j in rows:
+            groups.setdefault(group_of[alts.machine_id.iat[j]], []).append(j)
+        wclock[i] = {}
+        for g, js in groups.items():
+            tl = group_tl[g]
+            if len(js) == 1:
+                j = js[0]
+                s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
+                lit, wr, we = v.present[j], v.ws[j] + s, v.ws[j] + s + p
+            else:
+                lit = model.new_bool_var(f"grp{i}_{g}")
+                model.add(sum(v.present[j] for j in js) == lit)
+                wr = model.new_int_var(0, tl.total, f"wr{i}_{g}")
+                we = model.new_int_var(0, tl.total, f"we{i}_{g}")
+                for j in js:
+                    s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
+                    model.add(wr == v.ws[j] + s).only_enforce_if(v.present[j])
+                    model.add(we == v.ws[j] + s + p).only_enforce_if(v.present[j])
+            if earliest[i] > 0 and i not in frozen:
+                model.add(wr >= tl.work_at(int(earliest[i]))).only_enforce_if(lit)
+            if unbroken[i] and not tl.continuous:
+                # the run stays inside one segment: start and end read in the same segment
+                _, kr = _real_time(model, tl, wr, 0, f"ur{i}_{g}", is_end=False)
+                _, ke = _real_time(model, tl, we, 0, f"ue{i}_{g}", is_end=True)
+                model.add(kr == ke).only_enforce_if(lit)
+                v.seg[(i, g, "ur")] = (kr, tl)
+                v.seg[(i, g, "ue")] = (ke, tl)
+            wclock[i][g] = (lit, wr, we)
+
+    def real(i, which):
+        """Real run start (``which == 0``) or end (1) of operation ``i``, built once."""
+        cache = v.start if which == 0 else v.end
+        if i in cache:
+            return cache[i]
+        parts = []
+        for g, (lit, wr, we) in wclock[i].items():
+            tl = group_tl[g]
+            lo_k = int(np.searchsorted(tl.b, earliest[i], side="right")) if len(tl.b) else 0
+            lo_k = min(lo_k, max(0, len(tl.a) - 1))
+            tag = "r" if which == 0 else "e"
+            t, k = _real_time(model, tl, wr if which == 0 else we, lo_k, f"{tag}{i}_{g}", is_end=which == 1)
+            if k is not None:
+                v.seg[(i, g, tag)] = (k, tl)
+            parts.append((lit, t))
+        if len(parts) == 1:
+            cache[i] = parts[0][1]
+        else:
+            x = model.new_int_var(0, horizon, f"{'R' if which == 0 else 'E'}{i}")
+            for lit, t in parts:
+                model.add(x == t).only_enforce_if(lit)
+            cache[i] = x
+        return cache[i]
+
+    for i, pred in enumerate(ops.pred.to_numpy()):
+        if pred < 0 or i in frozen:
+            continue
+        gp, gs = wclock[pred], wclock[i]
+        if len(gp) == 1 and len(gs) == 1 and list(gp) == list(gs):
+            g = next(iter(gs))
+            model.add(gs[g][1] >= gp[g][2])
+        else:
+            model.add(real(i, 0) >= real(pred, 1))
+
+    family = ops.family.to_numpy()
+    setup_terms = []
+    for m, items in intervals.items():
+        if len(items) > 1:
+            model.add_no_overlap(iv for _, iv in items)
+        table = problem.changeover.get(m)
+        if not table or len(items) < 2:
+            continue
+        arcs, v.arcs[m] = [(0, 0, model.new_bool_var(f"idle_{m}"))], []  # the machine may stay unused
+        for node, (j, _) in enumerate(items, start=1):
+            arcs.append((0, node, model.new_bool_var(f"first{j}")))
+            arcs.append((node, 0, model.new_bool_var(f"last{j}")))
+            arcs.append((node, node, ~v.present[j]))
+        for a, (ja, _) in enumerate(items, start=1):
+            ia = alts.op.iat[ja]
+            end_a = v.ws[ja] + int(alts.setup_min.iat[ja] + alts.run_min.iat[ja])
+            for b, (jb, _) in enumerate(items, start=1):
+                if a == b:
+                    continue
+                ib = alts.op.iat[jb]
+                if ops.order_id.iat[ia] == ops.order_id.iat[ib] and ib < ia:
+                    continue  # an order's operations keep their sequence
+                change = table.get((family[ia], family[ib]), 0)
+                lit = model.new_bool_var(f"a{ja}_{jb}")
+                arcs.append((a, b, lit))
+                model.add(v.ws[jb] >= end_a + change).only_enforce_if(lit)
+                v.arcs[m].append((ja, jb, lit, change))
+                if change:
+                    setup_terms.append(change * lit)
+        model.add_circuit(arcs)
+
+    crew_iv = {}
+    for i in ops.index[(ops.crew_size > 0) & ops.work_center_id.isin(list(problem.crews))]:
+        r, e = real(i, 0), real(i, 1)
+        size = model.new_int_var(0, horizon, f"cs{i}")
+        civ = model.new_interval_var(r, size, e, f"civ{i}")
+        crew_iv.setdefault(ops.work_center_id.iat[i], []).append(
+            (civ, int(round(ops.crew_size.iat[i] * CREW_SCALE))))
+    for wc, items in crew_iv.items():
+        model.add_cumulative([iv for iv, _ in items], [d for _, d in items],
+                             int(round(problem.crews[wc] * CREW_SCALE)))
+
+    # objective terms
+    last = ops.groupby("order_id", sort=False).tail(1)
+    tard = []
+    for i, due, w in zip(last.index, last.due, last.weight):
+        t = model.new_int_var(0, horizon + max(0, -int(due)), f"T{i}")
+        model.add(t >= real(i, 1) - int(due))
+        tard.append(int(w) * t)
+    v.terms["tardiness"] = sum(tard) if tard else 0
+    mk = model.new_int_var(0, horizon, "makespan")
+    if len(last):
+        model.add_max_equality(mk, [real(i, 1) for i in last.index])
+    v.terms["makespan"] = mk
+    v.terms["setup"] = sum(setup_terms) if setup_terms else 0
+    if problem.previous is not None and len(problem.previous):
+        moved = []
+        tol = settings.move_tolerance_min
+        for i, m, start in zip(problem.previous.op, problem.previous.machine_id, problem.previous.start):
+            i = int(i)
+            if i in frozen or i not in by_op:
+                continue
+            rows = [j for j in by_op[i] if j in v.present and alts.machine_id.iat[j] == m]
+            stay = model.new_bool_var(f"stay{i}")
+            if not rows:
+                model.add(stay == 0)
+            else:
+                j = rows[0]
+                tl = tls[m]
+                w0 = tl.work_at(int(start))
+                wr = v.ws[j] + int(alts.setup_min.iat[j])
+                model.add_implication(stay, v.present[j])
+                model.add(wr >= tl.work_at(int(start) - tol)).only_enforce_if(stay)
+                model.add(wr <= max(w0, tl.work_at(int(start) + tol))).only_enforce_if(stay)
+            v.moved[i] = ~stay
+            moved.append(1 - stay)
+        v.terms["moves"] = sum(moved) if moved else 0
+
+    if hint is not None and len(hint):
+        add_hint(model, problem, v, hint)
+    return model, v
+
+
+def add_hint(model: cp_model.CpModel, problem: Problem, v: ModelVars, sol: pd.DataFrame) -> None:
+    """Give a complete solution (``op, machine_id, ws, wr, we, prev_op``) as the CP-SAT hint."""
+    model.clear_hints()
+    alts, tls = problem.alts, problem.timelines
+    chosen = dict(zip(sol.op, sol.machine_id))
+    ws_of = dict(zip(sol.op, sol.ws))
+    prev = dict(zip(sol.op, sol.prev_op))
+    row_of = {}
+    for j, (i, m) in enumerate(zip(alts.op, alts.machine_id)):
+        if j not in v.present:
+            continue
+        on = chosen.get(i) == m
+        model.add_hint(v.present[j], on)
+        if on:
+            row_of[i] = j
+            model.add_hint(v.ws[j], int(ws_of[i]))
+    group_of = _timeline_groups(tls)
+    for (i, g, tag), (k, tl) in v.seg.items():
+        m = chosen.get(i)
+        if m is None or group_of[m] != g:
+            continue
+        j = row_of[i]
+        wr = int(ws_of[i]) + int(alts.setup_min.iat[j])
+        we = wr + int(alts.run_min.iat[j])
+        model.add_hint(k, tl.segment_of_start(wr) if tag in ("r", "ur") else tl.segment_of_end(we))
+    for m, arcs in v.arcs.items():
+        for ja, jb, lit, _ in arcs:
+            ia, ib = alts.op.iat[ja], alts.op.iat[jb]
+            model.add_hint(lit, row_of.get(ib) == jb and row_of.get(ia) == ja and prev.get(ib) == ia)
+
+
+def _objective(v: ModelVars, name: str, settings: ScheduleSettings, extra_moves: bool):
+    if settings.objective_weights:
+        expr = sum(float(w) * v.terms[n] for n, w in settings.objective_weights)
+    else:
+        expr = v.terms[name]
+    if extra_moves and "moves" in v.terms:
+        expr = expr + settings.move_penalty * v.terms["moves"]
+    return expr
+
+
+@dataclass
+class SolveResult:
+    solution: pd.DataFrame
+    status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    stages: list
+
+
+def solve(problem: Problem, settings: ScheduleSettings | None = None,
+          hint: pd.DataFrame | None = None) -> SolveResult:
+    """Solve with CP-SAT, one solve per lexicographic objective level.
+
+    Returns
+    -------
+    SolveResult
+        ``solution`` as from :func:`planlib.schedule.dispatch.dispatch` (empty if CP-SAT found
+        nothing), ``status`` (OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN of the last level),
+        ``objective`` and ``bound`` of the first level, wall ``seconds``, ``stages`` (per level:
+        name, status, objective, bound, seconds).
+    """
+    settings = settings or ScheduleSettings()
+    t0 = time.perf_counter()
+    model, v = build_model(problem, settings, hint)
+    stages = settings.objectives()
+    out = []
+    best = None
+    objective = bound = None
+    status_name = "UNKNOWN"
+    for level, (name, _) in enumerate(stages):
+        expr = _objective(v, name, settings, extra_moves=level == 0)
+        model.minimize(expr)
+        solver = cp_model.CpSolver()
+        limit = settings.time_limit_s / len(stages)
+        p = solver.parameters
+        p.num_workers = int(settings.workers)
+        p.random_seed = int(settings.seed)
+        p.log_search_progress = bool(settings.log)
+        if settings.deterministic:
+            p.interleave_search = True
+            p.max_deterministic_time = float(limit)
+            p.max_time_in_seconds = float(3 * limit)
+        else:
+            p.max_time_in_seconds = float(limit)
+        ts = time.perf_counter()
+        status = solver.solve(model)
+        status_name = solver.status_name(status)
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        out.append(dict(name=name, status=status_name,
+                        objective=solver.objective_value if found else None,
+                        bound=solver.best_objective_bound if found else None,
+                        seconds=time.perf_counter() - ts))
+        if not found:
+            break
+        best = extract(problem, v, solver)
+        if level == 0:
+            objective, bound = solver.objective_value, solver.best_objective_bound
+        if level + 1 < len(stages):
+            model.add(expr <= int(round(solver.objective_value)))
+            add_hint(model, problem, v, best)
+    sol = best if best is not None else pd.DataFrame(columns=SOLUTION_COLUMNS)
+    return SolveResult(sol, status_name, objective, bound, time.perf_counter() - t0, out)
+
+
+def extract(problem: Problem, v: ModelVars, solver: cp_model.CpSolver) -> pd.DataFrame:
+    """The solver's assignment as a solution table (``op, machine_id, ws, wr, we, changeover_min, prev_op``)."""
+    alts = problem.alts
+    rows = []
+    for j, lit in v.present.items():
+        if solver.boolean_value(lit):
+            s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
+            ws = int(solver.value(v.ws[j]))
+            rows.append([int(alts.op.iat[j]), alts.machine_id.iat[j], ws, ws + s, ws + s + p])
+    sol = pd.DataFrame(rows, columns=SOLUTION_COLUMNS[:5]).sort_values(["machine_id", "ws"])
+    return sequence(problem, sol)
+
+
+def sequence(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
+    """Add ``prev_op`` and ``changeover_min`` from the order of operations on each machine."""
+    fam = problem.ops.family.to_numpy()
+    sol = sol.sort_values(["machine_id", "ws"]).copy()
+    prev = sol.groupby("machine_id").op.shift().fillna(-1).astype(int).to_numpy()
+    change = []
+    for i, m, p in zip(sol.op, sol.machine_id, prev):
+        table = problem.changeover.get(m)
+        change.append(table.get((fam[p], fam[i]), 0) if table and p >= 0 else 0)
+    sol["prev_op"] = prev
+    sol["changeover_min"] = change
+    return sol.sort_values("op")[SOLUTION_COLUMNS].reset_index(drop=True)

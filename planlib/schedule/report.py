@@ -1,0 +1,241 @@
+"""Schedule outputs: the schedule table, KPIs, dispatch lists (CSV and HTML) and the Gantt chart."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from planlib.schedule.problem import Problem
+
+SCHEDULE_COLUMNS = ["order_id", "item_id", "family", "op_seq", "work_center_id", "machine_id", "setup_start",
+                    "start", "end", "qty", "due_date", "lateness", "setup_min", "changeover_min", "run_min",
+                    "earliest_start", "uninterruptible", "crew_size", "status", "priority", "weight"]
+
+
+def to_schedule(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
+    """The ``schedule`` table of a solution.
+
+    Returns
+    -------
+    DataFrame
+        One row per operation, sorted by machine and start: ``order_id, item_id, family, op_seq,
+        work_center_id, machine_id, setup_start`` (changeover and setup begin), ``start`` (run
+        begins), ``end`` (timestamps), ``qty`` [uom], ``due_date`` (the order's), ``lateness``
+        [h, end of the operation less the end of the due date; > 0 late], ``setup_min`` (routing
+        setup), ``changeover_min`` (family changeover), ``run_min`` [working min],
+        ``earliest_start`` (release or material, timestamp), ``uninterruptible``, ``crew_size``,
+        ``status`` (``planned|running|frozen``), ``priority``, ``weight``.
+    """
+    ops, tls = problem.ops, problem.timelines
+    if len(sol) == 0:
+        return pd.DataFrame(columns=SCHEDULE_COLUMNS)
+    alts = problem.alts.set_index(["op", "machine_id"])
+    rows = []
+    for i, m, ws, wr, we, change in zip(sol.op, sol.machine_id, sol.ws, sol.wr, sol.we, sol.changeover_min):
+        tl = tls[m]
+        a = alts.loc[(i, m)]
+        rows.append((i, m, tl.start_at(int(ws) - int(change)) if int(ws) - int(change) < tl.total
+                     else tl.end_at(int(ws) - int(change)),
+                     tl.start_at(int(wr)), tl.end_at(int(we)), int(a.setup_min), int(change), int(a.run_min)))
+    t = pd.DataFrame(rows, columns=["op", "machine_id", "ss", "s", "e", "setup_min", "changeover_min", "run_min"])
+    orders = problem.orders.set_index("order_id")
+    o = ops.loc[t.op]
+    out = pd.DataFrame({
+        "order_id": o.order_id.to_numpy(), "item_id": o.item_id.to_numpy(), "family": o.family.to_numpy(),
+        "op_seq": o.op_seq.to_numpy(), "work_center_id": o.work_center_id.to_numpy(),
+        "machine_id": t.machine_id.to_numpy(),
+        "setup_start": problem.timestamp(t.ss), "start": problem.timestamp(t.s), "end": problem.timestamp(t.e),
+        "qty": o.qty.to_numpy(),
+        "due_date": o.order_id.map(orders.due_date).to_numpy(),
+        "lateness": (t.e.to_numpy() - o.due.to_numpy()) / 60.0,
+        "setup_min": t.setup_min.to_numpy(), "changeover_min": t.changeover_min.to_numpy(),
+        "run_min": t.run_min.to_numpy(),
+        "earliest_start": problem.timestamp(np.where(o.pred.to_numpy() < 0, o.earliest.to_numpy(), 0)),
+        "uninterruptible": o.uninterruptible.to_numpy(), "crew_size": o.crew_size.to_numpy(),
+        "status": o.status.to_numpy(),
+        "priority": o.order_id.map(orders.priority).to_numpy(),
+        "weight": o.weight.to_numpy(),
+    })
+    # only the first operation of an order carries the release/material date
+    out.loc[o.pred.to_numpy() >= 0, "earliest_start"] = pd.NaT
+    return out.sort_values(["machine_id", "start", "order_id"]).reset_index(drop=True)
+
+
+def order_summary(schedule: pd.DataFrame) -> pd.DataFrame:
+    """One row per order: ``order_id, item_id, qty, due_date, weight, completion, lateness`` [h], ``tardiness`` [h]."""
+    last = schedule.sort_values("op_seq").groupby("order_id").tail(1)
+    out = last[["order_id", "item_id", "qty", "due_date", "weight", "end", "lateness"]].rename(
+        columns={"end": "completion"})
+    out["tardiness"] = out.lateness.clip(lower=0)
+    return out.sort_values("order_id").reset_index(drop=True)
+
+
+def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = None) -> pd.DataFrame:
+    """Key figures of a schedule, one row per figure.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kpi, machine_id, value, unit``: ``orders, operations, on_time_pct [%],
+        weighted_tardiness [weighted h], late_orders, makespan [h from plan start], setup_hours [h]``,
+        ``changeover_hours [h]``, ``utilisation [%]`` per machine (run and setup minutes over working
+        minutes up to the makespan), and from ``info``: ``solver_status, objective, bound, gap_pct,
+        seconds, heuristic_objective``.
+    """
+    rows = []
+
+    def add(kpi, value, unit="", machine=""):
+        rows.append(dict(kpi=kpi, machine_id=machine, value=value, unit=unit))
+
+    orders = order_summary(schedule) if len(schedule) else pd.DataFrame(columns=["tardiness", "weight"])
+    add("orders", len(orders))
+    add("operations", len(schedule))
+    late = orders.tardiness > 1e-9
+    add("on_time_pct", round(100.0 * (1 - late.mean()), 2) if len(orders) else 100.0, "%")
+    add("late_orders", int(late.sum()))
+    add("weighted_tardiness", round(float((orders.tardiness * orders.weight).sum()), 2), "weighted h")
+    t0 = problem.plan_start
+    end = (schedule.end.max() - t0).total_seconds() / 60 if len(schedule) else 0.0
+    add("makespan", round(end / 60, 2), "h")
+    add("setup_hours", round(float((schedule.setup_min + schedule.changeover_min).sum()) / 60, 2), "h")
+    add("changeover_hours", round(float(schedule.changeover_min.sum()) / 60, 2), "h")
+    busy = (schedule.setup_min + schedule.changeover_min + schedule.run_min).groupby(schedule.machine_id).sum()
+    for m, tl in problem.timelines.items():
+        avail = tl.work_at(int(end)) if len(tl.a) else 0
+        add("utilisation", round(100.0 * float(busy.get(m, 0)) / avail, 2) if avail else 0.0, "%", m)
+    for k, v in (info or {}).items():
+        add(k, v)
+    return pd.DataFrame(rows, columns=["kpi", "machine_id", "value", "unit"])
+
+
+def late_orders(schedule: pd.DataFrame, problem: Problem) -> pd.DataFrame:
+    """Late orders with the reason: ``release date``, ``material`` or ``capacity``.
+
+    An order is late for its release date or material if even with every machine
+    free it could not finish by the due date (its operations back to back from the
+    release, on the fastest machine's calendar); otherwise the machines were busy
+    with other orders.
+
+    Returns
+    -------
+    DataFrame
+        ``order_id, item_id, due_date, completion, lateness`` [h], ``earliest_finish`` (timestamp),
+        ``reason``.
+    """
+    summary = order_summary(schedule)
+    late = summary[summary.tardiness > 1e-9]
+    if late.empty:
+        return pd.DataFrame(columns=["order_id", "item_id", "due_date", "completion", "lateness",
+                                     "earliest_finish", "reason"])
+    ops, alts, tls = problem.ops, problem.alts, problem.timelines
+    orders = problem.orders.set_index("order_id")
+    rows = []
+    for r in late.itertuples():
+        o = orders.loc[r.order_id]
+        t = int(o.earliest)
+        for i in ops.index[ops.order_id == r.order_id]:
+            best = None
+            for m, s, p in zip(alts.machine_id[alts.op == i], alts.setup_min[alts.op == i],
+                               alts.run_min[alts.op == i]):
+                tl = tls[m]
+                if ops.status.iat[i] != "planned":
+                    e = schedule[(schedule.order_id == r.order_id) & (schedule.op_seq == ops.op_seq.iat[i])].end
+                    e = int((e.iat[0] - problem.plan_start).total_seconds() // 60)
+                else:
+                    w = tl.work_at(t) + s + p
+                    if ops.uninterruptible.iat[i]:
+                        w0 = tl.fit_unbroken(tl.work_at(t) + s, p)
+                        w = None if w0 is None else w0 + p
+                    e = tl.end_at(w) if w is not None else None
+                if e is not None and (best is None or e < best):
+                    best = e
+            t = best if best is not None else t
+        if t > o.due:
+            reason = "material" if o.material > o.release and o.material >= o.earliest else "release date"
+        else:
+            reason = "capacity"
+        rows.append((r.order_id, r.item_id, r.due_date, r.completion, r.lateness,
+                     problem.timestamp([t])[0], reason))
+    return pd.DataFrame(rows, columns=["order_id", "item_id", "due_date", "completion", "lateness",
+                                       "earliest_finish", "reason"])
+
+
+def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Work tickets per work center and machine, in the order they are to be run.
+
+    Returns
+    -------
+    DataFrame
+        ``work_center_id, machine_id, seq`` (1, 2, ... per machine), ``order_id, item_id, op_seq,
+        qty, setup_start, start, end, setup_min, changeover_min, run_min, due_date, status, late``.
+    """
+    cols = ["work_center_id", "machine_id", "order_id", "item_id", "op_seq", "qty", "setup_start", "start",
+            "end", "setup_min", "changeover_min", "run_min", "due_date", "status"]
+    d = schedule.sort_values(["work_center_id", "machine_id", "start"])[cols + ["lateness"]].copy()
+    d.insert(2, "seq", d.groupby("machine_id").cumcount() + 1)
+    d["late"] = d.pop("lateness") > 0
+    return d.reset_index(drop=True)
+
+
+def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "") -> str:
+    """A printable HTML page of one work center's dispatch list (one table per machine)."""
+    d = dispatch[dispatch.work_center_id == work_center_id]
+    fmt = "%a %d %b %H:%M"
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Dispatch list {html.escape(work_center_id)}"
+             "</title><style>body{font-family:sans-serif;font-size:11pt;margin:1.5cm}"
+             "table{border-collapse:collapse;width:100%;margin-bottom:1.2em}"
+             "th,td{border:1px solid #999;padding:3px 6px;text-align:left}th{background:#eee}"
+             "tr.late td{background:#fde2e2}h2{page-break-before:auto}"
+             "@media print{h2{page-break-before:always}h2:first-of-type{page-break-before:avoid}}"
+             "</style></head><body>",
+             f"<h1>Dispatch list: work center {html.escape(work_center_id)}</h1>"]
+    if title:
+        parts.append(f"<p>{html.escape(title)}</p>")
+    for m, g in d.groupby("machine_id"):
+        parts.append(f"<h2>Machine {html.escape(str(m))}</h2><table><tr><th>#</th><th>Order</th><th>Item</th>"
+                     "<th>Op</th><th>Qty</th><th>Setup from</th><th>Run from</th><th>Until</th>"
+                     "<th>Setup min</th><th>Run min</th><th>Due</th><th>Status</th></tr>")
+        for r in g.itertuples():
+            cls = " class='late'" if r.late else ""
+            parts.append(
+                f"<tr{cls}><td>{r.seq}</td><td>{html.escape(str(r.order_id))}</td>"
+                f"<td>{html.escape(str(r.item_id))}</td><td>{r.op_seq}</td><td>{r.qty:g}</td>"
+                f"<td>{r.setup_start.strftime(fmt)}</td><td>{r.start.strftime(fmt)}</td>"
+                f"<td>{r.end.strftime(fmt)}</td><td>{r.setup_min + r.changeover_min}</td><td>{r.run_min}</td>"
+                f"<td>{pd.Timestamp(r.due_date).strftime('%d %b') if pd.notna(r.due_date) else ''}</td>"
+                f"<td>{html.escape(str(r.status))}{' LATE' if r.late else ''}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule"):
+    """Altair Gantt chart: one row per machine, bars per operation, late orders in red.
+
+    Returns
+    -------
+    altair.Chart
+        Setups as light bars before the runs; tooltips give order, item, times and lateness.
+    """
+    import altair as alt
+
+    s = schedule.copy()
+    s["late"] = np.where(s.groupby("order_id").lateness.transform("max") > 0, "late order", "on time")
+    runs = s.assign(kind="run", bar_start=s.start, bar_end=s.end)
+    setups = s[s.setup_start < s.start].assign(kind="setup", bar_start=lambda x: x.setup_start,
+                                               bar_end=lambda x: x.start)
+    data = pd.concat([runs, setups], ignore_index=True)
+    data = data[["machine_id", "order_id", "item_id", "op_seq", "bar_start", "bar_end", "late", "kind",
+                 "lateness", "due_date"]]
+    color = alt.Color("late:N", scale=alt.Scale(domain=["on time", "late order"], range=["#4c78a8", "#e45756"]),
+                      title="")
+    return alt.Chart(data, title=title).mark_bar().encode(
+        y=alt.Y("machine_id:N", title="machine", sort=sorted(data.machine_id.unique())),
+        x=alt.X("bar_start:T", title="time"), x2="bar_end:T",
+        color=color,
+        opacity=alt.condition(alt.datum.kind == "setup", alt.value(0.35), alt.value(1.0)),
+        tooltip=["order_id", "item_id", "op_seq", "kind", alt.Tooltip("bar_start:T", format="%a %d %b %H:%M"),
+                 alt.Tooltip("bar_end:T", format="%a %d %b %H:%M"), alt.Tooltip("lateness:Q", format=".1f"),
+                 "due_date:T"],
+    ).properties(width=900, height=max(120, 22 * data.machine_id.nunique()))
