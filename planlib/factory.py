@@ -103,10 +103,11 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     sold = _sold_items(rng, items, level)
     weekly_rate, history = _demand_history(rng, items, sold, history_weeks, start, grain)
     demand = _open_orders(rng, items, sold, weekly_rate, start)
-    inventory = _inventory(rng, items, weekly_rate, bom)
-    receipts, progress = _open_supply(rng, items, routings, machines, start)
+    usage = _weekly_usage(items, level, bom, weekly_rate)
+    inventory = _inventory(rng, items, usage)
+    receipts, progress = _open_supply(rng, items, usage, routings, machines, start)
     calendars, exceptions = _calendars(wc, machines, start)
-    routings = _calibrate_run_times(rng, routings, items, level, bom, weekly_rate, wc, calendars)
+    routings = _calibrate_run_times(rng, routings, usage, wc, calendars)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
 
@@ -343,13 +344,8 @@ def _routings(rng, items, level, levels, wc: pd.DataFrame) -> pd.DataFrame:
     return r
 
 
-def _calibrate_run_times(rng, routings, items, level, bom, weekly_rate, wc, calendars) -> pd.DataFrame:
-    """Scale run times so that each work center is loaded 55-85 % by the expected demand.
-
-    Expected weekly units of every item come from exploding the sold items'
-    weekly rate through the BOM, level by level; one work center (the second,
-    turning in the sample) is the bottleneck at about 95 %.
-    """
+def _weekly_usage(items, level, bom, weekly_rate) -> pd.Series:
+    """Expected units per week of every item: the sold items' rate exploded through the BOM."""
     ids = items.item_id.to_numpy()
     pos = pd.Series(np.arange(len(ids)), index=ids)
     units = np.zeros(len(ids))
@@ -361,8 +357,17 @@ def _calibrate_run_times(rng, routings, items, level, bom, weekly_rate, wc, cale
     for lv in range(int(level.max())):
         sel = level[par] == lv
         np.add.at(units, comp[sel], units[par[sel]] * qty[sel])
+    return pd.Series(units, index=ids)
+
+
+def _calibrate_run_times(rng, routings, usage: pd.Series, wc, calendars) -> pd.DataFrame:
+    """Scale run times so that each work center is loaded 55-85 % by the expected demand.
+
+    ``usage`` is the expected weekly units of every item (:func:`_weekly_usage`);
+    one work center (the second, turning in the sample) is the bottleneck at about 95 %.
+    """
     r = routings.copy()
-    load_h = r.item_id.map(pd.Series(units, index=ids)).to_numpy() * r.run_min_per_unit.to_numpy() / 60
+    load_h = r.item_id.map(usage).to_numpy() * r.run_min_per_unit.to_numpy() / 60
     load_wc = pd.Series(load_h).groupby(r.work_center_id.to_numpy()).sum()
     shift_h = ((calendars.end_time - calendars.start_time) % 24).groupby(calendars.calendar_id).sum()
     cap = wc.set_index("work_center_id")
@@ -487,25 +492,24 @@ def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
     return dem
 
 
-def _inventory(rng, items, weekly_rate, bom) -> pd.DataFrame:
-    rate = items.item_id.map(weekly_rate).fillna(0).to_numpy()
-    # components: cover from their parents' rate, roughly
-    cover_weeks = rng.uniform(0.5, 3.0, size=len(items))
-    approx = np.where(rate > 0, rate, rng.uniform(5, 80, size=len(items)))
-    on_hand = np.floor(approx * cover_weeks)
-    on_hand[rng.random(len(items)) < 0.1] = 0  # some items are out of stock
+def _inventory(rng, items, usage: pd.Series) -> pd.DataFrame:
+    """Stock covering the lead time plus 0.5 to 2 weeks of expected usage; some items out of stock."""
+    weekly = items.item_id.map(usage).fillna(0).to_numpy()
+    cover_weeks = items.lead_time_days.to_numpy() / 7 + rng.uniform(0.5, 2.0, size=len(items))
+    on_hand = np.ceil(weekly * cover_weeks)
+    on_hand[rng.random(len(items)) < 0.08] = 0  # some items are out of stock
     allocated = np.floor(on_hand * np.where(rng.random(len(items)) < 0.2, 0.2, 0.0))
     return pd.DataFrame(dict(item_id=items.item_id, on_hand=on_hand, allocated=allocated))
 
 
-def _open_supply(rng, items, routings, machines, start):
+def _open_supply(rng, items, usage, routings, machines, start):
     n = len(items)
     buy = items.item_type.to_numpy() == "buy"
     ids = items.item_id.to_numpy()
     # open purchase orders for about 40 % of buy items, due in the next 1-6 weeks
     po = np.flatnonzero(buy & (rng.random(n) < 0.4))
     po_due = start + pd.to_timedelta(rng.integers(0, 6, size=po.size) * 7 + rng.integers(0, 5, size=po.size), unit="D")
-    po_qty = rng.choice([50.0, 100.0, 200.0, 500.0], size=po.size)
+    po_qty = np.maximum(10.0, np.ceil(items.item_id.map(usage).to_numpy()[po] * rng.uniform(2, 4, po.size) / 10) * 10)
     pos = pd.DataFrame(dict(item_id=ids[po], order_type="purchase", qty=po_qty, due_date=po_due,
                             release_date=po_due - pd.to_timedelta(items.lead_time_days.to_numpy()[po], unit="D"),
                             status="firm", supplier_id=items.supplier_id.to_numpy()[po]))
@@ -516,7 +520,7 @@ def _open_supply(rng, items, routings, machines, start):
     routed = set(routings.item_id)
     mk = np.flatnonzero(~buy & items.item_id.isin(routed).to_numpy() & (rng.random(n) < 0.3))
     mo_due = start + pd.to_timedelta(rng.integers(1, 12, size=mk.size), unit="D")
-    mo_qty = rng.choice([20.0, 40.0, 60.0, 100.0], size=mk.size)
+    mo_qty = np.maximum(10.0, np.ceil(items.item_id.map(usage).to_numpy()[mk] * rng.uniform(1, 2, mk.size) / 10) * 10)
     status = np.where(rng.random(mk.size) < 0.6, "in_progress", "released")
     mos = pd.DataFrame(dict(item_id=ids[mk], order_type="production", qty=mo_qty, due_date=mo_due,
                             release_date=start - pd.to_timedelta(rng.integers(5, 10, size=mk.size), unit="D"),
