@@ -143,9 +143,10 @@ def late_orders(schedule: pd.DataFrame, problem: Problem) -> pd.DataFrame:
                     e = schedule[(schedule.order_id == r.order_id) & (schedule.op_seq == ops.op_seq.iat[i])].end
                     e = int((e.iat[0] - problem.plan_start).total_seconds() // 60)
                 else:
-                    w = tl.work_at(t) + s + p
+                    # setups may be done before the part arrives
+                    w = max(tl.work_at(t), s) + p
                     if ops.uninterruptible.iat[i]:
-                        w0 = tl.fit_unbroken(tl.work_at(t) + s, p)
+                        w0 = tl.fit_unbroken(max(tl.work_at(t), s), p)
                         w = None if w0 is None else w0 + p
                     e = tl.end_at(w) if w is not None else None
                 if e is not None and (best is None or e < best):
