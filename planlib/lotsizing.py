@@ -195,11 +195,23 @@ def dynamic_windows(rule: str, net: np.ndarray, order_cost: np.ndarray,
         requirements of ``t .. ends[t]``. Meaningful where ``net > 0``.
     """
     net = np.asarray(net, dtype=float)
+    if rule not in DYNAMIC_RULES:
+        raise ValueError(f"not a dynamic lot-sizing rule: {rule!r}")
+    m, n_per = net.shape
+    # periods after the last need of every item change nothing: size the needed span only
+    need = np.flatnonzero((net > EPS).any(axis=0))
+    span = int(need[-1]) + 1 if len(need) else 1
+    order_cost = np.asarray(order_cost, dtype=float)
+    holding_cost = np.asarray(holding_cost, dtype=float)
     if rule == "WW":
-        return _ww_windows(net, order_cost, holding_cost)
-    if rule in ("SM", "LUC", "PPB"):
-        return _greedy_windows(rule, net, order_cost, holding_cost)
-    raise ValueError(f"not a dynamic lot-sizing rule: {rule!r}")
+        ends = _ww_windows(net[:, :span], order_cost, holding_cost)
+    else:
+        ends = _greedy_windows(rule, net[:, :span], order_cost, holding_cost)
+    if span < n_per:
+        # a window reaching the end of the span runs on to the horizon end
+        ends = np.where(ends == span - 1, n_per - 1, ends)
+        ends = np.concatenate([ends, np.full((m, n_per - span), n_per - 1, dtype=np.int64)], axis=1)
+    return ends
 
 
 def _ww_windows(net, K, h):

@@ -132,7 +132,8 @@ class MrpResult:
 # =========================================================================== entry point
 
 def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
-            safety_stock: pd.DataFrame | None = None, settings: MrpSettings | None = None) -> MrpResult:
+            safety_stock: pd.DataFrame | None = None, settings: MrpSettings | None = None,
+            timings: dict | None = None) -> MrpResult:
     """Plan material: MPS, multi-level MRP and everything derived from it.
 
     Parameters
@@ -151,6 +152,9 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
         Columns ``item_id, safety_stock`` [units]; replaces ``items.safety_stock``
         for the items it lists.
     settings : MrpSettings, optional
+    timings : dict, optional
+        If given, filled with the seconds each phase took (``inputs, netting,
+        planned_orders, mrp_grid, ...``), for benchmarks.
 
     Returns
     -------
@@ -164,9 +168,12 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
         start after all demand, a plan start that is not a Monday.
     """
     settings = settings or MrpSettings()
+    clock = _Clock(timings)
     plan = _Plan.build(dataset, params, forecast, safety_stock, settings)
+    clock("inputs")
     plan.run()
-    return plan.result()
+    clock("netting")
+    return plan.result(clock)
 
 
 # =========================================================================== input checks
@@ -230,7 +237,8 @@ def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
     _unknown_refs(ds, "demand", "item_id", known, p, what="demand for unknown item")
     _unknown_refs(ds, "scheduled_receipts", "item_id", known, p)
     _unknown_refs(ds, "inventory", "item_id", known, p)
-    _bom_cycle(ds, p)
+    if len(ds.bom) and _llc_or_none(items.item_id, ds.bom) is None:
+        _bom_cycle(ds, p)
     for name, frame, cols in (("forecast", forecast, ("item_id", "period_start", "forecast")),
                               ("safety_stock", safety_stock, ("item_id", "safety_stock"))):
         if frame is None:
@@ -329,6 +337,13 @@ def _bom_cycle(ds, p):
 
 # =========================================================================== building blocks
 
+def _llc_or_none(items, bom):
+    try:
+        return low_level_codes(items.dropna().drop_duplicates(), bom[bom.parent_id.isin(items) & bom.component_id.isin(items)])
+    except InputError:
+        return None
+
+
 def low_level_codes(items: pd.Series, bom: pd.DataFrame) -> np.ndarray:
     """Low-level code of each item: its deepest level in any BOM (0 = not a component).
 
@@ -349,13 +364,25 @@ def low_level_codes(items: pd.Series, bom: pd.DataFrame) -> np.ndarray:
         return llc
     par = index.get_indexer(bom.parent_id)
     comp = index.get_indexer(bom.component_id)
-    for _ in range(len(index) + 1):
-        new = llc.copy()
-        np.maximum.at(new, comp, llc[par] + 1)
-        if np.array_equal(new, llc):
-            return llc
-        llc = new
-    raise InputError("BOM cycle: low-level codes do not converge")
+    # layered topological sort (Kahn): an item's level is one below its deepest parent
+    order = np.argsort(par, kind="stable")
+    par, comp = par[order], comp[order]
+    ptr = np.searchsorted(par, np.arange(len(index) + 1))
+    indeg = np.bincount(comp, minlength=len(index))
+    frontier = np.flatnonzero(indeg == 0)
+    level, done = 0, 0
+    while len(frontier):
+        llc[frontier] = level
+        done += len(frontier)
+        cnt = ptr[frontier + 1] - ptr[frontier]
+        lines = np.repeat(ptr[frontier], cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        children = comp[lines]
+        np.subtract.at(indeg, children, 1)
+        frontier = np.unique(children[indeg[children] == 0])
+        level += 1
+    if done < len(index):
+        raise InputError("BOM cycle: some items are their own components")
+    return llc
 
 
 def lead_time_buckets(lead_time_days) -> np.ndarray:
@@ -577,49 +604,77 @@ class _Plan:
                        else pd.DataFrame({"i": [], "b": [], "qty": [], "parent_order": [], "parent_i": []}))
 
     def _plan_level(self, rows):
+        """Net and lot-size the items ``rows`` (one low-level code), all at once."""
         H = self.H
         GR, SR = self.GR[rows], self.SR[rows]
         m = len(rows)
-        S = self.ss[rows, None] + np.cumsum(GR, axis=1) - np.cumsum(SR, axis=1) - self.on_hand[rows, None]
+        # S[:, t]: planned receipts needed up to t to end bucket t at safety stock
+        S = np.cumsum(GR, axis=1)
+        S -= np.cumsum(SR, axis=1)
+        S += (self.ss[rows] - self.on_hand[rows])[:, None]
         M = np.maximum.accumulate(np.maximum(S, 0.0), axis=1)
-        net = np.diff(M, axis=1, prepend=0.0)
-        net[net < _TOL] = 0.0
         rule = self.rule[rows]
         t_idx = np.arange(H)
-        E = np.broadcast_to(t_idx, (m, H)).copy()
-        poq = rule == _RULE_CODE["POQ"]
-        if poq.any():
-            E[poq] = np.minimum(t_idx[None, :] + self.lot[rows][poq, None].astype(np.int64) - 1, H - 1)
-        for name in DYNAMIC_RULES:
-            sel = rule == _RULE_CODE[name]
-            if sel.any():
-                E[sel] = dynamic_windows(name, net[sel], self.K[rows][sel], self.h[rows][sel])
+        # window ends for the rules whose order covers more than the bucket of the need
+        win = (rule == _RULE_CODE["POQ"]) | np.isin(rule, [_RULE_CODE[r] for r in DYNAMIC_RULES])
+        w_rows = np.flatnonzero(win)
+        w_pos = np.full(m, -1)
+        w_pos[w_rows] = np.arange(len(w_rows))
+        E = np.empty((len(w_rows), H), dtype=np.int64)
+        if len(w_rows):
+            net = np.diff(M[w_rows], axis=1, prepend=0.0)
+            net[net < _TOL] = 0.0
+            wr = rule[w_rows]
+            poq = wr == _RULE_CODE["POQ"]
+            if poq.any():
+                E[poq] = np.minimum(t_idx[None, :] + self.lot[rows[w_rows[poq]], None].astype(np.int64) - 1, H - 1)
+            for name in DYNAMIC_RULES:
+                sel = wr == _RULE_CODE[name]
+                if sel.any():
+                    it = rows[w_rows[sel]]
+                    E[sel] = dynamic_windows(name, net[sel], self.K[it], self.h[it])
         eoq = np.zeros(m)
         sel = rule == _RULE_CODE["EOQ"]
         if sel.any():
-            yearly = self.GR[rows][sel].sum(axis=1) * WEEKS_PER_YEAR / H
-            hy = self.h[rows][sel] * WEEKS_PER_YEAR
-            eoq[sel] = [economic_order_quantity(d, k, hh) for d, k, hh in zip(yearly, self.K[rows][sel], hy)]
+            it = rows[sel]
+            yearly = GR[sel].sum(axis=1) * WEEKS_PER_YEAR / H
+            eoq[sel] = [economic_order_quantity(d, k, hh * WEEKS_PER_YEAR)
+                        for d, k, hh in zip(yearly, self.K[it], self.h[it])]
         foq = rule == _RULE_CODE["FOQ"]
         lot = self.lot[rows]
         moq, mult, maxq = self.moq[rows], self.mult[rows], self.maxq[rows]
         L = self.lt[rows]
         delay = self.settings.past_releases == "delay"
+        if delay:
+            # an order placed late must cover the largest need of its window, not the running one
+            table = [S]
+            while (1 << len(table)) <= H:
+                w = 1 << (len(table) - 1)
+                prev = table[-1]
+                nxt = prev.copy()
+                nxt[:, : H - w] = np.maximum(prev[:, : H - w], prev[:, w:])
+                table.append(nxt)
+            table = np.stack(table)
         P = np.zeros(m)
-        PR = np.zeros((m, H))
-        NORD = np.zeros((m, H), dtype=np.int64)
-        CAP = np.zeros((m, H))
-        r_all = np.arange(m)
+        ev_r, ev_t, ev_q, ev_n, ev_cap = [], [], [], [], []
+        active = np.flatnonzero(M[:, -1] > _TOL)  # items that ever need a planned receipt
+        S_a = S[active]
         for t in range(H):
-            need = M[:, t] - P
-            trig = need > _TOL
+            trig = S_a[:, t] - P[active] > _TOL
             if delay:
-                trig &= t >= L
+                trig &= t >= L[active]
             if not trig.any():
                 continue
-            r = r_all[trig]
-            e = E[r, t]
-            q = M[r, e] - P[r]
+            r = active[trig]
+            e = np.full(len(r), t)
+            wp = w_pos[r]
+            has_w = wp >= 0
+            e[has_w] = E[wp[has_w], t]
+            if delay:
+                k = np.floor(np.log2(e - t + 1)).astype(np.int64)
+                q = np.maximum(table[k, r, t], table[k, r, e - (1 << k) + 1]) - P[r]
+            else:
+                q = M[r, e] - P[r]
             f = foq[r]
             if f.any():
                 q[f] = np.ceil(q[f] / lot[r][f] - EPS) * lot[r][f]
@@ -627,23 +682,26 @@ class _Plan:
             if eo.any():
                 q[eo] = np.maximum(q[eo], eoq[r][eo])
             total, n_ord, cap = order_modifiers(q, moq[r], mult[r], maxq[r])
-            PR[r, t] = total
-            NORD[r, t] = n_ord
-            CAP[r, t] = cap
             P[r] += total
-        self.PR[rows] = PR
-        self._orders_and_explosion(rows, PR, NORD, CAP)
-
-    def _orders_and_explosion(self, rows, PR, NORD, CAP):
-        H = self.H
-        ri, tb = np.nonzero(PR > _TOL)
-        if len(ri) == 0:
+            ev_r.append(r)
+            ev_t.append(np.full(len(r), t))
+            ev_q.append(total)
+            ev_n.append(n_ord)
+            ev_cap.append(cap)
+        if not ev_r:
             return
-        item = rows[ri]
-        total = PR[ri, tb]
-        n_ord = NORD[ri, tb]
-        cap = CAP[ri, tb]
-        rep = np.repeat(np.arange(len(ri)), n_ord)
+        r = np.concatenate(ev_r)
+        t = np.concatenate(ev_t)
+        order = np.lexsort((t, r))  # item, then bucket: the order ids follow this order
+        r, t = r[order], t[order]
+        total = np.concatenate(ev_q)[order]
+        self.PR[rows[r], t] = total
+        self._orders_and_explosion(rows[r], t, total, np.concatenate(ev_n)[order], np.concatenate(ev_cap)[order])
+
+    def _orders_and_explosion(self, item, tb, total, n_ord, cap):
+        """Planned orders of one level (split at max_order_qty), their releases, and the explosion."""
+        H = self.H
+        rep = np.repeat(np.arange(len(item)), n_ord)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(n_ord) - n_ord, n_ord)
         last = k == n_ord[rep] - 1
         receipt = np.where(last, total[rep] - (n_ord[rep] - 1) * np.where(np.isfinite(cap[rep]), cap[rep], 0),
@@ -656,7 +714,7 @@ class _Plan:
             rel[y] = np.ceil(rel[y] - 1e-9)
         rb_raw = tb - self.lt[item]
         rb = np.maximum(rb_raw, 0)
-        np.add.at(self.PL, (item, rb), rel)
+        np.add.at(self.PL.reshape(-1), item * H + rb, rel)
         ids = np.arange(self.next_order, self.next_order + len(item))
         self.next_order += len(item)
         self.order_parts.append(pd.DataFrame({
@@ -672,30 +730,44 @@ class _Plan:
         o_rep, line, rbl = o_rep[ok], line[ok], rbl[ok]
         comp = self.b_comp[line]
         q = rel[o_rep] * self.b_qty[line]
-        np.add.at(self.GR, (comp, rbl), q)
+        np.add.at(self.GR.reshape(-1), comp * H + rbl, q)
         self.dep_parts.append(pd.DataFrame({"i": comp, "b": rbl, "qty": q, "parent_order": ids[o_rep],
                                             "parent_i": item[o_rep]}))
 
     # ----------------------------------------------------------------- outputs
-    def result(self) -> MrpResult:
-        planned = self._planned_orders()
-        grid = self._grid()
-        cap_ops = self._operation_load(planned)
-        return MrpResult(
-            mps=self._mps(),
-            mrp_grid=grid,
-            planned_orders=planned,
-            pegging=self._pegging(),
-            exceptions=self._exceptions(),
-            atp=self._atp(),
-            capacity_load=self._capacity_load(cap_ops),
-            rough_cut=self._rough_cut(),
-            purchase_requisitions=self._purchase_requisitions(planned),
-            cost_projection=self._cost_projection(planned, cap_ops),
-        )
+    def result(self, clock=None) -> MrpResult:
+        clock = clock or _Clock(None)
+        out = {}
+        out["planned_orders"] = self._planned_orders()
+        clock("planned_orders")
+        out["mrp_grid"] = self._grid()
+        clock("mrp_grid")
+        out["mps"] = self._mps()
+        clock("mps")
+        out["pegging"] = self._pegging()
+        clock("pegging")
+        out["exceptions"] = self._exceptions()
+        clock("exceptions")
+        out["atp"] = self._atp()
+        clock("atp")
+        ops = self._operation_load(out["planned_orders"])
+        out["capacity_load"] = self._capacity_load(ops)
+        clock("capacity_load")
+        out["rough_cut"] = self._rough_cut()
+        clock("rough_cut")
+        out["purchase_requisitions"] = self._purchase_requisitions(out["planned_orders"])
+        out["cost_projection"] = self._cost_projection(out["planned_orders"], ops)
+        clock("requisitions_and_cost")
+        return MrpResult(**out)
 
     def order_ids(self, seq) -> np.ndarray:
-        return np.char.add("PLN-", np.char.zfill(np.asarray(seq).astype(str), 7))
+        return self.order_id_strings()[np.asarray(seq, dtype=np.int64) - 1]
+
+    def order_id_strings(self) -> np.ndarray:
+        """Planned order ids ``PLN-0000001`` ... in creation order (level, item, bucket)."""
+        if getattr(self, "_oid", None) is None:
+            self._oid = np.array([f"PLN-{k:07d}" for k in range(1, self.next_order)], dtype=object)
+        return self._oid
 
     def _planned_orders(self) -> pd.DataFrame:
         o = self.orders_df
@@ -759,169 +831,224 @@ class _Plan:
         its safety stock. Supplies: on hand, scheduled receipts (by due date),
         planned orders (by due date). Each is a segment of the item's
         cumulative quantity; overlapping segments give the pegging rows.
+        Demand no supply covers is pegged to ``supply_type="none"``
+        (``supply_id="shortage"``); supply beyond every demand and the safety
+        stock to ``demand_type="excess"``.
         """
-        ps = self.period_starts.to_numpy()
         H = self.H
-        d_parts = []
+        day0 = np.datetime64(self.start.date(), "D")
+        ps_days = np.arange(H + 1) * 7
+        # ---- demands: numeric keys + (type, index into that type's ids)
         dr = self.dem_rows
-        if len(dr):
-            d_parts.append(pd.DataFrame({
-                "i": dr._i.to_numpy(), "b": dr._b.to_numpy(), "rank": 0, "prio": dr.priority.to_numpy(),
-                "date": dr.due_date.to_numpy(), "qty": dr.qty.to_numpy(dtype=float),
-                "dtype": "customer_order", "did": dr.order_id.to_numpy(dtype=object),
-                "ditem": dr.item_id.to_numpy(dtype=object)}))
         fi, fb = np.nonzero(self.fc_left > _TOL)
-        if len(fi):
-            d_parts.append(pd.DataFrame({
-                "i": fi, "b": fb, "rank": 1, "prio": 9, "date": ps[fb], "qty": self.fc_left[fi, fb],
-                "dtype": "forecast",
-                "did": np.char.add("forecast ", pd.DatetimeIndex(ps[fb]).strftime("%Y-%m-%d").to_numpy().astype(str)),
-                "ditem": self.ids[fi]}))
         dep = self.dep_df
-        if len(dep):
-            d_parts.append(pd.DataFrame({
-                "i": dep.i.to_numpy(), "b": dep.b.to_numpy(), "rank": 2, "prio": 9,
-                "date": ps[dep.b.to_numpy()], "qty": dep.qty.to_numpy(), "dtype": "dependent",
-                "did": self.order_ids(dep.parent_order.to_numpy()), "ditem": self.ids[dep.parent_i.to_numpy()]}))
-        si = np.flatnonzero(self.ss > 0)
-        if len(si):
-            d_parts.append(pd.DataFrame({
-                "i": si, "b": H, "rank": 3, "prio": 9, "date": ps[-1], "qty": self.ss[si],
-                "dtype": "safety_stock", "did": "safety stock", "ditem": self.ids[si]}))
-        if not d_parts:
-            return _empty_pegging()
-        D = pd.concat(d_parts, ignore_index=True)
-        D = D[D.qty > _TOL]
-        D = D.sort_values(["i", "b", "rank", "prio", "date", "did"], kind="stable").reset_index(drop=True)
-
-        s_parts = []
+        si = np.flatnonzero(self.ss > _TOL)
+        d_i = np.concatenate([dr._i.to_numpy(), fi, dep.i.to_numpy(), si]).astype(np.int64)
+        d_b = np.concatenate([dr._b.to_numpy(), fb, dep.b.to_numpy(), np.full(len(si), H)]).astype(np.int64)
+        d_rank = np.repeat([0, 1, 2, 3], [len(dr), len(fi), len(dep), len(si)])
+        d_prio = np.concatenate([dr.priority.fillna(9).to_numpy(dtype=np.int64), np.full(len(fi) + len(dep) + len(si), 9)])
+        d_days = np.concatenate([(dr.due_date.to_numpy("datetime64[D]") - day0).astype(np.int64),
+                                 ps_days[fb], ps_days[dep.b.to_numpy().astype(np.int64)], ps_days[np.full(len(si), H - 1)]])
+        d_qty = np.concatenate([dr.qty.to_numpy(dtype=float), self.fc_left[fi, fb], dep.qty.to_numpy(dtype=float),
+                                self.ss[si]])
+        d_src = np.concatenate([np.arange(len(dr)), np.arange(len(fi)), np.arange(len(dep)), np.arange(len(si))])
+        keep = d_qty > _TOL
+        key = _sort_key(d_i, d_b + 1, d_rank, d_prio, d_days)
+        order = np.flatnonzero(keep)[np.argsort(key[keep], kind="stable")]
+        d_i, d_b, d_rank, d_days, d_qty, d_src = (a[order] for a in (d_i, d_b, d_rank, d_days, d_qty, d_src))
+        # ---- supplies
         oi = np.flatnonzero(self.on_hand > _TOL)
-        if len(oi):
-            s_parts.append(pd.DataFrame({"i": oi, "b": -1, "rank": 0, "date": np.datetime64("NaT"),
-                                         "qty": self.on_hand[oi], "stype": "on_hand", "sid": "on hand"}))
         sr = self.sr_rows[self.sr_rows._b < H]
-        if len(sr):
-            s_parts.append(pd.DataFrame({"i": sr._i.to_numpy(), "b": sr._b.to_numpy(), "rank": 1,
-                                         "date": sr.due_date.to_numpy(), "qty": sr.qty.to_numpy(dtype=float),
-                                         "stype": "scheduled_receipt", "sid": sr.order_id.to_numpy(dtype=object)}))
         o = self.orders_df
-        if len(o):
-            s_parts.append(pd.DataFrame({"i": o.i.to_numpy(), "b": o.b.to_numpy(), "rank": 2,
-                                         "date": ps[o.b.to_numpy()], "qty": o.receipt_qty.to_numpy(),
-                                         "stype": "planned_order", "sid": self.order_ids(o.seq.to_numpy())}))
-        S = (pd.concat(s_parts, ignore_index=True) if s_parts else
-             pd.DataFrame({"i": [], "b": [], "rank": [], "date": [], "qty": [], "stype": [], "sid": []}))
-        S = S.sort_values(["i", "b", "rank", "date", "sid"], kind="stable").reset_index(drop=True)
-        return _fifo_peg(D, S, self.ids, self.n)
+        s_i = np.concatenate([oi, sr._i.to_numpy(), o.i.to_numpy()]).astype(np.int64)
+        s_b = np.concatenate([np.full(len(oi), -1), sr._b.to_numpy(), o.b.to_numpy()]).astype(np.int64)
+        s_rank = np.repeat([0, 1, 2], [len(oi), len(sr), len(o)])
+        s_days = np.concatenate([np.full(len(oi), -1), (sr.due_date.to_numpy("datetime64[D]") - day0).astype(np.int64),
+                                 ps_days[o.b.to_numpy().astype(np.int64)]])
+        s_qty = np.concatenate([self.on_hand[oi], sr.qty.to_numpy(dtype=float), o.receipt_qty.to_numpy()])
+        s_src = np.concatenate([np.arange(len(oi)), np.arange(len(sr)), np.arange(len(o))])
+        key = _sort_key(s_i, s_b + 1, s_rank, np.zeros(len(s_i), dtype=np.int64), s_days)
+        order = np.argsort(key, kind="stable")
+        s_i, s_rank, s_days, s_qty, s_src = (a[order] for a in (s_i, s_rank, s_days, s_qty, s_src))
+        dk, sk, qty, item = _fifo_segments(d_i, d_qty, s_i, s_qty, self.n)
+        n = len(qty)
+        in_d, in_s = dk >= 0, sk >= 0
+        dkk, skk = np.maximum(dk, 0), np.maximum(sk, 0)
+        # ---- labels
+        d_type_names = np.array(["customer_order", "forecast", "dependent", "safety_stock", "excess"], dtype=object)
+        s_type_names = np.array(["on_hand", "scheduled_receipt", "planned_order", "none"], dtype=object)
+        d_t = np.where(in_d, d_rank[dkk] if len(d_rank) else 4, 4)
+        s_t = np.where(in_s, s_rank[skk] if len(s_rank) else 3, 3)
+        d_s = d_src[dkk] if len(d_src) else np.zeros(n, dtype=np.int64)
+        s_s = s_src[skk] if len(s_src) else np.zeros(n, dtype=np.int64)
+        oid = self.order_id_strings()
+        fc_ids = np.array([f"forecast {d}" for d in (day0 + ps_days[:H]).astype(str)], dtype=object)
+        demand_id = np.full(n, "excess", dtype=object)
+        demand_item = self.ids[item].astype(object)
+        for code, ids_of, items_of in (
+                (0, dr.order_id.to_numpy(dtype=object), None),
+                (1, fc_ids[fb] if len(fb) else np.zeros(0, dtype=object), None),
+                (2, oid[dep.parent_order.to_numpy().astype(np.int64) - 1] if len(dep) else np.zeros(0, dtype=object),
+                 self.ids[dep.parent_i.to_numpy().astype(np.int64)] if len(dep) else None),
+                (3, np.full(len(si), "safety stock", dtype=object), None)):
+            sel = d_t == code
+            if sel.any():
+                demand_id[sel] = ids_of[d_s[sel]]
+                if items_of is not None:
+                    demand_item[sel] = items_of[d_s[sel]]
+        supply_id = np.full(n, "shortage", dtype=object)
+        for code, ids_of in ((0, np.full(len(oi), "on hand", dtype=object)),
+                             (1, sr.order_id.to_numpy(dtype=object)),
+                             (2, oid[o.seq.to_numpy().astype(np.int64) - 1] if len(o) else np.zeros(0, dtype=object))):
+            sel = s_t == code
+            if sel.any():
+                supply_id[sel] = ids_of[s_s[sel]]
+        nat = np.iinfo(np.int64).min
+        s_date = np.where(in_s & (s_t != 0), s_days[skk] if len(s_days) else 0, nat)
+        d_date = np.where(in_d, d_days[dkk] if len(d_days) else 0, nat)
+        return pd.DataFrame({
+            "item_id": self.ids[item],
+            "supply_type": s_type_names[s_t],
+            "supply_id": supply_id,
+            "supply_date": _days_to_ts(day0, s_date),
+            "demand_type": d_type_names[d_t],
+            "demand_id": demand_id,
+            "demand_item_id": demand_item,
+            "demand_date": _days_to_ts(day0, d_date),
+            "qty": qty,
+        })
 
     # ----------------------------------------------------------------- exceptions
     def _exceptions(self) -> pd.DataFrame:
-        ps = self.period_starts
-        rows = []
-        tol_w = self.settings.reschedule_tolerance_weeks
+        """Exception messages, one row each: what is wrong, where, and what to do.
+
+        ``exception`` is one of ``release_in_past, expedite, defer, cancel,
+        past_due_receipt, shortage, below_safety_stock, past_due_demand,
+        beyond_horizon, lot_rule_violated``; ``severity`` critical, warning or
+        info; ``date`` the date concerned (due date, first bucket); ``new_date``
+        the suggested date; ``qty`` [units] the order quantity (projected on
+        hand for shortage and below_safety_stock).
+        """
+        ps = self.period_starts.to_numpy()
+        start = np.datetime64(self.start.date(), "ns")
+        parts = []
         o = self.orders_df
-        # 1. planned orders to release in the past
         late = o[o.rb_raw < 0]
         if len(late):
             oid = self.order_ids(late.seq.to_numpy())
-            for k, (i, b, raw, qty) in enumerate(zip(late.i, late.b, late.rb_raw, late.qty)):
-                was = self.start + pd.Timedelta(weeks=int(raw))
-                rows.append(("release_in_past", "critical", self.ids[i], oid[k], ps[b], self.start, qty,
-                             f"Planned order {oid[k]} for {qty:g} {self.ids[i]} is needed in week of "
-                             f"{ps[b].date()} but should have been released on {was.date()} "
-                             f"({-int(raw)} week(s) ago): release it now and expedite, or move the "
-                             f"demand it serves."))
-        # 2. scheduled receipts: expedite, defer, cancel, past due, lot rule
-        rows += self._receipt_exceptions(tol_w)
-        # 3. projected below safety stock / shortage
+            item = self.ids[late.i.to_numpy()]
+            due = ps[late.b.to_numpy()]
+            was = start + (late.rb_raw.to_numpy() * 7).astype("timedelta64[D]")
+            parts.append(_exc("release_in_past", "critical", item, oid, due, start, late.qty.to_numpy(),
+                              "Planned order " + _s(oid) + " for " + _g(late.qty) + " " + _s(item)
+                              + " is needed in week of " + _d(due) + " but should have been released on "
+                              + _d(was) + " (" + _s(-late.rb_raw.to_numpy()) + " week(s) ago): release it now "
+                              "and expedite, or move the demand it serves."))
+        parts += self._receipt_exceptions()
         below = (self.POH < self.ss[:, None] - _TOL) & (self.ss[:, None] > 0)
         short = self.POH < -_TOL
         for kind, mask, sev in (("shortage", short, "critical"), ("below_safety_stock", below & ~short, "warning")):
-            items_hit = np.flatnonzero(mask.any(axis=1))
-            first = mask.argmax(axis=1)
-            for i in items_hit:
-                b = int(first[i])
-                lowest = float(self.POH[i].min())
-                if kind == "shortage":
-                    msg = (f"{self.ids[i]} runs short in week of {ps[b].date()} (projected on hand {self.POH[i, b]:g}, "
-                           f"lowest {lowest:g}) inside the lead time: expedite open supply or move demand.")
-                else:
-                    msg = (f"{self.ids[i]} is projected at {self.POH[i, b]:g}, below its safety stock "
-                           f"{self.ss[i]:g}, from week of {ps[b].date()}: supply cannot arrive sooner "
-                           f"within the lead time; expedite or accept the lower buffer.")
-                rows.append((kind, sev, self.ids[i], "", ps[b], pd.NaT, float(self.POH[i, b]), msg))
-        # 4. past-due customer orders, orders beyond the horizon
+            hit = np.flatnonzero(mask.any(axis=1))
+            if not len(hit):
+                continue
+            b = mask[hit].argmax(axis=1)
+            poh = self.POH[hit, b]
+            item = self.ids[hit]
+            if kind == "shortage":
+                msg = (_s(item) + " runs short in week of " + _d(ps[b]) + " (projected on hand " + _g(poh)
+                       + ", lowest " + _g(self.POH[hit].min(axis=1)) + ") inside the lead time: expedite open "
+                       "supply or move demand.")
+            else:
+                msg = (_s(item) + " is projected at " + _g(poh) + ", below its safety stock " + _g(self.ss[hit])
+                       + ", from week of " + _d(ps[b]) + ": supply cannot arrive sooner within the lead time; "
+                       "expedite or accept the lower buffer.")
+            parts.append(_exc(kind, sev, item, "", ps[b], np.datetime64("NaT"), poh, msg))
         dr = self.dem_rows
         past = dr[dr.due_date < self.start]
-        for oid, item, due, qty in zip(past.order_id, past.item_id, past.due_date, past.qty):
-            rows.append(("past_due_demand", "warning", item, oid, due, self.start, float(qty),
-                         f"Customer order {oid} for {qty:g} {item} was due {due.date()}: it is planned in the "
-                         f"first week; agree a new date with the customer."))
-        for oid, item, due, qty in zip(self.dem_beyond.order_id, self.dem_beyond.item_id,
-                                       self.dem_beyond.due_date, self.dem_beyond.qty):
-            rows.append(("beyond_horizon", "info", item, oid, due, pd.NaT, float(qty),
-                         f"Customer order {oid} for {qty:g} {item} due {due.date()} is after the plan horizon "
-                         f"and is not planned: extend the horizon to include it."))
-        out = pd.DataFrame(rows, columns=["exception", "severity", "item_id", "order_id", "date", "new_date",
-                                          "qty", "message"])
-        out["date"] = pd.to_datetime(out["date"])
-        out["new_date"] = pd.to_datetime(out["new_date"])
-        return out.reset_index(drop=True)
+        if len(past):
+            parts.append(_exc("past_due_demand", "warning", past.item_id, past.order_id, past.due_date, start,
+                              past.qty, "Customer order " + _s(past.order_id) + " for " + _g(past.qty) + " "
+                              + _s(past.item_id) + " was due " + _d(past.due_date) + ": it is planned in the "
+                              "first week; agree a new date with the customer."))
+        bey = self.dem_beyond
+        if len(bey):
+            parts.append(_exc("beyond_horizon", "info", bey.item_id, bey.order_id, bey.due_date,
+                              np.datetime64("NaT"), bey.qty,
+                              "Customer order " + _s(bey.order_id) + " for " + _g(bey.qty) + " " + _s(bey.item_id)
+                              + " due " + _d(bey.due_date) + " is after the plan horizon and is not planned: "
+                              "extend the horizon to include it."))
+        if not parts:
+            return _exc("", "", [], [], [], [], [], [])
+        out = pd.concat(parts, ignore_index=True)
+        return out
 
-    def _receipt_exceptions(self, tol_w):
+    def _receipt_exceptions(self):
         sr = self.sr_rows
         if sr.empty:
             return []
-        ps = self.period_starts
+        ps = self.period_starts.to_numpy()
+        start = np.datetime64(self.start.date(), "ns")
         H = self.H
-        rows = []
+        tol_w = self.settings.reschedule_tolerance_weeks
+        nat = np.datetime64("NaT")
+        parts = []
         # need date of each receipt with planned orders left out: the first bucket where the
         # cumulative requirement (safety stock + gross - on hand) exceeds the receipts before it
         R = self.ss[:, None] + np.cumsum(self.GR, axis=1) - self.on_hand[:, None]
-        Rmax = np.maximum.accumulate(R, axis=1)
         inside = sr[sr._b < H].sort_values(["_i", "_b", "due_date", "order_id"], kind="stable")
         before = inside.groupby("_i").qty.cumsum().to_numpy() - inside.qty.to_numpy()
         i = inside._i.to_numpy()
-        need = (Rmax[i] <= (before + _TOL)[:, None]).sum(axis=1)  # first bucket with Rmax > before
-        for (oid, item, due, b, qty, nb) in zip(inside.order_id, inside.item_id, inside.due_date,
-                                               inside._b, inside.qty, need):
-            if due < self.start:
-                rows.append(("past_due_receipt", "warning", item, oid, due, self.start, float(qty),
-                             f"Order {oid} for {qty:g} {item} was due {due.date()} and is not received: "
-                             f"it is counted in the first week; confirm a new date with the supplier or shop."))
-            if nb >= H:
-                rows.append(("cancel", "warning", item, oid, due, pd.NaT, float(qty),
-                             f"Order {oid} for {qty:g} {item} due {due.date()} is not needed within the horizon: "
-                             f"cancel it (or defer it beyond {ps[-1].date()})."))
-            elif nb < b - tol_w:
-                rows.append(("expedite", "critical", item, oid, due, ps[nb], float(qty),
-                             f"Order {oid} for {qty:g} {item} is due {due.date()} but needed in week of "
-                             f"{ps[nb].date()}: expedite it {int(b - nb)} week(s)."))
-            elif nb > b + tol_w and due >= self.start:
-                rows.append(("defer", "info", item, oid, due, ps[nb], float(qty),
-                             f"Order {oid} for {qty:g} {item} is due {due.date()} but not needed before week of "
-                             f"{ps[nb].date()}: defer it {int(nb - b)} week(s)."))
+        Rmax = np.maximum.accumulate(R[i], axis=1)
+        nb = (Rmax <= (before + _TOL)[:, None]).sum(axis=1)  # first bucket with Rmax > before
+        b = inside._b.to_numpy()
+        due = inside.due_date.to_numpy()
+        oid, item, qty = inside.order_id.to_numpy(), inside.item_id.to_numpy(), inside.qty.to_numpy(dtype=float)
+        head = "Order " + _s(oid) + " for " + _g(qty) + " " + _s(item)
+        pastd = due < start
+        if pastd.any():
+            parts.append(_exc("past_due_receipt", "warning", item[pastd], oid[pastd], due[pastd], start, qty[pastd],
+                              head[pastd] + " was due " + _d(due[pastd]) + " and is not received: it is counted "
+                              "in the first week; confirm a new date with the supplier or shop."))
+        cancel = nb >= H
+        if cancel.any():
+            parts.append(_exc("cancel", "warning", item[cancel], oid[cancel], due[cancel], nat, qty[cancel],
+                              head[cancel] + " due " + _d(due[cancel]) + " is not needed within the horizon: "
+                              "cancel it (or defer it beyond " + str(pd.Timestamp(ps[-1]).date()) + ")."))
+        nbc = np.minimum(nb, H - 1)
+        exp = ~cancel & (nb < b - tol_w)
+        if exp.any():
+            parts.append(_exc("expedite", "critical", item[exp], oid[exp], due[exp], ps[nbc[exp]], qty[exp],
+                              head[exp] + " is due " + _d(due[exp]) + " but needed in week of " + _d(ps[nbc[exp]])
+                              + ": expedite it " + _s(b[exp] - nb[exp]) + " week(s)."))
+        dfr = ~cancel & (nb > b + tol_w) & ~pastd
+        if dfr.any():
+            parts.append(_exc("defer", "info", item[dfr], oid[dfr], due[dfr], ps[nbc[dfr]], qty[dfr],
+                              head[dfr] + " is due " + _d(due[dfr]) + " but not needed before week of "
+                              + _d(ps[nbc[dfr]]) + ": defer it " + _s(nb[dfr] - b[dfr]) + " week(s)."))
         # open orders against the item's lot rules
-        it = self.items
         j = sr._i.to_numpy()
-        qty = sr.qty.to_numpy(dtype=float)
+        q = sr.qty.to_numpy(dtype=float)
         moq, mult, maxq, lot, rule = self.moq[j], self.mult[j], self.maxq[j], self.lot[j], self.rule[j]
-        for k in range(len(sr)):
-            why = []
-            if moq[k] > 0 and qty[k] < moq[k] - _TOL:
-                why.append(f"below the minimum order quantity {moq[k]:g}")
-            if np.isfinite(maxq[k]) and maxq[k] > 0 and qty[k] > maxq[k] + _TOL:
-                why.append(f"above the maximum order quantity {maxq[k]:g}")
-            if mult[k] > 0 and abs(qty[k] / mult[k] - round(qty[k] / mult[k])) > 1e-6:
-                why.append(f"not a multiple of {mult[k]:g}")
-            if rule[k] == _RULE_CODE["FOQ"] and lot[k] > 0 and abs(qty[k] / lot[k] - round(qty[k] / lot[k])) > 1e-6:
-                why.append(f"not a multiple of the fixed lot size {lot[k]:g}")
-            if why:
-                rows.append(("lot_rule_violated", "info", it.item_id.iloc[j[k]], sr.order_id.iloc[k],
-                             sr.due_date.iloc[k], pd.NaT, float(qty[k]),
-                             f"Open order {sr.order_id.iloc[k]} for {qty[k]:g} {it.item_id.iloc[j[k]]} is "
-                             + " and ".join(why) + ": adjust the quantity or accept the exception."))
-        return rows
+        why = np.full(len(sr), "", dtype=object)
+
+        def add(mask, text):
+            nonlocal why
+            why = np.where(mask, np.where(why == "", text, why + " and " + text), why)
+
+        add((moq > 0) & (q < moq - _TOL), "below the minimum order quantity " + _g(moq))
+        add(np.isfinite(maxq) & (maxq > 0) & (q > maxq + _TOL), "above the maximum order quantity " + _g(maxq))
+        safe = np.where(mult > 0, mult, 1.0)
+        add((mult > 0) & (np.abs(q / safe - np.round(q / safe)) > 1e-6), "not a multiple of " + _g(mult))
+        safe = np.where(lot > 0, lot, 1.0)
+        add((rule == _RULE_CODE["FOQ"]) & (lot > 0) & (np.abs(q / safe - np.round(q / safe)) > 1e-6),
+            "not a multiple of the fixed lot size " + _g(lot))
+        bad = why != ""
+        if bad.any():
+            oid, item = sr.order_id.to_numpy()[bad], sr.item_id.to_numpy()[bad]
+            parts.append(_exc("lot_rule_violated", "info", item, oid, sr.due_date.to_numpy()[bad], nat, q[bad],
+                              "Open order " + _s(oid) + " for " + _g(q[bad]) + " " + _s(item) + " is "
+                              + why[bad].astype(str) + ": adjust the quantity or accept the exception."))
+        return parts
 
     # ----------------------------------------------------------------- ATP
     def _atp(self) -> pd.DataFrame:
@@ -1106,6 +1233,22 @@ class _Plan:
 
 # =========================================================================== helpers
 
+class _Clock:
+    """Records the seconds since the previous call under a phase name (or does nothing)."""
+
+    def __init__(self, timings: dict | None) -> None:
+        import time
+        self._now = time.perf_counter
+        self.timings = timings
+        self.t = self._now()
+
+    def __call__(self, phase: str) -> None:
+        if self.timings is not None:
+            t = self._now()
+            self.timings[phase] = self.timings.get(phase, 0.0) + t - self.t
+            self.t = t
+
+
 def available_to_promise(on_hand, mps, booked) -> np.ndarray:
     """Discrete available-to-promise with look-ahead, for many items at once.
 
@@ -1192,59 +1335,81 @@ def trace_pegging(pegging: pd.DataFrame, order_id: str) -> pd.DataFrame:
     return res.groupby(["demand_type", "demand_id", "demand_item_id", "demand_date"], as_index=False, dropna=False).qty.sum()
 
 
-def _fifo_peg(D: pd.DataFrame, S: pd.DataFrame, ids: np.ndarray, n: int) -> pd.DataFrame:
-    """Overlap of demand and supply segments on each item's cumulative-quantity axis."""
-    dq = D.qty.to_numpy(dtype=float)
-    sq = S.qty.to_numpy(dtype=float)
-    di = D.i.to_numpy().astype(np.int64)
-    si = S.i.to_numpy().astype(np.int64)
-    d_tot = np.bincount(di, weights=dq, minlength=n)
-    s_tot = np.bincount(si, weights=sq, minlength=n)
-    span = np.maximum(d_tot, s_tot) + 1.0
-    base = np.concatenate([[0.0], np.cumsum(span)[:-1]])
-    d_end = base[di] + _cum_within(di, dq)
-    s_end = base[si] + _cum_within(si, sq)
-    d_start = d_end - dq
-    s_start = s_end - sq
-    # all breakpoints; each elementary segment lies in at most one demand and one supply
-    pts = np.unique(np.concatenate([d_start, d_end, s_start, s_end]))
-    lo, hi = pts[:-1], pts[1:]
-    mid = (lo + hi) / 2
-    dk = np.searchsorted(d_end, mid, side="right")
-    sk = np.searchsorted(s_end, mid, side="right")
-    in_d = (dk < len(dq)) & (d_start[np.minimum(dk, len(dq) - 1)] <= mid) if len(dq) else np.zeros(len(mid), bool)
-    in_s = (sk < len(sq)) & (s_start[np.minimum(sk, len(sq) - 1)] <= mid) if len(sq) else np.zeros(len(mid), bool)
-    keep = (in_d | in_s) & (hi - lo > _TOL)
-    lo, hi, dk, sk, in_d, in_s = lo[keep], hi[keep], dk[keep], sk[keep], in_d[keep], in_s[keep]
-    seg = pd.DataFrame({"dk": np.where(in_d, dk, -1), "sk": np.where(in_s, sk, -1), "qty": hi - lo,
-                        "item": np.where(in_d, di[np.minimum(dk, max(len(dq) - 1, 0))] if len(dq) else -1,
-                                         si[np.minimum(sk, max(len(sq) - 1, 0))] if len(sq) else -1)})
-    seg = seg.groupby(["item", "dk", "sk"], sort=True, as_index=False).qty.sum()
-    d_ok = seg.dk.to_numpy() >= 0
-    s_ok = seg.sk.to_numpy() >= 0
-    dkk = np.where(d_ok, seg.dk.to_numpy(), 0)
-    skk = np.where(s_ok, seg.sk.to_numpy(), 0)
+def _sort_key(i, b, rank, prio, days) -> np.ndarray:
+    """One int64 sort key: item, bucket, rank, priority, date (days, offset to be >= 0)."""
+    d = days - (days.min() if len(days) else 0)
+    d = np.clip(d, 0, (1 << 20) - 1)
+    nb = int(b.max()) + 1 if len(b) else 1
+    return ((((i.astype(np.int64) * nb + b) * 8 + rank) * 16 + np.clip(prio, 0, 15)) << 20) + d
 
-    def pick(frame, col, k, ok, fill):
-        if len(frame) == 0:
-            return np.full(len(k), fill, dtype=object)
-        vals = frame[col].to_numpy()[k]
-        return np.where(ok, vals, fill)
 
-    out = pd.DataFrame({
-        "item_id": ids[seg.item.to_numpy()],
-        "supply_type": pick(S, "stype", skk, s_ok, "none"),
-        "supply_id": pick(S, "sid", skk, s_ok, "shortage"),
-        "supply_date": pd.to_datetime(pick(S, "date", skk, s_ok, None)),
-        "demand_type": pick(D, "dtype", dkk, d_ok, "excess"),
-        "demand_id": pick(D, "did", dkk, d_ok, "excess"),
-        "demand_item_id": pick(D, "ditem", dkk, d_ok, None),
-        "demand_date": pd.to_datetime(pick(D, "date", dkk, d_ok, None)),
-        "qty": seg.qty.to_numpy(),
-    })
-    out["demand_item_id"] = out.demand_item_id.where(out.demand_item_id.notna(), out.item_id)
+def _days_to_ts(day0, days) -> np.ndarray:
+    nat = np.iinfo(np.int64).min
+    out = (day0 + np.where(days == nat, 0, days).astype("timedelta64[D]")).astype("datetime64[ns]")
+    out[days == nat] = np.datetime64("NaT")
     return out
 
+
+def _fifo_segments(d_i, d_qty, s_i, s_qty, n):
+    """Overlap of demand and supply segments on each item's cumulative-quantity axis.
+
+    Demands and supplies are each sorted by item, then in the order they are
+    served and used. Returns ``(demand_pos, supply_pos, qty, item)`` per
+    overlap, ``-1`` where a demand has no supply (shortage) or a supply no
+    demand (excess).
+    """
+    d_tot = np.bincount(d_i, weights=d_qty, minlength=n)
+    s_tot = np.bincount(s_i, weights=s_qty, minlength=n)
+    span = np.maximum(d_tot, s_tot) + 1.0
+    base = np.concatenate([[0.0], np.cumsum(span)[:-1]])
+    d_end = base[d_i] + _cum_within(d_i, d_qty)
+    s_end = base[s_i] + _cum_within(s_i, s_qty)
+    d_start = d_end - d_qty
+    s_start = s_end - s_qty
+    pts = np.sort(np.concatenate([d_start, d_end, s_start, s_end]), kind="stable")
+    if len(pts) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0), z
+    pts = pts[np.r_[True, np.diff(pts) > 0]]
+    lo, hi = pts[:-1], pts[1:]
+    mid = (lo + hi) / 2
+    nd, ns = len(d_qty), len(s_qty)
+    dk = np.searchsorted(d_end, mid, side="right")
+    sk = np.searchsorted(s_end, mid, side="right")
+    in_d = (dk < nd) & (d_start[np.minimum(dk, max(nd - 1, 0))] <= mid) if nd else np.zeros(len(mid), bool)
+    in_s = (sk < ns) & (s_start[np.minimum(sk, max(ns - 1, 0))] <= mid) if ns else np.zeros(len(mid), bool)
+    keep = (in_d | in_s) & (hi - lo > _TOL)
+    lo, hi, dk, sk, in_d, in_s = lo[keep], hi[keep], dk[keep], sk[keep], in_d[keep], in_s[keep]
+    dk = np.where(in_d, dk, -1)
+    sk = np.where(in_s, sk, -1)
+    item = np.where(in_d, d_i[np.maximum(dk, 0)] if nd else -1, s_i[np.maximum(sk, 0)] if ns else -1)
+    # merge neighbouring pieces of the same pair
+    new = np.r_[True, (dk[1:] != dk[:-1]) | (sk[1:] != sk[:-1]) | (item[1:] != item[:-1])]
+    starts = np.flatnonzero(new)
+    qty = np.add.reduceat(hi - lo, starts) if len(starts) else np.zeros(0)
+    return dk[starts], sk[starts], qty, item[starts]
+
+
+def _exc(kind, severity, item, order, date, new_date, qty, message) -> pd.DataFrame:
+    n = len(item)
+    return pd.DataFrame({
+        "exception": np.full(n, kind, dtype=object), "severity": np.full(n, severity, dtype=object),
+        "item_id": np.asarray(item, dtype=object), "order_id": np.broadcast_to(np.asarray(order, dtype=object), (n,)),
+        "date": pd.to_datetime(np.broadcast_to(np.asarray(date, dtype="datetime64[ns]"), (n,))),
+        "new_date": pd.to_datetime(np.broadcast_to(np.asarray(new_date, dtype="datetime64[ns]"), (n,))),
+        "qty": np.asarray(qty, dtype=float), "message": np.asarray(message, dtype=object)})
+
+
+def _s(values) -> np.ndarray:
+    return np.asarray(pd.Series(np.asarray(values)).astype(str).to_numpy(), dtype=object)
+
+
+def _g(values) -> np.ndarray:
+    return np.asarray([f"{v:g}" for v in np.asarray(values, dtype=float)], dtype=object)
+
+
+def _d(values) -> np.ndarray:
+    return np.asarray(pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]")).strftime("%Y-%m-%d"), dtype=object)
 
 def _cum_within(group: np.ndarray, qty: np.ndarray) -> np.ndarray:
     """Cumulative sum of ``qty`` restarting at each change of the (sorted) ``group``."""
