@@ -99,9 +99,17 @@ def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleS
         "makespan": float(end.max()),
         "setup": float(sol.changeover_min.sum()),
     }
-    if settings.objective_weights:
-        return float(sum(w * terms[n] for n, w in settings.objective_weights))
-    return terms[name]
+    value = (float(sum(w * terms[n] for n, w in settings.objective_weights)) if settings.objective_weights
+             else terms[name])
+    if problem.previous is not None and len(problem.previous):
+        where = dict(zip(sol.op, zip(sol.machine_id, sol.wr)))
+        moved = 0
+        for i, m, start in zip(problem.previous.op, problem.previous.machine_id, problem.previous.start):
+            new_m, wr = where[i]
+            if new_m != m or abs(tls[m].start_at(int(wr)) - int(start)) > settings.move_tolerance_min:
+                moved += 1
+        value += settings.move_penalty * moved
+    return value
 
 
 def trim(problem: Problem, end: int) -> Problem:
@@ -182,6 +190,16 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
             days *= 2
     else:
         raise CalendarTooShort(f"the orders do not fit in {days} days of machine calendars")
+    return make_schedule_from_problem(problem, settings, hint)
+
+
+def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | None = None,
+                               hint: pd.DataFrame | None = None) -> ScheduleResult:
+    """Schedule a built :class:`Problem`: heuristic, calendar trimmed, CP-SAT, reports."""
+    settings = settings or ScheduleSettings()
+    if hint is None:
+        rule = "previous" if problem.previous is not None and len(problem.previous) else settings.rule
+        hint = dispatch(problem, rule)
     if len(hint):
         ends = [problem.timelines[m].end_at(int(we)) for m, we in zip(hint.machine_id, hint.we)]
         cut = int(max(ends) * 1.25) + 3 * 1440
@@ -221,6 +239,6 @@ def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = Non
 
 __all__ = ["Problem", "ScheduleResult", "ScheduleSettings", "Timeline", "build_model", "build_orders",
            "build_problem", "check", "check_schedule", "dispatch", "dispatch_html", "dispatch_list",
-           "evaluate", "gantt_chart", "late_orders", "make_schedule", "material_availability",
+           "evaluate", "gantt_chart", "late_orders", "make_schedule", "make_schedule_from_problem", "material_availability",
            "order_summary", "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule",
            "trim"]

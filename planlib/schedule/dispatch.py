@@ -10,6 +10,8 @@ Rules
 ``atcs``  Apparent Tardiness Cost with Setups (Lee, Bhaskaran & Pinedo 1997):
           ``w / p * exp(-max(d - p_rem - t, 0) / (k1 * p_mean)) * exp(-s / (k2 * s_mean))``.
 ``edd``   earliest due date, then the larger weight.
+``previous``  rescheduling: operations keep their machine and old order (right shift),
+          new ones go by latest start ``d - p_rem``.
 
 References
 ----------
@@ -54,7 +56,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     Parameters
     ----------
     problem : Problem
-    rule : {"atcs", "edd"}
+    rule : {"atcs", "edd", "previous"}
     k1, k2 : float
         ATCS look-ahead parameters for due dates and for changeovers.
 
@@ -92,7 +94,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     last_fam = {m: None for m in tls}
     last_op = {m: -1 for m in tls}
     out = {}
-    ready = np.where(ops.pred.to_numpy() < 0, ops.earliest.to_numpy(), 0).astype(np.int64)
+    ready = ops.earliest.to_numpy().astype(np.int64).copy()
     done = np.zeros(n, bool)
 
     succ = np.full(n, -1)
@@ -112,12 +114,22 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         _, s, p = next(o for o in options[i] if o[0] == m)
         record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
 
+    if problem.not_before:
+        for m, tl in tls.items():  # nothing new starts before the repair time
+            free[m] = max(free[m], tl.work_at(problem.not_before))
     firsts = [i for i in range(n) if not done[i] and (ops.pred.iat[i] < 0 or done[ops.pred.iat[i]])]
     cand = {}  # op -> (end, machine, ws, wr, we, change)
+    prev_m, prev_s = {}, {}
+    if rule == "previous" and problem.previous is not None:
+        prev_m = dict(zip(problem.previous.op, problem.previous.machine_id))
+        prev_s = dict(zip(problem.previous.op, problem.previous.start))
 
     def evaluate(i):
         best = None
-        for m, s, p in options[i]:
+        opts = options[i]
+        if i in prev_m and any(o[0] == prev_m[i] for o in opts):
+            opts = [o for o in opts if o[0] == prev_m[i]]  # repair: keep the machine
+        for m, s, p in opts:
             table = problem.changeover.get(m)
             change = table.get((last_fam[m], family[i]), 0) if table and last_fam[m] is not None else 0
             placed = _place(tls[m], free[m], int(ready[i]), s, p, change, unbroken[i])
@@ -139,7 +151,9 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         e_star, m_star = cand[ids[k]][0], cand[ids[k]][1]
         tl = tls[m_star]
         conflict = [i for i in ids if cand[i][1] == m_star and tl.start_at(cand[i][3]) < e_star]
-        if rule == "edd":
+        if rule == "previous":  # repair: keep the old sequence, new operations by latest start
+            chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
+        elif rule == "edd":
             chosen = min(conflict, key=lambda i: (due[i], -weight[i], ops.op_seq.iat[i], i))
         else:
             t = tl.start_at(free[m_star]) or 0

@@ -116,7 +116,8 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         lit = model.new_bool_var(f"x{j}")
         if len(by_op[i]) == 1 or i in frozen:
             model.add(lit == 1)
-        ws = model.new_int_var(0, max(0, tl.total - s - p), f"ws{j}")
+        lo = tl.work_at(problem.not_before) if problem.not_before and i not in frozen else 0
+        ws = model.new_int_var(min(lo, max(0, tl.total - s - p)), max(0, tl.total - s - p), f"ws{j}")
         if i in frozen:
             model.add(ws == frozen[i][1])
         iv = model.new_optional_fixed_size_interval_var(ws, s + p, lit, f"iv{j}")
@@ -220,6 +221,9 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 lit = model.new_bool_var(f"a{ja}_{jb}")
                 arcs.append((a, b, lit))
                 model.add(v.ws[jb] >= end_a + change).only_enforce_if(lit)
+                if problem.not_before and change and ib not in frozen:
+                    # the changeover itself may not start before the repair time
+                    model.add(v.ws[jb] >= tls[m].work_at(problem.not_before) + change).only_enforce_if(lit)
                 v.arcs[m].append((ja, jb, lit, change))
                 if change:
                     setup_terms.append(change * lit)

@@ -119,6 +119,8 @@ class Problem:
         Rescheduling: ``op, machine_id, start`` [min] of the schedule being repaired.
     crews : dict
         ``work_center_id -> operators available``; operations with ``crew_size > 0`` share them.
+    not_before : int
+        Rescheduling: no operation that is not frozen may start (setup included) before this minute.
     exceptions : DataFrame
         Orders left out because they cannot be scheduled (the problems table of
         :mod:`planlib.problems`), when ``skip_unschedulable`` is set.
@@ -135,6 +137,7 @@ class Problem:
     crews: dict = field(default_factory=dict)
     calendar_intervals: pd.DataFrame | None = None
     exceptions: pd.DataFrame | None = None
+    not_before: int = 0
 
     @property
     def horizon(self) -> int:

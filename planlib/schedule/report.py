@@ -51,14 +51,15 @@ def to_schedule(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
         "lateness": (t.e.to_numpy() - o.due.to_numpy()) / 60.0,
         "setup_min": t.setup_min.to_numpy(), "changeover_min": t.changeover_min.to_numpy(),
         "run_min": t.run_min.to_numpy(),
-        "earliest_start": problem.timestamp(np.where(o.pred.to_numpy() < 0, o.earliest.to_numpy(), 0)),
+        "earliest_start": problem.timestamp(o.earliest.to_numpy()),
         "uninterruptible": o.uninterruptible.to_numpy(), "crew_size": o.crew_size.to_numpy(),
         "status": o.status.to_numpy(),
         "priority": o.order_id.map(orders.priority).to_numpy(),
         "weight": o.weight.to_numpy(),
     })
-    # only the first operation of an order carries the release/material date
-    out.loc[o.pred.to_numpy() >= 0, "earliest_start"] = pd.NaT
+    # the release/material date binds the first operation; later ones carry one only when rescheduling
+    out.loc[(o.pred.to_numpy() >= 0) & (o.earliest.to_numpy() <= 0), "earliest_start"] = pd.NaT
+    out["lateness"] = out.lateness.round(2)
     return out.sort_values(["machine_id", "start", "order_id"]).reset_index(drop=True)
 
 
