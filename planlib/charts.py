@@ -1,0 +1,130 @@
+"""Altair charts of the plan, for the notebooks and the HTML reports.
+
+Each function takes planlib output tables and returns an ``altair.Chart``;
+nothing here computes a plan. The Gantt chart of a schedule is
+:func:`planlib.schedule.gantt_chart`.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+
+def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items=None, weeks_of_history: int = 78,
+                   columns: int = 2) -> alt.FacetChart:
+    """History, forecast and its 80 % and 95 % intervals, one panel per item.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Bucketed history ``item_id, period_start, qty`` (``ForecastResult.buckets``).
+    forecast : DataFrame
+        ``item_id, period_start, forecast, lo_80, hi_80, lo_95, hi_95`` (and ``statistical``).
+    items : list of str, optional
+        Items to show; default all in ``forecast``.
+    """
+    items = list(items) if items is not None else sorted(forecast.item_id.unique())
+    fc = forecast[forecast.item_id.isin(items)]
+    start = fc.period_start.min() - pd.Timedelta(weeks=weeks_of_history)
+    hist = history[history.item_id.isin(items) & (history.period_start >= start)]
+    x = alt.X("period_start:T", title=None)
+    band95 = alt.Chart(fc).mark_area(opacity=0.15).encode(x, alt.Y("lo_95:Q", title="units"), alt.Y2("hi_95:Q"))
+    band80 = alt.Chart(fc).mark_area(opacity=0.25).encode(x, alt.Y("lo_80:Q"), alt.Y2("hi_80:Q"))
+    line = alt.Chart(fc).mark_line(color="#d62728").encode(x, alt.Y("forecast:Q"),
+                                                           tooltip=["item_id", "period_start:T", "forecast:Q"])
+    past = alt.Chart(hist).mark_line(color="#1f77b4").encode(x, alt.Y("qty:Q"))
+    layers = [band95, band80, past, line]
+    if "statistical" in fc and (fc.statistical != fc.forecast).any():
+        layers.append(alt.Chart(fc).mark_line(color="#999", strokeDash=[4, 3]).encode(x, alt.Y("statistical:Q")))
+    data = pd.concat([fc.assign(kind="forecast"), hist.assign(kind="history")], ignore_index=True)
+    return (alt.layer(*layers, data=data).properties(width=330, height=150)
+            .facet(facet=alt.Facet("item_id:N", title=None), columns=columns)
+            .resolve_scale(y="independent"))
+
+
+def family_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items: pd.DataFrame,
+                          weeks_of_history: int = 78) -> alt.Chart:
+    """History and forecast summed per item family."""
+    fam = items.set_index("item_id").family.replace("", "(none)")
+    h = history.assign(family=history.item_id.map(fam)).groupby(["family", "period_start"]).qty.sum().reset_index()
+    f = forecast.assign(family=forecast.item_id.map(fam)).groupby(["family", "period_start"]).forecast.sum().reset_index()
+    h = h[h.period_start >= f.period_start.min() - pd.Timedelta(weeks=weeks_of_history)]
+    data = pd.concat([h.rename(columns={"qty": "units"}).assign(series="history"),
+                      f.rename(columns={"forecast": "units"}).assign(series="forecast")], ignore_index=True)
+    return (alt.Chart(data).mark_line().encode(
+        x=alt.X("period_start:T", title=None), y=alt.Y("units:Q"), color=alt.Color("series:N"),
+        strokeDash="series:N").properties(width=330, height=140)
+        .facet(facet=alt.Facet("family:N"), columns=2).resolve_scale(y="independent"))
+
+
+def demand_class_chart(classes: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff: float = 0.49) -> alt.LayerChart:
+    """Items by average inter-demand interval (ADI) and CV² of demand sizes, with the class boundaries."""
+    data = classes.dropna(subset=["adi", "cv2"])
+    points = alt.Chart(data).mark_circle(size=70).encode(
+        x=alt.X("adi:Q", title="average inter-demand interval (periods)", scale=alt.Scale(type="log")),
+        y=alt.Y("cv2:Q", title="CV² of demand sizes"),
+        color=alt.Color("demand_class:N", title="class"),
+        tooltip=["item_id", "demand_class", "adi:Q", "cv2:Q", "model"])
+    vline = alt.Chart(pd.DataFrame({"x": [adi_cutoff]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    hline = alt.Chart(pd.DataFrame({"y": [cv2_cutoff]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    return (points + vline + hline).properties(width=420, height=260, title="Demand classes")
+
+
+def capacity_chart(capacity_load: pd.DataFrame, periods: int = 12) -> alt.FacetChart:
+    """Load against available hours per work center and week; overloads in red."""
+    data = capacity_load[capacity_load.period <= periods].copy()
+    data["overloaded"] = data.overload_hours > 0
+    bars = alt.Chart().mark_bar().encode(
+        x=alt.X("period_start:T", title=None), y=alt.Y("load_hours:Q", title="hours"),
+        color=alt.Color("overloaded:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"]),
+                        legend=alt.Legend(title="overloaded")),
+        tooltip=["work_center_id", "period_start:T", "load_hours:Q", "available_hours:Q", "utilisation:Q"])
+    cap = alt.Chart().mark_line(color="black", interpolate="step-after").encode(
+        x="period_start:T", y="available_hours:Q")
+    return (alt.layer(bars, cap, data=data).properties(width=250, height=130)
+            .facet(facet=alt.Facet("work_center_id:N", title=None), columns=3))
+
+
+def requisitions_chart(requisitions: pd.DataFrame, periods: int = 12) -> alt.Chart:
+    """Purchase requisition value per week, stacked by supplier."""
+    data = requisitions[requisitions.period <= periods]
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("period_start:T", title=None), y=alt.Y("sum(cost):Q", title="purchase value"),
+        color=alt.Color("supplier_id:N", title="supplier"),
+        tooltip=["supplier_id", "period_start:T", "orders:Q", "qty:Q", "cost:Q"]).properties(width=600, height=220)
+
+
+def cost_chart(cost_projection: pd.DataFrame) -> alt.Chart:
+    """Plan cost per week by kind (material, labour, machine, ordering, holding)."""
+    kinds = [c for c in ("material_cost", "labour_cost", "machine_cost", "order_cost", "holding_cost")
+             if c in cost_projection]
+    data = cost_projection.melt(id_vars=["period_start"], value_vars=kinds, var_name="cost", value_name="amount")
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("period_start:T", title=None), y=alt.Y("amount:Q", title="cost"), color="cost:N",
+        tooltip=["period_start:T", "cost", "amount:Q"]).properties(width=600, height=220)
+
+
+def kpi_trend_chart(history: pd.DataFrame, kpis=None) -> alt.Chart:
+    """KPIs over the archived weeks (``week, kpi, value``), one small panel per KPI."""
+    data = history.copy()
+    data["value"] = pd.to_numeric(data.value, errors="coerce")
+    data = data.dropna(subset=["value"])
+    if kpis is not None:
+        data = data[data.kpi.isin(kpis)]
+    return (alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("week:O", title=None), y=alt.Y("value:Q", title=None), tooltip=["week", "kpi", "value"])
+        .properties(width=200, height=110).facet(facet=alt.Facet("kpi:N", title=None), columns=4)
+        .resolve_scale(y="independent"))
+
+
+def mrp_grid_view(mrp_grid: pd.DataFrame, items, periods: int = 12) -> pd.DataFrame:
+    """The MRP grid as planners read it: per item the six MRP lines as rows, the weeks as columns."""
+    items = [items] if isinstance(items, str) else list(items)
+    rows = ["gross_requirements", "scheduled_receipts", "projected_on_hand", "net_requirements",
+            "planned_order_receipts", "planned_order_releases"]
+    g = mrp_grid[mrp_grid.item_id.isin(items) & (mrp_grid.period <= periods)]
+    long = g.melt(id_vars=["item_id", "period_start"], value_vars=rows, var_name="line")
+    view = long.pivot_table(index=["item_id", "line"], columns="period_start", values="value", sort=False)
+    view.columns = [c.strftime("%d %b") for c in view.columns]
+    order = {r: i for i, r in enumerate(rows)}
+    return view.sort_index(level=[0, 1], key=lambda s: s.map(order) if s.name == "line" else s)

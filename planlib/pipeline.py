@@ -1,0 +1,557 @@
+"""The weekly plan: forecast, MRP and schedule, step by step or in one call.
+
+Two ways to plan a week, with the same steps underneath:
+
+- :func:`run_week` runs the step notebooks (``notebooks/01_forecast.ipynb`` ...)
+  with papermill, each writing its tables into the run folder
+  ``reports/<week>/<scenario>/`` for the next one, then exports the HTML
+  reports, archives the plan and writes a manifest. The run is built in a
+  temporary folder and replaces the week's folder only when every step
+  succeeded.
+- :func:`plan_week` runs the same steps in process and returns the tables
+  (the scenario editor re-plans with it).
+
+The ``*_step`` functions are what the notebooks call: they compute one step
+and, given a run folder, write its tables there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from planlib.data import Dataset, load, write_tables
+from planlib.params import PlanParams, iso_week, week_start
+from planlib.problems import InputError, Problems
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+#: The weekly run: (step name, notebook, HTML report title)
+STEPS = (
+    ("forecast", "01_forecast.ipynb", "Demand forecast"),
+    ("mrp", "02_mrp.ipynb", "Material plan (MPS and MRP)"),
+    ("schedule", "03_schedule.ipynb", "Production schedule"),
+    ("weekly_report", "04_weekly_report.ipynb", "Weekly planning report"),
+)
+
+
+# --------------------------------------------------------------------------- inputs
+
+def inputs(source: str, week: str, scenario: str = "", **params) -> tuple[Dataset, PlanParams, object]:
+    """Load a dataset and the week's parameters, with a scenario applied.
+
+    Parameters
+    ----------
+    source : str
+        Dataset (CSV folder, workbook or database URL).
+    week : str
+        ISO week ``2026-W48``; the plan starts on its Monday.
+    scenario : str
+        Path of a scenario YAML file, or empty for the base plan.
+    **params
+        Further :class:`PlanParams` fields (``seed``, ``time_limit_s`` ...).
+
+    Returns
+    -------
+    (Dataset, PlanParams, Scenario or None)
+    """
+    params = PlanParams(plan_start=week_start(week), **params)
+    ds = load(source)
+    scen = None
+    if scenario:
+        from planlib.scenario import apply_scenario, check_scenario, load_scenario
+
+        scen = load_scenario(scenario)
+        check_scenario(scen, ds)
+        ds = apply_scenario(ds, scen)
+    return ds, params, scen
+
+
+def _step_dir(run_dir, step: str) -> Path | None:
+    return Path(run_dir) / step if run_dir else None
+
+
+def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
+    """A table an earlier step wrote into the run folder, or None if it did not."""
+    if not run_dir:
+        return None
+    path = Path(run_dir) / step / f"{table}.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, dtype={"item_id": str, "order_id": str})
+    for col in frame.columns:
+        if col in ("period_start", "due_date", "release_date", "date", "start", "end", "setup_start",
+                    "new_date", "completion", "earliest_start"):
+            frame[col] = pd.to_datetime(frame[col], errors="coerce")
+    return frame
+
+
+# --------------------------------------------------------------------------- steps
+
+def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None):
+    """Forecast every item with demand history; safety stock suggestions from its errors.
+
+    Returns the :class:`planlib.forecast.ForecastResult` with ``safety_stock``
+    set as an attribute; writes ``forecast.csv, forecast_accuracy.csv,
+    safety_stock.csv, demand_classes.csv`` into ``<run_dir>/forecast``.
+    """
+    from planlib.forecast import ForecastSettings, build_forecast
+
+    res = build_forecast(ds.demand_history, params.forecast_horizon, params.bucket, as_of=params.plan_start,
+                         overrides=ds.forecast_overrides if ds.has("forecast_overrides") else None,
+                         settings=ForecastSettings(seed=params.seed), progress=progress)
+    if scenario is not None:
+        from planlib.scenario import scale_forecast
+
+        res.forecast = scale_forecast(res.forecast, scenario, ds.items)
+    res.safety_stock = _safety_stock(res, ds, params)
+    if run_dir:
+        write_tables({"forecast": res.forecast, "forecast_accuracy": res.accuracy,
+                      "safety_stock": res.safety_stock, "demand_classes": res.classes},
+                     _step_dir(run_dir, "forecast"))
+    return res
+
+
+def _safety_stock(res, ds: Dataset, params: PlanParams) -> pd.DataFrame:
+    try:
+        from planlib.inventory import safety_stock_from_forecast
+    except ImportError:  # inventory policy not available: no suggestions
+        return pd.DataFrame(columns=["item_id", "safety_stock", "reorder_point"])
+    return safety_stock_from_forecast(res, ds.items, params)
+
+
+def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFrame | None = None,
+             safety_stock: pd.DataFrame | None = None):
+    """MPS and MRP from the forecast of the run folder (or the one given), customer orders and stock.
+
+    Returns the :class:`planlib.mrp.MrpResult`; writes its tables into ``<run_dir>/mrp``.
+    """
+    from planlib.mrp import run_mrp
+
+    if forecast is None:
+        forecast = read_step(run_dir, "forecast", "forecast")
+    if safety_stock is None:
+        safety_stock = read_step(run_dir, "forecast", "safety_stock")
+        if safety_stock is not None and "safety_stock" in safety_stock:
+            # suggestions are used only for items that carry a service level target
+            targeted = set(ds.items.item_id[ds.items.service_level.notna()])
+            safety_stock = safety_stock[safety_stock.item_id.isin(targeted)][["item_id", "safety_stock"]]
+    res = run_mrp(ds, params.replace(horizon_weeks=max(params.horizon_weeks, params.forecast_horizon)),
+                  forecast=forecast, safety_stock=safety_stock)
+    if run_dir:
+        write_tables(res.tables(), _step_dir(run_dir, "mrp"))
+    return res
+
+
+def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders: pd.DataFrame | None = None,
+                  settings=None):
+    """Finite-capacity schedule of released and planned make orders in the horizon.
+
+    Returns the :class:`planlib.schedule.ScheduleResult`; writes ``schedule, dispatch_list,
+    schedule_kpis, late_orders`` and one printable ``dispatch_<work_center>.html`` per work
+    center into ``<run_dir>/schedule``.
+    """
+    from planlib.schedule import ScheduleSettings, check, dispatch_html, schedule_dataset
+
+    if planned_orders is None:
+        planned_orders = read_step(run_dir, "mrp", "planned_orders")
+    settings = settings or ScheduleSettings(horizon_days=params.schedule_horizon_days,
+                                            time_limit_s=params.time_limit_s, workers=params.workers,
+                                            seed=params.seed, deterministic=True, skip_unschedulable=True)
+    res = schedule_dataset(ds, pd.Timestamp(params.plan_start), settings, planned_orders=planned_orders)
+    violations = check(res, ds)
+    if len(violations):  # the independent checker disagrees with the solver: never publish such a schedule
+        raise RuntimeError(f"the schedule breaks {len(violations)} rule(s), first: "
+                           f"{violations.iloc[0].to_dict()}")
+    if run_dir:
+        pages = {f"dispatch_{wc}.html": dispatch_html(res.dispatch_list, wc, f"Dispatch list {wc}")
+                 for wc in sorted(res.dispatch_list.work_center_id.unique())}
+        write_tables({"schedule": res.schedule, "dispatch_list": res.dispatch_list, "schedule_kpis": res.kpis,
+                      "late_orders": res.late_orders, "schedule_exceptions": res.exceptions},
+                     _step_dir(run_dir, "schedule"), extra_files=pages)
+    return res
+
+
+# --------------------------------------------------------------------------- KPIs
+
+KPI_COLUMNS = ["kpi", "label", "value", "unit", "good"]
+
+
+def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataFrame | None = None,
+              forecast_accuracy: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The key figures of a weekly plan, as the report shows them first.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kpi, label, value, unit, good`` (``good`` is True, False or None
+        where no target applies): on-time orders and late orders from the
+        schedule, shortages and exceptions from MRP, inventory value, capacity
+        utilisation (mean and peak of the next four weeks), planned orders,
+        purchase value of the next four weeks, plan cost, forecast WAPE.
+    """
+    rows = []
+
+    def add(kpi, label, value, unit="", good=None):
+        rows.append(dict(kpi=kpi, label=label, value=value, unit=unit, good=good))
+
+    if schedule_kpis is not None and len(schedule_kpis):
+        k = schedule_kpis[schedule_kpis.machine_id.fillna("").astype(str).isin(["", "nan"])].set_index("kpi").value
+        on_time = float(k.get("on_time_pct", float("nan")))
+        add("on_time_pct", "orders on time (schedule)", on_time, "%", on_time >= 95)
+        late = int(float(k.get("late_orders", 0)))
+        add("late_orders", "late production orders", late, "orders", late == 0)
+        util = schedule_kpis[schedule_kpis.kpi == "utilisation"].value.astype(float)
+        if len(util):
+            add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
+        add("solver_status", "schedule solver status", str(k.get("solver_status", "")), "")
+    if mrp is not None:
+        ex = mrp.exceptions
+        short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
+        add("shortages", "shortage exceptions (release in the past, below safety stock, past due)",
+            int(len(short)), "exceptions", len(short) == 0)
+        add("exceptions", "exception messages to act on", int(len(ex)), "messages")
+        cap = mrp.capacity_load
+        first = cap[cap.period <= 4]
+        if len(first):
+            util = 100 * first.load_hours.sum() / max(first.available_hours.sum(), 1e-9)
+            peak = 100 * float(first.utilisation.max())  # utilisation is a fraction of available hours
+            add("capacity_utilisation_pct", "capacity load, next 4 weeks", round(util, 1), "%", util <= 100)
+            add("peak_utilisation_pct", "peak work center load, next 4 weeks", round(peak, 1), "%", peak <= 100)
+            add("overloaded_work_centers", "work centers overloaded in the next 4 weeks",
+                int(first[first.overload_hours > 0].work_center_id.nunique()), "work centers",
+                bool((first.overload_hours <= 0).all()))
+        po = mrp.planned_orders
+        add("planned_orders", "planned orders", int(len(po)), "orders")
+        pr = mrp.purchase_requisitions
+        add("purchase_value_4w", "purchase requisitions, next 4 weeks", round(float(pr[pr.period <= 4].cost.sum()), 0),
+            "currency")
+        add("plan_cost", "plan cost over the horizon", round(float(mrp.cost_projection.total_cost.sum()), 0), "currency")
+    inv = ds.inventory.merge(ds.items[["item_id", "unit_cost"]], on="item_id", how="left")
+    add("inventory_value", "inventory value on hand", round(float((inv.on_hand * inv.unit_cost.fillna(0)).sum()), 0),
+        "currency")
+    if forecast_accuracy is not None and len(forecast_accuracy) and "wape" in forecast_accuracy:
+        total = forecast_accuracy[forecast_accuracy.item_id.astype(str).str.lower().isin(["total", "(total)", "all"])]
+        wape = float(total.wape.iloc[0]) if len(total) else float(forecast_accuracy.wape.median())
+        add("forecast_wape_pct", "forecast error (WAPE, backtest)", round(wape, 1), "%")  # already in percent
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+# --------------------------------------------------------------------------- in process
+
+@dataclass
+class WeekPlan:
+    """A week planned in process (see :func:`plan_week`)."""
+
+    forecast: pd.DataFrame
+    mrp: object
+    schedule: object
+    kpis: pd.DataFrame
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def planned_orders(self) -> pd.DataFrame:
+        return self.mrp.planned_orders
+
+    @property
+    def exceptions(self) -> pd.DataFrame:
+        return self.mrp.exceptions
+
+    @property
+    def capacity_load(self) -> pd.DataFrame:
+        return self.mrp.capacity_load
+
+
+def plan_week(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
+              progress: Callable[[str], None] | None = None, scenario=None) -> WeekPlan:
+    """Forecast (unless given), MRP and schedule in process; the KPIs of :func:`week_kpis`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, with any scenario already applied.
+    params : PlanParams
+    forecast : DataFrame, optional
+        A forecast to reuse (``item_id, period_start, forecast``); computed if None.
+    progress : callable, optional
+        Called with a line of text before each step.
+    scenario : Scenario, optional
+        Scales the forecast by the scenario's demand multipliers.
+    """
+    say = progress or (lambda message: None)
+    timings = {}
+    accuracy = None
+    t = time.perf_counter()
+    if forecast is None:
+        say("forecast")
+        fc = forecast_step(ds, params, scenario)
+        forecast, accuracy = fc.forecast, fc.accuracy
+        timings["forecast"] = time.perf_counter() - t
+    elif scenario is not None:
+        from planlib.scenario import scale_forecast
+
+        forecast = scale_forecast(forecast, scenario, ds.items)
+    say("mrp")
+    t = time.perf_counter()
+    mrp = mrp_step(ds, params, forecast=forecast)
+    timings["mrp"] = time.perf_counter() - t
+    say("schedule")
+    t = time.perf_counter()
+    sched = schedule_step(ds, params, planned_orders=mrp.planned_orders)
+    timings["schedule"] = time.perf_counter() - t
+    kpis = week_kpis(ds, params, mrp, sched.kpis, accuracy)
+    return WeekPlan(forecast, mrp, sched, kpis, timings)
+
+
+# --------------------------------------------------------------------------- weekly run
+
+class StepFailed(Exception):
+    """A notebook of the weekly run failed; ``notebook`` is kept for inspection."""
+
+    def __init__(self, step: str, error: str, notebook: Path | None) -> None:
+        super().__init__(f"step '{step}' failed: {error}")
+        self.step, self.error, self.notebook = step, error, notebook
+
+
+def _checksums(source: str) -> dict:
+    path = Path(source)
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path] if path.is_file() else []
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("planlib", "pandas", "numpy", "ortools", "statsforecast", "altair", "papermill", "duckdb"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
+             seed: int = 0, time_limit_s: float = 20.0, progress: Callable[[str], None] | None = None,
+             notebooks: Path = NOTEBOOKS) -> Path:
+    """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
+
+    Parameters
+    ----------
+    source : str
+        The dataset.
+    week : str, optional
+        ISO week to plan; default the current week.
+    scenario : str, optional
+        Scenario YAML file; the run folder is named after the scenario's file name.
+    out : path
+        The reports folder.
+    seed, time_limit_s : passed to the notebooks (solver seed and time limit).
+    progress : callable, optional
+        Called with a line of text as the run goes.
+
+    Returns
+    -------
+    Path
+        The published run folder.
+
+    Raises
+    ------
+    StepFailed
+        A step failed: the previous run of the week is left untouched and the
+        failed run, with its notebooks, is kept in ``<out>/<week>/.failed-<scenario>``.
+    InputError
+        The inputs cannot be planned (checked before any notebook runs).
+    """
+    import papermill as pm
+
+    from planlib import archive
+    from planlib.report import export_html, write_index
+
+    say = progress or (lambda message: None)
+    week = week or iso_week(dt.date.today())
+    week_start(week)  # raises on a bad week
+    name = Path(scenario).stem if scenario else "base"
+    out = Path(out).resolve()
+    source_arg = source if "://" in str(source) else str(Path(source).resolve())
+    # Check the inputs first: a bad dataset or scenario never starts a run.
+    say(f"checking {source}")
+    inputs(source_arg, week, str(Path(scenario).resolve()) if scenario else "")
+    final = out / week / name
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))
+    manifest = {"week": week, "scenario": name, "source": str(source), "scenario_file": scenario or "",
+                "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
+                "inputs_sha256": _checksums(source_arg), "versions": _versions(),
+                "started_at": dt.datetime.now().isoformat(timespec="seconds"), "steps": {}}
+    parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
+                      scenario=str(Path(scenario).resolve()) if scenario else "",
+                      archive=str(out / "archive.duckdb"))
+    (tmp / "notebooks").mkdir()
+    try:
+        for i, (step, notebook, title) in enumerate(STEPS, 1):
+            say(f"step {i}/{len(STEPS)}: {step}")
+            t = time.perf_counter()
+            executed = tmp / "notebooks" / notebook
+            try:
+                pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                                    progress_bar=False, cwd=str(notebooks), kernel_name="python3")
+            except pm.PapermillExecutionError as exc:
+                raise StepFailed(step, f"{exc.ename}: {exc.evalue}", executed) from None
+            except Exception as exc:  # kernel died, notebook missing ...
+                raise StepFailed(step, f"{type(exc).__name__}: {exc}", executed if executed.exists() else None) from None
+            export_html(executed, tmp / f"{Path(notebook).stem.split('_', 1)[1]}.html", f"{title} {week} ({name})")
+            manifest["steps"][step] = {"seconds": round(time.perf_counter() - t, 2), "notebook": f"notebooks/{notebook}"}
+            say(f"step {i}/{len(STEPS)}: {step} done in {time.perf_counter() - t:.1f} s")
+        kpis = read_step(tmp, "weekly_report", "kpis")
+        sched_kpis = read_step(tmp, "schedule", "schedule_kpis")
+        if sched_kpis is not None:
+            status = sched_kpis[sched_kpis.kpi == "solver_status"].value
+            manifest["solver_status"] = str(status.iloc[0]) if len(status) else ""
+        manifest["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        manifest["status"] = "ok"
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        archive.archive_run(out / "archive.duckdb", week, name, {
+            "planned_orders": read_step(tmp, "mrp", "planned_orders"),
+            "schedule": read_step(tmp, "schedule", "schedule"),
+            "exceptions": read_step(tmp, "mrp", "exceptions"),
+            "kpis": kpis}, manifest)
+    except BaseException as exc:
+        failed = final.parent / f".failed-{name}"
+        shutil.rmtree(failed, ignore_errors=True)
+        if tmp.exists():
+            manifest["status"] = "failed"
+            manifest["error"] = str(exc)
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+            os.replace(tmp, failed)
+        if isinstance(exc, StepFailed) and exc.notebook is not None:
+            exc.notebook = failed / "notebooks" / exc.notebook.name
+        raise
+    # publish: the old run goes aside, the new one takes its place, then the old one is removed
+    old = final.parent / f".old-{name}"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(final.parent / f".failed-{name}", ignore_errors=True)
+    write_index(out)
+    say(f"published {final}")
+    return final
+
+
+# --------------------------------------------------------------------------- report helpers
+
+def forecast_kpis(fc) -> pd.DataFrame:
+    """Headline figures of a forecast run: items, classes, backtest accuracy and coverage."""
+    acc = fc.accuracy
+    total = acc[acc.item_id.astype(str) == "TOTAL"]
+    rows = [dict(kpi="items_forecast", label="items forecast", value=int(fc.forecast.item_id.nunique()), unit="items")]
+    for cls, n in fc.classes.demand_class.value_counts().sort_index().items():
+        rows.append(dict(kpi=f"class_{cls}", label=f"{cls} items", value=int(n), unit="items"))
+    if len(total):
+        t = total.iloc[0]
+        rows += [dict(kpi="forecast_wape_pct", label="forecast error (WAPE, backtest)", value=round(t.wape, 1), unit="%"),
+                 dict(kpi="forecast_mase", label="MASE (backtest)", value=round(t.mase, 3), unit=""),
+                 dict(kpi="forecast_bias_pct", label="bias (backtest)", value=round(t.bias, 1), unit="%"),
+                 dict(kpi="coverage_80_pct", label="80 % interval coverage", value=round(t.coverage_80, 1), unit="%",
+                      good=bool(70 <= t.coverage_80 <= 90)),
+                 dict(kpi="fva_pct", label="value added over seasonal naive", value=round(t.fva, 1), unit="%",
+                      good=bool(t.fva > 0))]
+    overridden = int((fc.forecast.override.fillna("") != "").sum())
+    rows.append(dict(kpi="overrides", label="buckets with a planner override", value=overridden, unit="buckets"))
+    return pd.DataFrame(rows).reindex(columns=KPI_COLUMNS)
+
+
+def forecast_flags(fc) -> pd.DataFrame:
+    """Items a planner should look at: new, short history, discontinued, cleaned outliers, overrides."""
+    classes = fc.classes
+    flagged = classes[classes["flags"].fillna("") != ""][["item_id", "demand_class", "model", "flags"]]
+    over = fc.forecast[fc.forecast.override.fillna("") != ""]
+    over = over[["item_id", "period_start", "statistical", "forecast", "override"]]
+    return flagged.merge(over, on="item_id", how="outer").sort_values("item_id").reset_index(drop=True)
+
+
+def chart_items(forecast: pd.DataFrame, n: int = 10) -> list[str]:
+    """Items to chart by default: the largest by forecast volume."""
+    volume = forecast.groupby("item_id").forecast.sum().sort_values(ascending=False)
+    return sorted(volume.index[:n])
+
+
+@dataclass
+class WeeklySummary:
+    """What the weekly report shows (see :func:`weekly_summary`)."""
+
+    kpis: pd.DataFrame
+    previous_week: str | None
+    previous_kpis: pd.DataFrame
+    exceptions: pd.DataFrame
+    late_orders: pd.DataFrame
+    order_changes: pd.DataFrame
+    schedule_changes: pd.DataFrame
+    kpi_history: pd.DataFrame
+    capacity_load: pd.DataFrame
+    purchase_requisitions: pd.DataFrame
+    base_comparison: pd.DataFrame | None = None
+    base_order_differences: pd.DataFrame | None = None
+
+
+class _Tables:
+    """Attribute access to a dict of tables (the MRP tables read back from a run folder)."""
+
+    def __init__(self, tables: dict) -> None:
+        self.__dict__.update(tables)
+
+
+def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str = "", week: str = "",
+                   scenario_name: str = "base") -> WeeklySummary:
+    """The weekly report's content from the run folder and the plan archive.
+
+    KPIs of this week's plan and last week's, the exceptions to act on (MRP
+    messages by severity, late production orders with their reason), what
+    changed in the planned orders and the schedule since the previous archived
+    week, and KPI trends. For a scenario run, also the comparison with the base
+    plan of the same week.
+    """
+    from planlib import archive
+
+    names = ["planned_orders", "exceptions", "capacity_load", "purchase_requisitions", "cost_projection"]
+    mrp = _Tables({n: read_step(run_dir, "mrp", n) for n in names})
+    sched_kpis = read_step(run_dir, "schedule", "schedule_kpis")
+    accuracy = read_step(run_dir, "forecast", "forecast_accuracy")
+    kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy)
+    if run_dir:
+        write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
+    prev_week = archive.previous_week(archive_path, week, scenario_name) if archive_path else None
+    prev = archive.read_run(archive_path, prev_week, scenario_name) if prev_week else {}
+    empty = pd.DataFrame()
+    changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders) if "planned_orders" in prev else empty
+    schedule = read_step(run_dir, "schedule", "schedule")
+    sched_changes = archive.compare_schedule(prev.get("schedule"), schedule) if "schedule" in prev else empty
+    history = archive.kpi_history(archive_path, scenario_name) if archive_path else empty
+    history = history[history.week != week] if len(history) else history
+    history = pd.concat([history, kpis.assign(week=week)[["week", "kpi", "value", "unit"]]], ignore_index=True)
+    severity = {"critical": 0, "error": 0, "warning": 1, "info": 2}
+    ex = mrp.exceptions.sort_values(["severity", "date"], key=lambda s: s.map(severity) if s.name == "severity" else s)
+    late = read_step(run_dir, "schedule", "late_orders")
+    summary = WeeklySummary(kpis, prev_week, prev.get("kpis", pd.DataFrame(columns=["kpi", "value"])), ex,
+                            late if late is not None else empty, changes, sched_changes, history,
+                            mrp.capacity_load, mrp.purchase_requisitions)
+    if scenario_name != "base" and archive_path:
+        base = archive.read_run(archive_path, week, "base")
+        if base:
+            summary.base_comparison = archive.compare_kpis(base["kpis"], kpis).rename(
+                columns={"previous": "base", "current": scenario_name})
+            summary.base_order_differences = archive.compare_orders(base["planned_orders"], mrp.planned_orders)
+    return summary
