@@ -400,7 +400,8 @@ def _known(p, where, key, values, known, what, fix_list):
         if v not in known:
             close = difflib.get_close_matches(v, sorted(known), n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            p.add(_TABLE, where(key), key, v, f"unknown {what} '{v}'", f"{hint}use one of the {fix_list}")
+            choices = f"one of {', '.join(sorted(known))}" if 0 < len(known) <= 12 else f"one of the {fix_list}"
+            p.add(_TABLE, where(key), key, v, f"unknown {what} '{v}'", f"{hint}use {choices}")
 
 
 def _items_in(items: pd.DataFrame, codes: tuple, families: tuple) -> pd.Series:
@@ -1250,6 +1251,11 @@ def compare_kpis(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     out["delta"] = (sv - bv).where(numeric)
     out["delta_pct"] = (100.0 * out.delta / bv.abs()).where(numeric & (bv != 0))
     cols = keys + ["base", "scenario", "delta", "delta_pct"] + (["unit"] if unit else [])
+    # base order first, then the KPIs only the scenario has, in its order
+    order = pd.concat([base[keys].assign(_o=np.arange(len(base))),
+                       scenario[keys].assign(_o=len(base) + np.arange(len(scenario)))])
+    order = order.groupby(keys, sort=False, dropna=False)._o.min().reset_index()
+    out = out.merge(order, on=keys, how="left").sort_values("_o", kind="stable")
     return out[cols].reset_index(drop=True)
 
 
