@@ -1,0 +1,403 @@
+"""MRP: textbook cases through ``planlib mrp``, conventions on small hand-worked cases, bad input."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planlib.cli import main
+from planlib.data import from_frames
+from planlib.mrp import (MrpSettings, available_to_promise, bucket_index, consume_forecast, lead_time_buckets,
+                         low_level_codes, order_modifiers, run_mrp, trace_pegging)
+from planlib.params import PlanParams
+from planlib.problems import InputError
+
+DATA = Path(__file__).parent / "data" / "mrp"
+START = "2026-01-05"  # a Monday: week 1
+P = PlanParams(plan_start=START, horizon_weeks=10)
+
+
+def week(k: int) -> str:
+    """Monday of plan week k (1-based)."""
+    return str((pd.Timestamp(START) + pd.Timedelta(weeks=k - 1)).date())
+
+
+def dataset(items, bom=(), inventory=(), receipts=(), demand=(), **more):
+    """A dataset from short row lists (columns as in the data contract)."""
+    tables = {"items": pd.DataFrame(items)}
+    for name, rows in (("bom", bom), ("inventory", inventory), ("scheduled_receipts", receipts),
+                       ("demand", demand)):
+        if len(rows):
+            tables[name] = pd.DataFrame(rows)
+    tables.update({k: pd.DataFrame(v) for k, v in more.items()})
+    return from_frames(tables)
+
+
+def item(item_id, lt_days=7, rule="L4L", **kw):
+    return dict(item_id=item_id, item_type=kw.pop("item_type", "make"), lead_time_days=lt_days, lot_rule=rule, **kw)
+
+
+def so(order_id, item_id, qty, wk, **kw):
+    return dict(order_id=order_id, item_id=item_id, qty=qty, due_date=week(wk) if isinstance(wk, int) else wk, **kw)
+
+
+def row(result, item_id, column):
+    g = result.mrp_grid
+    return g[g.item_id == item_id][column].tolist()
+
+
+def run_cli(tmp_path, source, *args):
+    out = tmp_path / "out"
+    code = main(["mrp", str(source), "--out", str(out), "--quiet", *args])
+    return code, out
+
+
+# --------------------------------------------------------------------------- textbook cases via the CLI
+
+def test_heizer_render_lot_sizing_through_cli(tmp_path):
+    """Heizer & Render, Operations Management, MRP chapter lot-sizing examples (Speaker Kits):
+    gross requirements 35, 30, 40, 0, 10, 40, 30, 0, 30, 55, 35 on hand, lead time 1 week,
+    setup $100, holding $1 per unit per week. Published: lot-for-lot $700, PPB $490,
+    Wagner-Whitin $455. Each lot rule is one item of the dataset (unit_cost 52, 100 %/year
+    holding -> $1 per week)."""
+    code, out = run_cli(tmp_path, DATA / "heizer_render_lot_sizing" / "input", "--start", START,
+                        "--horizon-weeks", "10")
+    assert code == 0
+    g = pd.read_csv(out / "mrp_grid.csv")
+    orders = pd.read_csv(out / "planned_orders.csv")
+
+    def releases(kit):
+        return g[g.item_id == kit].planned_order_releases.tolist()
+
+    def cost(kit):
+        held = g[g.item_id == kit].projected_on_hand.sum()
+        return 100 * (orders.item_id == kit).sum() + 1.0 * held
+
+    assert releases("KIT-L4L") == [30, 40, 0, 10, 40, 30, 0, 30, 55, 0]
+    assert cost("KIT-L4L") == 700
+    assert releases("KIT-PPB") == [80, 0, 0, 0, 100, 0, 0, 0, 55, 0]
+    assert cost("KIT-PPB") == 490
+    assert releases("KIT-WW") == [80, 0, 0, 0, 70, 0, 0, 85, 0, 0]
+    assert cost("KIT-WW") == 455
+    assert releases("KIT-EOQ") == [73, 0, 0, 73, 0, 73, 0, 0, 73, 0]  # EOQ = 73 (1,404 a year)
+    # lead-time offset: receipts one week after releases, dated on Mondays
+    kit = orders[orders.item_id == "KIT-WW"]
+    assert kit.release_date.tolist() == [week(1), week(5), week(8)]
+    assert kit.due_date.tolist() == [week(2), week(6), week(9)]
+    assert set(kit.order_type) == {"buy"} and set(kit.supplier_id) == {"S1"}
+
+
+def test_jacobs_chase_low_level_coding_through_cli(tmp_path):
+    """Product structure and data of the low-level-coding problem in Jacobs & Chase, Operations and
+    Supply Chain Management, MRP chapter (A = B + C; C = 3 B + D + 4 E; B = 3 D + F; D = E;
+    lots 20, 40, 160 for A, B, D; 20 A in week 10). The expected plan is worked by hand in
+    tests/data/mrp/jacobs_chase_low_level_coding/README.md."""
+    code, out = run_cli(tmp_path, DATA / "jacobs_chase_low_level_coding" / "input", "--start", START,
+                        "--horizon-weeks", "10")
+    assert code == 0
+    g = pd.read_csv(out / "mrp_grid.csv")
+
+    def r(i, col="planned_order_releases"):
+        return g[g.item_id == i][col].tolist()
+
+    z = [0] * 10
+
+    def at(**weeks):
+        v = list(z)
+        for k, q in weeks.items():
+            v[int(k[1:]) - 1] = q
+        return v
+
+    assert r("A") == at(w8=20)
+    assert r("C") == at(w7=20)
+    assert r("B", "gross_requirements") == at(w7=60, w8=20)
+    assert r("B") == at(w5=40, w6=40)
+    assert r("D", "gross_requirements") == at(w5=120, w6=120, w7=20)
+    assert r("D") == at(w2=160)
+    assert r("F") == at(w4=40)
+    assert r("E", "gross_requirements") == at(w2=160, w7=80)
+    assert r("E") == at(w5=80)
+    assert r("A", "projected_on_hand") == [5, 5, 15, 15, 15, 15, 15, 15, 15, 15]
+
+
+# --------------------------------------------------------------------------- conventions
+
+def test_lead_time_offset_and_buckets():
+    assert lead_time_buckets([0, 1, 7, 8, 14, 21.0]).tolist() == [0, 1, 1, 2, 2, 3]
+    b = bucket_index(pd.to_datetime(["2026-01-02", "2026-01-05", "2026-01-11", "2026-01-12", "2027-01-01"]),
+                     START, 10)
+    assert b.tolist() == [0, 0, 0, 1, 10]  # past due -> first bucket; a Sunday stays in its week
+
+
+def test_safety_stock_netting():
+    """Net requirement = safety stock + gross - (previous on hand + scheduled receipts)."""
+    ds = dataset([item("X", 0, safety_stock=20)], inventory=[dict(item_id="X", on_hand=30)],
+                 demand=[so("S1", "X", 15, 1), so("S2", "X", 15, 2)])
+    r = run_mrp(ds, P)
+    assert row(r, "X", "net_requirements")[:3] == [5, 15, 0]
+    assert row(r, "X", "planned_order_receipts")[:3] == [5, 15, 0]
+    assert row(r, "X", "projected_on_hand")[:3] == [20, 20, 20]
+    # the safety-stock table replaces items.safety_stock
+    r0 = run_mrp(ds, P, safety_stock=pd.DataFrame({"item_id": ["X"], "safety_stock": [0]}))
+    assert row(r0, "X", "planned_order_receipts")[:3] == [0, 0, 0]
+    assert row(r0, "X", "projected_on_hand")[:3] == [15, 0, 0]
+
+
+def test_past_due_demand_and_receipts_count_in_week_one():
+    ds = dataset([item("X", 0)], receipts=[dict(order_id="PO-1", item_id="X", order_type="production",
+                                                qty=4, due_date="2025-12-29")],
+                 demand=[so("S1", "X", 10, "2025-12-31"), so("S2", "X", 5, 1)])
+    r = run_mrp(ds, P)
+    assert row(r, "X", "gross_requirements")[0] == 15
+    assert row(r, "X", "scheduled_receipts")[0] == 4
+    assert row(r, "X", "planned_order_receipts")[0] == 11
+    kinds = set(r.exceptions.exception)
+    assert {"past_due_demand", "past_due_receipt"} <= kinds
+
+
+def test_scrap_and_bom_scrap():
+    """Item yield loss inflates the release (rounded up to units); BOM scrap adds to the component."""
+    ds = dataset([item("Y", 7, scrap_pct=20), item("Z", 7, item_type="buy")],
+                 bom=[dict(parent_id="Y", component_id="Z", qty_per=2, scrap_pct=10)],
+                 demand=[so("S1", "Y", 100, 2)])
+    r = run_mrp(ds, P)
+    assert row(r, "Y", "planned_order_receipts")[1] == 100
+    assert row(r, "Y", "planned_order_releases")[0] == 125
+    assert row(r, "Z", "gross_requirements")[0] == pytest.approx(275)
+    po = r.planned_orders
+    assert po[po.item_id == "Y"][["qty", "receipt_qty"]].values.tolist() == [[125, 100]]
+
+
+def test_bom_effectivity_switches_component_at_date():
+    ds = dataset([item("P", 7), item("OLD", 7, item_type="buy"), item("NEW", 7, item_type="buy")],
+                 bom=[dict(parent_id="P", component_id="OLD", qty_per=1, valid_to=week(3)),
+                      dict(parent_id="P", component_id="NEW", qty_per=1, valid_from=week(3))],
+                 demand=[so("S1", "P", 10, 2), so("S2", "P", 7, 4)])
+    r = run_mrp(ds, P)
+    assert row(r, "OLD", "gross_requirements")[:4] == [10, 0, 0, 0]
+    assert row(r, "NEW", "gross_requirements")[:4] == [0, 0, 7, 0]
+
+
+def test_forecast_consumption_and_demand_time_fence():
+    """Orders consume the forecast of their week, then backward, then forward; inside the demand
+    time fence (2 weeks) only orders count."""
+    ds = dataset([item("F", 0)], demand=[so("S1", "F", 30, 1), so("S2", "F", 150, 4)])
+    fc = pd.DataFrame({"item_id": "F", "period_start": [week(k) for k in range(1, 7)], "forecast": 100.0,
+                       "model": "ETS"})
+    r = run_mrp(ds, P, forecast=fc)
+    assert row(r, "F", "gross_requirements")[:7] == [30, 0, 50, 150, 100, 100, 0]
+    mps = r.mps[r.mps.item_id == "F"]
+    assert mps.forecast.tolist()[:6] == [100] * 6
+    assert mps.customer_orders.tolist()[:6] == [30, 0, 0, 150, 0, 0]
+    left = consume_forecast(np.array([[0, 0, 0, 0, 250.0]]), np.array([[100.0] * 5]), 2, 2)
+    assert left.tolist() == [[100, 100, 50, 0, 0]]  # 250: own week 100, week 4 100, week 3 50
+
+
+def test_order_modifiers():
+    total, n, cap = order_modifiers(np.array([130.0, 10.0, 30.0]), np.array([50.0, 50.0, 0.0]),
+                                    np.array([20.0, 20.0, 0.0]), np.array([100.0, np.nan, np.nan]))
+    assert total.tolist() == [160, 60, 30]
+    assert n.tolist() == [2, 1, 1]
+    ds = dataset([item("M", 0, min_order_qty=50, order_multiple=20, max_order_qty=100)],
+                 demand=[so("S1", "M", 130, 1)])
+    r = run_mrp(ds, P)
+    assert r.planned_orders.receipt_qty.tolist() == [100, 60]
+
+
+def test_release_in_past_expedite_and_delay():
+    ds = dataset([item("X", 14)], demand=[so("S1", "X", 10, 1)])
+    r = run_mrp(ds, P)
+    assert row(r, "X", "planned_order_receipts")[0] == 10
+    assert row(r, "X", "planned_order_releases")[0] == 10
+    e = r.exceptions
+    assert e[e.exception == "release_in_past"].order_id.tolist() == r.planned_orders.order_id.tolist()
+    d = run_mrp(ds, P, settings=MrpSettings(past_releases="delay"))
+    assert row(d, "X", "projected_on_hand")[:3] == [-10, -10, 0]
+    assert row(d, "X", "planned_order_receipts")[:3] == [0, 0, 10]
+    assert "shortage" in set(d.exceptions.exception)
+
+
+def test_receipt_exceptions_expedite_defer_cancel_and_lot_rule():
+    ds = dataset([item("X", 7, "FOQ", lot_size=10)],
+                 receipts=[dict(order_id=o, item_id="X", order_type="production", qty=q, due_date=week(w))
+                           for o, q, w in (("R3", 10, 3), ("R1", 10, 4), ("R2", 15, 5))],
+                 demand=[so("S1", "X", 10, 2), so("S2", "X", 10, 6)])
+    e = run_mrp(ds, P).exceptions.set_index("order_id")
+    assert e.loc["R3", "exception"] == "expedite" and str(e.loc["R3", "new_date"].date()) == week(2)
+    assert e.loc["R1", "exception"] == "defer" and str(e.loc["R1", "new_date"].date()) == week(6)
+    r2 = e.loc[["R2"]]
+    assert set(r2.exception) == {"cancel", "lot_rule_violated"}
+    assert "not a multiple of the fixed lot size 10" in r2[r2.exception == "lot_rule_violated"].message.iloc[0]
+
+
+def test_low_level_codes():
+    bom = pd.DataFrame({"parent_id": ["A", "A", "C", "B"], "component_id": ["B", "C", "B", "D"]})
+    assert low_level_codes(pd.Series(["A", "B", "C", "D", "E"]), bom).tolist() == [0, 2, 1, 3, 0]
+
+
+def test_atp_discrete_with_look_ahead():
+    """Vollmann et al. (MPC for SCM, 5th ed., ch. 6) procedure, worked by hand: on hand 50,
+    MPS 100 in weeks 2 and 5, orders 30, 20, 40, 10, 70, 60: ATP1 = 50 - 30 = 20,
+    ATP2 = 100 - 70 = 30, ATP5 = 100 - 130 = -30, which is taken from ATP2."""
+    atp = available_to_promise(np.array([50.0]), np.array([[0, 100, 0, 0, 100, 0.0]]),
+                               np.array([[30, 20, 40, 10, 70, 60.0]]))
+    assert atp.tolist() == [[20, 0, 0, 0, 0, 0]]
+    atp = available_to_promise(np.array([40.0]), np.array([[0, 50, 0, 100.0]]), np.array([[10, 80, 0, 20.0]]))
+    assert atp.tolist() == [[0, 0, 0, 80]]  # week 2 short by 30: taken from week 1's 30
+
+
+def test_atp_table_from_the_plan():
+    ds = dataset([item("FG", 7, "FOQ", lot_size=100)], inventory=[dict(item_id="FG", on_hand=50)],
+                 demand=[so(f"S{k}", "FG", q, k) for k, q in enumerate([30, 20, 40, 10], start=1)])
+    r = run_mrp(ds, P)
+    a = r.atp[r.atp.item_id == "FG"]
+    # MPS: 100 received in week 3 (50 - 30 - 20 = 0 left for week 3's 40)
+    assert a.mps_qty.tolist()[:4] == [0, 0, 100, 0]
+    assert a.atp.tolist()[:4] == [0, 0, 50, 0]
+    assert a.cumulative_atp.tolist()[:4] == [0, 0, 50, 50]
+
+
+def _plant():
+    cal = [dict(calendar_id="DAY", weekday=d, start_time="08:00", end_time="16:00") for d in range(5)]
+    return dict(
+        calendars=cal,
+        work_centers=[dict(work_center_id="WC1", calendar_id="DAY", cost_per_hour=50, labour_cost_per_hour=30),
+                      dict(work_center_id="WC2", calendar_id="DAY")],
+        machines=[dict(machine_id="M1", work_center_id="WC1"), dict(machine_id="M2", work_center_id="WC2")],
+        routings=[dict(item_id="P", op_seq=10, work_center_id="WC1", setup_min=60, run_min_per_unit=6, crew_size=1),
+                  dict(item_id="P", op_seq=20, work_center_id="WC2", setup_min=0, run_min_per_unit=3)],
+    )
+
+
+def test_capacity_load_rough_cut_and_cost():
+    """Planned order for 100 P due week 3, lead time 14 days, two operations: op 10 starts at
+    release (week 1), op 20 half-way through the lead time (week 2). Hours: op 10 = (60 + 100 x 6)
+    / 60 = 11 h on WC1; op 20 = 100 x 3 / 60 = 5 h on WC2. One machine, 8 h x 5 days = 40 h a week."""
+    ds = dataset([item("P", 14)], demand=[so("S1", "P", 100, 3)], **_plant())
+    r = run_mrp(ds, P)
+    c = r.capacity_load.set_index(["work_center_id", "period"])
+    assert c.loc[("WC1", 1), "planned_hours"] == pytest.approx(11)
+    assert c.loc[("WC2", 2), "planned_hours"] == pytest.approx(5)
+    assert c.loc[("WC1", 2), "planned_hours"] == 0
+    assert c.loc[("WC1", 1), "available_hours"] == pytest.approx(40)
+    assert c.loc[("WC1", 1), "utilisation"] == pytest.approx(11 / 40)
+    assert c.overload_hours.sum() == 0
+    rc = r.rough_cut.set_index("work_center_id")
+    assert rc.loc["WC1", "hours"] == pytest.approx(10)  # run time only: 100 x 6 min
+    assert rc.loc["WC2", "hours"] == pytest.approx(5)
+    cost = r.cost_projection.set_index("period")
+    assert cost.loc[1, "machine_cost"] == pytest.approx(11 * 50)
+    assert cost.loc[1, "labour_cost"] == pytest.approx(11 * 30)
+
+
+def test_overload_reported():
+    ds = dataset([item("P", 14)], demand=[so("S1", "P", 500, 3)], **_plant())
+    c = run_mrp(ds, P).capacity_load.set_index(["work_center_id", "period"])
+    # (60 + 3000) / 60 = 51 h against 40 h
+    assert c.loc[("WC1", 1), "overload_hours"] == pytest.approx(11)
+
+
+def test_purchase_requisitions_grouped_by_supplier_and_week():
+    ds = dataset([item("B1", 7, item_type="buy", supplier_id="S1", unit_cost=2),
+                  item("B2", 7, item_type="buy", supplier_id="S1", unit_cost=3)],
+                 demand=[so("S1", "B1", 10, 3), so("S2", "B2", 5, 3)], suppliers=[dict(supplier_id="S1")])
+    pr = run_mrp(ds, P).purchase_requisitions
+    assert pr.to_dict("records")[0] | {"period_start": None} == dict(
+        supplier_id="S1", period=2, period_start=None, orders=2, items=2, qty=15, cost=35)
+
+
+def test_pegging_traces_to_customer_orders():
+    ds = dataset([item("A", 7), item("B", 7, item_type="buy")],
+                 bom=[dict(parent_id="A", component_id="B", qty_per=2)],
+                 inventory=[dict(item_id="B", on_hand=5)],
+                 demand=[so("S1", "A", 10, 3, priority=2), so("S2", "A", 5, 4)])
+    r = run_mrp(ds, P)
+    pg = r.pegging
+    po = r.planned_orders
+    b_orders = po[po.item_id == "B"]
+    assert b_orders.receipt_qty.tolist() == [15, 10]  # 2 x (10 + 5) = 30 needed, 5 on hand
+    for oid, qty in zip(b_orders.order_id, b_orders.receipt_qty):
+        assert pg[pg.supply_id == oid].qty.sum() == qty
+        assert set(pg[pg.supply_id == oid].demand_type) == {"dependent"}
+    first = trace_pegging(pg, b_orders.order_id.iloc[0])
+    assert first[["demand_id", "demand_item_id", "qty"]].values.tolist() == [["S1", "A", 15]]
+    second = trace_pegging(pg, b_orders.order_id.iloc[1])
+    assert second[["demand_id", "qty"]].values.tolist() == [["S2", 10]]
+    # stock is pegged first: on hand 5 of B serves A's first order
+    oh = pg[(pg.item_id == "B") & (pg.supply_type == "on_hand")]
+    assert oh.qty.tolist() == [5] and oh.demand_id.tolist() == [po[po.item_id == "A"].order_id.iloc[0]]
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.fixture
+def jc(tmp_path):
+    src = tmp_path / "jc"
+    shutil.copytree(DATA / "jacobs_chase_low_level_coding" / "input", src)
+    return src
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize("change, expect", [
+    (("items.csv", "C,Subassembly C,make,7,", "C,Subassembly C,make,,"), "lead_time_days"),
+    (("items.csv", "A,End item A,make,14,FOQ,20", "A,End item A,make,14,FOQ,0"), "lot_size"),
+    (("bom.csv", "D,E,1\n", "D,E,1\nE,A,1\n"), "cycle"),
+    (("demand.csv", "SO-1,A,", "SO-1,NOPE,"), "NOPE"),
+])
+def test_bad_input_exit_2_no_output(jc, tmp_path, capsys, change, expect):
+    name, old, new = change
+    _edit(jc / name, old, new)
+    code, out = run_cli(tmp_path, jc, "--start", START)
+    assert code == 2
+    assert not out.exists()
+    assert expect in capsys.readouterr().err
+
+
+def test_plan_start_after_all_demand(jc, tmp_path, capsys):
+    code, out = run_cli(tmp_path, jc, "--start", "2026-06-01")
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "after all demand" in err and "demand.csv line 2" in err
+
+
+def test_plan_start_not_monday(jc, tmp_path, capsys):
+    code, out = run_cli(tmp_path, jc, "--start", "2026-01-07")
+    assert code == 2 and not out.exists()
+    assert "Wednesday" in capsys.readouterr().err
+
+
+def test_run_mrp_names_rows_of_bad_input():
+    ds = dataset([item("A", None), item("B", 7)],
+                 bom=[dict(parent_id="A", component_id="B", qty_per=1), dict(parent_id="B", component_id="A", qty_per=1)],
+                 demand=[so("S1", "A", 5, 2), so("S2", "Q", 5, 2)])
+    with pytest.raises(InputError) as err:
+        run_mrp(ds, P, forecast=pd.DataFrame({"item_id": ["Z"], "period_start": [week(1)], "forecast": [1]}))
+    pr = err.value.problems
+    assert set(zip(pr.table, pr.row)) == {("items", "items row 1"), ("demand", "demand row 2"),
+                                         ("bom", "bom row 2"), ("forecast", "forecast row 1")}
+
+
+def test_forecast_file_through_cli(jc, tmp_path):
+    fc = tmp_path / "fc.csv"
+    pd.DataFrame({"item_id": ["A"] * 3, "period_start": [week(k) for k in (8, 9, 10)], "forecast": [0, 0, 30],
+                  "model": "naive"}).to_csv(fc, index=False)
+    ss = tmp_path / "ss.csv"
+    pd.DataFrame({"item_id": ["A"], "safety_stock": [5]}).to_csv(ss, index=False)
+    code, out = run_cli(tmp_path, jc, "--start", START, "--horizon-weeks", "10", "--forecast", str(fc),
+                        "--safety-stock", str(ss))
+    assert code == 0
+    g = pd.read_csv(out / "mrp_grid.csv")
+    a = g[g.item_id == "A"]
+    assert a.gross_requirements.tolist()[9] == 30  # 20 ordered consume 20 of 30: 20 + 10 left
+    assert (a.projected_on_hand >= 5).all()
+    assert sorted(p.stem for p in out.iterdir()) == sorted(
+        ["mps", "mrp_grid", "planned_orders", "pegging", "exceptions", "atp", "capacity_load", "rough_cut",
+         "purchase_requisitions", "cost_projection"])
