@@ -29,7 +29,7 @@ import pandas as pd
 
 from planlib.data import Dataset
 from planlib.schedule.check import check_schedule
-from planlib.schedule.dispatch import CalendarTooShort, dispatch
+from planlib.schedule.dispatch import CalendarTooShort, compact, dispatch
 from planlib.schedule.model import build_model, solve
 from planlib.schedule.problem import (Problem, ScheduleSettings, build_orders, build_problem,
                                       material_availability)
@@ -140,6 +140,10 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
         sol, status = res.solution, res.status
     else:
         sol, status = hint, "HEURISTIC"
+    if problem.previous is None or not len(problem.previous):
+        tight = compact(problem, sol)
+        if evaluate(problem, tight, first, settings) <= evaluate(problem, sol, first, settings) + 1e-9:
+            sol = tight
     gap = None
     if res.bound is not None and res.objective is not None:
         best = min(res.objective, h_obj)

@@ -40,7 +40,7 @@ class _Calendar:
 
 def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame | None = None,
                    setup_matrix: pd.DataFrame | None = None, frozen: pd.DataFrame | None = None,
-                   machines: pd.DataFrame | None = None) -> pd.DataFrame:
+                   machines: pd.DataFrame | None = None, crews: dict | None = None) -> pd.DataFrame:
     """Every broken rule of a schedule; an empty table means feasible.
 
     Parameters
@@ -61,13 +61,15 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
         ``order_id, op_seq, machine_id, start, end`` that must be unchanged.
     machines : DataFrame, optional
         ``machine_id, work_center_id``: each operation must run on a machine of its work center.
+    crews : dict, optional
+        ``work_center_id -> operators``: runs needing ``crew_size`` operators never need more at once.
 
     Returns
     -------
     DataFrame
         Columns ``rule, order_id, op_seq, machine_id, detail``; ``rule`` is one of
         ``precedence, overlap, setup, run, calendar, uninterruptible, release, frozen,
-        machine, start``.
+        machine, start, crew``.
     """
     t0 = pd.Timestamp(plan_start)
     bad = []
@@ -144,6 +146,19 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
             if have + 1e-6 < need:
                 add("setup", row, f"{have:g} working min before the run for {need:g} min of setup")
 
+    if crews:
+        for w, g in sch[sch.crew_size > 0].groupby("work_center_id"):
+            if w not in crews:
+                continue
+            events = sorted([(s, c) for s, c in zip(g.t_s, g.crew_size)] +
+                            [(e, -c) for e, c in zip(g.t_e, g.crew_size)], key=lambda x: (x[0], x[1]))
+            load = 0.0
+            for t, c in events:
+                load += c
+                if load > crews[w] + 1e-9:
+                    row = g[(g.t_s <= t) & (g.t_e > t)].iloc[0]
+                    add("crew", row, f"{load:g} operators needed at {w}, {crews[w]:g} available")
+                    break
     if frozen is not None and len(frozen):
         key = sch.set_index(["order_id", "op_seq"])
         for f in frozen.itertuples():

@@ -124,6 +124,34 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         prev_m = dict(zip(problem.previous.op, problem.previous.machine_id))
         prev_s = dict(zip(problem.previous.op, problem.previous.start))
 
+    crew_cap = {w: float(c) for w, c in problem.crews.items()}
+    crew_use = {w: [] for w in crew_cap}  # work center -> [(start, end, operators)]
+    wc_of = ops.work_center_id.to_numpy()
+    crew = ops.crew_size.to_numpy().astype(float)
+
+    def crew_delay(i, r, e):
+        """None if the crew can take operation i in [r, e); else the next time worth trying."""
+        w = wc_of[i]
+        if w not in crew_cap or crew[i] <= 0:
+            return None
+        busy = [(s, t, d) for s, t, d in crew_use[w] if s < e and t > r]
+        for point in [r] + [s for s, _, _ in busy if s > r]:
+            load = sum(d for s, t, d in busy if s <= point < t)
+            if load + crew[i] > crew_cap[w] + 1e-9:
+                return min(t for s, t, _ in busy if s <= point < t)
+        return None
+
+    def place_with_crew(i, m, s, p, change, ready):
+        tl = tls[m]
+        while True:
+            placed = _place(tl, free[m], ready, s, p, change, unbroken[i])
+            if placed is None:
+                return None
+            later = crew_delay(i, tl.start_at(placed[1]), placed[3])
+            if later is None:
+                return placed
+            ready = max(ready + 1, int(later))
+
     def evaluate(i):
         best = None
         opts = options[i]
@@ -132,7 +160,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         for m, s, p in opts:
             table = problem.changeover.get(m)
             change = table.get((last_fam[m], family[i]), 0) if table and last_fam[m] is not None else 0
-            placed = _place(tls[m], free[m], int(ready[i]), s, p, change, unbroken[i])
+            placed = place_with_crew(i, m, s, p, change, int(ready[i]))
             if placed is None:
                 continue
             key = (placed[3], change)
@@ -164,8 +192,10 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
                 return (weight[i] / max(p, 1)) * math.exp(-slack / (k1 * p_mean)) * \
                     math.exp(-change / (k2 * s_mean))
             chosen = max(conflict, key=lambda i: (index(i), -i))
-        _, m, ws, wr, we, change = cand.pop(chosen)
+        end, m, ws, wr, we, change = cand.pop(chosen)
         record(chosen, m, ws, wr, we, change)
+        if wc_of[chosen] in crew_use and crew[chosen] > 0:
+            crew_use[wc_of[chosen]].append((tls[m].start_at(wr), end, crew[chosen]))
         nxt = succ[chosen]
         if nxt >= 0 and not done[nxt]:
             cand[nxt] = evaluate(nxt)
@@ -174,3 +204,60 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
                 cand[i] = evaluate(i)
     sol = pd.DataFrame([out[i] for i in range(n)], columns=SOLUTION_COLUMNS)
     return sol
+
+
+def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
+    """Left-shift a solution: same machines and sequences, every operation as early as it can go.
+
+    The result is semi-active: no completion time grows, so weighted tardiness, makespan
+    and changeovers are no worse. Frozen operations stay where they are. A problem with
+    crews is returned unchanged (shifting could overload a crew).
+
+    Returns
+    -------
+    DataFrame
+        The solution table, retimed.
+    """
+    if problem.crews or len(sol) == 0:
+        return sol
+    ops, tls = problem.ops, problem.timelines
+    alts = problem.alts.set_index(["op", "machine_id"])
+    frozen = set(problem.frozen.op) if problem.frozen is not None and len(problem.frozen) else set()
+    sol = sol.sort_values(["machine_id", "ws"]).reset_index(drop=True)
+    mprev = dict(zip(sol.op, sol.groupby("machine_id").op.shift().fillna(-1).astype(int)))
+    row = {int(i): k for k, i in enumerate(sol.op)}
+    pred = ops.pred.to_numpy()
+    earliest = ops.earliest.to_numpy()
+    unbroken = ops.uninterruptible.to_numpy()
+    ws, wr, we = sol.ws.to_numpy().copy(), sol.wr.to_numpy().copy(), sol.we.to_numpy().copy()
+    change = sol.changeover_min.to_numpy()
+    done = np.zeros(len(sol), bool)
+    floor = {m: (tl.work_at(problem.not_before) if problem.not_before else 0) for m, tl in tls.items()}
+    # process in an order where the job and machine predecessors come first
+    pending = list(sol.op)
+    while pending:
+        rest = []
+        for i in pending:
+            k = row[i]
+            p, q = pred[i], mprev[i]
+            if (p >= 0 and not done[row[p]]) or (q >= 0 and not done[row[q]]):
+                rest.append(i)
+                continue
+            if i not in frozen:
+                m = sol.machine_id.iat[k]
+                tl = tls[m]
+                a = alts.loc[(i, m)]
+                ready = int(earliest[i])
+                if p >= 0:
+                    ready = max(ready, tls[sol.machine_id.iat[row[p]]].end_at(int(we[row[p]])))
+                free = we[row[q]] if q >= 0 else floor[m]
+                placed = _place(tl, int(free), ready, int(a.setup_min), int(a.run_min), int(change[k]),
+                                bool(unbroken[i]))
+                if placed is not None and placed[1] <= wr[k]:
+                    ws[k], wr[k], we[k] = placed[0], placed[1], placed[2]
+            done[k] = True
+        if len(rest) == len(pending):  # a cycle cannot happen in a feasible solution; keep it as it is
+            return sol.sort_values("op").reset_index(drop=True)
+        pending = rest
+    out = sol.assign(ws=ws, wr=wr, we=we)
+    return out.sort_values("op").reset_index(drop=True)[SOLUTION_COLUMNS]

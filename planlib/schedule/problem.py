@@ -335,7 +335,9 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                          ("priority", 3)):
         if col not in orders:
             orders[col] = default
-    orders["weight"] = orders.weight.fillna(weight_of(orders.priority.fillna(3))).astype(int)
+    weight = pd.to_numeric(orders.weight, errors="coerce")
+    default = weight_of(pd.to_numeric(orders.priority, errors="coerce").fillna(3))
+    orders["weight"] = weight.fillna(pd.Series(default.to_numpy(), index=orders.index)).astype(int)
     orders["release"] = minutes(orders.release_date).fillna(0).clip(lower=0).astype(np.int64)
     orders["material"] = 0
     if material is not None and len(material):
