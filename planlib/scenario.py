@@ -1215,48 +1215,50 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
 
 # =========================================================================== comparing plans
 
+#: Columns that tell KPI rows apart besides ``kpi`` (a KPI per machine, per work center ...).
+KPI_KEYS = ("machine_id", "work_center_id", "item_id", "supplier_id", "family", "period", "period_start")
+
+
 def compare_kpis(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     """Base and scenario KPIs side by side.
 
     Parameters
     ----------
     base, scenario : DataFrame
-        KPI tables: ``kpi, value`` and optionally ``unit`` and further key
-        columns (``machine_id``...). Rows match on ``kpi`` and the key columns.
+        KPI tables: ``kpi, value`` and optionally ``unit``, ``label`` and key
+        columns (:data:`KPI_KEYS`: ``machine_id`` ...). Rows match on ``kpi`` and
+        the key columns both tables have; other columns (``good`` ...) are dropped.
 
     Returns
     -------
     DataFrame
-        ``kpi`` [, key columns], ``base, scenario`` (the values; empty where a
-        KPI is in one table only), ``delta`` (scenario - base) and
+        ``kpi`` [, key columns] [, ``label``], ``base, scenario`` (the values;
+        empty where a KPI is in one table only), ``delta`` (scenario - base) and
         ``delta_pct`` (100 * delta / |base|; empty for base 0 or text values)
         [, ``unit``]. Base order first, then KPIs only the scenario has.
     """
-    keys = ["kpi"] + [c for c in base.columns if c not in ("kpi", "value", "unit") and c in scenario.columns]
-    b = base.rename(columns={"value": "base"})
-    s = scenario.rename(columns={"value": "scenario"})
-    unit = "unit" in base.columns or "unit" in scenario.columns
-    s_cols = keys + ["scenario"] + (["unit"] if "unit" in s.columns else [])
-    out = b[keys + ["base"] + (["unit"] if "unit" in b.columns else [])].merge(
-        s[s_cols], on=keys, how="outer", sort=False, suffixes=("", "_s"))
-    if unit:
-        if "unit" not in out:
-            out["unit"] = out.pop("unit_s")
-        elif "unit_s" in out:
-            out["unit"] = out["unit"].where(out["unit"].notna() & (out["unit"] != ""), out.pop("unit_s"))
-        out["unit"] = out["unit"].fillna("")
+    keys = ["kpi"] + [c for c in KPI_KEYS if c in base.columns and c in scenario.columns]
+    extra = [c for c in ("label", "unit") if c in base.columns or c in scenario.columns]
+    b = base.assign(_o=np.arange(len(base)))
+    s = scenario.assign(_o=len(base) + np.arange(len(scenario)))
+    b_cols = keys + ["value", "_o"] + [c for c in extra if c in b.columns]
+    s_cols = keys + ["value", "_o"] + [c for c in extra if c in s.columns]
+    out = b[b_cols].rename(columns={"value": "base"}).merge(
+        s[s_cols].rename(columns={"value": "scenario"}), on=keys, how="outer", sort=False, suffixes=("", "_s"))
+    out["_o"] = out["_o"].fillna(out.pop("_o_s"))
+    for c in extra:
+        if c + "_s" in out:
+            mine = out[c] if c in out else pd.Series(np.nan, index=out.index, dtype=object)
+            out[c] = mine.where(mine.notna() & (mine.astype(str) != ""), out.pop(c + "_s"))
+        out[c] = out[c].fillna("")
     bv = pd.to_numeric(out.base, errors="coerce")
     sv = pd.to_numeric(out.scenario, errors="coerce")
     numeric = out.base.map(_is_number) & out.scenario.map(_is_number)
     out["delta"] = (sv - bv).where(numeric)
     out["delta_pct"] = (100.0 * out.delta / bv.abs()).where(numeric & (bv != 0))
-    cols = keys + ["base", "scenario", "delta", "delta_pct"] + (["unit"] if unit else [])
-    # base order first, then the KPIs only the scenario has, in its order
-    order = pd.concat([base[keys].assign(_o=np.arange(len(base))),
-                       scenario[keys].assign(_o=len(base) + np.arange(len(scenario)))])
-    order = order.groupby(keys, sort=False, dropna=False)._o.min().reset_index()
-    out = out.merge(order, on=keys, how="left").sort_values("_o", kind="stable")
-    return out[cols].reset_index(drop=True)
+    cols = keys + (["label"] if "label" in extra else []) + ["base", "scenario", "delta", "delta_pct"] + (
+        ["unit"] if "unit" in extra else [])
+    return out.sort_values("_o", kind="stable")[cols].reset_index(drop=True)
 
 
 def _is_number(v) -> bool:

@@ -584,6 +584,15 @@ def test_compare_kpis_with_machine_keys_and_no_unit():
     assert out.delta.tolist() == [5.0, -20.0] and out.delta_pct.tolist() == [10.0, -25.0]
 
 
+def test_compare_kpis_of_week_plans_match_on_kpi_not_on_good():
+    base = pd.DataFrame({"kpi": ["late_orders", "solver_status"], "label": ["late orders", "status"],
+                         "value": [0, "OPTIMAL"], "unit": ["orders", ""], "good": [True, None]})
+    scen = base.assign(value=[3, "HEURISTIC"], good=[False, None])
+    out = compare_kpis(base, scen)
+    assert out.columns.tolist() == ["kpi", "label", "base", "scenario", "delta", "delta_pct", "unit"]
+    assert out.kpi.tolist() == ["late_orders", "solver_status"] and out.delta[0] == 3
+
+
 def test_kinds_are_documented():
     doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     for kind, cls in CHANGE_KINDS.items():

@@ -1,0 +1,535 @@
+"""The interactive scenario editor of ``notebooks/scenario.ipynb`` (ipywidgets).
+
+:class:`ScenarioEditor` lays out tabs to pick items, families, machines, work
+centers, suppliers and dates and add each kind of change of
+:mod:`planlib.scenario`; the list of changes; **Run**, which re-plans MRP and
+the schedule in process (:func:`planlib.pipeline.plan_week`) with a progress
+bar and shows the KPI deltas and charts against the base plan; and **Save**,
+which writes the scenario file that ``planlib run --scenario`` takes.
+
+Everything a button does is a method (:meth:`ScenarioEditor.add_demand_multiplier`,
+:meth:`~ScenarioEditor.run`, :meth:`~ScenarioEditor.save` ...), so the logic is
+tested by setting widget values in Python and clicking the buttons, no
+browser involved. The comparison charts are plain functions
+(:func:`kpi_delta_chart`, :func:`capacity_comparison_chart`,
+:func:`exception_comparison_chart`) that reports can use too.
+
+Guide: ``docs/scenarios.md``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+from pathlib import Path
+from typing import Callable
+
+import altair as alt
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from planlib.params import PlanParams, iso_week
+from planlib.problems import InputError
+from planlib.scenario import (Scenario, apply_scenario, change_from_dict, compare_kpis, load_scenario,
+                              save_scenario, scale_forecast)
+
+_WIDE = w.Layout(width="98%")
+_LIST = dict(rows=8, layout=w.Layout(width="220px"))
+
+
+# =========================================================================== charts
+
+def kpi_delta_chart(comparison: pd.DataFrame) -> alt.Chart:
+    """Change of each numeric KPI in percent of the base (bars right: higher in the scenario).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`planlib.scenario.compare_kpis` output (``kpi, base, scenario, delta,
+        delta_pct`` [, ``label, unit``]).
+    """
+    data = comparison[comparison.delta.notna()].copy()
+    data["name"] = data["label"] if "label" in data else data["kpi"]
+    data["pct"] = data.delta_pct.fillna(0.0)
+    data["change"] = np.where(data.delta > 0, "higher", np.where(data.delta < 0, "lower", "same"))
+    data["base"] = pd.to_numeric(data.base, errors="coerce")
+    data["scenario"] = pd.to_numeric(data.scenario, errors="coerce")
+    data = data[["name", "pct", "change", "base", "scenario", "delta"]]
+    return alt.Chart(data, title="KPI change against the base [% of base]").mark_bar().encode(
+        x=alt.X("pct:Q", title="change [%]"), y=alt.Y("name:N", sort=None, title=None),
+        color=alt.Color("change:N", scale=alt.Scale(domain=["higher", "lower", "same"],
+                                                    range=["#e45756", "#4c78a8", "#bab0ac"]), title=None),
+        tooltip=["name", "base:Q", "scenario:Q", "delta:Q", alt.Tooltip("pct:Q", format=".1f")],
+    ).properties(width=420, height=alt.Step(18))
+
+
+def capacity_comparison_chart(base_load: pd.DataFrame, scenario_load: pd.DataFrame,
+                              periods: int = 8) -> alt.FacetChart:
+    """Load hours per work center and week, base against scenario, with available hours.
+
+    Parameters
+    ----------
+    base_load, scenario_load : DataFrame
+        MRP ``capacity_load``: ``work_center_id, period, period_start, load_hours,
+        available_hours`` [h].
+    periods : int
+        First weeks shown.
+    """
+    cols = ["work_center_id", "period", "period_start", "load_hours", "available_hours"]
+    data = pd.concat([base_load[cols].assign(plan="base"), scenario_load[cols].assign(plan="scenario")])
+    data = data[data.period <= periods].copy()
+    data = data.sort_values("period")
+    data["week"] = pd.to_datetime(data.period_start).dt.strftime("%d %b")
+    weeks = list(dict.fromkeys(data.week))
+    bars = alt.Chart().mark_bar().encode(
+        x=alt.X("week:O", title="week from", sort=weeks), xOffset=alt.XOffset("plan:N"),
+        y=alt.Y("load_hours:Q", title="load [h]"),
+        color=alt.Color("plan:N", scale=alt.Scale(domain=["base", "scenario"], range=["#9ecae9", "#f58518"])),
+        tooltip=["plan", "work_center_id", "period_start:T", "load_hours:Q", "available_hours:Q"])
+    cap = alt.Chart().mark_tick(color="black", thickness=2).encode(
+        x=alt.X("week:O", sort=weeks), y="available_hours:Q", tooltip=["plan", "available_hours:Q"])
+    return (alt.layer(bars, cap, data=data).properties(width=220, height=110)
+            .facet(facet=alt.Facet("work_center_id:N", title=None), columns=4)
+            .resolve_scale(y="independent")
+            .properties(title="Capacity load per work center and week (black: available hours)"))
+
+
+def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exceptions: pd.DataFrame) -> alt.Chart:
+    """Number of MRP exception messages by kind, base against scenario.
+
+    Parameters
+    ----------
+    base_exceptions, scenario_exceptions : DataFrame
+        MRP ``exceptions`` (column ``exception``).
+    """
+    counts = pd.concat([base_exceptions.assign(plan="base"), scenario_exceptions.assign(plan="scenario")])
+    counts = counts.groupby(["exception", "plan"]).size().rename("messages").reset_index()
+    return alt.Chart(counts, title="Exception messages by kind").mark_bar().encode(
+        x=alt.X("messages:Q"), y=alt.Y("exception:N", title=None), yOffset=alt.YOffset("plan:N"),
+        color=alt.Color("plan:N", scale=alt.Scale(domain=["base", "scenario"], range=["#9ecae9", "#f58518"])),
+        tooltip=["exception", "plan", "messages:Q"]).properties(width=360)
+
+
+def comparison_html(comparison: pd.DataFrame) -> str:
+    """The KPI comparison as an HTML table; worse-looking changes need the reader's judgment,
+    so increases are red and decreases blue (no value judgment is guessed)."""
+    rows = []
+    for r in comparison.itertuples(index=False):
+        name = getattr(r, "label", "") or r.kpi
+        unit = getattr(r, "unit", "")
+        delta = "" if pd.isna(r.delta) else f"{r.delta:+,.4g}"
+        pct = "" if pd.isna(r.delta_pct) else f"{r.delta_pct:+.1f} %"
+        colour = "" if pd.isna(r.delta) or r.delta == 0 else ("#c0392b" if r.delta > 0 else "#1f5f99")
+        rows.append(f"<tr><td>{html.escape(str(name))}</td><td style='text-align:right'>{_cell(r.base)}</td>"
+                    f"<td style='text-align:right'>{_cell(r.scenario)}</td>"
+                    f"<td style='text-align:right;color:{colour}'>{delta}</td>"
+                    f"<td style='text-align:right;color:{colour}'>{pct}</td><td>{html.escape(str(unit))}</td></tr>")
+    head = "<tr><th>KPI</th><th>base</th><th>scenario</th><th>change</th><th>change %</th><th>unit</th></tr>"
+    return f"<table class='planlib-kpis'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return html.escape(str(v))
+
+
+# =========================================================================== the editor
+
+def _default_planner():
+    from planlib.pipeline import plan_week  # imported late: the pipeline imports papermill
+
+    return plan_week
+
+
+def _default_forecaster(ds, params: PlanParams, progress=None) -> pd.DataFrame | None:
+    """The forecast the weekly run uses (overrides included)."""
+    if not len(ds.demand_history):
+        return None
+    try:
+        from planlib.pipeline import forecast_step
+    except ImportError:  # pragma: no cover - the pipeline is part of planlib
+        from planlib.forecast import forecast_demand
+
+        return forecast_demand(ds.demand_history, params.forecast_horizon, params.bucket, as_of=params.plan_start,
+                               overrides=ds.forecast_overrides, progress=progress)
+    return forecast_step(ds, params, progress=progress).forecast
+
+
+class ScenarioEditor:
+    """Build a scenario with widgets, re-plan it in process and compare it with the base.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The base data (never changed).
+    params : PlanParams
+        Week and settings of both plans (keep ``time_limit_s`` short: each Run
+        schedules once, the first one twice).
+    base : WeekPlan, optional
+        The base plan if already computed; otherwise the first Run plans it.
+    planner : callable, optional
+        ``planner(ds, params, forecast=None, progress=None)`` returning an object
+        with ``kpis`` (``kpi, value, unit``) and, for the charts, ``capacity_load``
+        and ``exceptions``; default :func:`planlib.pipeline.plan_week`.
+    forecast : DataFrame, optional
+        The base forecast (``item_id, period_start, forecast`` ...); default
+        ``base.forecast``, else computed once by ``forecaster`` on the first Run.
+        The scenario plan gets it through :func:`planlib.scenario.scale_forecast`.
+    forecaster : callable, optional
+        ``forecaster(ds, params, progress=None) -> DataFrame``; default the weekly
+        run's forecast step.
+    scenario : Scenario, optional
+        Start from this scenario (name, description and changes).
+    save_dir : str or path
+        Where Save writes ``<scenario name>.yaml`` unless a path is typed.
+
+    Attributes
+    ----------
+    changes : list of Change
+        The changes so far (the list widget shows them).
+    result : object
+        The scenario plan of the last Run (``planner``'s return value).
+    comparison : DataFrame
+        :func:`planlib.scenario.compare_kpis` of the last Run.
+    charts : dict of str to altair.Chart
+    message : str
+        The last status line (also shown in the widget).
+    widget : ipywidgets.VBox
+        The whole editor; displaying the editor displays it.
+    """
+
+    def __init__(self, ds, params: PlanParams, base=None, planner: Callable | None = None,
+                 forecast: pd.DataFrame | None = None, forecaster: Callable | None = None,
+                 scenario: Scenario | None = None, save_dir: str | Path = "data/scenarios") -> None:
+        self.ds, self.params, self.base = ds, params, base
+        self.planner = planner
+        self.forecast = forecast if forecast is not None else getattr(base, "forecast", None)
+        self.forecaster = forecaster or _default_forecaster
+        self.save_dir = Path(save_dir)
+        self.changes: list = list(scenario.changes) if scenario else []
+        self.result = None
+        self.comparison: pd.DataFrame | None = None
+        self.charts: dict = {}
+        self.message = ""
+        self.saved_path: Path | None = None
+        self._build(scenario)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self, scenario: Scenario | None) -> None:
+        ds, start = self.ds, pd.Timestamp(self.params.plan_start).date()
+        items = sorted(ds.items.item_id)
+        families = sorted(set(ds.items.family.dropna()) - {""})
+        machines = list(ds.machines.machine_id)
+        wcs = list(ds.work_centers.work_center_id)
+        suppliers = sorted(set(ds.suppliers.supplier_id) | set(ds.items.supplier_id.dropna()))
+        six, two = dt.time(6, 0), dt.time(14, 0)
+
+        self.name = w.Text(value=scenario.name if scenario else "My scenario", description="Name")
+        self.description = w.Textarea(value=scenario.description if scenario else "", description="Description",
+                                      layout=w.Layout(width="60%", height="48px"))
+
+        # demand multiplier
+        self.dm_items = w.SelectMultiple(options=items, description="Items", **_LIST)
+        self.dm_families = w.SelectMultiple(options=families, description="Families", **_LIST)
+        self.dm_from = w.DatePicker(description="From", value=None)
+        self.dm_to = w.DatePicker(description="To", value=None)
+        self.dm_factor = w.BoundedFloatText(value=1.2, min=0.0, max=100.0, step=0.05, description="Factor")
+        self.dm_apply = w.ToggleButtons(options=[("orders and forecast", "both"), ("orders", "orders"),
+                                                 ("forecast", "forecast")], value="both", description="Apply to")
+        self.dm_add = w.Button(description="Add demand change", icon="plus")
+        demand = w.VBox([w.HTML("Pick items and/or families (none: every item) and a period "
+                                "(empty: the whole horizon); ctrl-click picks several."),
+                         w.HBox([self.dm_items, self.dm_families,
+                                 w.VBox([self.dm_from, self.dm_to, self.dm_factor])]),
+                         self.dm_apply, self.dm_add])
+
+        # rush order
+        self.ro_item = w.Dropdown(options=items, description="Item")
+        self.ro_qty = w.BoundedFloatText(value=10.0, min=0.0, max=1e9, description="Quantity")
+        self.ro_due = w.DatePicker(value=start + dt.timedelta(days=7), description="Due")
+        self.ro_priority = w.BoundedIntText(value=1, min=1, max=9, description="Priority")
+        self.ro_customer = w.Text(value="RUSH", description="Customer")
+        self.ro_add = w.Button(description="Add rush order", icon="plus")
+        rush = w.VBox([w.HBox([w.VBox([self.ro_item, self.ro_qty, self.ro_due]),
+                               w.VBox([self.ro_priority, self.ro_customer])]), self.ro_add])
+
+        # downtime and overtime windows
+        def window(prefix, button):
+            ms = w.SelectMultiple(options=machines, description="Machines", **_LIST)
+            ws = w.SelectMultiple(options=wcs, description="Work centers", **_LIST)
+            sd = w.DatePicker(value=start + dt.timedelta(days=1), description="Start")
+            st = w.TimePicker(value=six, description="at")
+            ed = w.DatePicker(value=start + dt.timedelta(days=1), description="End")
+            et = w.TimePicker(value=two, description="at")
+            rep = w.BoundedIntText(value=1, min=1, max=52, description="Weeks")
+            add = w.Button(description=button, icon="plus")
+            for n, v in dict(machines=ms, work_centers=ws, start_date=sd, start_time=st, end_date=ed,
+                             end_time=et, repeat=rep, add=add).items():
+                setattr(self, f"{prefix}_{n}", v)
+            return [w.HBox([ms, ws, w.VBox([w.HBox([sd, st]), w.HBox([ed, et]), rep])]), add]
+
+        dt_rows = window("dt", "Add downtime")
+        self.dt_reason = w.ToggleButtons(options=["breakdown", "maintenance"], value="breakdown",
+                                         description="Reason")
+        downtime = w.VBox([w.HTML("Machines (or whole work centers) without working time in the window; "
+                                  "an empty end time means through the end day. Weeks: the same window "
+                                  "this many weeks running.")] + dt_rows[:1] + [self.dt_reason] + dt_rows[1:])
+        ot_rows = window("ot", "Add overtime")
+        self.ot_start_date.value = self.ot_end_date.value = start + dt.timedelta(days=5)  # the Saturday
+        self.ot_end_time.value = dt.time(12, 0)
+        overtime = w.VBox([w.HTML("Extra working time on machines or every machine of a work center.")] + ot_rows)
+
+        # supplier delay
+        self.sd_supplier = w.Dropdown(options=suppliers, description="Supplier")
+        self.sd_days = w.BoundedIntText(value=7, min=1, max=365, description="Days late")
+        self.sd_add = w.Button(description="Add supplier delay", icon="plus")
+        delay = w.VBox([w.HTML("The supplier's open purchase receipts arrive this many days later."),
+                        self.sd_supplier, self.sd_days, self.sd_add])
+
+        # lead time
+        self.lt_items = w.SelectMultiple(options=items, description="Items", **_LIST)
+        self.lt_supplier = w.Dropdown(options=[("(none)", "")] + [(s, s) for s in suppliers], value="",
+                                      description="Supplier")
+        self.lt_mode = w.ToggleButtons(options=[("set to", "days"), ("add", "add_days")], value="days",
+                                       description="Lead time")
+        self.lt_days = w.FloatText(value=21.0, description="Days")
+        self.lt_add = w.Button(description="Add lead-time change", icon="plus")
+        lead = w.VBox([w.HTML("Items, and/or every item of a supplier."),
+                       w.HBox([self.lt_items, w.VBox([self.lt_supplier, self.lt_mode, self.lt_days])]),
+                       self.lt_add])
+
+        self.tabs = w.Tab(children=[demand, rush, downtime, overtime, delay, lead],
+                          titles=["Demand", "Rush order", "Downtime", "Overtime", "Supplier delay", "Lead time"])
+
+        self.changes_list = w.Select(options=[], rows=6, layout=w.Layout(width="70%"))
+        self.remove_button = w.Button(description="Remove", icon="trash")
+        self.clear_button = w.Button(description="Clear all")
+
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+        self.progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="", layout=w.Layout(width="30%"))
+        self.status = w.HTML("")
+        self.save_path = w.Text(value="", placeholder=str(self.save_dir / "<name>.yaml"), description="Save as",
+                                layout=w.Layout(width="50%"))
+        self.save_button = w.Button(description="Save", icon="save")
+        self.output = w.Output()
+
+        self.dm_add.on_click(lambda _: self.add_demand_multiplier())
+        self.ro_add.on_click(lambda _: self.add_rush_order())
+        self.dt_add.on_click(lambda _: self.add_downtime())
+        self.ot_add.on_click(lambda _: self.add_overtime())
+        self.sd_add.on_click(lambda _: self.add_supplier_delay())
+        self.lt_add.on_click(lambda _: self.add_lead_time())
+        self.remove_button.on_click(lambda _: self.remove_selected())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.run_button.on_click(lambda _: self.run())
+        self.save_button.on_click(lambda _: self.save())
+
+        self.widget = w.VBox([
+            w.HBox([self.name, self.description]),
+            self.tabs,
+            w.HTML("<b>Changes</b> (applied in this order)"),
+            w.HBox([self.changes_list, w.VBox([self.remove_button, self.clear_button])]),
+            w.HBox([self.run_button, self.progress, self.status]),
+            w.HBox([self.save_path, self.save_button]),
+            self.output,
+        ])
+        self._refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ state
+    def scenario(self) -> Scenario:
+        """The scenario as the widgets describe it now."""
+        return Scenario(self.name.value.strip() or "scenario", self.description.value.strip(), tuple(self.changes))
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message = text
+        colour = "#c0392b" if error else "#222"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+    def _refresh(self) -> None:
+        self.changes_list.options = [(f"{i + 1}. {c.describe()}", i) for i, c in enumerate(self.changes)]
+
+    def add(self, keys: dict):
+        """Add a change from its file keys (checked against the data); None and a message if wrong."""
+        try:
+            change = change_from_dict(keys, self.ds)
+        except InputError as exc:
+            self._say(f"not added: {exc}", error=True)
+            return None
+        self.changes.append(change)
+        self._refresh()
+        self._say(f"added: {change.describe()}")
+        return change
+
+    def remove_selected(self) -> None:
+        """Remove the change selected in the list."""
+        i = self.changes_list.value
+        if i is None:
+            self._say("select a change in the list first", error=True)
+            return
+        gone = self.changes.pop(i)
+        self._refresh()
+        self._say(f"removed: {gone.describe()}")
+
+    def clear(self) -> None:
+        self.changes.clear()
+        self._refresh()
+        self._say("no changes")
+
+    # ------------------------------------------------------------------ the add buttons
+    def add_demand_multiplier(self):
+        apply = {"both": ["orders", "forecast"], "orders": ["orders"], "forecast": ["forecast"]}[self.dm_apply.value]
+        return self.add({"kind": "demand_multiplier", "factor": self.dm_factor.value,
+                         "items": list(self.dm_items.value), "families": list(self.dm_families.value),
+                         "from": self.dm_from.value, "to": self.dm_to.value, "apply_to": apply})
+
+    def add_rush_order(self):
+        return self.add({"kind": "rush_order", "item": self.ro_item.value, "qty": self.ro_qty.value,
+                         "due": self.ro_due.value, "priority": self.ro_priority.value,
+                         "customer": self.ro_customer.value.strip() or "RUSH"})
+
+    def _window(self, prefix: str) -> dict:
+        g = lambda n: getattr(self, f"{prefix}_{n}").value  # noqa: E731
+        start = dt.datetime.combine(g("start_date"), g("start_time") or dt.time(0)) if g("start_date") else None
+        end = g("end_date")
+        if end is not None and g("end_time") is not None:
+            end = dt.datetime.combine(end, g("end_time"))
+        return {"machines": list(g("machines")), "work_centers": list(g("work_centers")), "start": start,
+                "end": end, "repeat_weeks": g("repeat")}
+
+    def add_downtime(self):
+        return self.add({"kind": "downtime", **self._window("dt"), "reason": self.dt_reason.value})
+
+    def add_overtime(self):
+        return self.add({"kind": "overtime", **self._window("ot")})
+
+    def add_supplier_delay(self):
+        return self.add({"kind": "supplier_delay", "supplier": self.sd_supplier.value, "days": self.sd_days.value})
+
+    def add_lead_time(self):
+        return self.add({"kind": "lead_time", "items": list(self.lt_items.value),
+                         "supplier": self.lt_supplier.value or None, self.lt_mode.value: self.lt_days.value})
+
+    # ------------------------------------------------------------------ run and save
+    def _progress(self, lo: float, hi: float) -> Callable:
+        """A progress callback for one phase: text lines move the bar within [lo, hi)."""
+        state = {"n": 0}
+
+        def report(*args, **kwargs):
+            text = " ".join(str(a) for a in args if isinstance(a, str))
+            frac = next((float(a) for a in args if isinstance(a, float) and 0.0 <= a <= 1.0), None)
+            if frac is None:
+                state["n"] += 1
+                frac = 1.0 - 0.5 ** state["n"]
+            self.progress.value = lo + (hi - lo) * min(frac, 0.999)
+            if text:
+                self._say(text)
+
+        return report
+
+    def run(self) -> pd.DataFrame | None:
+        """Plan the base (first time only) and the scenario; show KPI deltas and charts.
+
+        Returns the KPI comparison (also in :attr:`comparison`), or None if the
+        scenario does not fit the data or planning failed (the message says why).
+        """
+        scenario = self.scenario()
+        self.progress.value, self.progress.bar_style = 0.0, ""
+        self.run_button.disabled = True
+        t0 = time.perf_counter()
+        try:
+            ds_s = apply_scenario(self.ds, scenario)
+            planner = self.planner or _default_planner()
+            if self.forecast is None and self.base is None:
+                self._say("forecast (once for both plans)")
+                self.forecast = self.forecaster(self.ds, self.params, progress=self._progress(0.0, 0.3))
+            if self.base is None:
+                self._say("planning the base")
+                self.base = planner(self.ds, self.params, forecast=self.forecast, progress=self._progress(0.3, 0.6))
+            fc = scale_forecast(self.forecast, scenario, self.ds.items) if self.forecast is not None else None
+            self._say("planning the scenario")
+            self.result = planner(ds_s, self.params, forecast=fc, progress=self._progress(0.6, 0.95))
+            self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
+            self.charts = self._charts()
+        except InputError as exc:
+            self.progress.bar_style = "danger"
+            self._say(f"cannot run: {exc}", error=True)
+            self._show_problems(exc.problems)
+            return None
+        except Exception as exc:  # the editor stays usable; the message names the error
+            self.progress.bar_style = "danger"
+            self._say(f"planning failed: {type(exc).__name__}: {exc}", error=True)
+            return None
+        finally:
+            self.run_button.disabled = False
+        self.progress.value, self.progress.bar_style = 1.0, "success"
+        self._say(f"planned '{scenario.name}' in {time.perf_counter() - t0:.1f} s: "
+                  f"{len(scenario.changes)} change(s)")
+        self._show()
+        return self.comparison
+
+    def _charts(self) -> dict:
+        charts = {"kpi_delta": kpi_delta_chart(self.comparison)}
+        b, r = self.base, self.result
+        if getattr(b, "capacity_load", None) is not None and getattr(r, "capacity_load", None) is not None:
+            charts["capacity"] = capacity_comparison_chart(b.capacity_load, r.capacity_load)
+        if getattr(b, "exceptions", None) is not None and getattr(r, "exceptions", None) is not None:
+            charts["exceptions"] = exception_comparison_chart(b.exceptions, r.exceptions)
+        return charts
+
+    def _show(self) -> None:
+        from IPython.display import HTML, display
+
+        self.output.clear_output()
+        with self.output:
+            display(HTML(f"<h4>{html.escape(self.scenario().name)} against the base</h4>"
+                         + comparison_html(self.comparison)))
+            for chart in self.charts.values():
+                display(chart)
+
+    def _show_problems(self, problems: pd.DataFrame) -> None:
+        from IPython.display import HTML, display
+
+        self.output.clear_output()
+        with self.output:
+            display(HTML(problems.to_html(index=False)))
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write the scenario YAML (to ``path``, the typed path, or ``save_dir/<name>.yaml``).
+
+        Returns the path written, or None if there is nothing to save.
+        """
+        scenario = self.scenario()
+        if not scenario.changes:
+            self._say("nothing to save: add a change first", error=True)
+            return None
+        target = Path(path or self.save_path.value.strip() or self.save_dir / f"{scenario.slug}.yaml")
+        try:
+            self.saved_path = save_scenario(scenario, target)
+        except OSError as exc:
+            self._say(f"cannot save {target}: {exc}", error=True)
+            return None
+        week = iso_week(pd.Timestamp(self.params.plan_start).date())
+        source = self.ds.source or "SOURCE"
+        self._say(f"saved {target}; weekly run: planlib run {source} --week {week} --scenario {target}")
+        return self.saved_path
+
+    def load(self, path: str | Path) -> Scenario | None:
+        """Replace the name, description and changes by those of a scenario file."""
+        try:
+            scenario = load_scenario(path, self.ds)
+        except InputError as exc:
+            self._say(f"cannot load {path}: {exc}", error=True)
+            self._show_problems(exc.problems)
+            return None
+        self.name.value, self.description.value = scenario.name, scenario.description
+        self.changes = list(scenario.changes)
+        self._refresh()
+        self._say(f"loaded {path}: {len(scenario.changes)} change(s)")
+        return scenario
