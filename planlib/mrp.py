@@ -231,13 +231,13 @@ def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
     for pos in np.flatnonzero((items.scrap_pct.fillna(0) >= 100).to_numpy()):
         p.add("items", ds.where("items", pos), "scrap_pct", _fmt(items.scrap_pct.iloc[pos]),
               "scrap of 100 % or more leaves nothing", "give the percent lost, below 100")
-    known = set(items.item_id.dropna())
+    known = pd.Index(items.item_id.dropna().unique())
     _unknown_refs(ds, "bom", "parent_id", known, p)
     _unknown_refs(ds, "bom", "component_id", known, p)
     _unknown_refs(ds, "demand", "item_id", known, p, what="demand for unknown item")
     _unknown_refs(ds, "scheduled_receipts", "item_id", known, p)
     _unknown_refs(ds, "inventory", "item_id", known, p)
-    if len(ds.bom) and _llc_or_none(items.item_id, ds.bom) is None:
+    if len(ds.bom) and _llc_or_none(known, ds.bom) is None:
         _bom_cycle(ds, p)
     for name, frame, cols in (("forecast", forecast, ("item_id", "period_start", "forecast")),
                               ("safety_stock", safety_stock, ("item_id", "safety_stock"))):
@@ -248,7 +248,7 @@ def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
             p.add(name, name, ", ".join(missing), "", f"{name} table lacks column(s) {', '.join(missing)}",
                   f"give columns {', '.join(cols)}")
             continue
-        for pos in np.flatnonzero((~frame.item_id.isin(known)).to_numpy()):
+        for pos in np.flatnonzero(known.get_indexer(frame.item_id) < 0):
             p.add(name, f"{name} row {pos + 1}", "item_id", frame.item_id.iloc[pos],
                   f"{name} for unknown item", "correct the item_id or add the item to items")
         value = pd.to_numeric(frame[cols[-1]], errors="coerce")
@@ -293,8 +293,8 @@ def _unknown_refs(ds, table, column, known, p, what=None):
     frame = ds[table]
     if frame.empty:
         return
-    bad = frame[column].notna() & ~frame[column].isin(known)
-    for pos in np.flatnonzero(bad.to_numpy()):
+    bad = frame[column].notna().to_numpy() & (known.get_indexer(frame[column]) < 0)
+    for pos in np.flatnonzero(bad):
         p.add(table, ds.where(table, pos), column, frame[column].iloc[pos],
               what or f"{column} is not in items", "correct the item_id or add the item to items")
 
@@ -339,7 +339,8 @@ def _bom_cycle(ds, p):
 
 def _llc_or_none(items, bom):
     try:
-        return low_level_codes(items.dropna().drop_duplicates(), bom[bom.parent_id.isin(items) & bom.component_id.isin(items)])
+        ok = (items.get_indexer(bom.parent_id) >= 0) & (items.get_indexer(bom.component_id) >= 0)
+        return low_level_codes(pd.Series(items), bom[ok])
     except InputError:
         return None
 
@@ -502,7 +503,7 @@ class _Plan:
         if len(inv):
             pos = self.index.get_indexer(inv.item_id)
             avail = inv.on_hand.fillna(0).to_numpy() - inv.allocated.fillna(0).to_numpy()
-            np.add.at(self.on_hand, pos, avail)
+            _accumulate(self.on_hand, pos, avail)
         self.cost = items.unit_cost.fillna(0).to_numpy(dtype=float)
         self.h = self.cost * items.holding_cost_rate.fillna(0.25).to_numpy(dtype=float) / WEEKS_PER_YEAR
         self.K = items.order_cost.fillna(0).to_numpy(dtype=float)
@@ -527,8 +528,8 @@ class _Plan:
         self.dem_rows = dem.assign(_b=b, _i=self.index.get_indexer(dem.item_id))[inside]
         self.dem_beyond = dem[~inside]
         orders = np.zeros((n, H))
-        np.add.at(orders, (self.dem_rows._i.to_numpy(), self.dem_rows._b.to_numpy()),
-                  self.dem_rows.qty.to_numpy(dtype=float))
+        _accumulate(orders, self.dem_rows._i.to_numpy() * H + self.dem_rows._b.to_numpy(),
+                    self.dem_rows.qty.to_numpy(dtype=float))
         self.orders = orders
         self.fc = np.zeros((n, H))
         self.fc_left = np.zeros((n, H))
@@ -538,7 +539,7 @@ class _Plan:
             fb = np.floor_divide(days, 7)
             ok = (fb >= 0) & (fb < H)
             fi = self.index.get_indexer(forecast.item_id)[ok]
-            np.add.at(self.fc, (fi, fb[ok]), pd.to_numeric(forecast.forecast).to_numpy(dtype=float)[ok])
+            _accumulate(self.fc, fi * H + fb[ok], pd.to_numeric(forecast.forecast).to_numpy(dtype=float)[ok])
             rows = np.flatnonzero(self.fc.any(axis=1))
             if len(rows):
                 # past-due orders (dated before the plan start) consume no forecast
@@ -546,14 +547,15 @@ class _Plan:
                 past = self.dem_rows[(self.dem_rows.due_date < self.start)]
                 if len(past):
                     sub = np.zeros((self.n, H))
-                    np.add.at(sub, (past._i.to_numpy(), past._b.to_numpy()), past.qty.to_numpy(dtype=float))
+                    _accumulate(sub, past._i.to_numpy() * H + past._b.to_numpy(), past.qty.to_numpy(dtype=float))
                     consuming -= sub[rows]
                 self.fc_left[rows] = consume_forecast(consuming, self.fc[rows],
                                                       int(self.params.consumption_backward_weeks),
                                                       int(self.params.consumption_forward_weeks))
         dtf = min(int(self.params.demand_time_fence_weeks), H)
         self.fc_left[:, :dtf] = 0.0
-        self.indep = orders + self.fc_left
+        self.has_fc = forecast is not None and bool(len(forecast))
+        self.indep = orders + self.fc_left if self.has_fc else orders
 
     def _receipts(self):
         sr = self.ds.scheduled_receipts
@@ -562,7 +564,7 @@ class _Plan:
         self.sr_rows = sr.assign(_b=b, _i=self.index.get_indexer(sr.item_id)).reset_index(drop=True)
         inside = self.sr_rows[self.sr_rows._b < H]
         self.SR = np.zeros((self.n, H))
-        np.add.at(self.SR, (inside._i.to_numpy(), inside._b.to_numpy()), inside.qty.to_numpy(dtype=float))
+        _accumulate(self.SR, inside._i.to_numpy() * H + inside._b.to_numpy(), inside.qty.to_numpy(dtype=float))
 
     def _bom(self):
         bom = self.ds.bom
@@ -585,6 +587,8 @@ class _Plan:
         H, n = self.H, self.n
         self.GR = self.indep.copy()
         self.PR = np.zeros((n, H))
+        self.POH = np.zeros((n, H))
+        self.NR = np.zeros((n, H))
         self.PL = np.zeros((n, H))
         self.dep_parts = []
         self.order_parts = []
@@ -593,11 +597,6 @@ class _Plan:
             rows = np.flatnonzero(self.llc == level)
             if len(rows):
                 self._plan_level(rows)
-        cum_in = np.cumsum(self.SR + self.PR - self.GR, axis=1)
-        self.POH = self.on_hand[:, None] + cum_in
-        prev = np.concatenate([self.on_hand[:, None], self.POH[:, :-1]], axis=1)
-        self.NR = np.maximum(0.0, self.ss[:, None] + self.GR - self.SR - prev)
-        self.NR[self.NR < _TOL] = 0.0
         self.orders_df = (pd.concat(self.order_parts, ignore_index=True) if self.order_parts
                           else _empty_orders())
         self.dep_df = (pd.concat(self.dep_parts, ignore_index=True) if self.dep_parts
@@ -688,14 +687,27 @@ class _Plan:
             ev_q.append(total)
             ev_n.append(n_ord)
             ev_cap.append(cap)
+        # projected on hand = safety stock - S + planned receipts so far; net requirement =
+        # what the bucket needs beyond on hand, receipts and earlier planned receipts
+        PRl = np.zeros((m, H))
+        if ev_r:
+            r = np.concatenate(ev_r)
+            t = np.concatenate(ev_t)
+            order = np.lexsort((t, r))  # item, then bucket: the order ids follow this order
+            r, t = r[order], t[order]
+            total = np.concatenate(ev_q)[order]
+            PRl[r, t] = total
+        cum = np.cumsum(PRl, axis=1)
+        poh = self.ss[rows, None] - S + cum
+        poh[np.abs(poh) < _TOL] = 0.0
+        self.POH[rows] = poh
+        cum -= PRl
+        np.subtract(S, cum, out=cum)
+        cum[cum < _TOL] = 0.0
+        self.NR[rows] = cum
         if not ev_r:
             return
-        r = np.concatenate(ev_r)
-        t = np.concatenate(ev_t)
-        order = np.lexsort((t, r))  # item, then bucket: the order ids follow this order
-        r, t = r[order], t[order]
-        total = np.concatenate(ev_q)[order]
-        self.PR[rows[r], t] = total
+        self.PR[rows] = PRl
         self._orders_and_explosion(rows[r], t, total, np.concatenate(ev_n)[order], np.concatenate(ev_cap)[order])
 
     def _orders_and_explosion(self, item, tb, total, n_ord, cap):
@@ -714,7 +726,7 @@ class _Plan:
             rel[y] = np.ceil(rel[y] - 1e-9)
         rb_raw = tb - self.lt[item]
         rb = np.maximum(rb_raw, 0)
-        np.add.at(self.PL.reshape(-1), item * H + rb, rel)
+        _accumulate(self.PL, item * H + rb, rel)
         ids = np.arange(self.next_order, self.next_order + len(item))
         self.next_order += len(item)
         self.order_parts.append(pd.DataFrame({
@@ -730,7 +742,7 @@ class _Plan:
         o_rep, line, rbl = o_rep[ok], line[ok], rbl[ok]
         comp = self.b_comp[line]
         q = rel[o_rep] * self.b_qty[line]
-        np.add.at(self.GR.reshape(-1), comp * H + rbl, q)
+        _accumulate(self.GR, comp * H + rbl, q)
         self.dep_parts.append(pd.DataFrame({"i": comp, "b": rbl, "qty": q, "parent_order": ids[o_rep],
                                             "parent_i": item[o_rep]}))
 
@@ -794,9 +806,9 @@ class _Plan:
             "item_id": pd.Categorical.from_codes(np.repeat(np.arange(n), H), categories=pd.Index(self.ids)),
             "period": np.tile(np.arange(1, H + 1), n),
             "period_start": np.tile(self.period_starts.to_numpy(), n),
-            "gross_requirements": _clean(self.GR).ravel(),
+            "gross_requirements": self.GR.ravel(),
             "scheduled_receipts": self.SR.ravel(),
-            "projected_on_hand": _clean(self.POH).ravel(),
+            "projected_on_hand": self.POH.ravel(),
             "net_requirements": self.NR.ravel(),
             "planned_order_receipts": self.PR.ravel(),
             "planned_order_releases": self.PL.ravel(),
@@ -806,8 +818,10 @@ class _Plan:
         """End items (no BOM line uses them) with independent demand, bucket by bucket."""
         used = np.zeros(self.n, dtype=bool)
         used[self.b_comp] = True
-        rows = np.flatnonzero(~used & ((self.indep > 0).any(axis=1) | (self.fc > 0).any(axis=1)
-                                       | (self.PR > 0).any(axis=1)))
+        has = (self.indep > 0).any(axis=1) | (self.PR > 0).any(axis=1)
+        if self.has_fc:
+            has |= (self.fc > 0).any(axis=1)
+        rows = np.flatnonzero(~used & has)
         H = self.H
         return pd.DataFrame({
             "item_id": np.repeat(self.ids[rows], H),
@@ -840,7 +854,7 @@ class _Plan:
         ps_days = np.arange(H + 1) * 7
         # ---- demands: numeric keys + (type, index into that type's ids)
         dr = self.dem_rows
-        fi, fb = np.nonzero(self.fc_left > _TOL)
+        fi, fb = np.nonzero(self.fc_left > _TOL) if self.has_fc else (np.zeros(0, np.int64),) * 2
         dep = self.dep_df
         si = np.flatnonzero(self.ss > _TOL)
         d_i = np.concatenate([dr._i.to_numpy(), fi, dep.i.to_numpy(), si]).astype(np.int64)
@@ -1410,6 +1424,19 @@ def _g(values) -> np.ndarray:
 
 def _d(values) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]")).strftime("%Y-%m-%d"), dtype=object)
+
+def _accumulate(target: np.ndarray, flat_index, values) -> None:
+    """``target.flat[flat_index] += values`` with repeated indices summed (in place)."""
+    flat_index = np.asarray(flat_index, dtype=np.int64)
+    if len(flat_index) == 0:
+        return
+    view = target.reshape(-1)
+    if len(flat_index) * 8 > view.size:
+        view += np.bincount(flat_index, weights=values, minlength=view.size)
+    else:
+        u, inv = np.unique(flat_index, return_inverse=True)
+        view[u] += np.bincount(inv, weights=values, minlength=len(u))
+
 
 def _cum_within(group: np.ndarray, qty: np.ndarray) -> np.ndarray:
     """Cumulative sum of ``qty`` restarting at each change of the (sorted) ``group``."""

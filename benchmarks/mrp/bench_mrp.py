@@ -1,0 +1,140 @@
+"""MRP benchmark: generated factories of 1,000 / 10,000 / 100,000 items, 8 levels, 104 weekly buckets.
+
+Prints, per size: wall time of ``run_mrp`` (all ten tables) and of its phases,
+peak memory (resident set of the process that ran it), the time of the plain
+reference implementation (``tests/mrp_reference.py``) where it was run, the
+speed-up, and the largest difference between the two plans.
+
+    nice -n 10 .venv/bin/python benchmarks/mrp/bench_mrp.py             # 1k, 10k, 100k
+    nice -n 10 .venv/bin/python benchmarks/mrp/bench_mrp.py --sizes 1000 --reference-max 1000
+
+Each size runs in a fresh subprocess, so peak memory is that run's own.
+Generated factories are cached in ``benchmarks/mrp/results/cache`` (the
+100,000-item factory takes a minute or two to generate); results go to
+``benchmarks/mrp/results/bench_mrp.json``. Timing targets are not tests:
+read the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULTS = HERE / "results"
+CACHE = RESULTS / "cache"
+LEVELS, WEEKS, WORK_CENTERS = 8, 104, 30
+CORE = ("inputs", "netting", "planned_orders", "mrp_grid")  # the work the reference does too
+
+
+def factory(n: int):
+    from planlib.factory import make_factory
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"factory_{n}_{LEVELS}_{WORK_CENTERS}.pkl"
+    if path.exists():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    ds = make_factory(n, LEVELS, WORK_CENTERS, history_weeks=0, history_grain="W")
+    with open(path, "wb") as fh:
+        pickle.dump(ds, fh)
+    return ds
+
+
+def one_size(n: int, reference: bool) -> dict:
+    """Run in a child process: time run_mrp (and the reference) on one factory size."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from planlib.mrp import run_mrp
+    from planlib.params import PlanParams
+
+    ds = factory(n)
+    params = PlanParams(horizon_weeks=WEEKS)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    phases: dict = {}
+    t0 = time.perf_counter()
+    result = run_mrp(ds, params, timings=phases)
+    wall = time.perf_counter() - t0
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = dict(items=n, bom_lines=len(ds.bom), customer_orders=len(ds.demand), wall_s=wall, phases=phases,
+               core_s=sum(phases[p] for p in CORE), peak_rss_mb=rss_peak, rss_before_mb=rss_before,
+               rows={k: len(v) for k, v in result.tables().items()})
+    if reference:
+        from mrp_reference import reference_mrp
+        t0 = time.perf_counter()
+        grid, planned = reference_mrp(ds, params)
+        out["reference_s"] = time.perf_counter() - t0
+        diff = 0.0
+        for col, key in (("gross_requirements", "gross"), ("projected_on_hand", "on_hand"),
+                         ("net_requirements", "net"), ("planned_order_receipts", "receipts_planned"),
+                         ("planned_order_releases", "releases")):
+            fast = result.mrp_grid[col].to_numpy().reshape(-1, WEEKS)
+            ref = np.array([grid[i][key] for i in ds.items.item_id])
+            diff = max(diff, float(np.abs(fast - ref).max()))
+        same_orders = (len(planned) == len(result.planned_orders) and
+                       result.planned_orders.item_id.tolist() == [p["item_id"] for p in planned])
+        qty = max((abs(a - p["qty"]) for a, p in zip(result.planned_orders.qty, planned)), default=0.0)
+        out.update(max_abs_diff=max(diff, qty), same_orders=bool(same_orders))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--reference-max", type=int, default=10000,
+                    help="run the reference up to this many items; larger sizes are extrapolated (linear)")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--with-reference", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(one_size(args.child, args.with_reference)))
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--child", str(n)] + (["--with-reference"] if n <= args.reference_max else [])
+        print(f"running {n:,} items ...", file=sys.stderr, flush=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode:
+            print(done.stderr, file=sys.stderr)
+            raise SystemExit(done.returncode)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    # reference time per item from the largest size it ran at, for the extrapolation
+    measured = [r for r in rows if "reference_s" in r]
+    per_item = measured[-1]["reference_s"] / measured[-1]["items"] if measured else None
+    print(f"\nMRP benchmark: {LEVELS} levels, {WEEKS} weekly buckets, {WORK_CENTERS} work centers, no forecast")
+    print(f"{'items':>8} {'run_mrp s':>10} {'core s':>8} {'peak MB':>8} {'reference s':>14} "
+          f"{'x full':>7} {'x core':>7} {'max |diff|':>11}")
+    for r in rows:
+        if "reference_s" in r:
+            ref, label = r["reference_s"], f"{r['reference_s']:.2f}"
+        else:
+            ref = per_item * r["items"] if per_item else None
+            label = f"~{ref:.1f} (extrap.)" if ref else "-"
+        x_full = f"{ref / r['wall_s']:.1f}" if ref else "-"
+        x_core = f"{ref / r['core_s']:.1f}" if ref else "-"
+        diff = f"{r['max_abs_diff']:.1e}" if "max_abs_diff" in r else "-"
+        print(f"{r['items']:>8,} {r['wall_s']:>10.2f} {r['core_s']:>8.2f} {r['peak_rss_mb']:>8.0f} {label:>14} "
+              f"{x_full:>7} {x_core:>7} {diff:>11}")
+    print("\nphases (s):")
+    names = list(rows[0]["phases"])
+    print(f"{'items':>8} " + " ".join(f"{p[:12]:>12}" for p in names))
+    for r in rows:
+        print(f"{r['items']:>8,} " + " ".join(f"{r['phases'].get(p, 0):>12.2f}" for p in names))
+    print("\ncore = inputs + netting + planned_orders + mrp_grid (what the reference computes);")
+    print("x full / x core = reference time / run_mrp time, over all tables / over the core;")
+    print("peak MB = peak resident memory of the process (factory included: "
+          + ", ".join(f"{r['rss_before_mb']:.0f} MB before run_mrp at {r['items']:,}" for r in rows) + ").")
+    out = RESULTS / "bench_mrp.json"
+    out.write_text(json.dumps(rows, indent=2))
+    print(f"written {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
