@@ -1,0 +1,319 @@
+"""The scenario editor's widget logic: set widget values in Python, click the buttons."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planlib.data import from_frames
+from planlib.params import PlanParams
+from planlib.scenario import (DemandMultiplier, Downtime, LeadTimeChange, Overtime, RushOrder, Scenario,
+                              SupplierDelay, load_scenario, scale_forecast)
+from planlib.scenario_editor import (ScenarioEditor, capacity_comparison_chart, comparison_html,
+                                     exception_comparison_chart, kpi_delta_chart)
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = PlanParams(plan_start="2026-11-23", time_limit_s=0.01)
+
+
+@pytest.fixture(scope="module")
+def plant():
+    return from_frames({
+        "items": pd.DataFrame({"item_id": ["A", "B", "R1"], "item_type": ["make", "make", "buy"],
+                               "lead_time_days": [7, 14, 10], "family": ["F1", "F2", ""],
+                               "supplier_id": [None, None, "S1"]}),
+        "suppliers": pd.DataFrame({"supplier_id": ["S1"], "lead_time_days": [10]}),
+        "demand": pd.DataFrame({"order_id": ["O1", "O2"], "item_id": ["A", "B"], "qty": [10, 30],
+                                "due_date": ["2026-11-25", "2026-12-09"]}),
+        "calendars": pd.DataFrame({"calendar_id": ["C"], "weekday": ["Mon"], "start_time": ["06:00"],
+                                   "end_time": ["14:00"]}),
+        "work_centers": pd.DataFrame({"work_center_id": ["W1", "W2"], "calendar_id": ["C", "C"]}),
+        "machines": pd.DataFrame({"machine_id": ["M1", "M2", "M3"], "work_center_id": ["W1", "W1", "W2"]}),
+        "scheduled_receipts": pd.DataFrame({"order_id": ["P1"], "item_id": ["R1"], "order_type": ["purchase"],
+                                            "qty": [100], "due_date": ["2026-12-01"], "supplier_id": ["S1"]}),
+    })
+
+
+FORECAST = pd.DataFrame({"item_id": ["A", "A", "B", "B"],
+                         "period_start": pd.to_datetime(["2026-11-23", "2026-11-30"] * 2),
+                         "forecast": [5.0, 5.0, 8.0, 8.0]})
+
+
+class FakePlanner:
+    """Plans nothing: KPIs that read straight off the data it is given, so every change shows."""
+
+    def __init__(self, fail: bool = False):
+        self.calls, self.fail = [], fail
+
+    def __call__(self, ds, params, forecast=None, progress=None):
+        self.calls.append(SimpleNamespace(ds=ds, forecast=forecast))
+        if progress:
+            progress("mrp")
+            progress("schedule")
+        if self.fail:
+            raise RuntimeError("solver exploded")
+        ex = ds.calendar_exceptions
+        offset = (ds.scheduled_receipts.due_date - pd.Timestamp("2026-12-01")).dt.days.sum()
+        kpis = pd.DataFrame({
+            "kpi": ["open_demand", "forecast_total", "downtime_rows", "overtime_rows", "receipt_delay_days",
+                    "lead_time_total", "status"],
+            "value": [float(ds.demand.qty.sum()), float(forecast.forecast.sum()) if forecast is not None else 0.0,
+                      int(ex.kind.isin(["breakdown", "maintenance"]).sum()), int((ex.kind == "overtime").sum()),
+                      int(offset), float(ds.items.lead_time_days.sum()), "OPTIMAL"],
+            "unit": ["units", "units", "", "", "days", "days", ""]})
+        load = pd.DataFrame({"work_center_id": ["W1", "W2"], "period": [1, 1],
+                             "period_start": pd.to_datetime(["2026-11-23"] * 2),
+                             "load_hours": [float(ds.demand.qty.sum()), 5.0], "available_hours": [40.0, 40.0]})
+        exceptions = pd.DataFrame({"exception": ["expedite"] * (1 + len(ds.demand) // 2)})
+        return SimpleNamespace(kpis=kpis, capacity_load=load, exceptions=exceptions, forecast=forecast)
+
+
+def editor(plant, **kw):
+    kw.setdefault("planner", FakePlanner())
+    kw.setdefault("forecast", FORECAST)
+    return ScenarioEditor(plant, PARAMS, **kw)
+
+
+# --------------------------------------------------------------------------- building changes
+
+def test_layout_offers_the_data(plant):
+    e = editor(plant)
+    assert e.tabs.titles == ("Demand", "Rush order", "Downtime", "Overtime", "Supplier delay", "Lead time")
+    assert e.dm_items.options == ("A", "B", "R1") and e.dm_families.options == ("F1", "F2")
+    assert e.dt_machines.options == ("M1", "M2", "M3") and e.ot_work_centers.options == ("W1", "W2")
+    assert e.sd_supplier.options == ("S1",)
+    assert "application/vnd.jupyter.widget-view+json" in e._repr_mimebundle_()
+
+
+def test_each_add_button_makes_its_change(plant):
+    e = editor(plant)
+    e.dm_items.value, e.dm_families.value = ("A",), ("F2",)
+    e.dm_from.value, e.dm_to.value = dt.date(2026, 11, 30), dt.date(2026, 12, 13)
+    e.dm_factor.value, e.dm_apply.value = 1.5, "orders"
+    e.dm_add.click()
+    e.ro_item.value, e.ro_qty.value, e.ro_due.value, e.ro_priority.value = "B", 12.0, dt.date(2026, 12, 2), 2
+    e.ro_add.click()
+    e.dt_machines.value, e.dt_reason.value = ("M2",), "maintenance"
+    e.dt_start_date.value, e.dt_start_time.value = dt.date(2026, 11, 24), dt.time(10, 0)
+    e.dt_end_date.value, e.dt_end_time.value = dt.date(2026, 11, 25), None        # through the 25th
+    e.dt_add.click()
+    e.ot_work_centers.value, e.ot_repeat.value = ("W1",), 3
+    e.ot_add.click()                                                              # defaults: Saturday 06-12
+    e.sd_supplier.value, e.sd_days.value = "S1", 9
+    e.sd_add.click()
+    e.lt_items.value, e.lt_mode.value, e.lt_days.value = ("A", "B"), "add_days", -2.0
+    e.lt_add.click()
+    assert e.changes == [
+        DemandMultiplier(factor=1.5, items=("A",), families=("F2",), start=dt.date(2026, 11, 30),
+                         end=dt.date(2026, 12, 13), apply_to=("orders",)),
+        RushOrder(item="B", qty=12.0, due=dt.date(2026, 12, 2), priority=2),
+        Downtime(machines=("M2",), start=pd.Timestamp("2026-11-24 10:00"), end=pd.Timestamp("2026-11-26"),
+                 reason="maintenance"),
+        Overtime(work_centers=("W1",), start=pd.Timestamp("2026-11-28 06:00"),
+                 end=pd.Timestamp("2026-11-28 12:00"), repeat_weeks=3),
+        SupplierDelay(supplier="S1", days=9),
+        LeadTimeChange(items=("A", "B"), add_days=-2.0),
+    ]
+    assert [label for label, _ in e.changes_list.options][1] == "2. rush order: 12 x B due 2026-12-02 (priority 2)"
+    assert e.message == "added: lead time -2 days for A, B"
+
+
+@pytest.mark.parametrize("setup, words", [
+    (lambda e: None, "no machine or work center"),                                       # downtime, nothing picked
+    (lambda e: setattr(e.dt_machines, "value", ("M1",)) or setattr(e.dt_end_time, "value", dt.time(5, 0)),
+     "ends before it starts"),
+])
+def test_a_wrong_downtime_is_not_added(plant, setup, words):
+    e = editor(plant)
+    setup(e)
+    e.dt_add.click()
+    assert e.changes == [] and e.message.startswith("not added") and words in e.message
+    assert "#c0392b" in e.status.value
+
+
+def test_other_wrong_inputs_say_why(plant):
+    e = editor(plant)
+    e.lt_add.click()                                      # neither items nor supplier
+    assert "no item or supplier given" in e.message
+    e.dm_from.value, e.dm_to.value = dt.date(2026, 12, 10), dt.date(2026, 12, 1)
+    e.dm_add.click()
+    assert "'to' is before 'from'" in e.message
+    e.lt_items.value, e.lt_mode.value, e.lt_days.value = ("A",), "add_days", -8.0
+    e.lt_add.click()                                      # 7 - 8 < 0 days
+    assert "below 0" in e.message
+    assert e.changes == []
+
+
+def test_remove_and_clear(plant):
+    e = editor(plant)
+    for d in (3, 4, 5):
+        e.sd_days.value = d
+        e.sd_add.click()
+    e.remove_button.click()
+    assert "select a change" in e.message and len(e.changes) == 3
+    e.changes_list.value = 1
+    e.remove_button.click()
+    assert [c.days for c in e.changes] == [3, 5]
+    assert [label for label, _ in e.changes_list.options] == ["1. supplier S1 delivers 3 days late",
+                                                              "2. supplier S1 delivers 5 days late"]
+    e.clear_button.click()
+    assert e.changes == [] and e.changes_list.options == ()
+
+
+# --------------------------------------------------------------------------- run
+
+def test_run_plans_base_once_and_shows_the_deltas(plant):
+    planner = FakePlanner()
+    e = editor(plant, planner=planner)
+    e.dm_families.value, e.dm_factor.value = ("F2",), 2.0
+    e.dm_add.click()                       # B: orders 30 -> 60, forecast 16 -> 32
+    e.dt_machines.value = ("M1", "M3")
+    e.dt_add.click()
+    e.sd_days.value = 4
+    e.sd_add.click()
+    e.run_button.click()
+    c = e.comparison.set_index("kpi")
+    assert c.loc["open_demand", ["base", "scenario", "delta", "delta_pct"]].tolist() == [40.0, 70.0, 30.0, 75.0]
+    assert c.loc["forecast_total", ["base", "scenario"]].tolist() == [26.0, 42.0]
+    assert c.loc["downtime_rows", "delta"] == 2 and c.loc["overtime_rows", "delta"] == 0
+    assert c.loc["receipt_delay_days", ["base", "scenario"]].tolist() == [0, 4]
+    assert np.isnan(c.loc["receipt_delay_days", "delta_pct"]) and np.isnan(c.loc["status", "delta"])
+    assert len(planner.calls) == 2
+    assert planner.calls[0].ds is plant and planner.calls[0].forecast is FORECAST
+    pd.testing.assert_frame_equal(planner.calls[1].forecast, scale_forecast(FORECAST, e.scenario(), plant.items))
+    assert e.progress.value == 1.0 and e.progress.bar_style == "success"
+    assert e.message.startswith("planned 'My scenario' in") and "3 change(s)" in e.message
+    assert set(e.charts) == {"kpi_delta", "capacity", "exceptions"}
+    for chart in e.charts.values():
+        chart.to_dict()                     # a valid Vega-Lite spec
+    # a second run re-plans only the scenario, against the same base
+    e.clear_button.click()
+    e.run_button.click()
+    assert len(planner.calls) == 3
+    assert (e.comparison.delta.dropna() == 0).all()
+    assert plant.demand.qty.tolist() == [10, 30]        # the base data is untouched
+
+
+def test_run_forecasts_once_when_no_forecast_is_given(plant):
+    made = []
+
+    def forecaster(ds, params, progress=None):
+        progress("fitting")
+        made.append(ds)
+        return FORECAST
+
+    planner = FakePlanner()
+    e = ScenarioEditor(plant, PARAMS, planner=planner, forecaster=forecaster)
+    e.run()
+    e.run()
+    assert made == [plant] and all(c.forecast is not None for c in planner.calls)
+    # a base plan given up front brings its forecast along: nothing is forecast or planned for the base
+    e2 = ScenarioEditor(plant, PARAMS, base=planner(plant, PARAMS, FORECAST), planner=planner,
+                        forecaster=lambda *a, **k: pytest.fail("forecast again"))
+    assert e2.run() is not None and len(planner.calls) == 5
+
+
+def test_run_with_a_scenario_that_does_not_fit_the_data(plant):
+    bad = Scenario("other plant", changes=(Downtime(machines=("LATHE-9",), start=pd.Timestamp("2026-11-24"),
+                                                    end=pd.Timestamp("2026-11-25")),))
+    planner = FakePlanner()
+    e = editor(plant, planner=planner, scenario=bad)
+    assert e.run() is None
+    assert "cannot run" in e.message and e.progress.bar_style == "danger" and planner.calls == []
+
+
+def test_a_failing_planner_leaves_the_editor_usable(plant):
+    e = editor(plant, planner=FakePlanner(fail=True))
+    assert e.run() is None
+    assert e.message == "planning failed: RuntimeError: solver exploded"
+    assert not e.run_button.disabled and e.progress.bar_style == "danger"
+
+
+# --------------------------------------------------------------------------- save and load
+
+def test_save_writes_a_file_the_weekly_run_loads(plant, tmp_path):
+    e = editor(plant, save_dir=tmp_path)
+    e.save_button.click()
+    assert "nothing to save" in e.message and not list(tmp_path.iterdir())
+    e.name.value, e.description.value = "Late S1", "S1 slips a week."
+    e.sd_days.value = 7
+    e.sd_add.click()
+    e.ot_machines.value = ("M2",)
+    e.ot_add.click()
+    e.save_button.click()
+    assert e.saved_path == tmp_path / "late_s1.yaml"
+    assert load_scenario(e.saved_path, plant) == e.scenario()
+    assert f"--week 2026-W48 --scenario {tmp_path / 'late_s1.yaml'}" in e.message
+    e.save_path.value = str(tmp_path / "x" / "typed.yaml")
+    e.save_button.click()
+    assert load_scenario(tmp_path / "x" / "typed.yaml") == e.scenario()
+
+
+def test_load_fills_the_editor(plant, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: Loaded\ndescription: d\nchanges:\n  - kind: rush_order\n    item: A\n"
+                    "    qty: 3\n    due: 2026-12-01\n")
+    e = editor(plant)
+    assert e.load(path).name == "Loaded"
+    assert (e.name.value, e.description.value, len(e.changes)) == ("Loaded", "d", 1)
+    assert e.changes_list.options[0][0] == "1. rush order: 3 x A due 2026-12-01 (priority 1)"
+    path.write_text("name: Bad\nchanges:\n  - kind: rush_order\n    item: Z\n    qty: 3\n    due: 2026-12-01\n")
+    assert e.load(path) is None and "cannot load" in e.message and e.name.value == "Loaded"
+
+
+# --------------------------------------------------------------------------- charts and table
+
+def test_comparison_html_and_charts():
+    comp = pd.DataFrame({"kpi": ["late", "status"], "base": [2, "OPTIMAL"], "scenario": [5, "FEASIBLE"],
+                         "delta": [3.0, np.nan], "delta_pct": [150.0, np.nan], "unit": ["orders", ""]})
+    text = comparison_html(comp)
+    assert "+3" in text and "+150.0 %" in text and "FEASIBLE" in text and "#c0392b" in text
+    spec = kpi_delta_chart(comp).to_dict()
+    assert [r["name"] for r in spec["datasets"][next(iter(spec["datasets"]))]] == ["late"]
+    load = pd.DataFrame({"work_center_id": ["W1"] * 10, "period": range(1, 11),
+                         "period_start": pd.date_range("2026-11-23", periods=10, freq="7D"),
+                         "load_hours": 1.0, "available_hours": 2.0})
+    spec = capacity_comparison_chart(load, load, periods=4).to_dict()
+    data = spec["datasets"][next(iter(spec["datasets"]))]
+    assert len(data) == 8 and {d["plan"] for d in data} == {"base", "scenario"}
+    ex = exception_comparison_chart(pd.DataFrame({"exception": ["a", "a", "b"]}),
+                                    pd.DataFrame({"exception": ["a"]})).to_dict()
+    counts = {(d["exception"], d["plan"]): d["messages"] for d in ex["datasets"][next(iter(ex["datasets"]))]}
+    assert counts == {("a", "base"): 2, ("b", "base"): 1, ("a", "scenario"): 1}
+
+
+# --------------------------------------------------------------------------- the real planner
+
+def test_real_plan_week_on_the_sample(sample):
+    """MRP and the schedule re-planned in process (short solver limit, flat forecast)."""
+    pytest.importorskip("planlib.pipeline")
+    from test_scenario import flat_forecast
+
+    params = PlanParams(plan_start="2026-11-23", horizon_weeks=12, forecast_horizon=12, time_limit_s=0.01)
+    e = ScenarioEditor(sample, params, forecast=flat_forecast(sample, params))
+    e.ro_item.value, e.ro_qty.value, e.ro_due.value = "FG-01", 500.0, dt.date(2026, 12, 7)
+    e.ro_add.click()
+    e.dt_machines.value = ("LATHE-1", "LATHE-2")
+    e.dt_start_date.value, e.dt_end_date.value, e.dt_end_time.value = (dt.date(2026, 11, 23),
+                                                                       dt.date(2026, 11, 27), None)
+    e.dt_add.click()
+    e.run_button.click()
+    assert e.progress.bar_style == "success", e.message
+    c = e.comparison.set_index("kpi")
+    assert {"on_time_pct", "planned_orders", "shortages", "capacity_utilisation_pct"} <= set(c.index)
+    # MRP saw the rush order: 500 more FG-01 customer orders in week 50
+    mps_b = e.base.mrp.mps.set_index(["item_id", "period_start"]).customer_orders
+    mps_s = e.result.mrp.mps.set_index(["item_id", "period_start"]).customer_orders
+    week = ("FG-01", pd.Timestamp("2026-12-07"))
+    assert mps_s[week] - mps_b[week] == 500
+    # the schedule saw the breakdown: nothing runs on LATHE-1 or LATHE-2 in week 48
+    def on_lathes(plan):
+        s = plan.schedule.schedule
+        return s[s.machine_id.isin(["LATHE-1", "LATHE-2"]) & (s.start < pd.Timestamp("2026-11-28"))]
+
+    assert len(on_lathes(e.base)) > 0 and on_lathes(e.result).empty
+    assert c.loc["planned_orders", "delta"] >= 0 and c.loc["capacity_utilisation_pct", "delta"] > 0
