@@ -58,7 +58,11 @@ def _planned_orders(args, ds, params, progress):
         from planlib.mrp import run_mrp
     except ImportError:
         return None
-    po = run_mrp(ds, params).planned_orders
+    try:
+        po = run_mrp(ds, params).planned_orders
+    except InputError as exc:
+        print(f"MRP could not run ({exc}); scheduling released orders only")
+        return None
     progress(f"MRP: {int((po.order_type == 'make').sum())} planned make orders")
     return po
 

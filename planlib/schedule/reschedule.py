@@ -23,8 +23,10 @@ import pandas as pd
 from planlib.data import Dataset
 from planlib.schedule.problem import Problem, ScheduleSettings, build_problem
 
-MOVE_COLUMNS = ["order_id", "op_seq", "old_machine_id", "new_machine_id", "old_start", "new_start", "shift_h",
-                "reason"]
+MOVE_COLUMNS = ["order_id", "op_seq", "old_machine_id", "new_machine_id", "old_start", "new_start", "old_end",
+                "new_end", "shift_h", "reason"]
+"""Columns of the moves table: an operation moved if its machine changed, or its start or end shifted
+by more than ``move_tolerance_min``; ``shift_h`` is the start's shift [h], ``reason`` says why."""
 
 
 # --------------------------------------------------------------------------- disruptions
@@ -200,7 +202,7 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
         if k not in new.index:
             continue
         n = new.loc[k]
-        if n.machine_id == r.machine_id and abs(n.start - r.start) <= tol:
+        if n.machine_id == r.machine_id and abs(n.start - r.start) <= tol and abs(n.end - r.end) <= tol:
             continue
         reasons = []
         hit = down[(down.machine_id == r.machine_id) & (down.start < r.end) & (down.end > r.setup_start)]
@@ -220,7 +222,7 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
                 reasons.append("makes room for rush order " + ", ".join(sorted(rushed.order_id.unique())))
         if not reasons:
             reasons.append("knock-on of other moves (less weighted tardiness)")
-        moves.append((k[0], k[1], r.machine_id, n.machine_id, r.start, n.start,
+        moves.append((k[0], k[1], r.machine_id, n.machine_id, r.start, n.start, r.end, n.end,
                       round((n.start - r.start).total_seconds() / 3600, 2), "; ".join(reasons)))
     done_tab = previous[previous.set_index(["order_id", "op_seq"]).index.isin(
         [key[i] for i in np.flatnonzero(done)])][["order_id", "op_seq", "machine_id", "start", "end"]]

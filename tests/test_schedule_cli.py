@@ -1,0 +1,57 @@
+"""``planlib schedule`` on the sample factory and ``planlib bench-schedule`` on a known instance."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from planlib.calendar import machine_intervals
+from planlib.cli import main
+from planlib.schedule import check_schedule
+from planlib.schedule.jobshop import check_jobshop, read_jsplib
+
+DATA = Path(__file__).parent / "data" / "schedule"
+
+
+def test_schedule_command_on_the_sample_factory(sample_dir, sample, tmp_path, capsys):
+    out = tmp_path / "sched"
+    code = main(["schedule", str(sample_dir), "--out", str(out), "--time-limit", "3", "--seed", "1",
+                 "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "operations, on time" in printed
+    files = {p.name for p in out.iterdir()}
+    assert {"schedule.csv", "dispatch_list.csv", "schedule_kpis.csv", "late_orders.csv",
+            "schedule_exceptions.csv", "gantt.html"} <= files
+    sched = pd.read_csv(out / "schedule.csv", parse_dates=["setup_start", "start", "end", "earliest_start"])
+    assert len(sched) > 0
+    wcs = set(sched.work_center_id)
+    assert {f"dispatch_{w}.html" for w in wcs} <= files
+    # the written schedule, read back, respects every calendar and changeover of the sample
+    t0 = pd.Timestamp("2026-11-23")
+    iv = machine_intervals(sample, t0, t0 + pd.Timedelta(days=120))
+    bad = check_schedule(sched, t0, iv, sample.setup_matrix, None, sample.machines)
+    assert bad.empty, bad.to_string()
+    kpis = pd.read_csv(out / "schedule_kpis.csv").set_index("kpi")
+    assert kpis.loc["solver_status", "value"] in ("OPTIMAL", "FEASIBLE", "HEURISTIC")
+    assert float(kpis.loc["operations", "value"]) == len(sched)
+
+
+def test_schedule_command_reports_bad_input(tmp_path, capsys):
+    code = main(["schedule", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet"])
+    assert code in (1, 2)
+    assert not (tmp_path / "o").exists()
+
+
+def test_bench_schedule_command(tmp_path, capsys):
+    results = tmp_path / "res" / "results.csv"
+    code = main(["bench-schedule", str(DATA / "ft06"), "--format", "jsplib", "--time-limit", "5",
+                 "--out", str(results), "--schedules", str(tmp_path / "s"), "--quiet"])
+    assert code == 0
+    r = pd.read_csv(results)
+    assert list(r.columns[:5]) == ["instance", "makespan", "bound", "status", "seconds"]
+    assert r.makespan.iat[0] == 55 and r.check.iat[0] == "ok"
+    sched = pd.read_csv(tmp_path / "s" / "ft06.csv")
+    assert list(sched.columns) == ["job", "op", "machine", "start", "end"]
+    assert check_jobshop(read_jsplib(DATA / "ft06"), sched) == []
+    assert sched.end.max() == 55
