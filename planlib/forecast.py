@@ -37,7 +37,7 @@ from planlib.problems import InputError, Problems
 #: Demand classes of Syntetos, Boylan & Croston (2005).
 DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 SMOOTH_MODELS_W = ("AutoETS", "AutoTheta", "MSTL", "SeasonalNaive")
-SMOOTH_MODELS_M = ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive")
+SMOOTH_MODELS_M = ("AutoETS", "AutoTheta", "AutoCES", "SeasonalNaive")
 INTERMITTENT_MODELS = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
 BENCHMARK_MODEL = "SeasonalNaive"
 FORECAST_COLUMNS = ["item_id", "period_start", "forecast", "lo_50", "hi_50", "lo_80", "hi_80",
@@ -66,8 +66,9 @@ class ForecastSettings:
     smooth_models, intermittent_models : tuple of str or None
         Candidate statsforecast models per class group; None for the defaults
         (weekly: AutoETS, AutoTheta, MSTL, SeasonalNaive; monthly: AutoETS,
-        AutoTheta, AutoARIMA, SeasonalNaive; intermittent and lumpy:
-        CrostonSBA, TSB, ADIDA, IMAPA).
+        AutoTheta, AutoCES, SeasonalNaive; intermittent and lumpy:
+        CrostonSBA, TSB, ADIDA, IMAPA). AutoARIMA is available but not a
+        default: it costs 10 to 50 times AutoETS per item.
     combine : int
         Also try the mean of the ``combine`` best models of each item (0 or 1: off).
     adi_cutoff, cv2_cutoff : float
@@ -222,8 +223,8 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
         Weeks starting Monday or calendar months.
     as_of : date-like, optional
         First day to forecast. History from the bucket holding ``as_of`` on is
-        left out (a partial bucket would look like a drop). None: the day after
-        the last history date.
+        left out (a partial bucket would look like a drop). None: the bucket
+        after the one holding the last history date (taken as complete).
     net_returns : bool
         True subtracts returns from shipments of their bucket (a net negative
         bucket becomes 0); False drops returns.
@@ -241,9 +242,11 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     h["qty"] = pd.to_numeric(h["qty"]).astype(float)
     if not net_returns:
         h = h[h.qty >= 0]
-    if as_of is None:
-        as_of = h["date"].max() + pd.Timedelta(days=1)
-    first_fc = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
+    if as_of is None:  # the bucket after the last history date: that bucket counts as complete
+        last = int(_period_number(bucket_start(pd.Series([h["date"].max()]), bucket), bucket)[0])
+        first_fc = _period_start(np.array([last + 1]), bucket)[0]
+    else:
+        first_fc = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
     h = h[h["date"] < first_fc]
     end = int(_period_number(pd.Series([first_fc]), bucket)[0]) - 1
     h["period"] = _period_number(bucket_start(h["date"], bucket), bucket)
@@ -433,7 +436,11 @@ def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "cv":
-            out = sf.cross_validation(h=h, df=df, n_windows=n_windows, step_size=step_size, level=lv)
+            # models with a forward method are fitted once, at the first origin, and
+            # carried forward to the later origins (rolling origin without re-estimation)
+            refit = bool(set(names) & _NO_INTERVALS) or n_windows == 1
+            out = sf.cross_validation(h=h, df=df, n_windows=n_windows, step_size=step_size, level=lv,
+                                      refit=refit)
         else:
             out = sf.forecast(h=h, df=df, level=lv)
     out = out.reset_index() if "unique_id" not in out.columns else out
@@ -1018,8 +1025,8 @@ def forecast_demand(history: pd.DataFrame, horizon: int, bucket: str = "W", as_o
         Weekly (Monday start) or monthly (first of the month) buckets.
     as_of : date-like, optional
         First day to forecast; the forecast starts with the bucket holding it
-        and history from that bucket on is ignored. None: the day after the
-        last history date.
+        and history from that bucket on is ignored. None: the bucket after the
+        one holding the last history date.
     overrides : DataFrame, optional
         ``forecast_overrides`` (see :func:`apply_overrides`).
     settings : ForecastSettings, optional
