@@ -5,7 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SOURCE ?= data/sample
-WEEK   ?=
+WEEK   ?= 2026-W48
+OUT    ?= reports
 # pytest-xdist workers for the test suite (2 cores on the project's machines)
 JOBS   ?= 2
 
@@ -19,9 +20,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## The main job on the sample data.
+## The main job: this week's plan on the sample data (the sample factory's plan starts in 2026-W48).
 plan: $(STAMP)
-	$(BIN)/planlib validate $(SOURCE)
+	$(BIN)/planlib run $(SOURCE) --week $(WEEK) --out $(OUT)
 
 validate: $(STAMP)
 	$(BIN)/planlib validate $(SOURCE)

@@ -235,12 +235,12 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         po = mrp.planned_orders
         add("planned_orders", "planned orders", int(len(po)), "orders")
         pr = mrp.purchase_requisitions
-        add("purchase_value_4w", "purchase requisitions, next 4 weeks", round(float(pr[pr.period <= 4].cost.sum()), 0),
-            "currency")
-        add("plan_cost", "plan cost over the horizon", round(float(mrp.cost_projection.total_cost.sum()), 0), "currency")
+        add("purchase_value_4w", "purchase requisitions, next 4 weeks (currency)", round(float(pr[pr.period <= 4].cost.sum()), 0),
+            "")
+        add("plan_cost", "plan cost over the horizon (currency)", round(float(mrp.cost_projection.total_cost.sum()), 0), "")
     inv = ds.inventory.merge(ds.items[["item_id", "unit_cost"]], on="item_id", how="left")
-    add("inventory_value", "inventory value on hand", round(float((inv.on_hand * inv.unit_cost.fillna(0)).sum()), 0),
-        "currency")
+    add("inventory_value", "inventory value on hand (currency)", round(float((inv.on_hand * inv.unit_cost.fillna(0)).sum()), 0),
+        "")
     if forecast_accuracy is not None and len(forecast_accuracy) and "wape" in forecast_accuracy:
         total = forecast_accuracy[forecast_accuracy.item_id.astype(str).str.lower().isin(["total", "(total)", "all"])]
         wape = float(total.wape.iloc[0]) if len(total) else float(forecast_accuracy.wape.median())
@@ -527,9 +527,16 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     from planlib import archive
 
     names = ["planned_orders", "exceptions", "capacity_load", "purchase_requisitions", "cost_projection"]
-    mrp = _Tables({n: read_step(run_dir, "mrp", n) for n in names})
-    sched_kpis = read_step(run_dir, "schedule", "schedule_kpis")
-    accuracy = read_step(run_dir, "forecast", "forecast_accuracy")
+    if run_dir:
+        mrp = _Tables({n: read_step(run_dir, "mrp", n) for n in names})
+        sched_kpis = read_step(run_dir, "schedule", "schedule_kpis")
+        accuracy = read_step(run_dir, "forecast", "forecast_accuracy")
+        schedule = read_step(run_dir, "schedule", "schedule")
+        late = read_step(run_dir, "schedule", "late_orders")
+    else:  # on its own (interactive use, notebook tests): plan the week in process
+        plan = plan_week(ds, params)
+        mrp, sched_kpis, accuracy = plan.mrp, plan.schedule.kpis, None
+        schedule, late = plan.schedule.schedule, plan.schedule.late_orders
     kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy)
     if run_dir:
         write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
@@ -537,14 +544,12 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     prev = archive.read_run(archive_path, prev_week, scenario_name) if prev_week else {}
     empty = pd.DataFrame()
     changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders) if "planned_orders" in prev else empty
-    schedule = read_step(run_dir, "schedule", "schedule")
     sched_changes = archive.compare_schedule(prev.get("schedule"), schedule) if "schedule" in prev else empty
     history = archive.kpi_history(archive_path, scenario_name) if archive_path else empty
     history = history[history.week != week] if len(history) else history
     history = pd.concat([history, kpis.assign(week=week)[["week", "kpi", "value", "unit"]]], ignore_index=True)
     severity = {"critical": 0, "error": 0, "warning": 1, "info": 2}
     ex = mrp.exceptions.sort_values(["severity", "date"], key=lambda s: s.map(severity) if s.name == "severity" else s)
-    late = read_step(run_dir, "schedule", "late_orders")
     summary = WeeklySummary(kpis, prev_week, prev.get("kpis", pd.DataFrame(columns=["kpi", "value"])), ex,
                             late if late is not None else empty, changes, sched_changes, history,
                             mrp.capacity_load, mrp.purchase_requisitions)

@@ -24,6 +24,7 @@ def setup_notebook() -> None:
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 200)
+    pd.set_option("display.max_colwidth", 240)
     pd.set_option("display.float_format", lambda v: f"{v:,.2f}")
 
 

@@ -1,0 +1,52 @@
+"""``planlib run SOURCE --week W``: the weekly plan, notebooks run with papermill, HTML reports."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from planlib.params import iso_week
+from planlib.pipeline import StepFailed, run_week
+
+from planlib.cli.common import Progress, add_source, positive_float
+
+
+def coming_week(today: dt.date | None = None) -> str:
+    """The ISO week a planner plans: this week on a Monday, else the week of the next Monday."""
+    today = today or dt.date.today()
+    return iso_week(today + dt.timedelta(days=(7 - today.weekday()) % 7))
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "run", help="run the weekly plan (forecast, MRP, schedule, report) and publish HTML reports",
+        description="Run the step notebooks with papermill for one ISO week and publish the run folder "
+                    "OUT/<week>/<scenario>/ (tables, executed notebooks, self-contained HTML reports, "
+                    "manifest.json). The week's previous run is replaced only when every step succeeded; a "
+                    "failed run is kept in OUT/<week>/.failed-<scenario>/ for inspection.")
+    add_source(p)
+    p.add_argument("--week", metavar="YYYY-Www", default=None,
+                   help="ISO week to plan, e.g. 2026-W48 (default: the coming week)")
+    p.add_argument("--scenario", metavar="FILE", help="scenario YAML file applied to the data")
+    p.add_argument("--out", metavar="DIR", default="reports", help="reports folder (default reports/)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of models and solvers (default 0)")
+    p.add_argument("--time-limit", type=positive_float, default=20.0, metavar="S",
+                   help="CP-SAT time limit in seconds (default 20)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    progress = Progress(args.quiet)
+    week = args.week or coming_week()
+    try:
+        folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
+                          time_limit_s=args.time_limit, progress=progress)
+    except StepFailed as exc:
+        print(f"planlib run: {exc}", file=sys.stderr)
+        if exc.notebook is not None:
+            print(f"the failed notebook is kept at {exc.notebook}", file=sys.stderr)
+        print(f"the previous run of {week}, if any, is untouched", file=sys.stderr)
+        return 1
+    print(f"weekly report: {folder / 'weekly_report.html'}")
+    print(f"all reports:   {folder.parent.parent / 'index.html'}")
+    return 0

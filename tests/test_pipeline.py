@@ -1,0 +1,135 @@
+"""The weekly run: run folder, manifest, repeatability, week-over-week changes, scenarios, failure path."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from planlib.pipeline import NOTEBOOKS, StepFailed, run_week
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+LIMIT = 5.0
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Three runs of the sample: week 48 twice (repeatability), week 49, and a scenario of week 48."""
+    out = tmp_path_factory.mktemp("reports")
+    first = run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT)
+    kept = {name: (first / step / f"{name}.csv").read_bytes()
+            for step, name in (("mrp", "planned_orders"), ("schedule", "schedule"), ("forecast", "forecast"))}
+    kept["manifest"] = json.loads((first / "manifest.json").read_text())
+    run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT)
+    run_week(str(SAMPLE), "2026-W49", out=out, time_limit_s=LIMIT)
+    run_week(str(SAMPLE), "2026-W48", scenario=str(ROOT / "data" / "scenarios" / "lathe_breakdown.yaml"),
+             out=out, time_limit_s=LIMIT)
+    return out, kept
+
+
+def test_run_folder_holds_tables_notebooks_and_reports(reports):
+    out, _ = reports
+    run = out / "2026-W48" / "base"
+    for rel in ("forecast/forecast.csv", "forecast/safety_stock.csv", "mrp/planned_orders.csv", "mrp/exceptions.csv",
+                "schedule/schedule.csv", "schedule/dispatch_list.csv", "weekly_report/kpis.csv",
+                "notebooks/01_forecast.ipynb", "notebooks/04_weekly_report.ipynb", "forecast.html", "mrp.html",
+                "schedule.html", "weekly_report.html"):
+        assert (run / rel).is_file(), rel
+    assert list((run / "schedule").glob("dispatch_*.html"))
+    assert not [p for p in (out / "2026-W48").iterdir() if p.name.startswith(".")]  # no temporary folder left
+    index = (out / "index.html").read_text()
+    assert "2026-W48/base/weekly_report.html" in index and "2026-W49/base/weekly_report.html" in index
+
+
+def test_manifest(reports):
+    out, kept = reports
+    m = json.loads((out / "2026-W48" / "base" / "manifest.json").read_text())
+    assert m["status"] == "ok" and m["week"] == "2026-W48" and m["plan_start"] == "2026-11-23"
+    assert m["inputs_sha256"]["items.csv"] == hashlib.sha256((SAMPLE / "items.csv").read_bytes()).hexdigest()
+    assert set(m["steps"]) == {"forecast", "mrp", "schedule", "weekly_report"}
+    assert all(s["seconds"] > 0 for s in m["steps"].values())
+    assert {"pandas", "ortools", "statsforecast"} <= set(m["versions"])
+    assert m["solver_status"] in ("OPTIMAL", "FEASIBLE", "HEURISTIC")
+    assert m["started_at"] > kept["manifest"]["started_at"] or m["started_at"] == kept["manifest"]["started_at"]
+
+
+def test_same_inputs_same_plan(reports):
+    out, kept = reports
+    run = out / "2026-W48" / "base"
+    assert (run / "mrp" / "planned_orders.csv").read_bytes() == kept["planned_orders"]
+    assert (run / "schedule" / "schedule.csv").read_bytes() == kept["schedule"]
+    assert (run / "forecast" / "forecast.csv").read_bytes() == kept["forecast"]
+
+
+def test_second_week_shows_what_changed(reports):
+    out, _ = reports
+    html = (out / "2026-W49" / "base" / "weekly_report.html").read_text()
+    assert "Since week 2026-W48" in html
+    nb = nbformat.read(out / "2026-W49" / "base" / "notebooks" / "04_weekly_report.ipynb", 4)
+    text = "\n".join(str(o.get("data", {}).get("text/plain", "")) for c in nb.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []))
+    assert "moved_" in text or "new" in text or "cancelled" in text
+
+
+def test_scenario_run_compares_with_base(reports):
+    out, _ = reports
+    run = out / "2026-W48" / "lathe_breakdown"
+    assert (run / "weekly_report.html").is_file()
+    html = (run / "weekly_report.html").read_text()
+    assert "scenario <em>lathe_breakdown</em>" in html
+    assert "lathe_breakdown" in html and "This is the base plan" not in html
+    base = pd.read_csv(out / "2026-W48" / "base" / "schedule" / "schedule.csv")
+    scen = pd.read_csv(run / "schedule" / "schedule.csv")
+    # LATHE-2 is down from Tuesday 06:00 to the end of Thursday: nothing starts on it then (an
+    # interruptible operation already running pauses over the window; the checker verifies that)
+    lathe = scen[scen.machine_id == "LATHE-2"]
+    for col in ("setup_start", "start"):
+        t = pd.to_datetime(lathe[col])
+        assert not ((t >= "2026-11-24 06:00") & (t < "2026-11-27 00:00")).any()
+    assert not base.equals(scen)
+
+
+def _broken_notebooks(tmp_path) -> Path:
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, nbs)
+    nb = nbformat.read(nbs / "01_forecast.ipynb", 4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("raise ValueError('forecast service is down')"))
+    nbformat.write(nb, nbs / "01_forecast.ipynb")
+    return nbs
+
+
+def test_failed_step_keeps_previous_run_and_failed_notebook(reports, tmp_path):
+    out, _ = reports
+    good = out / "2026-W49" / "base"
+    before = (good / "manifest.json").read_bytes()
+    with pytest.raises(StepFailed) as info:
+        run_week(str(SAMPLE), "2026-W49", out=out, time_limit_s=LIMIT, notebooks=_broken_notebooks(tmp_path))
+    assert info.value.step == "forecast" and "forecast service is down" in str(info.value)
+    assert (good / "manifest.json").read_bytes() == before  # the previous good run is untouched
+    failed = out / "2026-W49" / ".failed-base"
+    assert info.value.notebook == failed / "notebooks" / "01_forecast.ipynb" and info.value.notebook.is_file()
+    assert json.loads((failed / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(SAMPLE, bad)
+    (bad / "items.csv").write_text((bad / "items.csv").read_text().replace(",make,", ",maek,", 1))
+    run = subprocess.run([sys.executable, "-m", "planlib.cli", "run", str(bad), "--week", "2026-W48",
+                          "--out", str(tmp_path / "reports")], capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    assert "items.csv line 2" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "reports" / "2026-W48").exists()
+
+
+def test_cli_bad_week(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "planlib.cli", "run", str(SAMPLE), "--week", "48",
+                          "--out", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode != 0 and "ISO week" in run.stderr and "Traceback" not in run.stderr
