@@ -502,7 +502,7 @@ class DemandMultiplier(Change):
         mask = self.selects(demand.item_id, demand.due_date, tables["items"])
         qty = demand.qty.where(~mask, demand.qty * self.factor)
         out = demand.assign(qty=qty)
-        return {"demand": out[out.qty > 0].reset_index(drop=True)}
+        return {"demand": out[out.qty > 0]}  # apply_scenario renumbers and keeps the row labels
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1126,8 +1126,10 @@ def apply_scenario(ds, scenario: Scenario, check: bool = True):
         ``breakdown``/``maintenance``/``overtime``, one per machine and week),
         ``scheduled_receipts`` (``due_date`` of delayed purchase receipts
         later by ``days``), ``items`` and ``suppliers`` (``lead_time_days``).
-        The forecast is not part of the dataset: pass it through
-        :func:`scale_forecast`.
+        Row labels (``Dataset.where``) follow the rows: an added row is
+        labelled with its scenario line (``rush.yaml line 4``), so an engine's
+        error about it points at the scenario file. The forecast is not part of
+        the dataset: pass it through :func:`scale_forecast`.
 
     Raises
     ------
@@ -1141,13 +1143,24 @@ def apply_scenario(ds, scenario: Scenario, check: bool = True):
             file = Path(scenario.source).name if scenario.source else scenario.name
             raise InputError(f"{len(errors)} problem(s) in scenario {file}", problems)
     tables = {name: ds[name] for name in _TOUCHED}
+    labels = {name: [ds.where(name, i) for i in range(len(tables[name]))] for name in _TOUCHED}
     changed: dict[str, pd.DataFrame] = {}
     ctx = {"name": scenario.name}
-    for c in scenario.changes:
+    for i, c in enumerate(scenario.changes):
         new = c.apply(tables, ctx)
+        for name, frame in new.items():
+            # row labels follow the rows: kept rows keep theirs, added rows name the scenario line
+            if not frame.index.equals(pd.RangeIndex(len(frame))):
+                labels[name] = [labels[name][k] for k in frame.index]
+                new[name] = frame.reset_index(drop=True)
+            elif len(frame) > len(tables[name]):
+                labels[name] = labels[name] + [scenario.where(i)] * (len(frame) - len(tables[name]))
         tables = {**tables, **new}
         changed.update(new)
-    return ds.replace(**changed) if changed else ds
+    if not changed:
+        return ds
+    out = ds.replace(**changed)
+    return replace(out, rows={**out.rows, **{name: labels[name] for name in changed}})
 
 
 _SCALED = re.compile(r"^(forecast|statistical|lo_\d+|hi_\d+)$")

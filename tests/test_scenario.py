@@ -468,6 +468,17 @@ def test_lead_time_change_by_item_and_by_supplier(plant):
     assert plant.items.lead_time_days.tolist() == [7, 14, 10, 21]
 
 
+def test_row_labels_follow_the_rows(plant):
+    s = one("  - kind: demand_multiplier\n    item: A\n    factor: 0\n    to: 2026-11-30\n"
+            "  - kind: rush_order\n    item: B\n    qty: 7\n    due: 2026-11-26\n"
+            "  - kind: overtime\n    machine: M1\n    start: 2026-11-28 06:00\n    hours: 2\n")
+    new = apply_scenario(plant, s)
+    assert [new.where("demand", i) for i in range(3)] == ["demand row 2", "demand row 3", "test.yaml line 7"]
+    assert [new.where("calendar_exceptions", i) for i in range(2)] == ["calendar_exceptions row 1",
+                                                                        "test.yaml line 11"]
+    assert new.where("items", 0) == plant.where("items", 0)
+
+
 def test_changes_apply_in_file_order(plant):
     rush_then_double = one("  - kind: rush_order\n    item: A\n    qty: 4\n    due: 2026-12-01\n"
                            "  - kind: demand_multiplier\n    item: A\n    factor: 2\n")
