@@ -485,12 +485,18 @@ class _Plan:
         self.start = pd.Timestamp(params.plan_start)
         self.H = H = int(params.horizon_weeks)
         self.period_starts = pd.date_range(self.start, periods=H, freq="7D")
+        # items are kept in low-level-code order (stable), so that each level is a
+        # contiguous block of rows: the level's arrays are views, not copies
         items = ds.items.reset_index(drop=True)
+        llc = low_level_codes(items.item_id, ds.bom)
+        self.perm = np.argsort(llc, kind="stable")  # internal row -> row of ds.items
+        items = items.iloc[self.perm].reset_index(drop=True)
         self.items = items
         self.ids = items.item_id.to_numpy()
         self.index = pd.Index(self.ids)
         n = self.n = len(items)
-        self.llc = low_level_codes(items.item_id, ds.bom)
+        self.llc = llc[self.perm]
+        self.level_start = np.searchsorted(self.llc, np.arange(int(self.llc.max()) + 2 if n else 1))
         self.lt = lead_time_buckets(items.lead_time_days.to_numpy())
         ss = items.safety_stock.fillna(0).to_numpy(dtype=float)
         if safety_stock is not None and len(safety_stock):
@@ -594,18 +600,20 @@ class _Plan:
         self.order_parts = []
         self.next_order = 1
         for level in range(int(self.llc.max()) + 1 if n else 0):
-            rows = np.flatnonzero(self.llc == level)
-            if len(rows):
-                self._plan_level(rows)
+            lo, hi = self.level_start[level], self.level_start[level + 1]
+            if hi > lo:
+                self._plan_level(int(lo), int(hi))
         self.orders_df = (pd.concat(self.order_parts, ignore_index=True) if self.order_parts
                           else _empty_orders())
         self.dep_df = (pd.concat(self.dep_parts, ignore_index=True) if self.dep_parts
                        else pd.DataFrame({"i": [], "b": [], "qty": [], "parent_order": [], "parent_i": []}))
 
-    def _plan_level(self, rows):
-        """Net and lot-size the items ``rows`` (one low-level code), all at once."""
+    def _plan_level(self, lo: int, hi: int):
+        """Net and lot-size the items of rows ``lo:hi`` (one low-level code), all at once."""
         H = self.H
-        GR, SR = self.GR[rows], self.SR[rows]
+        rows = np.arange(lo, hi)
+        level = slice(lo, hi)
+        GR, SR = self.GR[level], self.SR[level]
         m = len(rows)
         # S[:, t]: planned receipts needed up to t to end bucket t at safety stock
         S = np.cumsum(GR, axis=1)
@@ -700,14 +708,14 @@ class _Plan:
         cum = np.cumsum(PRl, axis=1)
         poh = self.ss[rows, None] - S + cum
         poh[np.abs(poh) < _TOL] = 0.0
-        self.POH[rows] = poh
+        self.POH[level] = poh
         cum -= PRl
         np.subtract(S, cum, out=cum)
         cum[cum < _TOL] = 0.0
-        self.NR[rows] = cum
+        self.NR[level] = cum
         if not ev_r:
             return
-        self.PR[rows] = PRl
+        self.PR[level] = PRl
         self._orders_and_explosion(rows[r], t, total, np.concatenate(ev_n)[order], np.concatenate(ev_cap)[order])
 
     def _orders_and_explosion(self, item, tb, total, n_ord, cap):
@@ -801,18 +809,24 @@ class _Plan:
         return out
 
     def _grid(self) -> pd.DataFrame:
+        """Every item x bucket, items in the order of the items table."""
         n, H = self.n, self.H
-        return pd.DataFrame({
-            "item_id": pd.Categorical.from_codes(np.repeat(np.arange(n), H), categories=pd.Index(self.ids)),
-            "period": np.tile(np.arange(1, H + 1), n),
-            "period_start": np.tile(self.period_starts.to_numpy(), n),
-            "gross_requirements": self.GR.ravel(),
-            "scheduled_receipts": self.SR.ravel(),
-            "projected_on_hand": self.POH.ravel(),
-            "net_requirements": self.NR.ravel(),
-            "planned_order_receipts": self.PR.ravel(),
-            "planned_order_releases": self.PL.ravel(),
-        })
+        back = np.argsort(self.perm)  # row of ds.items -> internal row
+        names = ["gross_requirements", "scheduled_receipts", "projected_on_hand", "net_requirements",
+                 "planned_order_receipts", "planned_order_releases"]
+        block = np.empty((len(names), n * H))
+        for k, a in enumerate((self.GR, self.SR, self.POH, self.NR, self.PR, self.PL)):
+            np.take(a, back, axis=0, out=block[k].reshape(n, H))
+        out = pd.DataFrame(block.T, columns=names, copy=False)
+        out.insert(0, "item_id", pd.Categorical.from_codes(np.repeat(np.arange(n), H),
+                                                          categories=pd.Index(self.ids[back])))
+        out.insert(1, "period", np.tile(np.arange(1, H + 1), n))
+        out.insert(2, "period_start", np.tile(self.period_starts.to_numpy(), n))
+        return out
+
+    def _in_item_order(self, rows: np.ndarray) -> np.ndarray:
+        """Internal rows re-ordered as in the items table."""
+        return rows[np.argsort(self.perm[rows], kind="stable")]
 
     def _mps(self) -> pd.DataFrame:
         """End items (no BOM line uses them) with independent demand, bucket by bucket."""
@@ -821,7 +835,7 @@ class _Plan:
         has = (self.indep > 0).any(axis=1) | (self.PR > 0).any(axis=1)
         if self.has_fc:
             has |= (self.fc > 0).any(axis=1)
-        rows = np.flatnonzero(~used & has)
+        rows = self._in_item_order(np.flatnonzero(~used & has))
         H = self.H
         return pd.DataFrame({
             "item_id": np.repeat(self.ids[rows], H),
@@ -885,6 +899,8 @@ class _Plan:
         order = np.argsort(key, kind="stable")
         s_i, s_rank, s_days, s_qty, s_src = (a[order] for a in (s_i, s_rank, s_days, s_qty, s_src))
         dk, sk, qty, item = _fifo_segments(d_i, d_qty, s_i, s_qty, self.n)
+        shown = np.argsort(self.perm[item], kind="stable")  # items in the items table's order
+        dk, sk, qty, item = dk[shown], sk[shown], qty[shown], item[shown]
         n = len(qty)
         in_d, in_s = dk >= 0, sk >= 0
         dkk, skk = np.maximum(dk, 0), np.maximum(sk, 0)
@@ -1069,8 +1085,8 @@ class _Plan:
         """Discrete ATP with look-ahead per end item (Vollmann et al. ch. 6), and its running total."""
         used = np.zeros(self.n, dtype=bool)
         used[self.b_comp] = True
-        rows = np.flatnonzero(~used & ((self.orders > 0).any(axis=1) | (self.PR > 0).any(axis=1)
-                                       | (self.SR > 0).any(axis=1)))
+        rows = self._in_item_order(np.flatnonzero(~used & ((self.orders > 0).any(axis=1) | (self.PR > 0).any(axis=1)
+                                                           | (self.SR > 0).any(axis=1))))
         H = self.H
         mps = self.PR[rows] + self.SR[rows]
         booked = self.orders[rows]
@@ -1198,8 +1214,8 @@ class _Plan:
         A = sparse.csr_matrix((self.b_qty[eff], (self.b_par[eff], self.b_comp[eff])), shape=(self.n, self.n))
         total = own.copy()
         for level in range(int(self.llc.max()) - 1, -1, -1):
-            rows = np.flatnonzero(self.llc == level)
-            total[rows] = own[rows] + A[rows] @ total
+            lo, hi = self.level_start[level], self.level_start[level + 1]
+            total[lo:hi] = own[lo:hi] + A[lo:hi] @ total
         used = np.zeros(self.n, dtype=bool)
         used[self.b_comp] = True
         fg = np.flatnonzero(~used)
