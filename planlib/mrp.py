@@ -179,7 +179,7 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
 # =========================================================================== input checks
 
 def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
-                 safety_stock: pd.DataFrame | None = None) -> pd.DataFrame:
+                 safety_stock: pd.DataFrame | None = None, _lookup: "_Lookup | None" = None) -> pd.DataFrame:
     """Problems that make an MRP run impossible, as a problems table.
 
     Returns
@@ -231,13 +231,14 @@ def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
     for pos in np.flatnonzero((items.scrap_pct.fillna(0) >= 100).to_numpy()):
         p.add("items", ds.where("items", pos), "scrap_pct", _fmt(items.scrap_pct.iloc[pos]),
               "scrap of 100 % or more leaves nothing", "give the percent lost, below 100")
-    known = pd.Index(items.item_id.dropna().unique())
-    _unknown_refs(ds, "bom", "parent_id", known, p)
-    _unknown_refs(ds, "bom", "component_id", known, p)
-    _unknown_refs(ds, "demand", "item_id", known, p, what="demand for unknown item")
-    _unknown_refs(ds, "scheduled_receipts", "item_id", known, p)
-    _unknown_refs(ds, "inventory", "item_id", known, p)
-    if len(ds.bom) and _llc_or_none(known, ds.bom) is None:
+    lookup = _lookup if _lookup is not None else _Lookup(items.item_id)
+    known = lookup.index
+    _unknown_refs(ds, "bom", "parent_id", lookup, p)
+    _unknown_refs(ds, "bom", "component_id", lookup, p)
+    _unknown_refs(ds, "demand", "item_id", lookup, p, what="demand for unknown item")
+    _unknown_refs(ds, "scheduled_receipts", "item_id", lookup, p)
+    _unknown_refs(ds, "inventory", "item_id", lookup, p)
+    if len(ds.bom) and lookup.llc(ds.bom) is None:
         _bom_cycle(ds, p)
     for name, frame, cols in (("forecast", forecast, ("item_id", "period_start", "forecast")),
                               ("safety_stock", safety_stock, ("item_id", "safety_stock"))):
@@ -289,11 +290,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _unknown_refs(ds, table, column, known, p, what=None):
+def _unknown_refs(ds, table, column, lookup, p, what=None):
     frame = ds[table]
     if frame.empty:
         return
-    bad = frame[column].notna().to_numpy() & (known.get_indexer(frame[column]) < 0)
+    bad = frame[column].notna().to_numpy() & (lookup.pos(table, column, frame[column]) < 0)
     for pos in np.flatnonzero(bad):
         p.add(table, ds.where(table, pos), column, frame[column].iloc[pos],
               what or f"{column} is not in items", "correct the item_id or add the item to items")
@@ -337,12 +338,31 @@ def _bom_cycle(ds, p):
 
 # =========================================================================== building blocks
 
-def _llc_or_none(items, bom):
-    try:
-        ok = (items.get_indexer(bom.parent_id) >= 0) & (items.get_indexer(bom.component_id) >= 0)
-        return low_level_codes(pd.Series(items), bom[ok])
-    except InputError:
-        return None
+class _Lookup:
+    """Positions of item ids in the items table, computed once per (table, column)."""
+
+    def __init__(self, item_ids: pd.Series) -> None:
+        self.index = pd.Index(item_ids.dropna().unique())
+        self.exact = len(self.index) == len(item_ids)  # positions are rows of the items table
+        self._memo: dict = {}
+        self._llc = False
+
+    def pos(self, table: str, column: str, values) -> np.ndarray:
+        key = (table, column)
+        if key not in self._memo:
+            self._memo[key] = self.index.get_indexer(values)
+        return self._memo[key]
+
+    def llc(self, bom: pd.DataFrame):
+        """Low-level codes over the known items, or None if the BOM has a cycle."""
+        if self._llc is False:
+            par, comp = self.pos("bom", "parent_id", bom.parent_id), self.pos("bom", "component_id", bom.component_id)
+            ok = (par >= 0) & (comp >= 0)
+            try:
+                self._llc = _llc_from_positions(len(self.index), par[ok], comp[ok])
+            except InputError:
+                self._llc = None
+        return self._llc
 
 
 def low_level_codes(items: pd.Series, bom: pd.DataFrame) -> np.ndarray:
@@ -360,11 +380,14 @@ def low_level_codes(items: pd.Series, bom: pd.DataFrame) -> np.ndarray:
     ndarray of int
     """
     index = pd.Index(items)
-    llc = np.zeros(len(index), dtype=np.int64)
     if bom.empty:
-        return llc
-    par = index.get_indexer(bom.parent_id)
-    comp = index.get_indexer(bom.component_id)
+        return np.zeros(len(index), dtype=np.int64)
+    return _llc_from_positions(len(index), index.get_indexer(bom.parent_id), index.get_indexer(bom.component_id))
+
+
+def _llc_from_positions(n: int, par: np.ndarray, comp: np.ndarray) -> np.ndarray:
+    index = range(n)
+    llc = np.zeros(n, dtype=np.int64)
     # layered topological sort (Kahn): an item's level is one below its deepest parent
     order = np.argsort(par, kind="stable")
     par, comp = par[order], comp[order]
@@ -476,7 +499,8 @@ class _Plan:
 
     @classmethod
     def build(cls, ds, params, forecast, safety_stock, settings) -> "_Plan":
-        problems = check_inputs(ds, params, forecast, safety_stock)
+        lookup = _Lookup(ds.items.item_id)
+        problems = check_inputs(ds, params, forecast, safety_stock, _lookup=lookup)
         errors = problems[problems.severity == "error"]
         if len(errors):
             raise InputError(f"{len(errors)} problem(s) prevent planning", errors.reset_index(drop=True))
@@ -488,8 +512,9 @@ class _Plan:
         # items are kept in low-level-code order (stable), so that each level is a
         # contiguous block of rows: the level's arrays are views, not copies
         items = ds.items.reset_index(drop=True)
-        llc = low_level_codes(items.item_id, ds.bom)
+        llc = lookup.llc(ds.bom) if len(ds.bom) else np.zeros(len(items), dtype=np.int64)
         self.perm = np.argsort(llc, kind="stable")  # internal row -> row of ds.items
+        self._lookup, self._back = lookup, np.argsort(self.perm)
         items = items.iloc[self.perm].reset_index(drop=True)
         self.items = items
         self.ids = items.item_id.to_numpy()
@@ -507,7 +532,7 @@ class _Plan:
         inv = ds.inventory
         self.on_hand = np.zeros(n)
         if len(inv):
-            pos = self.index.get_indexer(inv.item_id)
+            pos = self._pos("inventory", "item_id", inv.item_id)
             avail = inv.on_hand.fillna(0).to_numpy() - inv.allocated.fillna(0).to_numpy()
             _accumulate(self.on_hand, pos, avail)
         self.cost = items.unit_cost.fillna(0).to_numpy(dtype=float)
@@ -526,12 +551,17 @@ class _Plan:
         return self
 
     # ----------------------------------------------------------------- inputs
+    def _pos(self, table: str, column: str, values) -> np.ndarray:
+        """Internal rows of the item ids in ``table.column`` (-1 for none)."""
+        p = self._lookup.pos(table, column, values)
+        return np.where(p >= 0, self._back[np.maximum(p, 0)], -1)
+
     def _demand(self, forecast):
         H, n = self.H, self.n
         dem = self.ds.demand
         b = bucket_index(dem.due_date, self.start, H) if len(dem) else np.zeros(0, dtype=np.int64)
         inside = b < H
-        self.dem_rows = dem.assign(_b=b, _i=self.index.get_indexer(dem.item_id))[inside]
+        self.dem_rows = dem.assign(_b=b, _i=self._pos("demand", "item_id", dem.item_id))[inside]
         self.dem_beyond = dem[~inside]
         orders = np.zeros((n, H))
         _accumulate(orders, self.dem_rows._i.to_numpy() * H + self.dem_rows._b.to_numpy(),
@@ -567,17 +597,17 @@ class _Plan:
         sr = self.ds.scheduled_receipts
         H = self.H
         b = bucket_index(sr.due_date, self.start, H) if len(sr) else np.zeros(0, dtype=np.int64)
-        self.sr_rows = sr.assign(_b=b, _i=self.index.get_indexer(sr.item_id)).reset_index(drop=True)
+        self.sr_rows = sr.assign(_b=b, _i=self._pos("scheduled_receipts", "item_id", sr.item_id)).reset_index(drop=True)
         inside = self.sr_rows[self.sr_rows._b < H]
         self.SR = np.zeros((self.n, H))
         _accumulate(self.SR, inside._i.to_numpy() * H + inside._b.to_numpy(), inside.qty.to_numpy(dtype=float))
 
     def _bom(self):
         bom = self.ds.bom
-        par = self.index.get_indexer(bom.parent_id) if len(bom) else np.zeros(0, dtype=np.int64)
+        par = self._pos("bom", "parent_id", bom.parent_id) if len(bom) else np.zeros(0, dtype=np.int64)
         order = np.argsort(par, kind="stable")
         self.b_par = par[order]
-        self.b_comp = (self.index.get_indexer(bom.component_id) if len(bom) else np.zeros(0, dtype=np.int64))[order]
+        self.b_comp = (self._pos("bom", "component_id", bom.component_id) if len(bom) else np.zeros(0, dtype=np.int64))[order]
         self.b_qty = (bom.qty_per.to_numpy(dtype=float) * (1 + bom.scrap_pct.fillna(0).to_numpy(dtype=float) / 100.0)
                       )[order] if len(bom) else np.zeros(0)
         day0 = np.datetime64(self.start.date(), "D")
