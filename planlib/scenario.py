@@ -400,7 +400,7 @@ def _known(p, where, key, values, known, what, fix_list):
         if v not in known:
             close = difflib.get_close_matches(v, sorted(known), n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            choices = f"one of {', '.join(sorted(known))}" if 0 < len(known) <= 12 else f"one of the {fix_list}"
+            choices = f"one of {', '.join(sorted(known))}" if 0 < len(known) <= 20 else f"one of the {fix_list}"
             p.add(_TABLE, where(key), key, v, f"unknown {what} '{v}'", f"{hint}use {choices}")
 
 
@@ -1143,12 +1143,14 @@ def apply_scenario(ds, scenario: Scenario, check: bool = True):
             file = Path(scenario.source).name if scenario.source else scenario.name
             raise InputError(f"{len(errors)} problem(s) in scenario {file}", problems)
     tables = {name: ds[name] for name in _TOUCHED}
-    labels = {name: [ds.where(name, i) for i in range(len(tables[name]))] for name in _TOUCHED}
+    labels: dict[str, list] = {}
     changed: dict[str, pd.DataFrame] = {}
     ctx = {"name": scenario.name}
     for i, c in enumerate(scenario.changes):
         new = c.apply(tables, ctx)
         for name, frame in new.items():
+            if name not in labels:
+                labels[name] = _labels(ds, name)
             # row labels follow the rows: kept rows keep theirs, added rows name the scenario line
             if not frame.index.equals(pd.RangeIndex(len(frame))):
                 labels[name] = [labels[name][k] for k in frame.index]
@@ -1161,6 +1163,14 @@ def apply_scenario(ds, scenario: Scenario, check: bool = True):
         return ds
     out = ds.replace(**changed)
     return replace(out, rows={**out.rows, **{name: labels[name] for name in changed}})
+
+
+def _labels(ds, name: str) -> list:
+    rows = ds.rows.get(name)
+    n = len(ds[name])
+    if rows is not None and len(rows) == n:
+        return list(rows)
+    return [ds.where(name, i) for i in range(n)]
 
 
 _SCALED = re.compile(r"^(forecast|statistical|lo_\d+|hi_\d+)$")
