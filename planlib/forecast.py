@@ -415,7 +415,7 @@ def make_model(name: str, season_length: int, tsb_alpha=(0.1, 0.1)):
     if name == "IMAPA":
         return sm.IMAPA()
     if name == "AutoCES":
-        return sm.AutoCES(season_length=m)
+        return sm.AutoCES(season_length=m, alias="AutoCES")
     raise ValueError(f"unknown model {name!r}")
 
 

@@ -1,0 +1,359 @@
+"""Tests of planlib.forecast: buckets, classes, model choice, quantiles, overrides, accuracy, CLI."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from planlib.cli import main
+from planlib.forecast import (INTERMITTENT_MODELS, ForecastSettings, accuracy, apply_overrides,
+                              bucket_history, build_forecast, classify_demand, clean_outliers,
+                              forecast_demand, hurdle_quantiles)
+from planlib.problems import InputError
+
+DATA = Path(__file__).parent / "data" / "forecast"
+FAST = ForecastSettings(n_jobs=1)
+INTERVALS = ["lo_95", "lo_80", "lo_50", "hi_50", "hi_80", "hi_95"]
+
+
+def assert_forecast_frame(fc: pd.DataFrame, bucket: str = "W", horizon: int | None = None) -> None:
+    """The invariants every forecast meets (applied to every forecast these tests make)."""
+    for col in ["item_id", "period_start", "forecast", "lo_50", "hi_50", "lo_80", "hi_80", "lo_95", "hi_95",
+                "model", "demand_class", "override", "statistical"]:
+        assert col in fc.columns, col
+    assert pd.api.types.is_datetime64_any_dtype(fc.period_start)
+    if bucket == "W":
+        assert (fc.period_start.dt.weekday == 0).all()
+    else:
+        assert (fc.period_start.dt.day == 1).all()
+    vals = fc[["forecast", "statistical"] + INTERVALS].to_numpy(dtype=float)
+    assert np.isfinite(vals).all()
+    assert (vals >= 0).all()
+    q = fc[INTERVALS].to_numpy(dtype=float)
+    assert (np.diff(q, axis=1) >= -1e-9).all(), "intervals must be nested and ordered"
+    assert not fc.duplicated(["item_id", "period_start"]).any()
+    if horizon is not None:
+        assert (fc.groupby("item_id").size() == horizon).all()
+    no_override = fc.override == ""
+    assert np.allclose(fc.forecast[no_override], fc.statistical[no_override])
+
+
+def weekly(values, item="A", start="2024-01-01"):
+    d = pd.date_range(start, periods=len(values), freq="W-MON")
+    return pd.DataFrame({"item_id": item, "date": d, "qty": np.asarray(values, dtype=float)})
+
+
+def monthly(values, item="A", start="2019-01-01"):
+    d = pd.date_range(start, periods=len(values), freq="MS")
+    return pd.DataFrame({"item_id": item, "date": d, "qty": np.asarray(values, dtype=float)})
+
+
+# ---------------------------------------------------------------- buckets
+
+def test_daily_transactions_to_weekly_buckets_reference():
+    """tests/data/forecast/daily_history.csv -> weekly_buckets.csv (worked by hand, see README)."""
+    hist = pd.read_csv(DATA / "daily_history.csv", parse_dates=["date"])
+    expected = pd.read_csv(DATA / "weekly_buckets.csv", parse_dates=["period_start"])
+    got = bucket_history(hist, "W", as_of="2026-02-02")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+
+
+def test_bucket_zero_fill_returns_and_as_of():
+    hist = pd.DataFrame({"item_id": ["A", "A", "A", "A", "B"],
+                         "date": pd.to_datetime(["2026-01-06", "2026-01-08", "2026-01-27", "2026-02-03",
+                                                 "2026-01-20"]),
+                         "qty": [5.0, -2.0, 4.0, 100.0, 1.0]})
+    b = bucket_history(hist, "W", as_of="2026-02-04")  # the week of Feb 2 is left out
+    a = b[b.item_id == "A"]
+    assert list(a.period_start.dt.strftime("%Y-%m-%d")) == ["2026-01-05", "2026-01-12", "2026-01-19",
+                                                            "2026-01-26"]
+    assert list(a.qty) == [3.0, 0.0, 0.0, 4.0]  # return netted, missing weeks zero, Feb 3 ignored
+    assert list(b[b.item_id == "B"].qty) == [1.0, 0.0]  # B zero-filled to the common end
+    gross = bucket_history(hist, "W", as_of="2026-02-04", net_returns=False)
+    assert gross[gross.item_id == "A"].qty.iloc[0] == 5.0
+
+
+def test_monthly_buckets_start_on_the_first():
+    hist = pd.DataFrame({"item_id": "A", "date": pd.to_datetime(["2026-01-31", "2026-02-01", "2026-04-15"]),
+                         "qty": [1.0, 2.0, 3.0]})
+    b = bucket_history(hist, "M")
+    assert list(b.period_start.dt.strftime("%Y-%m-%d")) == ["2026-01-01", "2026-02-01", "2026-03-01",
+                                                            "2026-04-01"]
+    assert list(b.qty) == [1.0, 2.0, 0.0, 3.0]
+
+
+def test_net_negative_bucket_becomes_zero():
+    hist = weekly([5, -8, 3])
+    b = bucket_history(pd.concat([hist, weekly([0, 0, 0])]), "W")
+    assert (b.qty >= 0).all()
+    assert list(b.qty) == [5.0, 0.0, 3.0]
+
+
+# ---------------------------------------------------------------- classes
+
+def _class_of(values):
+    return classify_demand(bucket_history(weekly(values), "W")).iloc[0]
+
+
+def test_classification_thresholds_syntetos_boylan():
+    # ADI = periods / non-zero periods; CV2 of sizes with population variance
+    smooth = _class_of([10, 12] * 20)
+    assert smooth.adi == 1 and smooth.cv2 < 0.49 and smooth.demand_class == "smooth"
+    # sizes 3 and 17: mean 10, variance 49 -> CV2 = 0.49 exactly: on the boundary -> erratic
+    erratic = _class_of([3, 17] * 20)
+    assert erratic.cv2 == pytest.approx(0.49)
+    assert erratic.demand_class == "erratic"
+    # 25 non-zero in 33 periods: ADI = 1.32 exactly -> intermittent (boundary belongs to the upper class)
+    row = _class_of([10] * 25 + [0] * 8)
+    assert row.n_periods == 33 and row.n_nonzero == 25
+    assert row.adi == pytest.approx(1.32)
+    assert row.demand_class == "intermittent"
+    lumpy = _class_of([0, 0, 3, 0, 0, 17] * 8)
+    assert lumpy.adi == pytest.approx(3.0, rel=0.05) and lumpy.demand_class == "lumpy"
+
+
+def test_lifecycle_flags():
+    hist = pd.concat([weekly([5] * 8, "NEW", "2025-11-03"),
+                      weekly([5] * 30 + [0] * 70, "OLD", "2024-01-01"),
+                      weekly([0] * 10, "NONE", "2025-10-27")])
+    c = classify_demand(bucket_history(hist, "W", as_of="2025-12-29")).set_index("item_id")
+    assert c.loc["NEW", "flags"] == "new"
+    assert "discontinued" in c.loc["OLD", "flags"]
+    assert c.loc["NONE", "flags"] == "no_demand"
+
+
+# ---------------------------------------------------------------- known patterns
+
+def test_pure_seasonal_monthly_gets_seasonal_model_and_accurate_forecast():
+    t = np.arange(84)
+    truth = lambda k: 100 + 30 * np.sin(2 * np.pi * k / 12)
+    rng = np.random.default_rng(1)
+    fc = forecast_demand(monthly(truth(t) + rng.normal(0, 1, t.size)), 12, "M", settings=FAST)
+    assert_forecast_frame(fc, "M", 12)
+    err = np.abs(fc.forecast.to_numpy() - truth(np.arange(84, 96)))
+    assert err.mean() < 3.0  # seasonal swing is +-30; a non-seasonal model errs by ~19 on average
+    assert fc.demand_class.iloc[0] == "smooth"
+
+
+def test_trend_is_extrapolated():
+    t = np.arange(100)
+    rng = np.random.default_rng(2)
+    fc = forecast_demand(weekly(50 + 2 * t + rng.normal(0, 2, t.size)), 13, settings=FAST)
+    assert_forecast_frame(fc, "W", 13)
+    truth = 50 + 2 * np.arange(100, 113)
+    assert np.abs(fc.forecast.to_numpy() - truth).mean() < 8  # a flat forecast would err by ~14+
+    assert fc.forecast.iloc[-1] > fc.forecast.iloc[0] + 15
+
+
+def test_intermittent_known_rate_gets_intermittent_model_and_mean_forecast():
+    rng = np.random.default_rng(3)
+    occ = rng.random(156) < 0.2
+    values = occ * 5.0  # mean demand 1.0 per week, median 0
+    fc = forecast_demand(weekly(values), 26, settings=FAST)
+    assert_forecast_frame(fc, "W", 26)
+    assert fc.demand_class.iloc[0] == "intermittent"
+    assert any(m in fc.model.iloc[0] for m in INTERMITTENT_MODELS)
+    assert fc.forecast.mean() == pytest.approx(values.mean(), rel=0.35)
+    assert (fc.forecast > 0).all()  # never the zero forecast MAE would reward
+    # the 95 % interval reaches the typical size; the 50 % interval starts at 0
+    assert (fc.hi_95 >= 4).all() and (fc.lo_50 == 0).all()
+
+
+# ---------------------------------------------------------------- quantiles
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 50, allow_nan=False), min_size=3, max_size=60),
+       st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 20)), min_size=1, max_size=8))
+def test_hurdle_quantiles_non_negative_ordered_and_mean_preserving(history, means):
+    qs = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975]
+    q = hurdle_quantiles(np.array(history), np.array(means), qs)
+    assert q.shape == (len(means), len(qs))
+    assert (q >= 0).all()
+    assert (np.diff(q, axis=1) >= -1e-9).all()
+    h = np.array(history)
+    if (h > 0).any():
+        # a high quantile of a positive mean is positive
+        assert ((q[:, -1] > 0) == (np.array(means) > 0)).all()
+
+
+def test_hurdle_quantiles_known_case():
+    # p = 0.25 (1 non-zero bucket in 4), sizes {8}: quantiles below 0.75 are 0, above are 8 x scale
+    q = hurdle_quantiles(np.array([0, 8, 0, 0.0]), np.array([2.0, 4.0]), [0.5, 0.75, 0.9])
+    np.testing.assert_allclose(q, [[0, 0, 8], [0, 0, 16]])
+
+
+# ---------------------------------------------------------------- overrides
+
+def _flat_forecast():
+    p = pd.date_range("2026-11-23", periods=3, freq="W-MON")
+    fc = pd.DataFrame({"item_id": ["A"] * 3 + ["B"] * 3, "period_start": list(p) * 2,
+                       "forecast": [10.0, 10.0, 10.0, 0.0, 0.0, 0.0]})
+    for c, v in zip(INTERVALS, [2, 4, 6, 14, 16, 18]):
+        fc[c] = np.where(fc.item_id == "A", float(v), 0.0)
+    return fc
+
+
+def test_overrides_pct_and_qty_visible_beside_statistical():
+    ov = pd.DataFrame({"item_id": ["A", "A", "B", "X"],
+                       "period_start": pd.to_datetime(["2026-11-25", "2026-12-07", "2026-11-30", "2026-11-23"]),
+                       "qty": [np.nan, 0.0, 7.0, 1.0], "pct": [30.0, np.nan, np.nan, np.nan],
+                       "reason": ["Trade fair", "Project postponed", "New customer", ""]})
+    out, prob = apply_overrides(_flat_forecast(), ov)
+    a = out[out.item_id == "A"].reset_index(drop=True)
+    assert list(a.forecast) == [13.0, 10.0, 0.0]  # Wed 25 Nov applies to the week of Mon 23 Nov
+    assert list(a.statistical) == [10.0, 10.0, 10.0]
+    assert list(a.override) == ["+30% (Trade fair)", "", "qty 0 (Project postponed)"]
+    assert a.hi_80[0] == pytest.approx(16 * 1.3) and a.hi_95[2] == 0
+    b = out[out.item_id == "B"].reset_index(drop=True)
+    assert b.forecast[1] == 7.0 and b.hi_95[1] == 7.0  # shifted when the statistical forecast is 0
+    assert len(prob) == 1 and prob.frame().severity[0] == "warning" and "X" in prob.frame().row[0]
+
+
+def test_sample_overrides_reach_the_forecast(sample):
+    fc = forecast_demand(sample.demand_history, 26, as_of="2026-11-23", overrides=sample.forecast_overrides,
+                         settings=FAST)
+    assert_forecast_frame(fc, "W", 26)
+    row = fc[(fc.item_id == "FG-08") & (fc.period_start == "2026-12-14")].iloc[0]
+    assert row.forecast == 0 and row.statistical > 0 and "postponed" in row.override
+    promo = fc[(fc.item_id == "FG-01") & (fc.period_start == "2026-12-21")].iloc[0]
+    assert promo.forecast == pytest.approx(promo.statistical * 1.3)
+    assert fc.period_start.min() == pd.Timestamp("2026-11-23")
+    # every spare part with demand gets a positive forecast
+    assert (fc[fc.demand_class.isin(["intermittent", "lumpy"])].groupby("item_id").forecast.sum() > 0).all()
+    assert fc.item_id.nunique() == 18
+
+
+# ---------------------------------------------------------------- outliers
+
+def test_outlier_cleaning_caps_a_one_off_spike_only():
+    rng = np.random.default_rng(4)
+    v = rng.normal(100, 5, 60)
+    v[30] = 900  # a one-off project order
+    b = bucket_history(weekly(v), "W")
+    cleaned, report = clean_outliers(b, classify_demand(b))
+    assert len(report) == 1 and report.qty[0] == 900
+    assert 100 < cleaned.qty.iloc[30] < 200  # capped near the limit, not zeroed
+    np.testing.assert_allclose(np.delete(cleaned.qty.to_numpy(), 30), np.delete(b.qty.to_numpy(), 30))
+    res = build_forecast(weekly(v), 4, settings=ForecastSettings(n_jobs=1, clean_outliers=True))
+    assert len(res.outliers) == 1 and "outliers_cleaned" in res.forecast["flags"].iloc[0]
+
+
+# ---------------------------------------------------------------- accuracy
+
+def test_accuracy_hand_computed():
+    hist = pd.DataFrame({"item_id": "A", "period_start": pd.date_range("2026-01-05", periods=4, freq="W-MON"),
+                         "qty": [10.0, 12.0, 10.0, 12.0]})  # naive in-sample MAE 2, MSE 4
+    cut = pd.Timestamp("2026-01-26")
+    rows = pd.DataFrame({"item_id": "A", "cutoff": cut,
+                         "period_start": pd.date_range("2026-02-02", periods=2, freq="W-MON"), "step": [1, 2],
+                         "actual": [10.0, 14.0], "model": "AutoETS", "forecast": [11.0, 11.0],
+                         "q_0.025": [5.0, 5.0], "q_0.1": [8.0, 8.0], "q_0.25": [10.0, 10.0],
+                         "q_0.75": [12.0, 12.0], "q_0.9": [13.0, 13.0], "q_0.975": [15.0, 15.0]})
+    bench = rows.assign(model="SeasonalNaive", forecast=[12.0, 12.0])
+    acc = accuracy(rows, bench, hist).set_index("item_id")
+    a = acc.loc["A"]
+    assert a.mase == pytest.approx((1 + 3) / 2 / 2)  # MAE 2 / scale 2
+    assert a.rmsse == pytest.approx(np.sqrt((1 + 9) / 2 / 4))
+    assert a.wape == pytest.approx(100 * 4 / 24)
+    assert a.bias == pytest.approx(100 * (1 - 3) / 24)
+    assert (a.coverage_50, a.coverage_80, a.coverage_95) == (50.0, 50.0, 100.0)
+    assert a.fva == pytest.approx(100 * (2 - 2) / 2)
+    assert acc.loc["TOTAL", "wape"] == pytest.approx(a.wape)
+
+
+def test_backtest_accuracy_and_coverage_on_the_sample(sample):
+    res = build_forecast(sample.demand_history, 13, as_of="2026-11-23", settings=FAST)
+    tot = res.accuracy.set_index("item_id").loc["TOTAL"]
+    assert 0.3 < tot.mase < 1.5
+    assert 70 <= tot.coverage_80 <= 97 and 85 <= tot.coverage_95 <= 100  # calibrated, not degenerate
+    assert tot.fva > 0  # better than seasonal naive on this sample
+    assert set(res.backtest.step) == set(range(1, 14))
+    fg = res.accuracy[res.accuracy.item_id.str.startswith("FG")]
+    assert (fg.demand_class.isin(["smooth", "erratic"])).all()
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_bad_input_messages():
+    with pytest.raises(InputError, match="empty"):
+        forecast_demand(weekly([])[:0], 4)
+    with pytest.raises(InputError, match="horizon"):
+        forecast_demand(weekly([1, 2, 3]), 0)
+    bad = pd.concat([weekly([1, 2, 3], "A"), weekly([1, np.nan, 3], "B")])
+    with pytest.raises(InputError) as err:
+        forecast_demand(bad, 4)
+    assert "B" in err.value.problems.value.iloc[0] and "A" not in err.value.problems.value.iloc[0]
+    dates = weekly([1, 2, 3]).astype({"date": object})
+    dates.loc[1, "date"] = "next tuesday"
+    with pytest.raises(InputError, match="date"):
+        forecast_demand(dates, 4)
+    with pytest.raises(InputError, match="no item has any positive demand"):
+        forecast_demand(pd.concat([weekly([0, 0, 0], "A"), weekly([0, 0], "B")]), 4)
+
+
+def test_single_zero_item_is_a_warning_and_forecast_zero():
+    rng = np.random.default_rng(5)
+    hist = pd.concat([weekly(rng.poisson(20, 60), "A"), weekly([0] * 60, "Z")])
+    fc = forecast_demand(hist, 8, settings=FAST)
+    assert_forecast_frame(fc, "W", 8)
+    z = fc[fc.item_id == "Z"]
+    assert (z.forecast == 0).all() and z.model.iloc[0] == "Zero" and z["flags"].iloc[0] == "no_demand"
+    assert (fc[fc.item_id == "A"].forecast > 10).all()
+    prob = fc.attrs["problems"]
+    assert (prob.severity == "warning").all() and prob.row.str.contains("Z").any()
+
+
+def test_new_item_with_short_history_is_forecast_and_flagged():
+    rng = np.random.default_rng(6)
+    hist = pd.concat([weekly(rng.poisson(20, 80), "OLD", "2024-06-03"),
+                      weekly([30, 32, 28, 31, 29], "NEW", "2025-11-10")])
+    fc = forecast_demand(hist, 6, settings=FAST)
+    new = fc[fc.item_id == "NEW"]
+    assert len(new) == 6 and "new" in new["flags"].iloc[0] and "short_history" in new["flags"].iloc[0]
+    assert new.forecast.between(20, 40).all()
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_on_the_sample_factory(sample_dir, tmp_path, capsys):
+    out = tmp_path / "fc"
+    assert main(["forecast", str(sample_dir), "--out", str(out), "--as-of", "2026-W48", "--quiet"]) == 0
+    fc = pd.read_csv(out / "forecast.csv", parse_dates=["period_start"])
+    fc["override"] = fc.override.fillna("")
+    assert_forecast_frame(fc, "W", 26)
+    acc = pd.read_csv(out / "forecast_accuracy.csv")
+    assert {"mase", "rmsse", "wape", "bias", "coverage_80", "fva"} <= set(acc.columns)
+    assert acc.item_id.iloc[-1] == "TOTAL"
+    ss = pd.read_csv(out / "safety_stock.csv")
+    assert {"item_id", "safety_stock", "reorder_point", "service_level", "lead_time_days"} <= set(ss.columns)
+    assert set(ss.item_id) == set(fc.item_id) and (ss.safety_stock > 0).all()
+    items = pd.read_csv(sample_dir / "items.csv").set_index("item_id")
+    assert (ss.set_index("item_id").lead_time_days == items.lead_time_days.reindex(ss.item_id)).all()
+    assert "backtest MASE" in capsys.readouterr().out
+
+
+def test_cli_with_only_demand_history_and_monthly(sample_dir, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(sample_dir / "demand_history.csv", src / "demand_history.csv")
+    out = tmp_path / "fc"
+    assert main(["forecast", str(src), "--out", str(out), "--bucket", "M", "--horizon", "6", "--quiet"]) == 0
+    fc = pd.read_csv(out / "forecast.csv", parse_dates=["period_start"])
+    fc["override"] = fc.override.fillna("")
+    assert_forecast_frame(fc, "M", 6)
+    ss = pd.read_csv(out / "safety_stock.csv")
+    assert (ss.service_level == 0.95).all() and (ss.lead_time_days == 7).all()  # PlanParams defaults
+
+
+def test_cli_bad_input_exits_2(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "demand_history.csv").write_text("item_id,date,qty\nA,2026-01-05,0\nB,2026-01-05,0\n")
+    assert main(["forecast", str(src), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no item has any positive demand" in err and "A" in err
+    assert not (tmp_path / "o").exists()
