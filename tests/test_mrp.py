@@ -401,3 +401,22 @@ def test_forecast_file_through_cli(jc, tmp_path):
     assert sorted(p.stem for p in out.iterdir()) == sorted(
         ["mps", "mrp_grid", "planned_orders", "pegging", "exceptions", "atp", "capacity_load", "rough_cut",
          "purchase_requisitions", "cost_projection"])
+
+
+def test_textbook_mps_max_of_forecast_and_orders_through_cli(tmp_path):
+    """With no demand time fence and no consumption window, demand = max(forecast, orders) in
+    every week - the textbook MPS rule (e.g. Jacobs & Chase, MPS chapter): forecast 30 a week,
+    orders 23, 15, 8, 36."""
+    src = tmp_path / "mps"
+    src.mkdir()
+    pd.DataFrame([item("FG", 7, item_type="make")]).to_csv(src / "items.csv", index=False)
+    pd.DataFrame([so(f"S{k}", "FG", q, k) for k, q in enumerate([23, 15, 8, 36], start=1)]).to_csv(
+        src / "demand.csv", index=False)
+    fc = tmp_path / "fc.csv"
+    pd.DataFrame({"item_id": "FG", "period_start": [week(k) for k in range(1, 5)], "forecast": 30}).to_csv(
+        fc, index=False)
+    code, out = run_cli(tmp_path, src, "--start", START, "--horizon-weeks", "4", "--forecast", str(fc),
+                        "--demand-time-fence", "0", "--consume-backward", "0", "--consume-forward", "0")
+    assert code == 0
+    g = pd.read_csv(out / "mrp_grid.csv")
+    assert g.gross_requirements.tolist() == [30, 30, 30, 36]

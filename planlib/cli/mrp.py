@@ -29,11 +29,28 @@ def add_parser(sub) -> None:
                         "without it customer orders alone are the demand")
     p.add_argument("--safety-stock", metavar="FILE",
                    help="CSV with item_id, safety_stock; replaces items.safety_stock for the items listed")
+    p.add_argument("--demand-time-fence", type=_weeks, metavar="N",
+                   help="weeks from the start in which only customer orders count (default 2)")
+    p.add_argument("--consume-backward", type=_weeks, metavar="N",
+                   help="weeks before an order's week whose forecast it may consume (default 2)")
+    p.add_argument("--consume-forward", type=_weeks, metavar="N",
+                   help="weeks after an order's week whose forecast it may consume (default 2)")
     p.add_argument("--past-releases", choices=("expedite", "delay"), default="expedite",
                    help="planned orders whose release date is past: keep the need date and report "
                         "(expedite, default) or move the receipt out by the lead time (delay)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
+
+
+def _weeks(text: str) -> int:
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of weeks: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _read_csv(path: str, name: str) -> pd.DataFrame:
@@ -47,7 +64,10 @@ def _read_csv(path: str, name: str) -> pd.DataFrame:
 
 def run(args) -> int:
     progress = Progress(args.quiet)
-    params = params_from(args)
+    overrides = {field: getattr(args, arg) for arg, field in (
+        ("demand_time_fence", "demand_time_fence_weeks"), ("consume_backward", "consumption_backward_weeks"),
+        ("consume_forward", "consumption_forward_weeks")) if getattr(args, arg) is not None}
+    params = params_from(args, **overrides)
     ds = load(args.source)
     progress(f"loaded {args.source}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
