@@ -1005,13 +1005,16 @@ class _Plan:
                               + _d(was) + " (" + _s(-late.rb_raw.to_numpy()) + " week(s) ago): release it now "
                               "and expedite, or move the demand it serves."))
         parts += self._receipt_exceptions()
-        below = (self.POH < self.ss[:, None] - _TOL) & (self.ss[:, None] > 0)
-        short = self.POH < -_TOL
+        low = np.flatnonzero(self.POH.min(axis=1) < np.maximum(self.ss, 0.0) - _TOL)
+        POHl = self.POH[low]
+        short = POHl < -_TOL
+        below = (POHl < self.ss[low, None] - _TOL) & (self.ss[low, None] > 0)
         for kind, mask, sev in (("shortage", short, "critical"), ("below_safety_stock", below & ~short, "warning")):
-            hit = np.flatnonzero(mask.any(axis=1))
-            if not len(hit):
+            hit_l = np.flatnonzero(mask.any(axis=1))
+            if not len(hit_l):
                 continue
-            b = mask[hit].argmax(axis=1)
+            hit = low[hit_l]
+            b = mask[hit_l].argmax(axis=1)
             poh = self.POH[hit, b]
             item = self.ids[hit]
             if kind == "shortage":
@@ -1054,11 +1057,12 @@ class _Plan:
         parts = []
         # need date of each receipt with planned orders left out: the first bucket where the
         # cumulative requirement (safety stock + gross - on hand) exceeds the receipts before it
-        R = self.ss[:, None] + np.cumsum(self.GR, axis=1) - self.on_hand[:, None]
         inside = sr[sr._b < H].sort_values(["_i", "_b", "due_date", "order_id"], kind="stable")
         before = inside.groupby("_i").qty.cumsum().to_numpy() - inside.qty.to_numpy()
         i = inside._i.to_numpy()
-        Rmax = np.maximum.accumulate(R[i], axis=1)
+        u, at = np.unique(i, return_inverse=True)
+        R = self.ss[u, None] + np.cumsum(self.GR[u], axis=1) - self.on_hand[u, None]
+        Rmax = np.maximum.accumulate(R, axis=1)[at]
         nb = (Rmax <= (before + _TOL)[:, None]).sum(axis=1)  # first bucket with Rmax > before
         b = inside._b.to_numpy()
         due = inside.due_date.to_numpy()
