@@ -55,7 +55,7 @@ from planlib.problems import PROBLEM_COLUMNS, InputError, Problems
 __all__ = [
     "Scenario", "DemandMultiplier", "RushOrder", "Downtime", "Overtime", "SupplierDelay", "LeadTimeChange",
     "CHANGE_KINDS", "change_from_dict", "load_scenario", "parse_scenario", "check_scenario", "apply_scenario", "scale_forecast",
-    "scenario_to_yaml", "save_scenario", "compare_kpis",
+    "scenario_to_yaml", "save_scenario", "compare_kpis", "compare_orders",
 ]
 
 _TABLE = "scenario"  # the ``table`` column of the problems a scenario file raises
@@ -1282,6 +1282,44 @@ def compare_kpis(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     cols = keys + (["label"] if "label" in extra else []) + ["base", "scenario", "delta", "delta_pct"] + (
         ["unit"] if "unit" in extra else [])
     return out.sort_values("_o", kind="stable")[cols].reset_index(drop=True)
+
+
+def compare_orders(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """Planned orders per item, base against scenario, biggest changes first.
+
+    Parameters
+    ----------
+    base, scenario : DataFrame
+        MRP ``planned_orders``: ``item_id, qty, release_date, due_date`` [uom, dates].
+
+    Returns
+    -------
+    DataFrame
+        One row per item with planned orders in either plan: ``item_id,
+        base_orders, scenario_orders`` (counts), ``base_qty, scenario_qty,
+        delta_qty`` [uom], ``base_first_release, scenario_first_release``
+        (earliest release date; earlier in the scenario = pulled in), sorted by
+        ``|delta_qty|`` then order count change, largest first; items whose
+        orders are the same in both are left out.
+    """
+    def per_item(po: pd.DataFrame, tag: str) -> pd.DataFrame:
+        g = po.groupby("item_id", sort=False)
+        return pd.DataFrame({f"{tag}_orders": g.size(), f"{tag}_qty": g.qty.sum(),
+                             f"{tag}_first_release": g.release_date.min()})
+
+    out = per_item(base, "base").join(per_item(scenario, "scenario"), how="outer")
+    for tag in ("base", "scenario"):
+        out[f"{tag}_orders"] = out[f"{tag}_orders"].fillna(0).astype(int)
+        out[f"{tag}_qty"] = out[f"{tag}_qty"].fillna(0.0)
+    out["delta_qty"] = out.scenario_qty - out.base_qty
+    same = ((out.delta_qty.abs() < 1e-9) & (out.base_orders == out.scenario_orders)
+            & (out.base_first_release.eq(out.scenario_first_release)
+               | (out.base_first_release.isna() & out.scenario_first_release.isna())))
+    out = out[~same].reset_index(names="item_id")
+    key = out.delta_qty.abs() + 1e-6 * (out.scenario_orders - out.base_orders).abs()
+    out = out.iloc[np.argsort(-key.to_numpy(), kind="stable")].reset_index(drop=True)
+    return out[["item_id", "base_orders", "scenario_orders", "base_qty", "scenario_qty", "delta_qty",
+                "base_first_release", "scenario_first_release"]]
 
 
 def _is_number(v) -> bool:

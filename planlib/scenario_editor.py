@@ -31,8 +31,8 @@ import pandas as pd
 
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
-from planlib.scenario import (Scenario, apply_scenario, change_from_dict, compare_kpis, load_scenario,
-                              save_scenario, scale_forecast)
+from planlib.scenario import (Scenario, apply_scenario, change_from_dict, check_scenario, compare_kpis,
+                              compare_orders, load_scenario, save_scenario, scale_forecast)
 
 _WIDE = w.Layout(width="98%")
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
@@ -195,6 +195,9 @@ class ScenarioEditor:
         The scenario plan of the last Run (``planner``'s return value).
     comparison : DataFrame
         :func:`planlib.scenario.compare_kpis` of the last Run.
+    order_changes : DataFrame or None
+        :func:`planlib.scenario.compare_orders` of the last Run (when the plans
+        have ``planned_orders``).
     charts : dict of str to altair.Chart
     message : str
         The last status line (also shown in the widget).
@@ -213,6 +216,7 @@ class ScenarioEditor:
         self.changes: list = list(scenario.changes) if scenario else []
         self.result = None
         self.comparison: pd.DataFrame | None = None
+        self.order_changes: pd.DataFrame | None = None
         self.charts: dict = {}
         self.message = ""
         self.saved_path: Path | None = None
@@ -364,7 +368,9 @@ class ScenarioEditor:
             return None
         self.changes.append(change)
         self._refresh()
-        self._say(f"added: {change.describe()}")
+        warnings = check_scenario(Scenario("change", changes=(change,)), self.ds)
+        note = "".join(f"; note: {text}" for text in warnings.problem)
+        self._say(f"added: {change.describe()}{note}")
         return change
 
     def remove_selected(self) -> None:
@@ -456,6 +462,8 @@ class ScenarioEditor:
             self._say("planning the scenario")
             self.result = planner(ds_s, self.params, forecast=fc, progress=self._progress(0.6, 0.95))
             self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
+            b_po, s_po = getattr(self.base, "planned_orders", None), getattr(self.result, "planned_orders", None)
+            self.order_changes = compare_orders(b_po, s_po) if b_po is not None and s_po is not None else None
             self.charts = self._charts()
         except InputError as exc:
             self.progress.bar_style = "danger"
@@ -492,6 +500,10 @@ class ScenarioEditor:
                          + comparison_html(self.comparison)))
             for chart in self.charts.values():
                 display(chart)
+            if self.order_changes is not None:
+                shown = self.order_changes.head(15)
+                display(HTML(f"<h4>Planned orders: the {len(shown)} items that changed most "
+                             f"(of {len(self.order_changes)})</h4>" + shown.to_html(index=False, float_format="{:,.0f}".format)))
 
     def _show_problems(self, problems: pd.DataFrame) -> None:
         from IPython.display import HTML, display

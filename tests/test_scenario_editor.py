@@ -69,7 +69,10 @@ class FakePlanner:
                              "period_start": pd.to_datetime(["2026-11-23"] * 2),
                              "load_hours": [float(ds.demand.qty.sum()), 5.0], "available_hours": [40.0, 40.0]})
         exceptions = pd.DataFrame({"exception": ["expedite"] * (1 + len(ds.demand) // 2)})
-        return SimpleNamespace(kpis=kpis, capacity_load=load, exceptions=exceptions, forecast=forecast)
+        orders = ds.demand.assign(release_date=ds.demand.due_date - pd.Timedelta(days=7))[
+            ["item_id", "qty", "release_date", "due_date"]]
+        return SimpleNamespace(kpis=kpis, capacity_load=load, exceptions=exceptions, forecast=forecast,
+                               planned_orders=orders)
 
 
 def editor(plant, **kw):
@@ -148,6 +151,18 @@ def test_other_wrong_inputs_say_why(plant):
     assert e.changes == []
 
 
+def test_a_change_that_does_nothing_is_added_with_a_note(plant):
+    e = editor(plant)
+    e.lt_supplier.value = "S1"
+    e.lt_add.click()
+    assert len(e.changes) == 1 and "note" not in e.message
+    e2 = editor(plant.replace(scheduled_receipts=plant.scheduled_receipts.iloc[:0]))
+    e2.sd_add.click()
+    assert len(e2.changes) == 1
+    assert e2.message == ("added: supplier S1 delivers 7 days late; "
+                          "note: S1 has no open purchase receipts: the change does nothing")
+
+
 def test_remove_and_clear(plant):
     e = editor(plant)
     for d in (3, 4, 5):
@@ -188,6 +203,7 @@ def test_run_plans_base_once_and_shows_the_deltas(plant):
     assert e.progress.value == 1.0 and e.progress.bar_style == "success"
     assert e.message.startswith("planned 'My scenario' in") and "3 change(s)" in e.message
     assert set(e.charts) == {"kpi_delta", "capacity", "exceptions"}
+    assert e.order_changes[["item_id", "base_qty", "scenario_qty"]].values.tolist() == [["B", 30.0, 60.0]]
     for chart in e.charts.values():
         chart.to_dict()                     # a valid Vega-Lite spec
     # a second run re-plans only the scenario, against the same base
