@@ -389,6 +389,37 @@ def test_demand_multiplier_zero_removes_lines_and_forecast_only_leaves_orders(pl
     assert apply_scenario(plant, s) is plant
 
 
+multipliers = st.lists(st.builds(
+    lambda f, its, fams, a, b, orders: DemandMultiplier(
+        factor=f, items=tuple(its), families=tuple(fams), start=a, end=b,
+        apply_to=("orders", "forecast") if orders else ("forecast",)),
+    st.sampled_from([0.0, 0.5, 1.0, 1.25, 2.0, 3.0]), st.lists(st.sampled_from(["A", "B"]), unique=True),
+    st.lists(st.sampled_from(["F1", "F2"]), unique=True),
+    st.none() | st.dates(dt.date(2026, 11, 20), dt.date(2026, 12, 12)),
+    st.none() | st.dates(dt.date(2026, 11, 20), dt.date(2026, 12, 12)), st.booleans()), max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ms=multipliers)
+def test_demand_is_the_product_of_the_multipliers_that_match(plant, ms):
+    """Each order line ends as qty x every factor whose items, families and window hold it."""
+    new = apply_scenario(plant, Scenario("p", changes=tuple(ms)))
+    family = dict(zip(plant.items.item_id, plant.items.family))
+    expected = {}
+    for oid, item, qty, due in zip(plant.demand.order_id, plant.demand.item_id, plant.demand.qty,
+                                   plant.demand.due_date):
+        for m in ms:
+            chosen = (not m.items and not m.families) or item in m.items or family[item] in m.families
+            inside = (m.start is None or due.date() >= m.start) and (m.end is None or due.date() <= m.end)
+            if "orders" in m.apply_to and chosen and inside:
+                qty *= m.factor
+        if qty > 0:
+            expected[oid] = qty
+    assert dict(zip(new.demand.order_id, new.demand.qty)) == pytest.approx(expected)
+    unchanged_except(plant, new, "demand")
+    assert plant.demand.qty.tolist() == [10, 20, 5]
+
+
 def test_rush_orders_are_appended_with_numbered_ids(plant):
     s = one("  - kind: rush_order\n    item: B\n    qty: 7\n    due: 2026-11-26\n"
             "  - kind: rush_order\n    item: A\n    qty: 3\n    due: 2026-W49\n    priority: 4\n    customer: C2\n"
