@@ -29,7 +29,6 @@ Nahmias, S., Production and Operations Analysis (MRP lot sizing).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -179,7 +178,7 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
 # =========================================================================== input checks
 
 def check_inputs(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
-                 safety_stock: pd.DataFrame | None = None, _lookup: "_Lookup | None" = None) -> pd.DataFrame:
+                 safety_stock: pd.DataFrame | None = None, _lookup: _Lookup | None = None) -> pd.DataFrame:
     """Problems that make an MRP run impossible, as a problems table.
 
     Returns
@@ -498,7 +497,7 @@ class _Plan:
     """State of one run: arrays over (all items) x (buckets), filled level by level."""
 
     @classmethod
-    def build(cls, ds, params, forecast, safety_stock, settings) -> "_Plan":
+    def build(cls, ds, params, forecast, safety_stock, settings) -> _Plan:
         lookup = _Lookup(ds.items.item_id)
         problems = check_inputs(ds, params, forecast, safety_stock, _lookup=lookup)
         errors = problems[problems.severity == "error"]

@@ -129,8 +129,8 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
                         if round_yield_up and _z(it.scrap_pct) > 0:
                             qty_rel = math.ceil(qty_rel - 1e-9)
                         rb = max(t - L, 0)
-                        planned.append(dict(seq=seq, item_id=i, period=t + 1, release_period=rb + 1,
-                                            release_raw=t - L + 1, qty=qty_rel, receipt_qty=piece))
+                        planned.append({"seq": seq, "item_id": i, "period": t + 1, "release_period": rb + 1,
+                                            "release_raw": t - L + 1, "qty": qty_rel, "receipt_qty": piece})
                         por[t] += piece
                         rel[rb] += qty_rel
                         when = start_of(start, rb)
@@ -141,8 +141,8 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
                     before += por[t]
                 pab = before
                 poh.append(pab)
-            grid[i] = dict(gross=list(G), receipts=list(SR), on_hand=poh, net=net, receipts_planned=por,
-                           releases=rel)
+            grid[i] = {"gross": list(G), "receipts": list(SR), "on_hand": poh, "net": net, "receipts_planned": por,
+                           "releases": rel}
     return grid, planned
 
 

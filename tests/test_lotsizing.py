@@ -47,7 +47,7 @@ def assert_lot_plan(rule, orders, net):
 
 # --------------------------------------------------------------------------- textbook cases
 
-NAHMIAS = dict(net=[18, 30, 42, 5, 20], order_cost=80.0, holding_cost=2.0)
+NAHMIAS = {"net": [18, 30, 42, 5, 20], "order_cost": 80.0, "holding_cost": 2.0}
 
 
 def test_nahmias_silver_meal():
@@ -79,7 +79,7 @@ def test_nahmias_least_unit_cost_and_wagner_whitin():
     assert w.tolist() == [48, 0, 67, 0, 0]  # fewest orders among the optimal plans
 
 
-HEIZER = dict(r=[0, 30, 40, 0, 10, 40, 30, 0, 30, 55], K=100.0, h=1.0)
+HEIZER = {"r": [0, 30, 40, 0, 10, 40, 30, 0, 30, 55], "K": 100.0, "h": 1.0}
 
 
 def test_heizer_render_speaker_kits():

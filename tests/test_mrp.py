@@ -10,8 +10,17 @@ import pytest
 
 from planlib.cli import main
 from planlib.data import from_frames
-from planlib.mrp import (MrpSettings, available_to_promise, bucket_index, consume_forecast, lead_time_buckets,
-                         low_level_codes, order_modifiers, run_mrp, trace_pegging)
+from planlib.mrp import (
+    MrpSettings,
+    available_to_promise,
+    bucket_index,
+    consume_forecast,
+    lead_time_buckets,
+    low_level_codes,
+    order_modifiers,
+    run_mrp,
+    trace_pegging,
+)
 from planlib.params import PlanParams
 from planlib.problems import InputError
 
@@ -134,7 +143,7 @@ def test_lead_time_offset_and_buckets():
 
 def test_safety_stock_netting():
     """Net requirement = safety stock + gross - (previous on hand + scheduled receipts)."""
-    ds = dataset([item("X", 0, safety_stock=20)], inventory=[dict(item_id="X", on_hand=30)],
+    ds = dataset([item("X", 0, safety_stock=20)], inventory=[{"item_id": "X", "on_hand": 30}],
                  demand=[so("S1", "X", 15, 1), so("S2", "X", 15, 2)])
     r = run_mrp(ds, P)
     assert row(r, "X", "net_requirements")[:3] == [5, 15, 0]
@@ -147,8 +156,8 @@ def test_safety_stock_netting():
 
 
 def test_past_due_demand_and_receipts_count_in_week_one():
-    ds = dataset([item("X", 0)], receipts=[dict(order_id="PO-1", item_id="X", order_type="production",
-                                                qty=4, due_date="2025-12-29")],
+    ds = dataset([item("X", 0)], receipts=[{"order_id": "PO-1", "item_id": "X", "order_type": "production",
+                                                "qty": 4, "due_date": "2025-12-29"}],
                  demand=[so("S1", "X", 10, "2025-12-31"), so("S2", "X", 5, 1)])
     r = run_mrp(ds, P)
     assert row(r, "X", "gross_requirements")[0] == 15
@@ -161,7 +170,7 @@ def test_past_due_demand_and_receipts_count_in_week_one():
 def test_scrap_and_bom_scrap():
     """Item yield loss inflates the release (rounded up to units); BOM scrap adds to the component."""
     ds = dataset([item("Y", 7, scrap_pct=20), item("Z", 7, item_type="buy")],
-                 bom=[dict(parent_id="Y", component_id="Z", qty_per=2, scrap_pct=10)],
+                 bom=[{"parent_id": "Y", "component_id": "Z", "qty_per": 2, "scrap_pct": 10}],
                  demand=[so("S1", "Y", 100, 2)])
     r = run_mrp(ds, P)
     assert row(r, "Y", "planned_order_receipts")[1] == 100
@@ -173,8 +182,8 @@ def test_scrap_and_bom_scrap():
 
 def test_bom_effectivity_switches_component_at_date():
     ds = dataset([item("P", 7), item("OLD", 7, item_type="buy"), item("NEW", 7, item_type="buy")],
-                 bom=[dict(parent_id="P", component_id="OLD", qty_per=1, valid_to=week(3)),
-                      dict(parent_id="P", component_id="NEW", qty_per=1, valid_from=week(3))],
+                 bom=[{"parent_id": "P", "component_id": "OLD", "qty_per": 1, "valid_to": week(3)},
+                      {"parent_id": "P", "component_id": "NEW", "qty_per": 1, "valid_from": week(3)}],
                  demand=[so("S1", "P", 10, 2), so("S2", "P", 7, 4)])
     r = run_mrp(ds, P)
     assert row(r, "OLD", "gross_requirements")[:4] == [10, 0, 0, 0]
@@ -197,7 +206,7 @@ def test_forecast_consumption_and_demand_time_fence():
 
 
 def test_order_modifiers():
-    total, n, cap = order_modifiers(np.array([130.0, 10.0, 30.0]), np.array([50.0, 50.0, 0.0]),
+    total, n, _cap = order_modifiers(np.array([130.0, 10.0, 30.0]), np.array([50.0, 50.0, 0.0]),
                                     np.array([20.0, 20.0, 0.0]), np.array([100.0, np.nan, np.nan]))
     assert total.tolist() == [160, 60, 30]
     assert n.tolist() == [2, 1, 1]
@@ -222,7 +231,7 @@ def test_release_in_past_expedite_and_delay():
 
 def test_receipt_exceptions_expedite_defer_cancel_and_lot_rule():
     ds = dataset([item("X", 7, "FOQ", lot_size=10)],
-                 receipts=[dict(order_id=o, item_id="X", order_type="production", qty=q, due_date=week(w))
+                 receipts=[{"order_id": o, "item_id": "X", "order_type": "production", "qty": q, "due_date": week(w)}
                            for o, q, w in (("R3", 10, 3), ("R1", 10, 4), ("R2", 15, 5))],
                  demand=[so("S1", "X", 10, 2), so("S2", "X", 10, 6)])
     e = run_mrp(ds, P).exceptions.set_index("order_id")
@@ -250,7 +259,7 @@ def test_atp_discrete_with_look_ahead():
 
 
 def test_atp_table_from_the_plan():
-    ds = dataset([item("FG", 7, "FOQ", lot_size=100)], inventory=[dict(item_id="FG", on_hand=50)],
+    ds = dataset([item("FG", 7, "FOQ", lot_size=100)], inventory=[{"item_id": "FG", "on_hand": 50}],
                  demand=[so(f"S{k}", "FG", q, k) for k, q in enumerate([30, 20, 40, 10], start=1)])
     r = run_mrp(ds, P)
     a = r.atp[r.atp.item_id == "FG"]
@@ -261,15 +270,15 @@ def test_atp_table_from_the_plan():
 
 
 def _plant():
-    cal = [dict(calendar_id="DAY", weekday=d, start_time="08:00", end_time="16:00") for d in range(5)]
-    return dict(
-        calendars=cal,
-        work_centers=[dict(work_center_id="WC1", calendar_id="DAY", cost_per_hour=50, labour_cost_per_hour=30),
-                      dict(work_center_id="WC2", calendar_id="DAY")],
-        machines=[dict(machine_id="M1", work_center_id="WC1"), dict(machine_id="M2", work_center_id="WC2")],
-        routings=[dict(item_id="P", op_seq=10, work_center_id="WC1", setup_min=60, run_min_per_unit=6, crew_size=1),
-                  dict(item_id="P", op_seq=20, work_center_id="WC2", setup_min=0, run_min_per_unit=3)],
-    )
+    cal = [{"calendar_id": "DAY", "weekday": d, "start_time": "08:00", "end_time": "16:00"} for d in range(5)]
+    return {
+        "calendars": cal,
+        "work_centers": [{"work_center_id": "WC1", "calendar_id": "DAY", "cost_per_hour": 50, "labour_cost_per_hour": 30},
+                      {"work_center_id": "WC2", "calendar_id": "DAY"}],
+        "machines": [{"machine_id": "M1", "work_center_id": "WC1"}, {"machine_id": "M2", "work_center_id": "WC2"}],
+        "routings": [{"item_id": "P", "op_seq": 10, "work_center_id": "WC1", "setup_min": 60, "run_min_per_unit": 6, "crew_size": 1},
+                  {"item_id": "P", "op_seq": 20, "work_center_id": "WC2", "setup_min": 0, "run_min_per_unit": 3}],
+    }
 
 
 def test_capacity_load_rough_cut_and_cost():
@@ -303,16 +312,16 @@ def test_overload_reported():
 def test_purchase_requisitions_grouped_by_supplier_and_week():
     ds = dataset([item("B1", 7, item_type="buy", supplier_id="S1", unit_cost=2),
                   item("B2", 7, item_type="buy", supplier_id="S1", unit_cost=3)],
-                 demand=[so("S1", "B1", 10, 3), so("S2", "B2", 5, 3)], suppliers=[dict(supplier_id="S1")])
+                 demand=[so("S1", "B1", 10, 3), so("S2", "B2", 5, 3)], suppliers=[{"supplier_id": "S1"}])
     pr = run_mrp(ds, P).purchase_requisitions
-    assert pr.to_dict("records")[0] | {"period_start": None} == dict(
-        supplier_id="S1", period=2, period_start=None, orders=2, items=2, qty=15, cost=35)
+    assert pr.to_dict("records")[0] | {"period_start": None} == {
+        "supplier_id": "S1", "period": 2, "period_start": None, "orders": 2, "items": 2, "qty": 15, "cost": 35}
 
 
 def test_pegging_traces_to_customer_orders():
     ds = dataset([item("A", 7), item("B", 7, item_type="buy")],
-                 bom=[dict(parent_id="A", component_id="B", qty_per=2)],
-                 inventory=[dict(item_id="B", on_hand=5)],
+                 bom=[{"parent_id": "A", "component_id": "B", "qty_per": 2}],
+                 inventory=[{"item_id": "B", "on_hand": 5}],
                  demand=[so("S1", "A", 10, 3, priority=2), so("S2", "A", 5, 4)])
     r = run_mrp(ds, P)
     pg = r.pegging
@@ -376,7 +385,7 @@ def test_plan_start_not_monday(jc, tmp_path, capsys):
 
 def test_run_mrp_names_rows_of_bad_input():
     ds = dataset([item("A", None), item("B", 7)],
-                 bom=[dict(parent_id="A", component_id="B", qty_per=1), dict(parent_id="B", component_id="A", qty_per=1)],
+                 bom=[{"parent_id": "A", "component_id": "B", "qty_per": 1}, {"parent_id": "B", "component_id": "A", "qty_per": 1}],
                  demand=[so("S1", "A", 5, 2), so("S2", "Q", 5, 2)])
     with pytest.raises(InputError) as err:
         run_mrp(ds, P, forecast=pd.DataFrame({"item_id": ["Z"], "period_start": [week(1)], "forecast": [1]}))

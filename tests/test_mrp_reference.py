@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mrp_reference import reference_mrp
+
 from planlib.contract import LOT_RULES
 from planlib.factory import make_factory
 from planlib.mrp import MrpSettings, lead_time_buckets, run_mrp
