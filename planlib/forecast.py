@@ -92,6 +92,8 @@ class ForecastSettings:
         statsforecast processes (2 = both cores of the project's machines).
     seed : int
         Seed of every random step (none at present; kept for repeatability).
+    chunk_size : int
+        Items per statsforecast call in the backtest (a progress line after each).
     """
 
     season_length: int | None = None
@@ -113,6 +115,7 @@ class ForecastSettings:
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     n_jobs: int = 2
     seed: int = 0
+    chunk_size: int = 1000
 
     def resolved(self, bucket: str, horizon: int) -> "ForecastSettings":
         """A copy with every ``None`` replaced by its default for the bucket."""
@@ -557,14 +560,22 @@ def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
         if progress:
             progress(f"backtest {len(items)} {group} item(s): {w} origin(s) x {hb} period(s), "
                      f"{', '.join(names)}")
-        parts = []
-        for chunk in ([n for n in names if n not in _NO_INTERVALS], [n for n in names if n in _NO_INTERVALS]):
-            if chunk:
-                parts.append(_run_sf("cv", df, chunk, bucket, s, int(hb), s.levels, int(w),
-                                     min(s.step_size, int(hb))))
-        cv = parts[0]
-        for p in parts[1:]:
-            cv = cv.merge(p.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
+        chunks = [items[i:i + s.chunk_size] for i in range(0, len(items), s.chunk_size)]
+        cvs = []
+        for i, chunk_items in enumerate(chunks):
+            dfc = df[df.unique_id.isin(chunk_items)] if len(chunks) > 1 else df
+            parts = []
+            for chunk in ([n for n in names if n not in _NO_INTERVALS], [n for n in names if n in _NO_INTERVALS]):
+                if chunk:
+                    parts.append(_run_sf("cv", dfc, chunk, bucket, s, int(hb), s.levels, int(w),
+                                         min(s.step_size, int(hb))))
+            part = parts[0]
+            for p in parts[1:]:
+                part = part.merge(p.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
+            cvs.append(part)
+            if progress and len(chunks) > 1:
+                progress(f"  {min((i + 1) * s.chunk_size, len(items))} of {len(items)} {group} item(s) done")
+        cv = pd.concat(cvs, ignore_index=True) if len(cvs) > 1 else cvs[0]
         cv = cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
         step = cv.groupby(["unique_id", "cutoff"]).cumcount().to_numpy() + 1
         hq = None
