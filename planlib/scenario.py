@@ -91,17 +91,26 @@ _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2
 
 
 class _Map(dict):
-    """A YAML mapping with the 1-based line of the mapping and of each key."""
+    """A YAML mapping with the 1-based line of the mapping and of each key, and the text
+    of each plain value as written (codes such as ``0012`` or ``NO`` stay text)."""
 
     line: int = 0
     lines: dict
+    raw: dict = {}
 
 
 class _Seq(list):
-    """A YAML sequence with the 1-based line of the sequence and of each item."""
+    """A YAML sequence with the 1-based line of the sequence and of each item, and the
+    text of each plain item as written."""
 
     line: int = 0
     lines: list
+    raw: list | None = None
+
+
+def _raw(node: yaml.Node):
+    """The text of a plain (unquoted) or quoted scalar; None for a mapping or sequence."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 class _Where:
@@ -120,7 +129,7 @@ class _Where:
 def _to_python(node: yaml.Node, loader: _Loader, p: Problems, where) -> object:
     if isinstance(node, yaml.MappingNode):
         out = _Map()
-        out.line, out.lines = node.start_mark.line + 1, {}
+        out.line, out.lines, out.raw = node.start_mark.line + 1, {}, {}
         for knode, vnode in node.value:
             key = _to_python(knode, loader, p, where)
             if not isinstance(key, (str, int, float, bool)) or key is None:
@@ -134,10 +143,12 @@ def _to_python(node: yaml.Node, loader: _Loader, p: Problems, where) -> object:
                 continue
             out[key] = _to_python(vnode, loader, p, where)
             out.lines[key] = knode.start_mark.line + 1
+            out.raw[key] = _raw(vnode)
         return out
     if isinstance(node, yaml.SequenceNode):
         out = _Seq(_to_python(v, loader, p, where) for v in node.value)
         out.line, out.lines = node.start_mark.line + 1, [v.start_mark.line + 1 for v in node.value]
+        out.raw = [_raw(v) for v in node.value]
         return out
     return loader.construct_object(node, deep=True)
 
@@ -246,12 +257,16 @@ class _Reader:
             if not self.has(key):
                 continue
             v = self.m[key]
-            values = list(v) if isinstance(v, list) else [v]
-            for x in values:
-                if isinstance(x, (dict, list)) or isinstance(x, bool) or str(x).strip() == "":
+            if isinstance(v, list):
+                raw = getattr(v, "raw", None) or [None] * len(v)
+                values = [(x, r) for x, r in zip(v, raw)]
+            else:
+                values = [(v, self.m.raw.get(key))]
+            for x, r in values:
+                if isinstance(x, (dict, list)) or str(x).strip() == "" or (isinstance(x, bool) and r is None):
                     self.bad(key, f"not {what}", f"write {single}: CODE or {plural}: [CODE, CODE]", x)
                     continue
-                out.append(str(x).strip())
+                out.append((r if r is not None else str(x)).strip())
         return tuple(dict.fromkeys(out))
 
     def text(self, key, default="") -> str:
@@ -261,7 +276,8 @@ class _Reader:
         if isinstance(v, (dict, list)):
             self.bad(key, "must be text", f"write {key}: some text", v)
             return default
-        return str(v).strip()
+        raw = self.m.raw.get(key)
+        return (raw if raw is not None else str(v)).strip()
 
     def number(self, key, *, required=False, default=None, minimum=None, exclusive=False, whole=False,
                maximum=None, fix=""):
@@ -1023,7 +1039,7 @@ def change_from_dict(d: Mapping, ds=None) -> Change:
     """
     p = Problems()
     m = _Map({k: (_Seq(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items() if v is not None})
-    m.line, m.lines = 0, {}
+    m.line, m.lines, m.raw = 0, {}, {}
     change = _read_change(m, 0, 0, "change", p)
     if change is not None and ds is not None:
         change.check(ds, p, _Where("change", {}, 0, 0))

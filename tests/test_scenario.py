@@ -193,6 +193,16 @@ def test_yaml_round_trip_property(name, desc, cs):
 
 # --------------------------------------------------------------------------- errors with lines
 
+def test_codes_stay_as_written():
+    """YAML would read 0012 as the number 10 (octal) and NO as false: codes keep their text."""
+    s = one("  - kind: rush_order\n    item: 0012\n    qty: 1\n    due: 2026-12-01\n    order_id: 007\n"
+            "    customer: NO\n  - kind: downtime\n    machines: [0012, 1e3, NO]\n    start: 2026-12-01\n"
+            "    hours: 1\n")
+    assert (s.changes[0].item, s.changes[0].order_id, s.changes[0].customer) == ("0012", "007", "NO")
+    assert s.changes[1].machines == ("0012", "1e3", "NO")
+    assert parse_scenario(scenario_to_yaml(s)) == s
+
+
 def test_yaml_syntax_error_names_the_line():
     with pytest.raises(InputError) as exc:
         scenario("name: x\nchanges:\n  - kind: downtime\n    machine: M1\n   start: 2026-11-24\n", "lathe.yaml")
