@@ -1238,17 +1238,23 @@ class _Plan:
         rt = self.ds.routings
         if rt.empty:
             return pd.DataFrame(columns=["item_id", "work_center_id", "hours_per_unit"])
-        from scipy import sparse
         wcs = pd.Index(sorted(rt.work_center_id.unique()))
-        own = sparse.csr_matrix((rt.run_min_per_unit.fillna(0).to_numpy() / 60.0,
-                                 (self.index.get_indexer(rt.item_id), wcs.get_indexer(rt.work_center_id))),
-                                shape=(self.n, len(wcs))).toarray()
+        own = np.zeros((self.n, len(wcs)))
+        rows = self._pos("routings", "item_id", rt.item_id)
+        ok = rows >= 0
+        _accumulate(own, rows[ok] * len(wcs) + wcs.get_indexer(rt.work_center_id)[ok],
+                    rt.run_min_per_unit.fillna(0).to_numpy()[ok] / 60.0)
+        total = own
         eff = (self.b_from <= 0) & (self.b_to > 0)
-        A = sparse.csr_matrix((self.b_qty[eff], (self.b_par[eff], self.b_comp[eff])), shape=(self.n, self.n))
-        total = own.copy()
+        par_level = self.llc[self.b_par] if len(self.b_par) else np.zeros(0, dtype=np.int64)
         for level in range(int(self.llc.max()) - 1, -1, -1):
-            lo, hi = self.level_start[level], self.level_start[level + 1]
-            total[lo:hi] = own[lo:hi] + A[lo:hi] @ total
+            lines = np.flatnonzero(eff & (par_level == level))  # sorted by parent
+            if not len(lines):
+                continue
+            par = self.b_par[lines]
+            starts = np.flatnonzero(np.r_[True, par[1:] != par[:-1]])
+            contrib = self.b_qty[lines, None] * total[self.b_comp[lines]]
+            total[par[starts]] += np.add.reduceat(contrib, starts, axis=0)
         used = np.zeros(self.n, dtype=bool)
         used[self.b_comp] = True
         fg = np.flatnonzero(~used)
