@@ -642,28 +642,37 @@ class _Plan:
         H = self.H
         rows = np.arange(lo, hi)
         level = slice(lo, hi)
-        GR, SR = self.GR[level], self.SR[level]
         m = len(rows)
+        L = self.lt[rows]
+        delay = self.settings.past_releases == "delay"
+        # after the last bucket with a gross requirement or receipt nothing changes: plan the
+        # span T before it (plus the lead times in delay mode) and carry the end to the horizon
+        busy = np.flatnonzero(self.GR[level].any(axis=0) | self.SR[level].any(axis=0))
+        T = int(busy[-1]) + 1 if len(busy) else 1
+        if delay and m:
+            T = max(T, int(L.max()) + 1)
+        T = min(T, H)
+        GR, SR = self.GR[level, :T], self.SR[level, :T]
         # S[:, t]: planned receipts needed up to t to end bucket t at safety stock
         S = np.cumsum(GR, axis=1)
         S -= np.cumsum(SR, axis=1)
         S += (self.ss[rows] - self.on_hand[rows])[:, None]
         M = np.maximum.accumulate(np.maximum(S, 0.0), axis=1)
         rule = self.rule[rows]
-        t_idx = np.arange(H)
+        t_idx = np.arange(T)
         # window ends for the rules whose order covers more than the bucket of the need
         win = (rule == _RULE_CODE["POQ"]) | np.isin(rule, [_RULE_CODE[r] for r in DYNAMIC_RULES])
         w_rows = np.flatnonzero(win)
         w_pos = np.full(m, -1)
         w_pos[w_rows] = np.arange(len(w_rows))
-        E = np.empty((len(w_rows), H), dtype=np.int64)
+        E = np.empty((len(w_rows), T), dtype=np.int64)
         if len(w_rows):
             net = np.diff(M[w_rows], axis=1, prepend=0.0)
             net[net < _TOL] = 0.0
             wr = rule[w_rows]
             poq = wr == _RULE_CODE["POQ"]
             if poq.any():
-                E[poq] = np.minimum(t_idx[None, :] + self.lot[rows[w_rows[poq]], None].astype(np.int64) - 1, H - 1)
+                E[poq] = np.minimum(t_idx[None, :] + self.lot[rows[w_rows[poq]], None].astype(np.int64) - 1, T - 1)
             for name in DYNAMIC_RULES:
                 sel = wr == _RULE_CODE[name]
                 if sel.any():
@@ -679,23 +688,21 @@ class _Plan:
         foq = rule == _RULE_CODE["FOQ"]
         lot = self.lot[rows]
         moq, mult, maxq = self.moq[rows], self.mult[rows], self.maxq[rows]
-        L = self.lt[rows]
-        delay = self.settings.past_releases == "delay"
         if delay:
             # an order placed late must cover the largest need of its window, not the running one
             table = [S]
-            while (1 << len(table)) <= H:
+            while (1 << len(table)) <= T:
                 w = 1 << (len(table) - 1)
                 prev = table[-1]
                 nxt = prev.copy()
-                nxt[:, : H - w] = np.maximum(prev[:, : H - w], prev[:, w:])
+                nxt[:, : T - w] = np.maximum(prev[:, : T - w], prev[:, w:])
                 table.append(nxt)
             table = np.stack(table)
         P = np.zeros(m)
         ev_r, ev_t, ev_q, ev_n, ev_cap = [], [], [], [], []
         active = np.flatnonzero(M[:, -1] > _TOL)  # items that ever need a planned receipt
         S_a = S[active]
-        for t in range(H):
+        for t in range(T):
             trig = S_a[:, t] - P[active] > _TOL
             if delay:
                 trig &= t >= L[active]
@@ -726,7 +733,7 @@ class _Plan:
             ev_cap.append(cap)
         # projected on hand = safety stock - S + planned receipts so far; net requirement =
         # what the bucket needs beyond on hand, receipts and earlier planned receipts
-        PRl = np.zeros((m, H))
+        PRl = np.zeros((m, T))
         if ev_r:
             r = np.concatenate(ev_r)
             t = np.concatenate(ev_t)
@@ -737,14 +744,15 @@ class _Plan:
         cum = np.cumsum(PRl, axis=1)
         poh = self.ss[rows, None] - S + cum
         poh[np.abs(poh) < _TOL] = 0.0
-        self.POH[level] = poh
+        self.POH[level, :T] = poh
+        self.POH[level, T:] = poh[:, -1:]
         cum -= PRl
         np.subtract(S, cum, out=cum)
         cum[cum < _TOL] = 0.0
-        self.NR[level] = cum
+        self.NR[level, :T] = cum
         if not ev_r:
             return
-        self.PR[level] = PRl
+        self.PR[level, :T] = PRl
         self._orders_and_explosion(rows[r], t, total, np.concatenate(ev_n)[order], np.concatenate(ev_cap)[order])
 
     def _orders_and_explosion(self, item, tb, total, n_ord, cap):
