@@ -94,6 +94,8 @@ class ForecastSettings:
         Seed of every random step (none at present; kept for repeatability).
     chunk_size : int
         Items per statsforecast call in the backtest (a progress line after each).
+    strategy : {"auto", "item", "combo"}
+        How the combination competes with single models (see :func:`select_models`).
     """
 
     season_length: int | None = None
@@ -116,6 +118,7 @@ class ForecastSettings:
     n_jobs: int = 2
     seed: int = 0
     chunk_size: int = 1000
+    strategy: str = "auto"
 
     def resolved(self, bucket: str, horizon: int) -> "ForecastSettings":
         """A copy with every ``None`` replaced by its default for the bucket."""
@@ -494,10 +497,10 @@ def hurdle_quantiles(history: np.ndarray, mean: np.ndarray, quantiles) -> np.nda
     if sizes.size == 0:
         return np.zeros((mean.size, qs.size))
     p = sizes.size / history.size
-    scale = np.maximum(mean, 0) / (p * sizes.mean())
+    rel = sizes / sizes.mean()  # sizes relative to their mean (no overflow for tiny sizes)
     inner = np.clip((qs - (1 - p)) / p, 0, 1)
-    size_q = np.where(qs > 1 - p, np.quantile(sizes, inner), 0.0)
-    return scale[:, None] * size_q[None, :]
+    size_q = np.where(qs > 1 - p, np.quantile(rel, inner), 0.0)
+    return (np.maximum(mean, 0) / p)[:, None] * size_q[None, :]
 
 
 def _tidy_quantiles(q: np.ndarray) -> np.ndarray:
@@ -628,85 +631,156 @@ def _scales(buckets: pd.DataFrame, first_cutoff: pd.Series) -> pd.DataFrame:
                          "mse_scale": (d**2).groupby(b.item_id).mean()})
 
 
-def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
+                  strategy: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose per item the candidate with the lowest backtest error.
 
     Smooth and erratic items are scored on mean absolute error, intermittent
     and lumpy items on mean squared error: MSE is minimised by the mean, so it
     does not reward forecasting zero, whereas MAE is minimised by the median,
-    which is 0 for most intermittent items. ``SeasonalNaive`` is a candidate
-    for smooth and erratic items only (it is the benchmark for all). With
-    ``combine >= 2`` the mean of the item's ``combine`` best single models
-    (``Combo(...)``; quantiles averaged level by level) is a candidate too.
+    which is 0 for most intermittent items. With ``combine >= 2`` the mean of
+    the item's ``combine`` best models (``Combo(...)``; quantiles averaged
+    level by level) is a candidate too.
+
+    ``strategy`` says how the combination competes: ``"item"`` picks per item
+    whichever of the single models and the combination has the lowest error;
+    ``"combo"`` uses the combination for every item; ``"auto"`` (default)
+    decides between the two per class group (smooth/erratic and
+    intermittent/lumpy) out of sample: each strategy chooses on all origins
+    but the last and is scored on the last (errors of each item divided by
+    the mean error of its candidates there, so large items do not dominate);
+    the better strategy then chooses on all origins.
+
+    Parameters
+    ----------
+    bt : DataFrame
+        Backtest rows of the candidates (:func:`backtest`).
+    classes : DataFrame
+        :func:`classify_demand` output.
 
     Returns
     -------
     (DataFrame, DataFrame)
         Choice per item: ``item_id, model, members`` (``+``-separated
         statsforecast models averaged), ``metric`` (``mae`` or ``mse``),
-        ``error`` [uom or uom²]; and the backtest rows of the chosen model
-        (columns of :func:`backtest`, ``model`` set to the choice).
+        ``error`` [uom or uom²] (backtest error of the choice), ``strategy``;
+        and the backtest rows of the chosen model (columns of
+        :func:`backtest`, ``model`` set to the choice).
     """
+    ccols = ["item_id", "model", "members", "metric", "error", "strategy"]
     if bt.empty:
-        return (pd.DataFrame(columns=["item_id", "model", "members", "metric", "error"]),
-                bt.copy())
-    cls = classes.set_index("item_id").demand_class
-    b = bt.copy()
-    b["err"] = b.actual - b.forecast
-    inter = cls.reindex(b.item_id).isin(("intermittent", "lumpy")).to_numpy()
-    b["loss"] = np.where(inter, b.err**2, b.err.abs())
-    score = b.groupby(["item_id", "model"]).loss.mean().unstack()
-    inter_items = cls.reindex(score.index).isin(("intermittent", "lumpy")).to_numpy()
-    single = score.copy()
-    single.loc[inter_items, BENCHMARK_MODEL] = np.nan  # benchmark only for intermittent items
+        return pd.DataFrame(columns=ccols), bt.copy()
+    key = ["item_id", "cutoff", "period_start"]
     qcols = [c for c in bt.columns if c.startswith("q_")]
     valcols = ["forecast"] + qcols
-    rank = single.rank(axis=1, method="first")
+    b = bt.set_index(key + ["model"]).sort_index()
+    wide = {c: b[c].unstack("model") for c in valcols}
+    F = wide["forecast"]
+    names = np.array(F.columns)
+    idx = F.index
+    actual = b["actual"].groupby(level=[0, 1, 2]).first().reindex(idx).to_numpy()
+    items = idx.get_level_values("item_id").to_numpy()
+    cutoffs = idx.get_level_values("cutoff").to_numpy()
+    cls = classes.set_index("item_id").demand_class
+    inter_row = cls.reindex(items).isin(("intermittent", "lumpy")).to_numpy()
+    Fv = F.to_numpy(dtype=float)
+    if BENCHMARK_MODEL in names:  # the benchmark is no candidate for intermittent items
+        Fv[inter_row, list(names).index(BENCHMARK_MODEL)] = np.nan
+    err = actual[:, None] - Fv
+    L = np.where(inter_row[:, None], err**2, np.abs(err))
+    uitems, item_pos = np.unique(items, return_inverse=True)
     k = combine if combine >= 2 else 0
-    choices = []
-    chosen_rows = []
-    key = ["item_id", "cutoff", "period_start"]
-    wide = b.set_index(key + ["model"])[valcols + ["actual"]]
-    base = b[b.model == b.model.iloc[0]][key + ["step", "actual"]].set_index(key)
-    combo_score = pd.Series(np.nan, index=score.index)
-    combo_vals = None
-    if k:
-        n_models = single.notna().sum(axis=1)
-        use = (rank <= k) & (n_models >= k).to_numpy()[:, None]
-        members = use.stack()
-        members = members[members].reset_index()[["item_id", "model"]]
-        mb = b.merge(members, on=["item_id", "model"])
-        combo_vals = mb.groupby(key)[valcols].mean()
-        combo_vals[qcols] = _tidy_quantiles(combo_vals[qcols].to_numpy())
-        cv_ = combo_vals.join(base)
-        e = cv_.actual - cv_.forecast
-        citem = cv_.index.get_level_values("item_id")
-        ci = cls.reindex(citem).isin(("intermittent", "lumpy")).to_numpy()
-        combo_score = pd.Series(np.where(ci, e**2, e.abs()), index=citem).groupby(level=0).mean()
-        combo_score = combo_score.reindex(score.index)
-        member_names = members.groupby("item_id").model.apply(lambda m: "+".join(sorted(m)))
-    best_single = single.idxmin(axis=1)
-    best_err = single.min(axis=1)
-    pick_combo = combo_score < best_err
-    for item in score.index:
-        metric = "mse" if cls.get(item) in ("intermittent", "lumpy") else "mae"
-        if bool(pick_combo.get(item, False)):
-            mem = member_names[item]
-            choices.append((item, f"Combo({mem.replace('+', ',')})", mem, metric, combo_score[item]))
-        else:
-            m = best_single[item]
-            choices.append((item, m, m, metric, best_err[item]))
-    choice = pd.DataFrame(choices, columns=["item_id", "model", "members", "metric", "error"])
-    singles = choice[~choice.model.str.startswith("Combo")]
-    rows = b.merge(singles[["item_id", "model"]], on=["item_id", "model"])[bt.columns]
-    chosen_rows.append(rows)
-    if k and pick_combo.any():
-        combos = choice[choice.model.str.startswith("Combo")]
-        cvals = combo_vals.join(base).reset_index()
-        cvals = cvals[cvals.item_id.isin(combos.item_id)].merge(combos[["item_id", "model"]], on="item_id")
-        chosen_rows.append(cvals[bt.columns])
-    chosen = pd.concat(chosen_rows, ignore_index=True).sort_values(key, kind="stable").reset_index(drop=True)
-    return choice, chosen
+
+    def item_mean(values, rows):
+        """Mean over the selected rows per item (items x columns); NaN where no value."""
+        v = np.where(rows[:, None], values, np.nan)
+        ok = ~np.isnan(v)
+        s = np.zeros((len(uitems), v.shape[1]))
+        n = np.zeros((len(uitems), v.shape[1]))
+        np.add.at(s, item_pos, np.nan_to_num(v))
+        np.add.at(n, item_pos, ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+    def choose(rows):
+        """Per item: best single (index), its error, combo members mask, combo error."""
+        S = item_mean(L, rows)
+        S_rank = np.where(np.isnan(S), np.inf, S)
+        best = np.argmin(S_rank, axis=1)
+        best_err = S_rank[np.arange(len(uitems)), best]
+        members = np.zeros_like(S, dtype=bool)
+        if k:
+            order = np.argsort(S_rank, axis=1, kind="stable")[:, :k]
+            np.put_along_axis(members, order, True, axis=1)
+            members &= np.isfinite(S_rank)
+            members[members.sum(axis=1) < k] = False
+        combo_err = np.full(len(uitems), np.inf)
+        has = members.any(axis=1)
+        if has.any():
+            cf = combo_values(Fv, members)
+            cerr = actual - cf
+            cl = np.where(inter_row, cerr**2, np.abs(cerr))
+            combo_err = np.where(has, item_mean(cl[:, None], rows)[:, 0], np.inf)
+        return best, best_err, members, combo_err
+
+    def combo_values(values, members):
+        m = members[item_pos]
+        with np.errstate(invalid="ignore"):
+            return np.nansum(np.where(m, values, 0.0), axis=1) / np.maximum(m.sum(axis=1), 1)
+
+    def predict(best, members, use_combo, values=Fv):
+        single = values[np.arange(len(values)), best[item_pos]]
+        return np.where(use_combo[item_pos], combo_values(values, members), single)
+
+    group = np.where(cls.reindex(uitems).isin(("intermittent", "lumpy")).to_numpy(), "intermittent", "smooth")
+    use_strategy = {g: strategy for g in ("smooth", "intermittent")}
+    if strategy == "auto":
+        last = pd.Series(cutoffs).groupby(items).transform("max").to_numpy() == cutoffs
+        n_orig = pd.Series(cutoffs).groupby(items).transform("nunique").to_numpy()
+        early = ~last & (n_orig >= 2)
+        hold = last & (n_orig >= 2)
+        best, best_err, members, combo_err = choose(early)
+        pred_item = predict(best, members, combo_err < best_err)
+        pred_combo = predict(best, members, members.any(axis=1))
+        norm = item_mean(np.nanmean(L, axis=1)[:, None], hold)[:, 0]
+        for name, pred in (("item", pred_item), ("combo", pred_combo)):
+            e = actual - pred
+            le = np.where(inter_row, e**2, np.abs(e))
+            s = item_mean(le[:, None], hold)[:, 0] / np.where(norm > 0, norm, np.nan)
+            for g in ("smooth", "intermittent"):
+                sel = (group == g) & np.isfinite(s)
+                use_strategy[(g, name)] = float(np.mean(s[sel])) if sel.any() else np.nan
+        for g in ("smooth", "intermittent"):
+            ci, cc = use_strategy[(g, "item")], use_strategy[(g, "combo")]
+            use_strategy[g] = "combo" if (k and np.isfinite(cc) and cc < ci) else "item"
+    all_rows = np.ones(len(idx), dtype=bool)
+    best, best_err, members, combo_err = choose(all_rows)
+    strat = np.array([use_strategy[g] for g in group])
+    has_combo = members.any(axis=1)
+    use_combo = np.where(strat == "combo", has_combo, combo_err < best_err)
+    out = {"forecast": np.maximum(predict(best, members, use_combo), 0.0)}
+    Q = np.column_stack([predict(best, members, use_combo, wide[c].to_numpy(dtype=float)) for c in qcols]) \
+        if qcols else np.empty((len(idx), 0))
+    if qcols:
+        Q = _tidy_quantiles(Q)
+    member_names = ["+".join(sorted(names[m])) for m in members]
+    model = [f"Combo({mn.replace('+', ',')})" if c else names[bi]
+             for c, mn, bi in zip(use_combo, member_names, best)]
+    choice = pd.DataFrame({"item_id": uitems, "model": model,
+                           "members": [mn if c else names[bi] for c, mn, bi in zip(use_combo, member_names, best)],
+                           "metric": np.where(group == "intermittent", "mse", "mae"),
+                           "error": np.where(use_combo, combo_err, best_err), "strategy": strat})
+    chosen = pd.DataFrame({"item_id": items, "cutoff": cutoffs,
+                           "period_start": idx.get_level_values("period_start").to_numpy(),
+                           "actual": actual, "model": np.array(model, dtype=object)[item_pos],
+                           "forecast": out["forecast"]})
+    for j, c in enumerate(qcols):
+        chosen[c] = Q[:, j]
+    step = bt.drop_duplicates(key).set_index(key).step
+    chosen["step"] = step.reindex(pd.MultiIndex.from_frame(chosen[key])).to_numpy()
+    chosen = chosen[[c for c in bt.columns]]
+    chosen.attrs["strategy_scores"] = {str(k_): v for k_, v in use_strategy.items()}
+    return choice, chosen.reset_index(drop=True)
 
 
 def accuracy(chosen: pd.DataFrame, benchmark: pd.DataFrame, buckets: pd.DataFrame,
@@ -980,7 +1054,14 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
     smooth_items = plan.loc[plan.group == "smooth", "item_id"]
     if not bt.empty:
         cand = pd.concat([cand, bt[(bt.model == BENCHMARK_MODEL) & bt.item_id.isin(smooth_items)]])
-    choice, chosen = select_models(cand, classes, s.combine)
+    choice, chosen = select_models(cand, classes, s.combine, s.strategy)
+    sc = chosen.attrs.get("strategy_scores", {})
+    for g in ("smooth", "intermittent"):
+        if (choice.metric == ("mse" if g == "intermittent" else "mae")).any():
+            item_s, combo_s = sc.get(f"('{g}', 'item')"), sc.get(f"('{g}', 'combo')")
+            detail = (f" (holdout error per item model {item_s:.3f}, combination {combo_s:.3f})"
+                      if item_s is not None and np.isfinite(item_s) else "")
+            say(f"{g} items: {sc.get(g, s.strategy)} strategy{detail}")
     say("final fit and forecast")
     fc = _final_forecast(fit_buckets, plan, choice, bucket, s, int(horizon), say)
     qs = _quantile_levels(s.levels)

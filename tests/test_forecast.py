@@ -12,7 +12,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from planlib.cli import main
 from planlib.forecast import (INTERMITTENT_MODELS, ForecastSettings, accuracy, apply_overrides,
                               bucket_history, build_forecast, classify_demand, clean_outliers,
-                              forecast_demand, hurdle_quantiles)
+                              forecast_demand, hurdle_quantiles, select_models)
 from planlib.problems import InputError
 
 DATA = Path(__file__).parent / "data" / "forecast"
@@ -357,3 +357,65 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no item has any positive demand" in err and "A" in err
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- selection
+
+def _bt(errors: dict, item="A", origins=3, steps=4, actual=10.0):
+    rows = []
+    for o in range(origins):
+        cut = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=4 * o)
+        for s in range(1, steps + 1):
+            for model, e in errors.items():
+                f = actual + (e[o] if isinstance(e, list) else e)
+                rows.append(dict(item_id=item, cutoff=cut, period_start=cut + pd.Timedelta(weeks=s), step=s,
+                                 actual=actual, model=model, forecast=f, **{"q_0.1": f - 1, "q_0.9": f + 1}))
+    return pd.DataFrame(rows)
+
+
+def _cls(*items, cls="smooth"):
+    return pd.DataFrame({"item_id": list(items), "demand_class": cls})
+
+
+def test_selection_picks_the_best_single_model():
+    bt = _bt({"AutoETS": 1.0, "AutoTheta": 3.0, "MSTL": -4.0})
+    choice, chosen = select_models(bt, _cls("A"), combine=0)
+    assert choice.model[0] == "AutoETS" and choice.error[0] == pytest.approx(1.0)
+    assert np.allclose(chosen.forecast, 11.0) and (chosen.model == "AutoETS").all()
+
+
+def test_auto_strategy_decides_out_of_sample():
+    # a stable best single model: the per-item choice wins on the last origin
+    stable = pd.concat([_bt({"AutoETS": 2.0, "AutoTheta": -2.0, "MSTL": 0.5, "SeasonalNaive": -0.5}, item=i)
+                        for i in "ABC"])
+    choice, _ = select_models(stable, _cls("A", "B", "C"), combine=3, strategy="auto")
+    assert (choice.strategy == "item").all() and (choice.model == "MSTL").all()
+    # the best single model of the early origins breaks down at the last one; the mean holds:
+    # early origins tie (0.5 each), so the per-item choice keeps AutoETS, which errs by 4 last;
+    # the combination errs by 1.5 there, so auto switches to combinations
+    shaky = pd.concat([_bt({"AutoETS": [0.5, 0.5, 4.0], "AutoTheta": [-1.5, -1.5, -1.0], "MSTL": 5.0}, item=i)
+                       for i in "ABC"])
+    choice, chosen = select_models(shaky, _cls("A", "B", "C"), combine=2, strategy="auto")
+    assert (choice.strategy == "combo").all()
+    assert (choice.model == "Combo(AutoETS,AutoTheta)").all()
+    last = chosen[chosen.cutoff == chosen.cutoff.max()]
+    assert np.allclose(last.forecast, 10 + 1.5)
+    assert np.allclose(last["q_0.9"], 10 + 1.5 + 1)  # quantiles averaged level by level
+    choice_c, _ = select_models(stable, _cls("A", "B", "C"), combine=3, strategy="combo")
+    assert (choice_c.model == "Combo(AutoETS,MSTL,SeasonalNaive)").all()
+
+
+def test_intermittent_selection_uses_squared_error_not_absolute():
+    # actual demand 0,0,0,8 per origin: MAE prefers the zero forecast, MSE the mean (2)
+    rows = []
+    for o in range(3):
+        cut = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=4 * o)
+        for s, a in enumerate([0, 0, 0, 8.0], start=1):
+            for model, f in (("ADIDA", 0.0), ("CrostonSBA", 2.0)):
+                rows.append(dict(item_id="P", cutoff=cut, period_start=cut + pd.Timedelta(weeks=s), step=s,
+                                 actual=a, model=model, forecast=f))
+    bt = pd.DataFrame(rows)
+    choice, _ = select_models(bt, _cls("P", cls="intermittent"), combine=0)
+    assert choice.model[0] == "CrostonSBA" and choice.metric[0] == "mse"
+    choice_s, _ = select_models(bt, _cls("P", cls="smooth"), combine=0)
+    assert choice_s.model[0] == "ADIDA"  # what MAE would have chosen
