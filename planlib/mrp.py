@@ -849,17 +849,17 @@ class _Plan:
         """Every item x bucket, items in the order of the items table."""
         n, H = self.n, self.H
         back = np.argsort(self.perm)  # row of ds.items -> internal row
-        names = ["gross_requirements", "scheduled_receipts", "projected_on_hand", "net_requirements",
-                 "planned_order_receipts", "planned_order_releases"]
-        block = np.empty((len(names), n * H))
-        for k, a in enumerate((self.GR, self.SR, self.POH, self.NR, self.PR, self.PL)):
-            np.take(a, back, axis=0, out=block[k].reshape(n, H))
-        out = pd.DataFrame(block.T, columns=names, copy=False)
-        out.insert(0, "item_id", pd.Categorical.from_codes(np.repeat(np.arange(n), H),
-                                                          categories=pd.Index(self.ids[back])))
-        out.insert(1, "period", np.tile(np.arange(1, H + 1), n))
-        out.insert(2, "period_start", np.tile(self.period_starts.to_numpy(), n))
-        return out
+        same = bool((back == np.arange(n)).all())
+        cols = {}
+        for name, a in (("gross_requirements", self.GR), ("scheduled_receipts", self.SR),
+                        ("projected_on_hand", self.POH), ("net_requirements", self.NR),
+                        ("planned_order_receipts", self.PR), ("planned_order_releases", self.PL)):
+            cols[name] = a.reshape(-1) if same else np.take(a, back, axis=0).reshape(-1)
+        codes = np.repeat(np.arange(n, dtype=np.int32), H)
+        head = {"item_id": pd.Categorical.from_codes(codes, categories=pd.Index(self.ids[back])),
+                "period": np.tile(np.arange(1, H + 1, dtype=np.int64), n),
+                "period_start": np.tile(self.period_starts.to_numpy(), n)}
+        return pd.DataFrame(head | cols, copy=False)
 
     def _in_item_order(self, rows: np.ndarray) -> np.ndarray:
         """Internal rows re-ordered as in the items table."""
