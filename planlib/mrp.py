@@ -293,8 +293,8 @@ def _unknown_refs(ds, table, column, lookup, p, what=None):
     frame = ds[table]
     if frame.empty:
         return
-    bad = frame[column].notna().to_numpy() & (lookup.pos(table, column, frame[column]) < 0)
-    for pos in np.flatnonzero(bad):
+    bad = np.flatnonzero(lookup.pos(table, column, frame[column]) < 0)
+    for pos in bad[frame[column].iloc[bad].notna().to_numpy()]:
         p.add(table, ds.where(table, pos), column, frame[column].iloc[pos],
               what or f"{column} is not in items", "correct the item_id or add the item to items")
 
