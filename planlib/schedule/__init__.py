@@ -149,7 +149,7 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
         best = min(res.objective, h_obj)
         gap = round(100.0 * (best - res.bound) / best, 3) if best > 0 else 0.0
     info.update(solver_status=status, cpsat_status=res.status, objective=res.objective, bound=res.bound,
-                gap_pct=gap, seconds=round(time.perf_counter() - t0, 3))
+                gap_pct=gap, seconds=round(time.perf_counter() - t0, 3), restricted=res.restricted)
     return sol, info
 
 

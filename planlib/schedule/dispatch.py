@@ -22,6 +22,7 @@ Pinedo, Scheduling: Theory, Algorithms, and Systems, 5th ed., ch. 14.
 """
 from __future__ import annotations
 
+import heapq
 import math
 
 import numpy as np
@@ -170,21 +171,42 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
             raise CalendarTooShort(f"operation {ops.order_id.iat[i]} op {ops.op_seq.iat[i]} does not fit")
         return best[1]
 
+    # candidates: a heap on earliest end (stale entries skipped), and per machine the candidates
+    # whose best machine it is; per machine also every candidate that could use it
+    heap: list = []
+    by_best = {m: set() for m in tls}
+    eligible = {m: set() for m in tls}
+    op_seq = ops.op_seq.to_numpy()
+
+    def put(i):
+        c = evaluate(i)
+        old = cand.get(i)
+        if old is not None:
+            by_best[old[1]].discard(i)
+        cand[i] = c
+        by_best[c[1]].add(i)
+        heapq.heappush(heap, (c[0], i, c))
+
     for i in firsts:
-        cand[i] = evaluate(i)
+        for m, _, _ in options[i]:
+            eligible[m].add(i)
+        put(i)
     while cand:
-        ids = list(cand)
-        ends = np.array([cand[i][0] for i in ids])
-        k = int(np.argmin(ends))
-        e_star, m_star = cand[ids[k]][0], cand[ids[k]][1]
+        while True:
+            e_star, i_star, c = heap[0]
+            if cand.get(i_star) is c:
+                break
+            heapq.heappop(heap)
+        m_star = c[1]
         tl = tls[m_star]
-        conflict = [i for i in ids if cand[i][1] == m_star and tl.start_at(cand[i][3]) < e_star]
+        conflict = [i for i in by_best[m_star] if tl.start_at(cand[i][3]) < e_star]
         if rule == "previous":  # repair: keep the old sequence, new operations by latest start
             chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
         elif rule == "edd":
-            chosen = min(conflict, key=lambda i: (due[i], -weight[i], ops.op_seq.iat[i], i))
+            chosen = min(conflict, key=lambda i: (due[i], -weight[i], op_seq[i], i))
         else:
             t = tl.start_at(free[m_star]) or 0
+
             def index(i):
                 _, _, ws, wr, we, change = cand[i]
                 p = we - ws
@@ -193,15 +215,22 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
                     math.exp(-change / (k2 * s_mean))
             chosen = max(conflict, key=lambda i: (index(i), -i))
         end, m, ws, wr, we, change = cand.pop(chosen)
+        by_best[m].discard(chosen)
+        for mm, _, _ in options[chosen]:
+            eligible[mm].discard(chosen)
         record(chosen, m, ws, wr, we, change)
         if wc_of[chosen] in crew_use and crew[chosen] > 0:
             crew_use[wc_of[chosen]].append((tls[m].start_at(wr), end, crew[chosen]))
         nxt = succ[chosen]
         if nxt >= 0 and not done[nxt]:
-            cand[nxt] = evaluate(nxt)
-        for i in list(cand):
-            if i != nxt and any(mm == m for mm, _, _ in options[i]):
-                cand[i] = evaluate(i)
+            for mm, _, _ in options[nxt]:
+                eligible[mm].add(nxt)
+            put(nxt)
+        # only the candidates that counted on machine m need a new look (m got busier; a cheaper
+        # changeover on m for another candidate is not looked for, to keep this fast)
+        for i in list(by_best[m]):
+            if i != nxt:
+                put(i)
     sol = pd.DataFrame([out[i] for i in range(n)], columns=SOLUTION_COLUMNS)
     return sol
 

@@ -41,6 +41,7 @@ class ModelVars:
     terms: dict = field(default_factory=dict)     # objective name -> linear expression
     moved: dict = field(default_factory=dict)     # op -> literal (rescheduling)
     wclock: dict = field(default_factory=dict)    # op -> {calendar group: (literal, wr, we)}
+    restricted: bool = False                      # sequence arcs limited to a window of the hint
 
 
 def _real_time(model, tl, w, lo_k, name, is_end):
@@ -197,6 +198,9 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
 
     family = ops.family.to_numpy()
     setup_terms = []
+    hint_start = None
+    if hint is not None and len(hint):
+        hint_start = {int(i): tls[m].start_at(int(wr)) or 0 for i, m, wr in zip(hint.op, hint.machine_id, hint.wr)}
     for m, items in intervals.items():
         if len(items) > 1:
             model.add_no_overlap(iv for _, iv in items)
@@ -204,29 +208,43 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         if not table or len(items) < 2:
             continue
         arcs, v.arcs[m] = [(0, 0, model.new_bool_var(f"idle_{m}"))], []  # the machine may stay unused
+        window = None
+        if hint_start is not None and len(items) > settings.full_sequence_max:
+            # large machine: arcs only between operations close in the hint's order (see ScheduleSettings)
+            order = sorted(range(len(items)), key=lambda a: (hint_start.get(alts.op.iat[items[a][0]], 0), a))
+            window = {a: pos for pos, a in enumerate(order)}
+            v.restricted = True
         for node, (j, _) in enumerate(items, start=1):
             arcs.append((0, node, model.new_bool_var(f"first{j}")))
             arcs.append((node, 0, model.new_bool_var(f"last{j}")))
             arcs.append((node, node, ~v.present[j]))
-        for a, (ja, _) in enumerate(items, start=1):
-            ia = alts.op.iat[ja]
-            end_a = v.ws[ja] + int(alts.setup_min.iat[ja] + alts.run_min.iat[ja])
-            for b, (jb, _) in enumerate(items, start=1):
-                if a == b:
-                    continue
-                ib = alts.op.iat[jb]
-                if ops.order_id.iat[ia] == ops.order_id.iat[ib] and ib < ia:
-                    continue  # an order's operations keep their sequence
-                change = table.get((family[ia], family[ib]), 0)
-                lit = model.new_bool_var(f"a{ja}_{jb}")
-                arcs.append((a, b, lit))
-                model.add(v.ws[jb] >= end_a + change).only_enforce_if(lit)
-                if problem.not_before and change and ib not in frozen:
-                    # the changeover itself may not start before the repair time
-                    model.add(v.ws[jb] >= tls[m].work_at(problem.not_before) + change).only_enforce_if(lit)
-                v.arcs[m].append((ja, jb, lit, change))
-                if change:
-                    setup_terms.append(change * lit)
+        alt_op = alts.op.to_numpy()
+        alt_size = (alts.setup_min + alts.run_min).to_numpy()
+        order_of = ops.order_id.to_numpy()
+        nodes = [j for j, _ in items]
+        if window is None:
+            pairs = ((a, b) for a in range(len(nodes)) for b in range(len(nodes)) if a != b)
+        else:
+            by_pos = sorted(range(len(nodes)), key=lambda a: window[a])
+            w = settings.sequence_window
+            pairs = ((by_pos[x], by_pos[y]) for x in range(len(nodes))
+                     for y in range(max(0, x - w), min(len(nodes), x + w + 1)) if x != y)
+        floor = tls[m].work_at(problem.not_before) if problem.not_before else 0
+        for a, b in pairs:
+            ja, jb = nodes[a], nodes[b]
+            ia, ib = int(alt_op[ja]), int(alt_op[jb])
+            if order_of[ia] == order_of[ib] and ib < ia:
+                continue  # an order's operations keep their sequence
+            change = table.get((family[ia], family[ib]), 0)
+            lit = model.new_bool_var(f"a{ja}_{jb}")
+            arcs.append((a + 1, b + 1, lit))
+            model.add(v.ws[jb] >= v.ws[ja] + int(alt_size[ja]) + change).only_enforce_if(lit)
+            if floor and change and ib not in frozen:
+                # the changeover itself may not start before the repair time
+                model.add(v.ws[jb] >= floor + change).only_enforce_if(lit)
+            v.arcs[m].append((ja, jb, lit, change))
+            if change:
+                setup_terms.append(change * lit)
         model.add_circuit(arcs)
 
     crew_iv = {}
@@ -330,6 +348,7 @@ class SolveResult:
     bound: float | None
     seconds: float
     stages: list
+    restricted: bool = False
 
 
 def solve(problem: Problem, settings: ScheduleSettings | None = None,
@@ -364,7 +383,7 @@ def solve(problem: Problem, settings: ScheduleSettings | None = None,
         if settings.deterministic:
             p.interleave_search = True
             p.max_deterministic_time = float(limit)
-            p.max_time_in_seconds = float(3 * limit)
+            p.max_time_in_seconds = float(20 * limit)  # only a safety net: a loaded machine must not change the answer
         else:
             p.max_time_in_seconds = float(limit)
         ts = time.perf_counter()
@@ -384,7 +403,7 @@ def solve(problem: Problem, settings: ScheduleSettings | None = None,
             model.add(expr <= int(round(solver.objective_value)))
             add_hint(model, problem, v, best)
     sol = best if best is not None else pd.DataFrame(columns=SOLUTION_COLUMNS)
-    return SolveResult(sol, status_name, objective, bound, time.perf_counter() - t0, out)
+    return SolveResult(sol, status_name, objective, bound, time.perf_counter() - t0, out, v.restricted)
 
 
 def extract(problem: Problem, v: ModelVars, solver: cp_model.CpSolver) -> pd.DataFrame:

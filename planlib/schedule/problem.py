@@ -41,7 +41,7 @@ class ScheduleSettings:
     deterministic : bool
         Same inputs, same schedule: CP-SAT interleaves its workers in a fixed order
         and stops on a deterministic time budget of ``time_limit_s`` units instead of the
-        wall clock (a wall-clock limit of ``3 * time_limit_s`` still applies as a safety net).
+        wall clock (a wall-clock limit of ``20 * time_limit_s`` still applies as a safety net).
     objective : str or tuple of str
         ``"tardiness"`` (weighted tardiness, the default), ``"makespan"`` or ``"setup"``
         (total changeover minutes); a tuple orders them lexicographically
@@ -52,6 +52,11 @@ class ScheduleSettings:
     skip_unschedulable : bool
         Leave out orders that cannot be scheduled (listed in ``Problem.exceptions``) instead of
         raising :class:`~planlib.problems.InputError`.
+    full_sequence_max, sequence_window : int
+        A machine with changeovers and more than ``full_sequence_max`` candidate operations gets
+        sequence arcs only between operations at most ``sequence_window`` places apart in the
+        dispatching heuristic's order of its work center (large instances; the CP-SAT bound is then
+        the bound of this restricted model, flagged ``restricted`` in the KPIs).
     rule : {"atcs", "edd"}
         Priority rule of the dispatching heuristic (the solution hint).
     calendar_days : int, optional
@@ -74,6 +79,8 @@ class ScheduleSettings:
     rule: str = "atcs"
     calendar_days: int | None = None
     skip_unschedulable: bool = False
+    full_sequence_max: int = 40
+    sequence_window: int = 12
     move_penalty: int = 120
     move_tolerance_min: int = 30
     log: bool = False
@@ -278,6 +285,12 @@ def material_availability(ds: Dataset, orders: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- problem
 
+class _Row(dict):
+    """A record with attribute access."""
+
+    __getattr__ = dict.__getitem__
+
+
 def _timeline_from_intervals(iv: pd.DataFrame, plan_start: pd.Timestamp) -> dict:
     out = {}
     for mid, g in iv.groupby("machine_id", sort=False):
@@ -364,7 +377,7 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
 
     family = ds.items.set_index("item_id").family.fillna("").to_dict()
     routings = ds.routings.sort_values(["item_id", "op_seq"])
-    by_item = {i: g for i, g in routings.groupby("item_id")}
+    by_item = {i: g.to_dict("records") for i, g in routings.groupby("item_id")}
     machines = ds.machines
     mach_of_wc = {w: list(g.machine_id) for w, g in machines.groupby("work_center_id")}
     speed = machines.set_index("machine_id").speed_factor.fillna(1.0).to_dict()
@@ -375,14 +388,15 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     op_rows, alt_rows, frozen_rows = [], [], []
     for o in orders.itertuples(index=False):
         route = by_item.get(o.item_id)
-        if route is None or route.empty:
+        if not route:
             bad_orders.add(o.order_id)
             problems.add("routings", str(o.order_id), "item_id", o.item_id,
                          f"order {o.order_id}: item {o.item_id} has no routing",
                          "add its operations to routings.csv or leave the order out")
             continue
         pred = -1
-        for r in route.itertuples(index=False):
+        for r in route:
+            r = _Row(r)
             p = prog.get((o.order_id, int(r.op_seq)))
             if p is not None and p["status"] == "done":
                 continue

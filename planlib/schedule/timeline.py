@@ -14,6 +14,7 @@ A machine that is always available has the single segment ``[0, horizon)``.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,22 @@ class Timeline:
 
     a: np.ndarray
     b: np.ndarray
+
+    def __post_init__(self) -> None:
+        a = np.asarray(self.a, dtype=np.int64)
+        b = np.asarray(self.b, dtype=np.int64)
+        length = b - a
+        cum = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64) if len(a) else a.copy()
+        object.__setattr__(self, "a", a)
+        object.__setattr__(self, "b", b)
+        object.__setattr__(self, "_length", length)
+        object.__setattr__(self, "_cum", cum)
+        # plain lists: bisect on them is much faster than numpy for one value at a time
+        object.__setattr__(self, "_al", a.tolist())
+        object.__setattr__(self, "_bl", b.tolist())
+        object.__setattr__(self, "_cl", cum.tolist())
+        object.__setattr__(self, "_ce", (cum + length).tolist())
+        object.__setattr__(self, "_total", int(length.sum()))
 
     @staticmethod
     def always(horizon: int) -> "Timeline":
@@ -52,69 +69,65 @@ class Timeline:
 
     @property
     def length(self) -> np.ndarray:
-        return self.b - self.a
+        return self._length
 
     @property
     def cum(self) -> np.ndarray:
         """Working minutes before each segment."""
-        return np.concatenate([[0], np.cumsum(self.length)[:-1]]).astype(np.int64)
+        return self._cum
 
     @property
     def gap(self) -> np.ndarray:
         """Idle minutes before each segment: real time = working clock + gap."""
-        return self.a - self.cum
+        return self.a - self._cum
 
     @property
     def total(self) -> int:
-        return int(self.length.sum())
+        return self._total
 
     @property
     def end(self) -> int:
-        return int(self.b[-1]) if len(self.b) else 0
+        return self._bl[-1] if self._bl else 0
 
     @property
     def continuous(self) -> bool:
-        return len(self.a) == 1 and self.a[0] == 0
+        return len(self._al) == 1 and self._al[0] == 0
 
     def work_at(self, t: int) -> int:
         """Working minutes before real time ``t`` (a time in a pause reads as the pause's start)."""
-        k = int(np.searchsorted(self.b, t, side="right"))
-        if k >= len(self.a):
-            return self.total
-        cum = int(self.cum[k])
-        return cum + max(0, int(t) - int(self.a[k]))
+        k = bisect_right(self._bl, t)
+        if k >= len(self._al):
+            return self._total
+        return self._cl[k] + max(0, int(t) - self._al[k])
 
     def start_at(self, w: int) -> int | None:
         """Real time at which working minute ``w`` begins (``None`` past the calendar)."""
-        cum = self.cum
-        k = int(np.searchsorted(cum + self.length, w, side="right"))
-        if k >= len(self.a):
+        k = bisect_right(self._ce, w)
+        if k >= len(self._al):
             return None
-        return int(self.a[k] + (w - cum[k]))
+        return self._al[k] + (int(w) - self._cl[k])
 
     def end_at(self, w: int) -> int | None:
         """Real time at which working minute ``w`` has just been completed."""
         if w <= 0:
-            return int(self.a[0]) if len(self.a) else 0
-        cum = self.cum
-        k = int(np.searchsorted(cum + self.length, w, side="left"))
-        if k >= len(self.a):
+            return self._al[0] if self._al else 0
+        k = bisect_left(self._ce, w)
+        if k >= len(self._al):
             return None
-        return int(self.a[k] + (w - cum[k]))
+        return self._al[k] + (int(w) - self._cl[k])
 
     def segment_of_start(self, w: int) -> int:
-        return int(np.searchsorted(self.cum + self.length, w, side="right"))
+        return bisect_right(self._ce, w)
 
     def segment_of_end(self, w: int) -> int:
-        return int(np.searchsorted(self.cum + self.length, w, side="left"))
+        return bisect_left(self._ce, w)
 
     def fit_unbroken(self, w: int, run: int) -> int | None:
         """Earliest working minute ``>= w`` from which ``run`` minutes fit in one segment."""
-        cum, length = self.cum, self.length
-        k = self.segment_of_start(w)
-        while k < len(self.a):
-            begin = max(w, int(cum[k]))
-            if begin + run <= cum[k] + length[k]:
+        k = bisect_right(self._ce, w)
+        while k < len(self._al):
+            begin = max(int(w), self._cl[k])
+            if begin + run <= self._ce[k]:
                 return begin
             k += 1
         return None
