@@ -885,7 +885,7 @@ class _Plan:
             "projected_on_hand": _clean(self.POH[rows]).ravel(),
             "mps_receipts": self.PR[rows].ravel(),
             "mps_releases": self.PL[rows].ravel(),
-        })
+        }, copy=False)
 
     # ----------------------------------------------------------------- pegging
     def _pegging(self) -> pd.DataFrame:
@@ -1140,7 +1140,7 @@ class _Plan:
             "customer_orders": booked.ravel(),
             "atp": atp.ravel(),
             "cumulative_atp": np.cumsum(atp, axis=1).ravel(),
-        })
+        }, copy=False)
 
     # ----------------------------------------------------------------- capacity
     def _operation_load(self, planned: pd.DataFrame) -> pd.DataFrame:
@@ -1232,7 +1232,7 @@ class _Plan:
         return pd.DataFrame({"item_id": out.item_id.to_numpy(), "work_center_id": out.work_center_id.to_numpy(),
                              "period": out.b.to_numpy() + 1,
                              "period_start": self.period_starts.to_numpy()[out.b.to_numpy()],
-                             "mps_qty": out.mps_qty.to_numpy(), "hours": out.hours.to_numpy()})
+                             "mps_qty": out.mps_qty.to_numpy(), "hours": out.hours.to_numpy()}, copy=False)
 
     def bill_of_resources(self) -> pd.DataFrame:
         """Run hours per unit of each end item at each work center, over its whole BOM.
