@@ -183,11 +183,22 @@ def _freq(bucket: str) -> str:
     return "W-MON" if bucket == "W" else "MS"
 
 
-def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
-    """Problems that stop a forecast: missing columns, empty history, NaN, bad horizon.
+def _bad_rows(history: pd.DataFrame) -> dict[str, np.ndarray]:
+    d = history["date"]
+    dates = d if pd.api.types.is_datetime64_any_dtype(d) else pd.to_datetime(d, errors="coerce", format="mixed")
+    qty = pd.to_numeric(history["qty"], errors="coerce")
+    return {"date": dates.isna().to_numpy(),
+            "qty": (qty.isna() | ~np.isfinite(qty.fillna(0))).to_numpy(),
+            "item_id": (history["item_id"].isna() | (history["item_id"].astype(str).str.strip() == "")).to_numpy()}
 
-    Returns a :class:`Problems` whose errors :func:`forecast_demand` raises as
-    :class:`InputError` (``table`` is ``demand_history``, rows name the items).
+
+def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
+    """Problems of a forecast's input: missing columns, empty history, unreadable rows, bad horizon.
+
+    Rows with an empty or unreadable ``date``, ``qty`` or ``item_id`` are
+    warnings naming the items (:func:`build_forecast` leaves those rows out);
+    they are errors when no good row is left. A horizon below 1, missing
+    columns and an empty history are errors. ``table`` is ``demand_history``.
     """
     p = Problems()
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
@@ -202,17 +213,20 @@ def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
         p.add("demand_history", "", "", "", "demand history is empty: nothing to forecast from",
               "export at least one year of shipments per item into demand_history")
         return p
-    dates = pd.to_datetime(history["date"], errors="coerce")
-    qty = pd.to_numeric(history["qty"], errors="coerce")
-    for col, bad, fix in (("date", dates.isna(), "write the date as YYYY-MM-DD"),
-                          ("qty", qty.isna() | ~np.isfinite(qty.fillna(0)), "write a number (0 for none)"),
-                          ("item_id", history["item_id"].isna() | (history["item_id"].astype(str).str.strip() == ""),
-                           "give every row an item_id")):
-        if bad.any():
-            items = history.loc[bad, "item_id"].astype(str).unique()
-            p.add("demand_history", f"{int(bad.sum())} row(s), first at row {int(np.flatnonzero(bad)[0]) + 1}",
+    bad = _bad_rows(history)
+    any_bad = bad["date"] | bad["qty"] | bad["item_id"]
+    nothing_left = bool(any_bad.all())
+    fixes = {"date": "write the date as YYYY-MM-DD", "qty": "write a number (0 for none)",
+             "item_id": "give every row an item_id"}
+    for col, rows in bad.items():
+        if rows.any():
+            items = history.loc[rows, "item_id"].astype(str).unique()
+            what = ("no row can be used" if nothing_left
+                    else "these rows are left out; the items are forecast from their other rows")
+            p.add("demand_history", f"{int(rows.sum())} row(s), first at row {int(np.flatnonzero(rows)[0]) + 1}",
                   col, ", ".join(items[:10]) + (" ..." if len(items) > 10 else ""),
-                  f"{col} is empty or not readable for item(s) listed", fix)
+                  f"{col} is empty or not readable for item(s) listed: {what}", fixes[col],
+                  severity="error" if nothing_left else "warning")
     return p
 
 
@@ -1021,6 +1035,18 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
         raise InputError("cannot forecast: " + "; ".join(prob.frame().problem.unique()), prob.frame())
     s = (settings or ForecastSettings()).resolved(bucket, int(horizon))
     say = progress or (lambda _m: None)
+    warn = Problems()
+    warn.extend(prob)
+    bad = _bad_rows(history)
+    if any(v.any() for v in bad.values()):
+        history = history[~(bad["date"] | bad["qty"] | bad["item_id"])]
+    if as_of is not None:
+        start = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
+        late = pd.to_datetime(history["date"]) >= start
+        if late.any():
+            warn.warn("demand_history", f"{int(late.sum())} row(s)", "date", f">= {start.date()}",
+                      "history in or after the first forecast bucket is left out (a partial bucket would "
+                      "look like a drop in demand)", "nothing to do if the extract runs up to today")
     buckets = bucket_history(history, bucket, as_of, s.net_returns)
     if buckets.empty:
         raise InputError("cannot forecast: no demand history before the forecast start",
@@ -1028,7 +1054,6 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
                               "every history row is on or after the forecast start (--as-of)",
                               "give an earlier --as-of or history before it"))
     classes = classify_demand(buckets, s.adi_cutoff, s.cv2_cutoff, s.new_periods, s.discontinued_periods)
-    warn = Problems()
     no_dem = classes[classes["flags"].str.contains("no_demand")]
     if len(no_dem) == len(classes):
         raise InputError("cannot forecast: no item has any positive demand in its history",

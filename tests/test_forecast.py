@@ -283,16 +283,28 @@ def test_bad_input_messages():
         forecast_demand(weekly([])[:0], 4)
     with pytest.raises(InputError, match="horizon"):
         forecast_demand(weekly([1, 2, 3]), 0)
-    bad = pd.concat([weekly([1, 2, 3], "A"), weekly([1, np.nan, 3], "B")])
     with pytest.raises(InputError) as err:
-        forecast_demand(bad, 4)
-    assert "B" in err.value.problems.value.iloc[0] and "A" not in err.value.problems.value.iloc[0]
+        forecast_demand(weekly([np.nan, np.nan], "B"), 4)
+    assert err.value.problems.value.iloc[0] == "B" and "no row can be used" in str(err.value)
     dates = weekly([1, 2, 3]).astype({"date": object})
-    dates.loc[1, "date"] = "next tuesday"
+    dates["date"] = "next tuesday"
     with pytest.raises(InputError, match="date"):
         forecast_demand(dates, 4)
     with pytest.raises(InputError, match="no item has any positive demand"):
         forecast_demand(pd.concat([weekly([0, 0, 0], "A"), weekly([0, 0], "B")]), 4)
+
+
+def test_unreadable_rows_of_one_item_are_a_warning():
+    rng = np.random.default_rng(7)
+    b = weekly(rng.poisson(20, 60).astype(float), "B")
+    b.loc[5, "qty"] = np.nan
+    hist = pd.concat([weekly(rng.poisson(20, 60), "A"), b])
+    fc = forecast_demand(hist, 4, settings=FAST)
+    assert_forecast_frame(fc, "W", 4)
+    assert set(fc.item_id) == {"A", "B"}
+    prob = fc.attrs["problems"]
+    row = prob[prob.column == "qty"].iloc[0]
+    assert row.severity == "warning" and row.value == "B" and "left out" in row.problem
 
 
 def test_single_zero_item_is_a_warning_and_forecast_zero():
@@ -347,6 +359,18 @@ def test_cli_with_only_demand_history_and_monthly(sample_dir, tmp_path):
     assert_forecast_frame(fc, "M", 6)
     ss = pd.read_csv(out / "safety_stock.csv")
     assert (ss.service_level == 0.95).all() and (ss.lead_time_days == 7).all()  # PlanParams defaults
+
+
+def test_cli_warns_on_a_bad_row_and_goes_on(sample_dir, tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = (sample_dir / "demand_history.csv").read_text().splitlines()
+    lines[5] = lines[5].split(",")[0] + ",not a date,3"
+    (src / "demand_history.csv").write_text("\n".join(lines) + "\n")
+    assert main(["forecast", str(src), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "demand_history.csv line 6" in err
+    assert (tmp_path / "o" / "forecast.csv").exists()
 
 
 def test_cli_bad_input_exits_2(tmp_path, capsys):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from planlib.data import load, write_tables
+from planlib.data import read_dataset, write_tables
 from planlib.forecast import ForecastSettings, build_forecast
 from planlib.inventory import safety_stock
-from planlib.problems import format_problems
+from planlib.problems import InputError, Problems, format_problems
 
 from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 
@@ -38,7 +38,20 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     say = Progress(args.quiet)
-    ds = load(args.source, tables=["demand_history", "items", "forecast_overrides"])
+    ds, loaded = read_dataset(args.source, tables=["demand_history", "items", "forecast_overrides"])
+    loaded = loaded.frame()
+    # unreadable demand_history rows are left out with a warning (forecast_demand names the items);
+    # anything else wrong (source, items, overrides) stops the run
+    row_level = (loaded.table == "demand_history") & (loaded.column != "")
+    fatal = loaded[(loaded.severity == "error") & ~row_level]
+    if len(fatal):
+        raise InputError(f"{len(fatal)} problem(s) in {args.source}", fatal)
+    if not ds.has("demand_history"):
+        raise InputError(f"{args.source} has no demand_history table: nothing to forecast from",
+                         _problem("demand_history", "", "", "", "table missing",
+                                  "add demand_history (item_id, date, qty) to the source"))
+    if row_level.any():
+        print(format_problems(loaded[row_level].assign(severity="warning")), file=sys.stderr)
     params = params_from(args) if args.as_of else params_from(args, plan_start=_default_start())
     horizon = args.horizon or params.forecast_horizon
     say(f"{len(ds.demand_history)} demand_history row(s)")
@@ -70,3 +83,9 @@ def _default_start():
     from planlib.params import PlanParams
 
     return PlanParams().plan_start
+
+
+def _problem(table, row, column, value, problem, fix):
+    p = Problems()
+    p.add(table, row, column, value, problem, fix)
+    return p.frame()
