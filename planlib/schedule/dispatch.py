@@ -10,6 +10,7 @@ Rules
 ``atcs``  Apparent Tardiness Cost with Setups (Lee, Bhaskaran & Pinedo 1997):
           ``w / p * exp(-max(d - p_rem - t, 0) / (k1 * p_mean)) * exp(-s / (k2 * s_mean))``.
 ``edd``   earliest due date, then the larger weight.
+``mwkr``  most work remaining (for makespan).
 ``previous``  rescheduling: operations keep their machine and old order (right shift),
           new ones go by latest start ``d - p_rem``.
 
@@ -57,7 +58,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     Parameters
     ----------
     problem : Problem
-    rule : {"atcs", "edd", "previous"}
+    rule : {"atcs", "edd", "mwkr", "previous"}
     k1, k2 : float
         ATCS look-ahead parameters for due dates and for changeovers.
 
@@ -202,6 +203,8 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         conflict = [i for i in by_best[m_star] if tl.start_at(cand[i][3]) < e_star]
         if rule == "previous":  # repair: keep the old sequence, new operations by latest start
             chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
+        elif rule == "mwkr":  # makespan: the order with most work remaining first
+            chosen = max(conflict, key=lambda i: (rem[i], -i))
         elif rule == "edd":
             chosen = min(conflict, key=lambda i: (due[i], -weight[i], op_seq[i], i))
         else:
