@@ -34,8 +34,8 @@ from planlib.problems import InputError
 from planlib.scenario import (Scenario, apply_scenario, change_from_dict, check_scenario, compare_kpis,
                               compare_orders, load_scenario, save_scenario, scale_forecast)
 
-_WIDE = w.Layout(width="98%")
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
+_BUTTON = w.Layout(width="auto")
 
 
 # =========================================================================== charts
@@ -89,7 +89,7 @@ def capacity_comparison_chart(base_load: pd.DataFrame, scenario_load: pd.DataFra
         tooltip=["plan", "work_center_id", "period_start:T", "load_hours:Q", "available_hours:Q"])
     cap = alt.Chart().mark_tick(color="black", thickness=2).encode(
         x=alt.X("week:O", sort=weeks), y="available_hours:Q", tooltip=["plan", "available_hours:Q"])
-    return (alt.layer(bars, cap, data=data).properties(width=220, height=110)
+    return (alt.layer(bars, cap, data=data).properties(width=170, height=100)
             .facet(facet=alt.Facet("work_center_id:N", title=None), columns=4)
             .resolve_scale(y="independent")
             .properties(title="Capacity load per work center and week (black: available hours)"))
@@ -244,7 +244,7 @@ class ScenarioEditor:
         self.dm_factor = w.BoundedFloatText(value=1.2, min=0.0, max=100.0, step=0.05, description="Factor")
         self.dm_apply = w.ToggleButtons(options=[("orders and forecast", "both"), ("orders", "orders"),
                                                  ("forecast", "forecast")], value="both", description="Apply to")
-        self.dm_add = w.Button(description="Add demand change", icon="plus")
+        self.dm_add = w.Button(description="Add demand change", icon="plus", layout=_BUTTON)
         demand = w.VBox([w.HTML("Pick items and/or families (none: every item) and a period "
                                 "(empty: the whole horizon); ctrl-click picks several."),
                          w.HBox([self.dm_items, self.dm_families,
@@ -257,7 +257,7 @@ class ScenarioEditor:
         self.ro_due = w.DatePicker(value=start + dt.timedelta(days=7), description="Due")
         self.ro_priority = w.BoundedIntText(value=1, min=1, max=9, description="Priority")
         self.ro_customer = w.Text(value="RUSH", description="Customer")
-        self.ro_add = w.Button(description="Add rush order", icon="plus")
+        self.ro_add = w.Button(description="Add rush order", icon="plus", layout=_BUTTON)
         rush = w.VBox([w.HBox([w.VBox([self.ro_item, self.ro_qty, self.ro_due]),
                                w.VBox([self.ro_priority, self.ro_customer])]), self.ro_add])
 
@@ -270,7 +270,7 @@ class ScenarioEditor:
             ed = w.DatePicker(value=start + dt.timedelta(days=1), description="End")
             et = w.TimePicker(value=two, description="at")
             rep = w.BoundedIntText(value=1, min=1, max=52, description="Weeks")
-            add = w.Button(description=button, icon="plus")
+            add = w.Button(description=button, icon="plus", layout=_BUTTON)
             for n, v in dict(machines=ms, work_centers=ws, start_date=sd, start_time=st, end_date=ed,
                              end_time=et, repeat=rep, add=add).items():
                 setattr(self, f"{prefix}_{n}", v)
@@ -290,7 +290,7 @@ class ScenarioEditor:
         # supplier delay
         self.sd_supplier = w.Dropdown(options=suppliers, description="Supplier")
         self.sd_days = w.BoundedIntText(value=7, min=1, max=365, description="Days late")
-        self.sd_add = w.Button(description="Add supplier delay", icon="plus")
+        self.sd_add = w.Button(description="Add supplier delay", icon="plus", layout=_BUTTON)
         delay = w.VBox([w.HTML("The supplier's open purchase receipts arrive this many days later."),
                         self.sd_supplier, self.sd_days, self.sd_add])
 
@@ -301,7 +301,7 @@ class ScenarioEditor:
         self.lt_mode = w.ToggleButtons(options=[("set to", "days"), ("add", "add_days")], value="days",
                                        description="Lead time")
         self.lt_days = w.FloatText(value=21.0, description="Days")
-        self.lt_add = w.Button(description="Add lead-time change", icon="plus")
+        self.lt_add = w.Button(description="Add lead-time change", icon="plus", layout=_BUTTON)
         lead = w.VBox([w.HTML("Items, and/or every item of a supplier."),
                        w.HBox([self.lt_items, w.VBox([self.lt_supplier, self.lt_mode, self.lt_days])]),
                        self.lt_add])
@@ -498,12 +498,17 @@ class ScenarioEditor:
         with self.output:
             display(HTML(f"<h4>{html.escape(self.scenario().name)} against the base</h4>"
                          + comparison_html(self.comparison)))
-            for chart in self.charts.values():
-                display(chart)
-            if self.order_changes is not None:
+            # charts as inline SVG: no chart library to fetch, so they show offline too
+            with alt.renderers.enable("svg"):
+                for chart in self.charts.values():
+                    display(chart)
+            if self.order_changes is not None and len(self.order_changes):
                 shown = self.order_changes.head(15)
                 display(HTML(f"<h4>Planned orders: the {len(shown)} items that changed most "
-                             f"(of {len(self.order_changes)})</h4>" + shown.to_html(index=False, float_format="{:,.0f}".format)))
+                             f"(of {len(self.order_changes)})</h4>"
+                             + shown.to_html(index=False, float_format="{:,.0f}".format)))
+            elif self.order_changes is not None:
+                display(HTML("<p>Planned orders: the same for every item as in the base plan.</p>"))
 
     def _show_problems(self, problems: pd.DataFrame) -> None:
         from IPython.display import HTML, display
