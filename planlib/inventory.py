@@ -202,6 +202,17 @@ def safety_stock(forecast: pd.DataFrame, backtest: pd.DataFrame | None = None,
     return out[SAFETY_STOCK_COLUMNS]
 
 
+def safety_stock_from_forecast(result, items: pd.DataFrame | None = None, params: PlanParams | None = None,
+                               service_type: str = "cycle") -> pd.DataFrame:
+    """:func:`safety_stock` from a :class:`planlib.forecast.ForecastResult`.
+
+    Uses its forecast, the backtest of the chosen models, its bucket and its
+    bucketed history (fallback error); columns as :func:`safety_stock`.
+    """
+    return safety_stock(result.forecast, result.backtest, items, params, result.bucket, service_type,
+                        result.buckets)
+
+
 def expected_shortage(safety_stock: float, sigma: float) -> float:
     """Expected shortage per replenishment cycle ``ESC = sigma G(ss / sigma)`` [uom]
     (Chopra & Meindl 2013, ch. 11)."""
@@ -218,4 +229,4 @@ def fill_rate(safety_stock: float, sigma: float, cycle_demand: float) -> float:
 
 
 __all__ = ["normal_loss", "safety_factor_cycle", "safety_factor_fill_rate", "forecast_error_sigma",
-           "safety_stock", "expected_shortage", "fill_rate"]
+           "safety_stock", "safety_stock_from_forecast", "expected_shortage", "fill_rate"]

@@ -25,7 +25,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from scipy import stats
 
 from planlib.inventory import (expected_shortage, fill_rate, normal_loss, safety_factor_cycle,
-                               safety_factor_fill_rate, safety_stock)
+                               safety_factor_fill_rate, safety_stock, safety_stock_from_forecast)
 from planlib.params import PlanParams
 
 SIGMA_L = 500 * np.sqrt(2)
@@ -112,6 +112,7 @@ def test_sample_safety_stock_is_positive_and_monthly_works(sample):
 
     res = build_forecast(sample.demand_history, 6, "M", as_of="2026-11-23", settings=ForecastSettings(n_jobs=1))
     ss = safety_stock(res.forecast, res.backtest, sample.items, PlanParams(), "M", buckets=res.buckets)
+    pd.testing.assert_frame_equal(ss, safety_stock_from_forecast(res, sample.items, PlanParams()))
     assert len(ss) == res.forecast.item_id.nunique()
     assert (ss.safety_stock > 0).all() and (ss.reorder_point > ss.safety_stock).all()
     # monthly buckets: a 14-day lead time plus a 7-day review is 21 / 30.44 of a month
