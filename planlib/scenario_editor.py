@@ -319,6 +319,9 @@ class ScenarioEditor:
         self.save_path = w.Text(value="", placeholder=str(self.save_dir / "<name>.yaml"), description="Save as",
                                 layout=w.Layout(width="50%"))
         self.save_button = w.Button(description="Save", icon="save")
+        self.load_path = w.Text(value="", placeholder=str(self.save_dir / "lathe_breakdown.yaml"),
+                                description="Open", layout=w.Layout(width="50%"))
+        self.load_button = w.Button(description="Open", icon="folder-open")
         self.output = w.Output()
 
         self.dm_add.on_click(lambda _: self.add_demand_multiplier())
@@ -331,6 +334,8 @@ class ScenarioEditor:
         self.clear_button.on_click(lambda _: self.clear())
         self.run_button.on_click(lambda _: self.run())
         self.save_button.on_click(lambda _: self.save())
+        self.load_button.on_click(lambda _: self.load(self.load_path.value.strip()) if self.load_path.value.strip()
+                                  else self._say("type the path of a scenario file to open", error=True))
 
         self.widget = w.VBox([
             w.HBox([self.name, self.description]),
@@ -339,6 +344,7 @@ class ScenarioEditor:
             w.HBox([self.changes_list, w.VBox([self.remove_button, self.clear_button])]),
             w.HBox([self.run_button, self.progress, self.status]),
             w.HBox([self.save_path, self.save_button]),
+            w.HBox([self.load_path, self.load_button]),
             self.output,
         ])
         self._refresh()

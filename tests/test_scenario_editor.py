@@ -274,6 +274,11 @@ def test_load_fills_the_editor(plant, tmp_path):
     path.write_text("name: Loaded\ndescription: d\nchanges:\n  - kind: rush_order\n    item: A\n"
                     "    qty: 3\n    due: 2026-12-01\n")
     e = editor(plant)
+    e.load_button.click()
+    assert "type the path" in e.message
+    e.load_path.value = str(path)
+    e.load_button.click()
+    assert e.message == f"loaded {path}: 1 change(s)"
     assert e.load(path).name == "Loaded"
     assert (e.name.value, e.description.value, len(e.changes)) == ("Loaded", "d", 1)
     assert e.changes_list.options[0][0] == "1. rush order: 3 x A due 2026-12-01 (priority 1)"
