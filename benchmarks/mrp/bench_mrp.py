@@ -68,7 +68,8 @@ def one_size(n: int, reference: bool) -> dict:
     available_hours(ds, params.plan_start, WEEKS)
     calendar_s = time.perf_counter() - t0
     out = {"items": n, "bom_lines": len(ds.bom), "customer_orders": len(ds.demand), "wall_s": wall, "cpu_s": cpu,
-           "phases": phases, "core_s": sum(phases[p] for p in CORE), "calendar_s": calendar_s,
+           "phases": phases, "core_s": sum(phases[p] for p in CORE),
+           "core_cpu_s": sum(phases["cpu:" + p] for p in CORE), "calendar_s": calendar_s,
            "peak_rss_mb": rss_peak, "rss_before_mb": rss_before, "load_avg": os.getloadavg()[0],
            "rows": {k: len(v) for k, v in result.tables().items()}}
     if reference:
@@ -115,8 +116,9 @@ def main() -> None:
     measured = [r for r in rows if "reference_s" in r]
     per_item = measured[-1]["reference_s"] / measured[-1]["items"] if measured else None
     print(f"\nMRP benchmark: {LEVELS} levels, {WEEKS} weekly buckets, {WORK_CENTERS} work centers, no forecast")
-    print(f"{'items':>8} {'run_mrp s':>10} {'cpu s':>7} {'core s':>7} {'no-cal s':>9} {'peak MB':>8} "
-          f"{'reference s':>16} {'x full':>7} {'x core':>7} {'max |diff|':>11} {'load':>5}")
+    print(f"{'items':>8} {'run_mrp s':>10} {'cpu s':>7} {'core s':>7} {'core cpu':>8} {'no-cal s':>9} {'peak MB':>8} "
+          f"{'reference s':>16} {'ref cpu':>8} {'x full':>7} {'x core':>7} {'x core cpu':>10} {'max |diff|':>11} "
+          f"{'load':>5}")
     for r in rows:
         if "reference_s" in r:
             ref, label = r["reference_s"], f"{r['reference_s']:.2f}"
@@ -127,13 +129,18 @@ def main() -> None:
         x_core = f"{ref / r['core_s']:.1f}" if ref else "-"
         diff = f"{r['max_abs_diff']:.1e}" if "max_abs_diff" in r else "-"
         no_cal = r["wall_s"] - r["calendar_s"]
-        print(f"{r['items']:>8,} {r['wall_s']:>10.2f} {r['cpu_s']:>7.2f} {r['core_s']:>7.2f} {no_cal:>9.2f} "
-              f"{r['peak_rss_mb']:>8.0f} {label:>16} {x_full:>7} {x_core:>7} {diff:>11} {r['load_avg']:>5.1f}")
+        ref_cpu = r.get("reference_cpu_s")
+        x_cpu = f"{ref_cpu / r['core_cpu_s']:.1f}" if ref_cpu else "-"
+        ref_cpu = f"{ref_cpu:.2f}" if ref_cpu else "-"
+        print(f"{r['items']:>8,} {r['wall_s']:>10.2f} {r['cpu_s']:>7.2f} {r['core_s']:>7.2f} {r['core_cpu_s']:>8.2f} "
+              f"{no_cal:>9.2f} {r['peak_rss_mb']:>8.0f} {label:>16} {ref_cpu:>8} {x_full:>7} {x_core:>7} {x_cpu:>10} "
+              f"{diff:>11} {r['load_avg']:>5.1f}")
     print("\nphases (s):")
-    names = list(rows[0]["phases"])
+    names = [p for p in rows[0]["phases"] if not p.startswith("cpu:")]
     print(f"{'items':>8} " + " ".join(f"{p[:12]:>12}" for p in names))
     for r in rows:
-        print(f"{r['items']:>8,} " + " ".join(f"{r['phases'].get(p, 0):>12.2f}" for p in names))
+        print(f"{r['items']:>8,} " + " ".join(f"{r['phases'].get(p, 0):>12.2f}" for p in names) + "  wall")
+        print(f"{'':>8} " + " ".join(f"{r['phases'].get('cpu:' + p, 0):>12.2f}" for p in names) + "  cpu")
     print("\ncpu s = CPU time of run_mrp (less sensitive than wall time to other work on the machine);")
     print("core = inputs + netting + planned_orders + mrp_grid (what the reference computes);")
     print("no-cal = run_mrp less planlib.calendar.available_hours (timed separately: "
