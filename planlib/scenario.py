@@ -41,21 +41,37 @@ import datetime as dt
 import difflib
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ClassVar, Iterable, Mapping
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import yaml
 
 from planlib.params import week_start
-from planlib.problems import PROBLEM_COLUMNS, InputError, Problems
+from planlib.problems import InputError, Problems
 
 __all__ = [
-    "Scenario", "DemandMultiplier", "RushOrder", "Downtime", "Overtime", "SupplierDelay", "LeadTimeChange",
-    "CHANGE_KINDS", "change_from_dict", "load_scenario", "parse_scenario", "check_scenario", "apply_scenario", "scale_forecast",
-    "scenario_to_yaml", "save_scenario", "compare_kpis", "compare_orders",
+    "CHANGE_KINDS",
+    "DemandMultiplier",
+    "Downtime",
+    "LeadTimeChange",
+    "Overtime",
+    "RushOrder",
+    "Scenario",
+    "SupplierDelay",
+    "apply_scenario",
+    "change_from_dict",
+    "check_scenario",
+    "compare_kpis",
+    "compare_orders",
+    "load_scenario",
+    "parse_scenario",
+    "save_scenario",
+    "scale_forecast",
+    "scenario_to_yaml",
 ]
 
 _TABLE = "scenario"  # the ``table`` column of the problems a scenario file raises
@@ -96,7 +112,7 @@ class _Map(dict):
 
     line: int = 0
     lines: dict
-    raw: dict = {}
+    raw: dict | None = None
 
 
 class _Seq(list):
@@ -243,6 +259,7 @@ class _Reader:
 
     def __init__(self, m: _Map, where: _Where, p: Problems, kind: str) -> None:
         self.m, self.where, self.p, self.kind = m, where, p, kind
+        self.raw = getattr(m, "raw", None) or {}
 
     def bad(self, key, problem, fix, value=""):
         self.p.add(_TABLE, self.where(key), key or "", value, problem, fix)
@@ -261,7 +278,7 @@ class _Reader:
                 raw = getattr(v, "raw", None) or [None] * len(v)
                 values = [(x, r) for x, r in zip(v, raw)]
             else:
-                values = [(v, self.m.raw.get(key))]
+                values = [(v, self.raw.get(key))]
             for x, r in values:
                 if isinstance(x, (dict, list)) or str(x).strip() == "" or (isinstance(x, bool) and r is None):
                     self.bad(key, f"not {what}", f"write {single}: CODE or {plural}: [CODE, CODE]", x)
@@ -276,7 +293,7 @@ class _Reader:
         if isinstance(v, (dict, list)):
             self.bad(key, "must be text", f"write {key}: some text", v)
             return default
-        raw = self.m.raw.get(key)
+        raw = self.raw.get(key)
         return (raw if raw is not None else str(v)).strip()
 
     def number(self, key, *, required=False, default=None, minimum=None, exclusive=False, whole=False,
@@ -379,7 +396,7 @@ class Change:
 
     # -- overridden per kind
     @classmethod
-    def read(cls, r: _Reader) -> "Change | None":
+    def read(cls, r: _Reader) -> Change | None:
         raise NotImplementedError
 
     def to_dict(self) -> dict:

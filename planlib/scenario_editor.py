@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import altair as alt
 import ipywidgets as w
@@ -31,8 +31,17 @@ import pandas as pd
 
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
-from planlib.scenario import (Scenario, apply_scenario, change_from_dict, check_scenario, compare_kpis,
-                              compare_orders, load_scenario, save_scenario, scale_forecast)
+from planlib.scenario import (
+    Scenario,
+    apply_scenario,
+    change_from_dict,
+    check_scenario,
+    compare_kpis,
+    compare_orders,
+    load_scenario,
+    save_scenario,
+    scale_forecast,
+)
 
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
 _BUTTON = w.Layout(width="auto")
@@ -407,7 +416,7 @@ class ScenarioEditor:
                          "customer": self.ro_customer.value.strip() or "RUSH"})
 
     def _window(self, prefix: str) -> dict:
-        g = lambda n: getattr(self, f"{prefix}_{n}").value  # noqa: E731
+        g = lambda n: getattr(self, f"{prefix}_{n}").value
         start = dt.datetime.combine(g("start_date"), g("start_time") or dt.time(0)) if g("start_date") else None
         end = g("end_date")
         if end is not None and g("end_time") is not None:

@@ -13,10 +13,26 @@ from hypothesis import strategies as st
 from planlib.calendar import machine_intervals
 from planlib.data import from_frames
 from planlib.problems import InputError
-from planlib.scenario import (CHANGE_KINDS, compare_orders, DemandMultiplier, Downtime, LeadTimeChange, Overtime, RushOrder,
-                              Scenario, SupplierDelay, apply_scenario, change_from_dict, check_scenario,
-                              compare_kpis, load_scenario, parse_scenario, save_scenario, scale_forecast,
-                              scenario_to_yaml)
+from planlib.scenario import (
+    CHANGE_KINDS,
+    DemandMultiplier,
+    Downtime,
+    LeadTimeChange,
+    Overtime,
+    RushOrder,
+    Scenario,
+    SupplierDelay,
+    apply_scenario,
+    change_from_dict,
+    check_scenario,
+    compare_kpis,
+    compare_orders,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+    scale_forecast,
+    scenario_to_yaml,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))

@@ -11,10 +11,24 @@ import pytest
 
 from planlib.data import from_frames
 from planlib.params import PlanParams
-from planlib.scenario import (DemandMultiplier, Downtime, LeadTimeChange, Overtime, RushOrder, Scenario,
-                              SupplierDelay, load_scenario, scale_forecast)
-from planlib.scenario_editor import (ScenarioEditor, capacity_comparison_chart, comparison_html,
-                                     exception_comparison_chart, kpi_delta_chart)
+from planlib.scenario import (
+    DemandMultiplier,
+    Downtime,
+    LeadTimeChange,
+    Overtime,
+    RushOrder,
+    Scenario,
+    SupplierDelay,
+    load_scenario,
+    scale_forecast,
+)
+from planlib.scenario_editor import (
+    ScenarioEditor,
+    capacity_comparison_chart,
+    comparison_html,
+    exception_comparison_chart,
+    kpi_delta_chart,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = PlanParams(plan_start="2026-11-23", time_limit_s=0.01)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import time
 
+import pandas as pd
+
 from planlib.factory import make_factory
 from planlib.scenario import apply_scenario, check_scenario, parse_scenario, scale_forecast
 
@@ -68,15 +70,13 @@ def main() -> None:
         text = every_kind(ds)
         scenario = parse_scenario(text)
         # a forecast-shaped frame: every item, 26 weekly buckets
-        import pandas as pd
-
         weeks = pd.date_range("2026-11-23", periods=26, freq="7D")
         idx = pd.MultiIndex.from_product([ds.items.item_id, weeks], names=["item_id", "period_start"])
         fc = pd.DataFrame({"forecast": 1.0, "lo_80": 0.5, "hi_80": 1.5}, index=idx).reset_index()
-        t_parse = best(lambda: parse_scenario(text), args.repeat)
-        t_check = best(lambda: check_scenario(scenario, ds), args.repeat)
-        t_apply = best(lambda: apply_scenario(ds, scenario), args.repeat)
-        t_scale = best(lambda: scale_forecast(fc, scenario, ds.items), args.repeat)
+        t_parse = best(lambda t=text: parse_scenario(t), args.repeat)
+        t_check = best(lambda s=scenario, d=ds: check_scenario(s, d), args.repeat)
+        t_apply = best(lambda s=scenario, d=ds: apply_scenario(d, s), args.repeat)
+        t_scale = best(lambda s=scenario, d=ds, f=fc: scale_forecast(f, s, d.items), args.repeat)
         print(f"{n:>8} {len(ds.demand):>8} {len(ds.scheduled_receipts):>8} {t_parse:>8.3f} {t_check:>8.3f} "
               f"{t_apply:>8.3f} {t_scale:>10.3f}", flush=True)
 
