@@ -169,7 +169,13 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
     """
     settings = settings or MrpSettings()
     clock = _Clock(timings)
-    plan = _Plan.build(dataset, params, forecast, safety_stock, settings)
+    lookup = _Lookup(dataset.items.item_id)
+    problems = check_inputs(dataset, params, forecast, safety_stock, _lookup=lookup)
+    errors = problems[problems.severity == "error"]
+    if len(errors):
+        raise InputError(f"{len(errors)} problem(s) prevent planning", errors.reset_index(drop=True))
+    clock("checks")
+    plan = _Plan.build(dataset, params, forecast, safety_stock, settings, lookup)
     clock("inputs")
     plan.run()
     clock("netting")
@@ -498,12 +504,8 @@ class _Plan:
     """State of one run: arrays over (all items) x (buckets), filled level by level."""
 
     @classmethod
-    def build(cls, ds, params, forecast, safety_stock, settings) -> _Plan:
-        lookup = _Lookup(ds.items.item_id)
-        problems = check_inputs(ds, params, forecast, safety_stock, _lookup=lookup)
-        errors = problems[problems.severity == "error"]
-        if len(errors):
-            raise InputError(f"{len(errors)} problem(s) prevent planning", errors.reset_index(drop=True))
+    def build(cls, ds, params, forecast, safety_stock, settings, lookup: _Lookup) -> _Plan:
+        """The plan's arrays from a dataset that passed :func:`check_inputs` (with ``lookup``)."""
         self = cls()
         self.ds, self.params, self.settings = ds, params, settings
         self.start = pd.Timestamp(params.plan_start)
@@ -515,7 +517,8 @@ class _Plan:
         llc = lookup.llc(ds.bom) if len(ds.bom) else np.zeros(len(items), dtype=np.int64)
         self.perm = np.argsort(llc, kind="stable")  # internal row -> row of ds.items
         self._lookup, self._back = lookup, np.argsort(self.perm)
-        items = items.iloc[self.perm].reset_index(drop=True)
+        if not (self.perm == np.arange(len(self.perm))).all():
+            items = items.iloc[self.perm].reset_index(drop=True)
         self.items = items
         self.ids = items.item_id.to_numpy()
         self.index = pd.Index(self.ids)
