@@ -345,10 +345,13 @@ def test_real_plan_week_on_the_sample(sample):
     mps_s = e.result.mrp.mps.set_index(["item_id", "period_start"]).customer_orders
     week = ("FG-01", pd.Timestamp("2026-12-07"))
     assert mps_s[week] - mps_b[week] == 500
-    # the schedule saw the breakdown: nothing runs on LATHE-1 or LATHE-2 in week 48
-    def on_lathes(plan):
-        s = plan.schedule.schedule
-        return s[s.machine_id.isin(["LATHE-1", "LATHE-2"]) & (s.start < pd.Timestamp("2026-11-28"))]
+    # the schedule saw the breakdown: the lathes have no working time in week 48, so nothing runs there
+    def lathe_hours(plan):
+        iv = plan.schedule.problem.calendar_intervals
+        iv = iv[iv.machine_id.isin(["LATHE-1", "LATHE-2"]) & (iv.start < pd.Timestamp("2026-11-28"))]
+        return float((iv.end.clip(upper=pd.Timestamp("2026-11-28")) - iv.start).dt.total_seconds().sum() / 3600)
 
-    assert len(on_lathes(e.base)) > 0 and on_lathes(e.result).empty
+    assert lathe_hours(e.base) == 2 * 5 * 16 and lathe_hours(e.result) == 0   # two shifts, Mon-Fri
+    s = e.result.schedule.schedule
+    assert s[s.machine_id.isin(["LATHE-1", "LATHE-2"]) & (s.start < pd.Timestamp("2026-11-28"))].empty
     assert c.loc["planned_orders", "delta"] >= 0 and c.loc["capacity_utilisation_pct", "delta"] > 0
