@@ -926,7 +926,7 @@ class Scenario:
     Attributes
     ----------
     name : str
-        Shown in reports; :attr:`slug` names the run folder.
+        Shown in reports; :attr:`slug` is the file name the editor saves it under.
     description : str
         What the scenario asks, in a sentence or two.
     changes : tuple of Change
