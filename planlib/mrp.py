@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planlib.data import Dataset
-from planlib.lotsizing import DYNAMIC_RULES, EPS, dynamic_windows, economic_order_quantity
+from planlib.lotsizing import DYNAMIC_RULES, EPS, dynamic_windows
 from planlib.params import PlanParams
 from planlib.problems import InputError, Problems
 
@@ -687,8 +687,11 @@ class _Plan:
         if sel.any():
             it = rows[sel]
             yearly = GR[sel].sum(axis=1) * WEEKS_PER_YEAR / H
-            eoq[sel] = [economic_order_quantity(d, k, hh * WEEKS_PER_YEAR)
-                        for d, k, hh in zip(yearly, self.K[it], self.h[it])]
+            K, hy = self.K[it], self.h[it] * WEEKS_PER_YEAR
+            ok = (yearly > 0) & (K > 0) & (hy > 0)
+            # economic_order_quantity, vectorised: sqrt(2 K D / H) to the nearest unit, at least 1
+            q = np.sqrt(2.0 * K * yearly / np.where(ok, hy, 1.0))
+            eoq[sel] = np.where(ok, np.maximum(1.0, np.floor(q + 0.5)), 0.0)
         foq = rule == _RULE_CODE["FOQ"]
         lot = self.lot[rows]
         moq, mult, maxq = self.moq[rows], self.mult[rows], self.maxq[rows]
