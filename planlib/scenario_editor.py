@@ -438,7 +438,7 @@ class ScenarioEditor:
                          "supplier": self.lt_supplier.value or None, self.lt_mode.value: self.lt_days.value})
 
     # ------------------------------------------------------------------ run and save
-    def _progress(self, lo: float, hi: float) -> Callable:
+    def _progress(self, lo: float, hi: float, phase: str) -> Callable:
         """A progress callback for one phase: text lines move the bar within [lo, hi)."""
         state = {"n": 0}
 
@@ -450,7 +450,7 @@ class ScenarioEditor:
                 frac = 1.0 - 0.5 ** state["n"]
             self.progress.value = lo + (hi - lo) * min(frac, 0.999)
             if text:
-                self._say(text)
+                self._say(f"{phase}: {text}")
 
         return report
 
@@ -469,13 +469,16 @@ class ScenarioEditor:
             planner = self.planner or _default_planner()
             if self.forecast is None and self.base is None:
                 self._say("forecast (once for both plans)")
-                self.forecast = self.forecaster(self.ds, self.params, progress=self._progress(0.0, 0.3))
+                self.forecast = self.forecaster(self.ds, self.params,
+                                                progress=self._progress(0.0, 0.3, "forecast"))
             if self.base is None:
                 self._say("planning the base")
-                self.base = planner(self.ds, self.params, forecast=self.forecast, progress=self._progress(0.3, 0.6))
+                self.base = planner(self.ds, self.params, forecast=self.forecast,
+                                    progress=self._progress(0.3, 0.6, "base plan"))
             fc = scale_forecast(self.forecast, scenario, self.ds.items) if self.forecast is not None else None
             self._say("planning the scenario")
-            self.result = planner(ds_s, self.params, forecast=fc, progress=self._progress(0.6, 0.95))
+            self.result = planner(ds_s, self.params, forecast=fc,
+                                  progress=self._progress(0.6, 0.95, "scenario plan"))
             self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
             b_po, s_po = getattr(self.base, "planned_orders", None), getattr(self.result, "planned_orders", None)
             self.order_changes = compare_orders(b_po, s_po) if b_po is not None and s_po is not None else None

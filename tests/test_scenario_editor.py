@@ -228,6 +228,17 @@ def test_run_plans_base_once_and_shows_the_deltas(plant):
     assert plant.demand.qty.tolist() == [10, 30]        # the base data is untouched
 
 
+def test_progress_moves_within_each_phase(plant):
+    e = editor(plant)
+    report = e._progress(0.6, 0.95, "scenario plan")
+    report("mrp")                      # text only: half of what is left of the phase
+    assert e.progress.value == pytest.approx(0.6 + 0.35 * 0.5) and e.message == "scenario plan: mrp"
+    report("schedule")
+    assert e.progress.value == pytest.approx(0.6 + 0.35 * 0.75) and e.message == "scenario plan: schedule"
+    report("solving", 0.2)             # a fraction given: taken as is
+    assert e.progress.value == pytest.approx(0.6 + 0.35 * 0.2)
+
+
 def test_run_forecasts_once_when_no_forecast_is_given(plant):
     made = []
 
