@@ -44,12 +44,14 @@ class ModelVars:
     restricted: bool = False                      # sequence arcs limited to a window of the hint
 
 
-def _real_time(model, tl, w, lo_k, name, is_end):
+def _real_time(model, tl, w, lo_k, name, is_end, hi_k=None):
     """Real time of working-clock expression ``w`` on timeline ``tl`` (a start or an end)."""
     if tl.continuous:
         return w, None
     cum, length, gap = tl.cum, tl.length, tl.gap
-    k = model.new_int_var_from_domain(cp_model.Domain.from_values(range(lo_k, len(cum))), f"k{name}")
+    top = len(cum) if hi_k is None else min(len(cum), hi_k + 1)
+    lo_k = min(lo_k, top - 1)
+    k = model.new_int_var_from_domain(cp_model.Domain.from_values(range(lo_k, top)), f"k{name}")
     c_lo = model.new_int_var(0, int(tl.total), f"clo{name}")
     c_hi = model.new_int_var(0, int(tl.total), f"chi{name}")
     g = model.new_int_var(int(gap.min()), int(gap.max()), f"g{name}")
@@ -110,6 +112,14 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                                                           problem.frozen.ws)}
     by_op = {i: list(g.index) for i, g in alts.groupby("op")}
     intervals = {m: [] for m in tls}
+    # large problems: each run stays within neighbourhood_days of the heuristic's time
+    window = {}
+    if hint is not None and len(hint) and len(ops) > settings.large_ops and settings.neighbourhood_days:
+        delta = int(settings.neighbourhood_days * 1440)
+        for i, m, wr in zip(hint.op, hint.machine_id, hint.wr):
+            t = tls[m].start_at(int(wr)) or 0
+            window[int(i)] = (max(int(earliest[i]), t - delta), t + delta)
+        v.restricted = True
     for j, (i, m, s, p) in enumerate(zip(alts.op, alts.machine_id, alts.setup_min, alts.run_min)):
         if i in frozen and frozen[i][0] != m:
             continue
@@ -118,12 +128,31 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         if len(by_op[i]) == 1 or i in frozen:
             model.add(lit == 1)
         lo = tl.work_at(problem.not_before) if problem.not_before and i not in frozen else 0
-        ws = model.new_int_var(min(lo, max(0, tl.total - s - p)), max(0, tl.total - s - p), f"ws{j}")
+        hi = max(0, tl.total - s - p)
+        if i in window and i not in frozen:
+            lo = max(lo, tl.work_at(window[i][0]) - s)
+            hi = min(hi, tl.work_at(window[i][1]) - s)
+            if lo > hi:  # this machine cannot run it inside the window
+                model.add(lit == 0)
+                lo = hi = max(0, min(lo, tl.total - s - p))
+        ws = model.new_int_var(min(lo, hi), hi, f"ws{j}")
         if i in frozen:
             model.add(ws == frozen[i][1])
         iv = model.new_optional_fixed_size_interval_var(ws, s + p, lit, f"iv{j}")
         intervals[m].append((j, iv))
         v.present[j], v.ws[j] = lit, ws
+
+    def krange(i, g, which):
+        """Segments the run start (0) or end (1) of operation ``i`` can fall in on group ``g``."""
+        tl = group_tl[g]
+        lo_k = int(np.searchsorted(tl.b, earliest[i], side="right")) if len(tl.b) else 0
+        if i not in window:
+            return lo_k, None
+        runs = [int(alts.run_min.iat[j]) for j in by_op[i] if group_of[alts.machine_id.iat[j]] == g]
+        w_lo, w_hi = tl.work_at(window[i][0]), tl.work_at(window[i][1])
+        if which == 0:
+            return max(lo_k, tl.segment_of_start(w_lo)), tl.segment_of_start(w_hi)
+        return max(lo_k, tl.segment_of_end(w_lo + min(runs))), tl.segment_of_end(min(tl.total, w_hi + max(runs)))
 
     # working-clock run start and end per (operation, calendar group)
     wclock = {}   # i -> {g: (lit, wr, we)}
@@ -155,8 +184,9 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 model.add(wr >= tl.work_at(int(earliest[i]))).only_enforce_if(lit)
             if unbroken[i] and not tl.continuous:
                 # the run stays inside one segment: start and end read in the same segment
-                _, kr = _real_time(model, tl, wr, 0, f"ur{i}_{g}", is_end=False)
-                _, ke = _real_time(model, tl, we, 0, f"ue{i}_{g}", is_end=True)
+                (lr, hr), (le, he) = krange(i, g, 0), krange(i, g, 1)
+                _, kr = _real_time(model, tl, wr, lr, f"ur{i}_{g}", is_end=False, hi_k=hr)
+                _, ke = _real_time(model, tl, we, le, f"ue{i}_{g}", is_end=True, hi_k=he)
                 model.add(kr == ke).only_enforce_if(lit)
                 v.seg[(i, g, "ur")] = (kr, tl)
                 v.seg[(i, g, "ue")] = (ke, tl)
@@ -170,10 +200,10 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         parts = []
         for g, (lit, wr, we) in wclock[i].items():
             tl = group_tl[g]
-            lo_k = int(np.searchsorted(tl.b, earliest[i], side="right")) if len(tl.b) else 0
-            lo_k = min(lo_k, max(0, len(tl.a) - 1))
+            lo_k, hi_k = krange(i, g, which)
             tag = "r" if which == 0 else "e"
-            t, k = _real_time(model, tl, wr if which == 0 else we, lo_k, f"{tag}{i}_{g}", is_end=which == 1)
+            t, k = _real_time(model, tl, wr if which == 0 else we, lo_k, f"{tag}{i}_{g}", is_end=which == 1,
+                              hi_k=hi_k)
             if k is not None:
                 v.seg[(i, g, tag)] = (k, tl)
             parts.append((lit, t))
@@ -208,11 +238,11 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         if not table or len(items) < 2:
             continue
         arcs, v.arcs[m] = [(0, 0, model.new_bool_var(f"idle_{m}"))], []  # the machine may stay unused
-        window = None
+        pos_of = None
         if hint_start is not None and len(items) > settings.full_sequence_max:
             # large machine: arcs only between operations close in the hint's order (see ScheduleSettings)
             order = sorted(range(len(items)), key=lambda a: (hint_start.get(alts.op.iat[items[a][0]], 0), a))
-            window = {a: pos for pos, a in enumerate(order)}
+            pos_of = {a: pos for pos, a in enumerate(order)}
             v.restricted = True
         for node, (j, _) in enumerate(items, start=1):
             arcs.append((0, node, model.new_bool_var(f"first{j}")))
@@ -222,13 +252,19 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         alt_size = (alts.setup_min + alts.run_min).to_numpy()
         order_of = ops.order_id.to_numpy()
         nodes = [j for j, _ in items]
-        if window is None:
+        if pos_of is None:
             pairs = ((a, b) for a in range(len(nodes)) for b in range(len(nodes)) if a != b)
         else:
-            by_pos = sorted(range(len(nodes)), key=lambda a: window[a])
+            by_pos = sorted(range(len(nodes)), key=lambda a: pos_of[a])
             w = settings.sequence_window
-            pairs = ((by_pos[x], by_pos[y]) for x in range(len(nodes))
-                     for y in range(max(0, x - w), min(len(nodes), x + w + 1)) if x != y)
+            pairs = {(by_pos[x], by_pos[y]) for x in range(len(nodes))
+                     for y in range(max(0, x - w), min(len(nodes), x + w + 1)) if x != y}
+            # and always the hint's own sequence on this machine, so that the hint stays feasible
+            node_of = {int(alts.op.iat[j]): a for a, j in enumerate(nodes)}
+            for i, pm, pv in zip(hint.op, hint.machine_id, hint.prev_op):
+                if pm == m and pv >= 0 and int(i) in node_of and int(pv) in node_of:
+                    pairs.add((node_of[int(pv)], node_of[int(i)]))
+            pairs = sorted(pairs)
         floor = tls[m].work_at(problem.not_before) if problem.not_before else 0
         for a, b in pairs:
             ja, jb = nodes[a], nodes[b]
@@ -371,12 +407,34 @@ def solve(problem: Problem, settings: ScheduleSettings | None = None,
     best = None
     objective = bound = None
     status_name = "UNKNOWN"
+    large = len(problem.ops) > settings.large_ops
+    budget = settings.time_limit_s
+    if large and hint is not None and len(hint):
+        # a large model: complete the partial hint by propagation (every variable fixed to its
+        # hinted value where it has one), then hint every variable, so that the search starts
+        # from a full solution
+        ts = time.perf_counter()
+        model.minimize(_objective(v, stages[0][0], settings, extra_moves=True))
+        fill = cp_model.CpSolver()
+        fill.parameters.fix_variables_to_their_hinted_value = True
+        fill.parameters.cp_model_probing_level = 0
+        fill.parameters.num_workers = int(settings.workers)
+        fill.parameters.random_seed = int(settings.seed)
+        fill.parameters.max_time_in_seconds = float(budget) / 3
+        if fill.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            model.clear_hints()
+            for k in range(len(model.proto.variables)):
+                var = model.get_int_var_from_proto_index(k)
+                model.add_hint(var, fill.value(var))
+        budget = max(1.0, budget - (time.perf_counter() - ts))
     for level, (name, _) in enumerate(stages):
         expr = _objective(v, name, settings, extra_moves=level == 0)
         model.minimize(expr)
         solver = cp_model.CpSolver()
-        limit = settings.time_limit_s / len(stages)
+        limit = budget / len(stages)
         p = solver.parameters
+        if large:
+            p.cp_model_probing_level = 0  # probing a large model costs most of a minute
         p.num_workers = int(settings.workers)
         p.random_seed = int(settings.seed)
         p.log_search_progress = bool(settings.log)

@@ -57,6 +57,11 @@ class ScheduleSettings:
         sequence arcs only between operations at most ``sequence_window`` places apart in the
         dispatching heuristic's order of its work center (large instances; the CP-SAT bound is then
         the bound of this restricted model, flagged ``restricted`` in the KPIs).
+    large_ops, neighbourhood_days : int, float
+        A problem with more than ``large_ops`` operations is searched only within
+        ``neighbourhood_days`` of the heuristic's run start of every operation (a large
+        neighbourhood around the hint; ``restricted`` in the KPIs, the bound is that of the
+        restricted model). ``neighbourhood_days=0`` switches this off.
     rule : {"atcs", "edd"}
         Priority rule of the dispatching heuristic (the solution hint).
     calendar_days : int, optional
@@ -81,6 +86,8 @@ class ScheduleSettings:
     skip_unschedulable: bool = False
     full_sequence_max: int = 40
     sequence_window: int = 12
+    large_ops: int = 400
+    neighbourhood_days: float = 3.0
     move_penalty: int = 120
     move_tolerance_min: int = 30
     log: bool = False
