@@ -356,3 +356,16 @@ def test_edd_and_atcs_rules_both_feasible(sample_dataset):
         res = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=0, rule=rule, skip_unschedulable=True),
                             material=material)
         checked(res, ds)
+
+
+def test_large_problem_mode_is_feasible_and_no_worse_than_its_hint(sample_dataset):
+    """The neighbourhood / windowed-arc model used on large problems, forced on a small one."""
+    ds, orders, material = sample_dataset
+    s = ScheduleSettings(time_limit_s=4, skip_unschedulable=True, large_ops=5, full_sequence_max=3,
+                         sequence_window=2, neighbourhood_days=1.0)
+    res = make_schedule(ds, orders, T0, s, material=material)
+    checked(res, ds)
+    assert res.info["restricted"] is True
+    assert res.status in ("OPTIMAL", "FEASIBLE", "HEURISTIC")
+    if res.status != "HEURISTIC":
+        assert res.objective <= res.heuristic_objective + 1e-6
