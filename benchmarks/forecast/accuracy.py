@@ -141,16 +141,18 @@ def run_single(name, train, h, bucket, season_length, n_jobs):
     sf = StatsForecast(models=[model], freq="W-MON" if bucket == "W" else "MS", n_jobs=n_jobs,
                        fallback_model=Naive())
     t0 = time.perf_counter()
+    no_intervals = name in ("CrostonSBA", "CrostonOptimized", "TSB", "ADIDA", "IMAPA")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = sf.forecast(h=h, df=df, level=[20, 40, 60, 80])
+        out = sf.forecast(h=h, df=df, level=None if no_intervals else [20, 40, 60, 80])
     wall = time.perf_counter() - t0
     out = out.reset_index() if "unique_id" not in out.columns else out
     fc = pd.DataFrame({"item_id": out.unique_id.astype(str), "date": out.ds,
                        "forecast": out[name].to_numpy()})
-    for q in QUANTILES:
+    for q in QUANTILES:  # models without intervals get no WQL (NaN)
         lv = int(round(abs(q - 0.5) * 200))
-        fc[f"q_{q:g}"] = out[name].to_numpy() if lv == 0 else out[f"{name}-{'lo' if q < 0.5 else 'hi'}-{lv}"].to_numpy()
+        fc[f"q_{q:g}"] = (np.nan if no_intervals else out[name].to_numpy() if lv == 0
+                          else out[f"{name}-{'lo' if q < 0.5 else 'hi'}-{lv}"].to_numpy())
     return fc, wall
 
 
