@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from planlib.data import from_frames
 from planlib.problems import InputError
@@ -369,3 +370,62 @@ def test_large_problem_mode_is_feasible_and_no_worse_than_its_hint(sample_datase
     assert res.status in ("OPTIMAL", "FEASIBLE", "HEURISTIC")
     if res.status != "HEURISTIC":
         assert res.objective <= res.heuristic_objective + 1e-6
+
+
+def test_lexicographic_and_weighted_objectives():
+    ds, orders = _setup_case(True)
+    tard = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=3, objective="tardiness"))
+    lexi = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=3, objective=("tardiness", "setup")))
+    both = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=3,
+                                                          objective_weights=(("tardiness", 1.0), ("setup", 1.0))))
+    for r in (tard, lexi, both):
+        checked(r, ds)
+    wt = lambda r: float((order_summary(r.schedule).tardiness * order_summary(r.schedule).weight).sum())  # noqa
+    # the second level never gives up tardiness, and finds the least changeover among the least tardy
+    assert wt(lexi) == pytest.approx(wt(tard))
+    assert lexi.schedule.changeover_min.sum() <= tard.schedule.changeover_min.sum()
+    assert len(lexi.info) and lexi.status in ("OPTIMAL", "FEASIBLE")
+
+
+@st.composite
+def small_plants(draw):
+    n_wc = draw(st.integers(1, 3))
+    machines = []
+    for w in range(n_wc):
+        for k in range(draw(st.integers(1, 2))):
+            machines.append((f"M{w}{k}", f"W{w}", draw(st.sampled_from([0.8, 1.0, 1.25]))))
+    items = [(f"I{k}", draw(st.sampled_from(["X", "Y"]))) for k in range(3)]
+    routings = []
+    for item, _ in items:
+        for s in range(draw(st.integers(1, 3))):
+            routings.append((item, 10 * (s + 1), f"W{draw(st.integers(0, n_wc - 1))}",
+                             draw(st.sampled_from([0.0, 15.0, 30.0])), draw(st.sampled_from([2.0, 5.0, 12.0])),
+                             draw(st.booleans())))
+    matrix = [(f"W{w}", a, b, draw(st.sampled_from([0, 10, 45]))) for w in range(n_wc) for a in "XY" for b in "XY"]
+    orders = [(f"O{k}", draw(st.sampled_from([i for i, _ in items])), draw(st.integers(1, 30)),
+               str((T0 + pd.Timedelta(days=draw(st.integers(0, 4)))).date()),
+               str((T0 + pd.Timedelta(days=draw(st.integers(0, 9)))).date()), draw(st.integers(1, 9)))
+              for k in range(draw(st.integers(1, 6)))]
+    maint = draw(st.booleans())
+    exceptions = [(None, machines[0][0], T0 + pd.Timedelta(hours=20), T0 + pd.Timedelta(hours=40),
+                   "maintenance")] if maint else []
+    return machines, items, routings, matrix, orders, exceptions
+
+
+@hyp_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_plants())
+def test_random_plants_schedule_feasibly(plant_spec):
+    """Invariant: heuristic and CP-SAT schedules of random small plants (alternatives, changeovers,
+    two-shift calendars, maintenance, uninterruptible runs) pass the independent checker."""
+    machines, items, routings, matrix, orders, exceptions = plant_spec
+    ds = plant(machines=machines, items=items, routings=routings, setup_matrix=matrix, exceptions=exceptions)
+    frame = orders_frame(orders)
+    for limit in (0, 1):
+        res = make_schedule(ds, frame, T0, ScheduleSettings(time_limit_s=limit, workers=1,
+                                                            skip_unschedulable=True))
+        sched = checked(res, ds)
+        left_out = set(res.exceptions.row) if len(res.exceptions) else set()
+        assert len(sched) == len(res.problem.ops)
+        if limit and res.status != "HEURISTIC":
+            assert res.objective <= res.heuristic_objective + 1e-6
+        assert left_out or set(sched.order_id) == set(frame.order_id)
