@@ -42,6 +42,8 @@ from planlib.problems import InputError, Problems
 WEEKS_PER_YEAR = 52.0
 _RULE_CODE = {r: i for i, r in enumerate(("L4L", "FOQ", "POQ", "EOQ", "WW", "SM", "LUC", "PPB"))}
 _TOL = 1e-9  # absolute tolerance on quantities [units]: float noise, never policy
+#: Units of measure counted in whole pieces (see ``MrpSettings.whole_units``).
+COUNTED_UOMS = ("ea", "pc", "pcs", "piece", "pieces", "unit", "units")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class MrpSettings:
         receipt to the first bucket the lead time allows, so projected on hand
         may fall below safety stock (or below zero) inside the lead time and
         ``below_safety_stock`` / ``shortage`` are reported.
+    whole_units : bool
+        Round lot-sized quantities up to whole units for items counted in
+        pieces (``uom`` in :data:`COUNTED_UOMS`, the default ``ea``) before the
+        minimum, multiple and maximum apply; a fractional demand (a forecast)
+        then gives whole orders. Items in other units (kg, m, l) keep fractions.
     round_yield_up : bool
         Round the quantity released for an item with ``scrap_pct`` up to whole
         units (the receipt stays the lot-sized quantity).
@@ -66,6 +73,7 @@ class MrpSettings:
     """
 
     past_releases: str = "expedite"
+    whole_units: bool = True
     round_yield_up: bool = True
     reschedule_tolerance_weeks: int = 0
 
@@ -548,6 +556,8 @@ class _Plan:
         self.maxq = items.max_order_qty.to_numpy(dtype=float)
         self.scrap = items.scrap_pct.fillna(0).to_numpy(dtype=float) / 100.0
         self.make = (items.item_type == "make").to_numpy()
+        self.whole = (items.uom.fillna("ea").str.strip().str.lower().isin(COUNTED_UOMS).to_numpy()
+                      if settings.whole_units else np.zeros(n, dtype=bool))
         self._demand(forecast)
         self._receipts()
         self._bom()
@@ -693,6 +703,7 @@ class _Plan:
             q = np.sqrt(2.0 * K * yearly / np.where(ok, hy, 1.0))
             eoq[sel] = np.where(ok, np.maximum(1.0, np.floor(q + 0.5)), 0.0)
         foq = rule == _RULE_CODE["FOQ"]
+        whole = self.whole[rows]
         lot = self.lot[rows]
         moq, mult, maxq = self.moq[rows], self.mult[rows], self.maxq[rows]
         if delay:
@@ -731,6 +742,8 @@ class _Plan:
             eo = eoq[r] > 0
             if eo.any():
                 q[eo] = np.maximum(q[eo], eoq[r][eo])
+            wh = whole[r]
+            q[wh] = np.ceil(q[wh] - 1e-9)
             total, n_ord, cap = order_modifiers(q, moq[r], mult[r], maxq[r])
             P[r] += total
             ev_r.append(r)

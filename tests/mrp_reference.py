@@ -23,7 +23,8 @@ EPS = 1e-9
 TOL = 1e-9
 
 
-def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, round_yield_up=True):
+def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, round_yield_up=True,
+                  whole_units=True):
     H = params.horizon_weeks
     start = _day(params.plan_start)
     items = ds.items.reset_index(drop=True)
@@ -123,6 +124,9 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
                         q = math.ceil(q / it.lot_size - EPS) * it.lot_size
                     elif rule == "EOQ" and eoq > 0:
                         q = max(q, eoq)
+                    uom = it.uom.strip().lower() if isinstance(it.uom, str) else "ea"
+                    if whole_units and uom in ("ea", "pc", "pcs", "piece", "pieces", "unit", "units"):
+                        q = math.ceil(q - 1e-9)  # counted items are ordered in whole units
                     for piece in _pieces(q, _z(it.min_order_qty), _z(it.order_multiple), it.max_order_qty):
                         seq += 1
                         qty_rel = piece / (1 - _z(it.scrap_pct) / 100.0)

@@ -429,3 +429,15 @@ def test_textbook_mps_max_of_forecast_and_orders_through_cli(tmp_path):
     assert code == 0
     g = pd.read_csv(out / "mrp_grid.csv")
     assert g.gross_requirements.tolist() == [30, 30, 30, 36]
+
+
+def test_counted_items_are_ordered_in_whole_units():
+    """A fractional forecast gives whole orders for items in pieces; kg items keep fractions."""
+    ds = dataset([item("EA", 0), item("KG", 0, uom="kg")])
+    fc = pd.DataFrame({"item_id": ["EA", "KG"], "period_start": [week(3)] * 2, "forecast": [10.4, 10.4]})
+    r = run_mrp(ds, P, forecast=fc)
+    assert row(r, "EA", "planned_order_receipts")[2] == 11
+    assert row(r, "EA", "projected_on_hand")[2] == pytest.approx(0.6)
+    assert row(r, "KG", "planned_order_receipts")[2] == pytest.approx(10.4)
+    exact = run_mrp(ds, P, forecast=fc, settings=MrpSettings(whole_units=False))
+    assert row(exact, "EA", "planned_order_receipts")[2] == pytest.approx(10.4)

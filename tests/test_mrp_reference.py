@@ -120,7 +120,9 @@ def test_plan_invariants(case):
     pegged = pg[pg.supply_type == "planned_order"].groupby("supply_id").qty.sum()
     np.testing.assert_allclose(pegged.reindex(po.order_id).to_numpy(), po.receipt_qty.to_numpy(), atol=1e-6)
     l4l = po[(po.lot_rule == "L4L") & (po.min_order_qty == 0) & (po.order_multiple == 0)].order_id
-    assert not ((pg.supply_id.isin(l4l)) & (pg.demand_type == "excess")).any()
+    # (less than one unit of excess: counted items are ordered in whole units)
+    excess = pg[pg.supply_id.isin(l4l) & (pg.demand_type == "excess")].groupby("supply_id").qty.sum()
+    assert (excess < 1 - 1e-9).all()
     # every customer order in the horizon is pegged in full (to supply or to a shortage)
     dem = ds.demand[ds.demand.due_date < START + pd.Timedelta(weeks=H)]
     served = pg[pg.demand_type == "customer_order"].groupby("demand_id").qty.sum()
