@@ -1143,7 +1143,7 @@ class _Plan:
 
     # ----------------------------------------------------------------- ATP
     def _atp(self) -> pd.DataFrame:
-        """Discrete ATP with look-ahead per end item (Vollmann et al. ch. 6), and its running total."""
+        """Discrete ATP with look-ahead per end item (Vollmann et al., MPS chapter), and its running total."""
         used = np.zeros(self.n, dtype=bool)
         used[self.b_comp] = True
         rows = self._in_item_order(np.flatnonzero(~used & ((self.orders > 0).any(axis=1) | (self.PR > 0).any(axis=1)
@@ -1370,7 +1370,7 @@ def available_to_promise(on_hand, mps, booked) -> np.ndarray:
     References
     ----------
     Vollmann, Berry, Whybark and Jacobs, Manufacturing Planning and Control for
-    Supply Chain Management, 5th ed., 2005, ch. 6 (master production scheduling).
+    Supply Chain Management, 5th ed., 2005, chapter on master production scheduling.
     """
     mps = np.asarray(mps, dtype=float)
     booked = np.asarray(booked, dtype=float)

@@ -248,7 +248,7 @@ def test_low_level_codes():
 
 
 def test_atp_discrete_with_look_ahead():
-    """Vollmann et al. (MPC for SCM, 5th ed., ch. 6) procedure, worked by hand: on hand 50,
+    """Vollmann et al. (MPC for SCM, 5th ed., MPS chapter) procedure, worked by hand: on hand 50,
     MPS 100 in weeks 2 and 5, orders 30, 20, 40, 10, 70, 60: ATP1 = 50 - 30 = 20,
     ATP2 = 100 - 70 = 30, ATP5 = 100 - 130 = -30, which is taken from ATP2."""
     atp = available_to_promise(np.array([50.0]), np.array([[0, 100, 0, 0, 100, 0.0]]),
