@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from planlib.contract import WEEKDAYS
 from planlib.params import week_start
 from planlib.problems import InputError, Problems
 
@@ -358,6 +359,24 @@ class _Reader:
             return default
         return v
 
+    def weekdays(self, key) -> tuple[int, ...]:
+        """``[Mon, Tue]`` (names or 0..6, Monday = 0) as sorted day numbers."""
+        if not self.has(key):
+            return ()
+        v = self.m[key]
+        names = {d.lower(): i for i, d in enumerate(WEEKDAYS)}
+        names.update({d.lower(): i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
+                                                          "saturday", "sunday"))})
+        out = []
+        for x in (v if isinstance(v, list) else [v]):
+            text = str(x).strip().lower()
+            day = names.get(text, int(text) if text.isdigit() and int(text) < 7 else None)
+            if day is None:
+                self.bad(key, f"'{x}' is not a weekday", "write weekdays: [Mon, Tue, Wed, Thu, Fri]", x)
+                continue
+            out.append(day)
+        return tuple(sorted(set(out)))
+
     def window(self):
         """``start`` and ``end`` (or ``hours``) of a time window."""
         start = self.moment("start", required=True)
@@ -632,22 +651,45 @@ class _Window(Change):
         start, end = r.window()
         repeat = r.number("repeat_weeks", default=1, minimum=1, whole=True,
                           fix="write repeat_weeks: 4 for the same window four weeks running (1 = once)")
+        weekdays = r.weekdays("weekdays")
+        if weekdays and start is not None and end is not None and end - start > pd.Timedelta(days=1):
+            r.bad("end", "with weekdays the window is a daily one and may last 24 hours at most",
+                  "give the start and end of the first day's window, e.g. 22:00 to 06:00 the next day")
+            end = None
         ok = (machines or wcs) and start is not None and end is not None
-        return ok, dict(machines=machines, work_centers=wcs, start=start, end=end, repeat_weeks=int(repeat or 1))
+        return ok, dict(machines=machines, work_centers=wcs, start=start, end=end, repeat_weeks=int(repeat or 1),
+                        weekdays=weekdays)
 
     def _window_dict(self):
         d = self._head()
         d.update(_sel("machine", "machines", self.machines))
         d.update(_sel("work_center", "work_centers", self.work_centers))
         d.update(start=_fmt_moment(self.start), end=_fmt_moment(self.end))
+        if self.weekdays:
+            d["weekdays"] = _Flow(WEEKDAYS[i] for i in self.weekdays)
         if self.repeat_weeks != 1:
             d["repeat_weeks"] = self.repeat_weeks
         return d
 
     def _where_text(self):
         what = ", ".join(self.machines + tuple(f"work center {w}" for w in self.work_centers))
+        days = f" on {', '.join(WEEKDAYS[i] for i in self.weekdays)}" if self.weekdays else ""
         rep = f", {self.repeat_weeks} weeks running" if self.repeat_weeks > 1 else ""
-        return f"{what} {_fmt_moment(self.start)} to {_fmt_moment(self.end)}{rep}"
+        return f"{what} {_fmt_moment(self.start)} to {_fmt_moment(self.end)}{days}{rep}"
+
+    def windows(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Every (start, end) the change covers: the window, repeated on ``weekdays`` (from the
+        start's day on) and over ``repeat_weeks`` weeks."""
+        length = self.end - self.start
+        if not self.weekdays:
+            starts = [self.start + pd.Timedelta(weeks=k) for k in range(self.repeat_weeks)]
+        else:
+            monday = self.start.normalize() - pd.Timedelta(days=self.start.weekday())
+            clock = self.start - self.start.normalize()
+            starts = [monday + pd.Timedelta(weeks=k, days=d) + clock
+                      for k in range(self.repeat_weeks) for d in self.weekdays]
+            starts = [t for t in starts if t >= self.start]
+        return [(t, t + length) for t in starts]
 
     def check(self, ds, p, where):
         _known(p, where, "machines" if "machines" in dict(self.lines) else "machine", self.machines,
@@ -664,12 +706,12 @@ class _Window(Change):
     def _rows(self, tables, kind, description):
         ex = tables["calendar_exceptions"]
         mids = self.machine_ids(tables["machines"])
-        starts = [self.start + pd.Timedelta(weeks=k) for k in range(self.repeat_weeks)]
+        windows = self.windows()
         rows = pd.DataFrame({
-            "calendar_id": [None] * (len(mids) * len(starts)),
-            "machine_id": [m for m in mids for _ in starts],
-            "start": [s for _ in mids for s in starts],
-            "end": [s + (self.end - self.start) for _ in mids for s in starts],
+            "calendar_id": [None] * (len(mids) * len(windows)),
+            "machine_id": [m for m in mids for _ in windows],
+            "start": [a for _ in mids for a, _ in windows],
+            "end": [b for _ in mids for _, b in windows],
             "kind": kind, "description": description,
         }).reindex(columns=ex.columns)
         rows["calendar_id"] = rows["calendar_id"].astype(object)
@@ -686,19 +728,22 @@ class Downtime(_Window):
     Keys: ``machine``/``machines`` and/or ``work_center``/``work_centers``
     (every machine of it), ``start``, ``end`` (exclusive; a date alone means
     through that day) or ``hours``, ``reason`` (``breakdown`` default or
-    ``maintenance``), ``repeat_weeks`` (the same window N weeks running).
-    Adds ``calendar_exceptions`` rows, one per machine and week.
+    ``maintenance``), ``weekdays`` (repeat the window's clock times on these
+    days, e.g. ``[Mon, Tue, Wed, Thu, Fri]``, from the start's day on),
+    ``repeat_weeks`` (the same window, or week of windows, N weeks running).
+    Adds ``calendar_exceptions`` rows, one per machine and window.
     """
 
     kind: ClassVar[str] = "downtime"
     keys: ClassVar[tuple] = ("machine", "machines", "work_center", "work_centers", "start", "end", "hours",
-                             "reason", "repeat_weeks")
+                             "reason", "weekdays", "repeat_weeks")
     machines: tuple = ()
     work_centers: tuple = ()
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     reason: str = "breakdown"
     repeat_weeks: int = 1
+    weekdays: tuple = ()
 
     @classmethod
     def read(cls, r):
@@ -723,18 +768,20 @@ class Downtime(_Window):
 class Overtime(_Window):
     """Extra working time (an overtime shift) on machines or whole work centers.
 
-    Keys as :class:`Downtime` without ``reason``. Adds ``calendar_exceptions``
-    rows of kind ``overtime``, one per machine and week.
+    Keys as :class:`Downtime` without ``reason``; ``weekdays`` makes a daily
+    extra shift (a night shift Monday to Friday). Adds ``calendar_exceptions``
+    rows of kind ``overtime``, one per machine and window.
     """
 
     kind: ClassVar[str] = "overtime"
     keys: ClassVar[tuple] = ("machine", "machines", "work_center", "work_centers", "start", "end", "hours",
-                             "repeat_weeks")
+                             "weekdays", "repeat_weeks")
     machines: tuple = ()
     work_centers: tuple = ()
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     repeat_weeks: int = 1
+    weekdays: tuple = ()
 
     @classmethod
     def read(cls, r):

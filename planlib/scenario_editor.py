@@ -29,6 +29,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from planlib.contract import WEEKDAYS
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
 from planlib.scenario import (
@@ -279,22 +280,26 @@ class ScenarioEditor:
             ed = w.DatePicker(value=start + dt.timedelta(days=1), description="End")
             et = w.TimePicker(value=two, description="at")
             rep = w.BoundedIntText(value=1, min=1, max=52, description="Weeks")
+            days = w.SelectMultiple(options=[(d, i) for i, d in enumerate(WEEKDAYS)], rows=7,
+                                    description="Weekdays", layout=w.Layout(width="160px"))
             add = w.Button(description=button, icon="plus", layout=_BUTTON)
             for n, v in dict(machines=ms, work_centers=ws, start_date=sd, start_time=st, end_date=ed,
-                             end_time=et, repeat=rep, add=add).items():
+                             end_time=et, repeat=rep, weekdays=days, add=add).items():
                 setattr(self, f"{prefix}_{n}", v)
-            return [w.HBox([ms, ws, w.VBox([w.HBox([sd, st]), w.HBox([ed, et]), rep])]), add]
+            return [w.HBox([ms, ws, w.VBox([w.HBox([sd, st]), w.HBox([ed, et]), rep]), days]), add]
 
         dt_rows = window("dt", "Add downtime")
         self.dt_reason = w.ToggleButtons(options=["breakdown", "maintenance"], value="breakdown",
                                          description="Reason")
         downtime = w.VBox([w.HTML("Machines (or whole work centers) without working time in the window; "
-                                  "an empty end time means through the end day. Weeks: the same window "
-                                  "this many weeks running.")] + dt_rows[:1] + [self.dt_reason] + dt_rows[1:])
+                                  "an empty end time means through the end day. Weekdays: the same clock "
+                                  "times on each day picked; Weeks: this many weeks running.")] + dt_rows[:1] + [self.dt_reason] + dt_rows[1:])
         ot_rows = window("ot", "Add overtime")
         self.ot_start_date.value = self.ot_end_date.value = start + dt.timedelta(days=5)  # the Saturday
         self.ot_end_time.value = dt.time(12, 0)
-        overtime = w.VBox([w.HTML("Extra working time on machines or every machine of a work center.")] + ot_rows)
+        overtime = w.VBox([w.HTML("Extra working time on machines or every machine of a work center; pick "
+                                  "weekdays for a daily extra shift (a night shift Monday to Friday).")]
+                          + ot_rows)
 
         # supplier delay
         self.sd_supplier = w.Dropdown(options=suppliers, description="Supplier")
@@ -422,7 +427,7 @@ class ScenarioEditor:
         if end is not None and g("end_time") is not None:
             end = dt.datetime.combine(end, g("end_time"))
         return {"machines": list(g("machines")), "work_centers": list(g("work_centers")), "start": start,
-                "end": end, "repeat_weeks": g("repeat")}
+                "end": end, "weekdays": list(g("weekdays")), "repeat_weeks": g("repeat")}
 
     def add_downtime(self):
         return self.add({"kind": "downtime", **self._window("dt"), "reason": self.dt_reason.value})

@@ -174,10 +174,14 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 
 
 def _window(cls, **kw):
-    return st.builds(lambda ms, wcs, s, h, r, **k: cls(machines=tuple(ms), work_centers=tuple(wcs), start=s,
-                                                      end=s + pd.Timedelta(minutes=15 * h), repeat_weeks=r, **k),
-                     st.lists(ids, min_size=1, max_size=3, unique=True), st.lists(ids, max_size=2, unique=True),
-                     moments, st.integers(1, 400), st.integers(1, 5), **kw)
+    def make(ms, wcs, s, h, r, days, **k):
+        h = min(h, 96) if days else h              # a daily window lasts 24 h at most
+        return cls(machines=tuple(ms), work_centers=tuple(wcs), start=s, end=s + pd.Timedelta(minutes=15 * h),
+                   repeat_weeks=r, weekdays=tuple(sorted(days)), **k)
+
+    return st.builds(make, st.lists(ids, min_size=1, max_size=3, unique=True),
+                     st.lists(ids, max_size=2, unique=True), moments, st.integers(1, 400), st.integers(1, 5),
+                     st.lists(st.integers(0, 6), max_size=7, unique=True), **kw)
 
 
 changes = st.one_of(
@@ -493,6 +497,27 @@ def test_overtime_on_a_work_center_repeats_weekly(plant):
         ("M2", "11-28 06:00", "11:00"), ("M2", "12-05 06:00", "11:00")]
     assert set(ex.kind) == {"overtime"}
     assert _hours(new, "M1") == 80 + 10 and _hours(new, "M2") == 80 + 10 and _hours(new, "M3") == 80
+
+
+def test_overtime_night_shift_on_weekdays(plant):
+    """A night shift Monday to Friday for two weeks, from a Wednesday: 8 nights of 8 h."""
+    s = one("  - kind: overtime\n    machine: M1\n    start: 2026-11-25 22:00\n    hours: 8\n"
+            "    weekdays: [Mon, Tue, Wed, Thu, Fri]\n    repeat_weeks: 2\n")
+    new = apply_scenario(plant, s)
+    ex = new.calendar_exceptions.iloc[1:]
+    assert ex.start.dt.strftime("%a %d").tolist() == ["Wed 25", "Thu 26", "Fri 27", "Mon 30", "Tue 01", "Wed 02",
+                                                      "Thu 03", "Fri 04"]
+    assert set(ex.start.dt.strftime("%H:%M")) == {"22:00"} and set(ex.end - ex.start) == {pd.Timedelta(hours=8)}
+    assert _hours(new, "M1", "2026-11-23", "2026-12-07") == 80 + 8 * 8
+    assert _hours(new, "M2", "2026-11-23", "2026-12-07") == 80
+
+
+def test_weekdays_problems():
+    with pytest.raises(InputError) as exc:
+        one("  - kind: downtime\n    machine: M1\n    start: 2026-11-25 06:00\n    hours: 30\n"
+            "    weekdays: [Mon, Fri, Funday]\n")
+    assert problem_rows(exc) == [("test.yaml line 7", "weekdays"), ("test.yaml line 3", "end")]
+    assert "24 hours at most" in exc.value.problems.problem[1]
 
 
 def test_maintenance_on_a_work_center_every_machine(plant):

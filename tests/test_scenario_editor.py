@@ -120,6 +120,10 @@ def test_each_add_button_makes_its_change(plant):
     e.dt_add.click()
     e.ot_work_centers.value, e.ot_repeat.value = ("W1",), 3
     e.ot_add.click()                                                              # defaults: Saturday 06-12
+    e.ot_machines.value, e.ot_work_centers.value, e.ot_repeat.value, e.ot_weekdays.value = ("M3",), (), 1, (0, 4)
+    e.ot_start_date.value, e.ot_start_time.value = dt.date(2026, 11, 23), dt.time(22, 0)
+    e.ot_end_date.value, e.ot_end_time.value = dt.date(2026, 11, 24), dt.time(6, 0)
+    e.ot_add.click()                                                              # nights after Mon and Fri
     e.sd_supplier.value, e.sd_days.value = "S1", 9
     e.sd_add.click()
     e.lt_items.value, e.lt_mode.value, e.lt_days.value = ("A", "B"), "add_days", -2.0
@@ -132,6 +136,8 @@ def test_each_add_button_makes_its_change(plant):
                  reason="maintenance"),
         Overtime(work_centers=("W1",), start=pd.Timestamp("2026-11-28 06:00"),
                  end=pd.Timestamp("2026-11-28 12:00"), repeat_weeks=3),
+        Overtime(machines=("M3",), start=pd.Timestamp("2026-11-23 22:00"), end=pd.Timestamp("2026-11-24 06:00"),
+                 weekdays=(0, 4)),
         SupplierDelay(supplier="S1", days=9),
         LeadTimeChange(items=("A", "B"), add_days=-2.0),
     ]
