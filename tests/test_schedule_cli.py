@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data" / "schedule"
 def test_schedule_command_on_the_sample_factory(sample_dir, sample, tmp_path, capsys):
     out = tmp_path / "sched"
     code = main(["schedule", str(sample_dir), "--out", str(out), "--time-limit", "3", "--seed", "1",
-                 "--quiet"])
+                 "--crew", "ASSY=2", "--quiet"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "operations, on time" in printed
@@ -30,7 +30,7 @@ def test_schedule_command_on_the_sample_factory(sample_dir, sample, tmp_path, ca
     # the written schedule, read back, respects every calendar and changeover of the sample
     t0 = pd.Timestamp("2026-11-23")
     iv = machine_intervals(sample, t0, t0 + pd.Timedelta(days=120))
-    bad = check_schedule(sched, t0, iv, sample.setup_matrix, None, sample.machines)
+    bad = check_schedule(sched, t0, iv, sample.setup_matrix, None, sample.machines, {"ASSY": 2})
     assert bad.empty, bad.to_string()
     kpis = pd.read_csv(out / "schedule_kpis.csv").set_index("kpi")
     assert kpis.loc["solver_status", "value"] in ("OPTIMAL", "FEASIBLE", "HEURISTIC")

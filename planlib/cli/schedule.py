@@ -39,6 +39,9 @@ def add_parser(sub) -> None:
                    help="CSV of MRP planned orders (order_id, item_id, order_type, qty, release_date, "
                         "due_date); default: run MRP on SOURCE")
     p.add_argument("--no-mrp", action="store_true", help="schedule only released and in-progress orders")
+    p.add_argument("--crew", action="append", default=[], metavar="WC=N",
+                   help="operators available at work center WC (repeatable); runs needing routings.crew_size "
+                        "operators then never need more at once")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -88,7 +91,16 @@ def run(args) -> int:
     settings = ScheduleSettings(horizon_days=params.schedule_horizon_days, time_limit_s=params.time_limit_s,
                                 workers=params.workers, seed=params.seed, deterministic=args.deterministic,
                                 objective=objective, skip_unschedulable=True)
-    result = schedule_dataset(ds, params.plan_start, settings, planned_orders=planned)
+    crews = {}
+    for text in args.crew:
+        wc, _, n = text.partition("=")
+        try:
+            crews[wc.strip()] = float(n)
+        except ValueError:
+            pr = Problems()
+            pr.add("arguments", "--crew", "", text, "not of the form WC=N", "write e.g. --crew ASSY=3")
+            raise InputError(f"bad --crew {text!r}", pr.frame()) from None
+    result = schedule_dataset(ds, params.plan_start, settings, planned_orders=planned, crews=crews)
     if len(result.exceptions):
         print(f"{len(result.exceptions)} order problem(s); these orders are left out:")
         print(format_problems(result.exceptions))

@@ -130,6 +130,9 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     crew_use = {w: [] for w in crew_cap}  # work center -> [(start, end, operators)]
     wc_of = ops.work_center_id.to_numpy()
     crew = ops.crew_size.to_numpy().astype(float)
+    for i, (_, m, ws, wr, we, _, _) in out.items():  # frozen operations hold their crews
+        if wc_of[i] in crew_use and crew[i] > 0:
+            crew_use[wc_of[i]].append((tls[m].start_at(wr), tls[m].end_at(we), crew[i]))
 
     def crew_delay(i, r, e):
         """None if the crew can take operation i in [r, e); else the next time worth trying."""
@@ -217,6 +220,11 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
                 return (weight[i] / max(p, 1)) * math.exp(-slack / (k1 * p_mean)) * \
                     math.exp(-change / (k2 * s_mean))
             chosen = max(conflict, key=lambda i: (index(i), -i))
+        if wc_of[chosen] in crew_use and crew[chosen] > 0:
+            fresh = evaluate(chosen)  # the crew may have been taken on another machine since
+            if fresh != cand[chosen]:
+                put(chosen)
+                continue
         end, m, ws, wr, we, change = cand.pop(chosen)
         by_best[m].discard(chosen)
         for mm, _, _ in options[chosen]:

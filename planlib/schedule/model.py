@@ -285,7 +285,10 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
 
     crew_iv = {}
     for i in ops.index[(ops.crew_size > 0) & ops.work_center_id.isin(list(problem.crews))]:
-        r, e = real(i, 0), real(i, 1)
+        r = model.new_int_var(0, horizon, f"cr{i}")
+        e = model.new_int_var(0, horizon, f"ce{i}")
+        model.add(r == real(i, 0))
+        model.add(e == real(i, 1))
         size = model.new_int_var(0, horizon, f"cs{i}")
         civ = model.new_interval_var(r, size, e, f"civ{i}")
         crew_iv.setdefault(ops.work_center_id.iat[i], []).append(

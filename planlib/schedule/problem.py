@@ -375,12 +375,13 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     # due at the end of the due date
     orders["due"] = minutes(orders.due_date + pd.Timedelta(days=1)).astype(np.int64)
 
-    late_release = orders[orders.release_date > end]
+    horizon_end = plan_start + pd.Timedelta(days=settings.horizon_days)
+    late_release = orders[(orders.release_date > min(end, horizon_end)) & (orders.status != "in_progress")]
     for oid, d in zip(late_release.order_id, late_release.release_date):
         bad_orders.add(oid)
         problems.add("orders", str(oid), "release_date", d.date(),
-                     f"order {oid} is released after the end of the calendar ({end.date()})",
-                     "leave it out of this run or give a longer horizon (--horizon-days)")
+                     f"order {oid} is released after the scheduling horizon ({min(end, horizon_end).date()})",
+                     "leave it for a later run or give a longer horizon (--horizon-days)")
 
     family = ds.items.set_index("item_id").family.fillna("").to_dict()
     routings = ds.routings.sort_values(["item_id", "op_seq"])
