@@ -29,7 +29,7 @@ validate: $(STAMP)
 
 ## The whole test suite.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q tests notebooks --nbval-lax --nbval-current-env
 
 ## Regenerate the sample factory (same seed, same files).
 sample: $(STAMP)

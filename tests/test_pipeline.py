@@ -133,3 +133,44 @@ def test_cli_bad_week(tmp_path):
     run = subprocess.run([sys.executable, "-m", "planlib.cli", "run", str(SAMPLE), "--week", "48",
                           "--out", str(tmp_path)], capture_output=True, text=True)
     assert run.returncode != 0 and "ISO week" in run.stderr and "Traceback" not in run.stderr
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's "
+                                             "chromium package; apt-get install chromium)")
+def test_reports_render_offline_in_chromium(reports):
+    from playwright.sync_api import sync_playwright
+
+    out, _ = reports
+    pages = sorted((out / "2026-W48").glob("*/*.html")) + [out / "index.html"]
+    pages += sorted((out / "2026-W48" / "base" / "schedule").glob("dispatch_*.html"))[:2]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(offline=True)  # no network at all
+        try:
+            for path in pages:
+                page = context.new_page()
+                errors, requests = [], []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("request", lambda r: requests.append(r.url))
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                assert errors == [], (path.name, errors)
+                other = [u for u in requests if not u.startswith(("data:", "file:"))]
+                assert other == [], (path.name, other)
+                images = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
+                assert all(images), (path.name, images)
+                if path.name in ("forecast.html", "mrp.html", "weekly_report.html"):
+                    assert len(images) >= 2, (path.name, "charts missing")
+                    assert page.locator(".planlib-kpi").count() >= 3, path.name
+                page.close()
+        finally:
+            browser.close()
