@@ -47,7 +47,20 @@ def factory(n: int):
     return ds
 
 
-def one_size(n: int, reference: bool) -> dict:
+def flat_forecast(ds, weeks: int):
+    """A planning forecast for every item with customer orders: its average weekly order
+    quantity over the first eight weeks, in every week of the horizon (whole units)."""
+    import numpy as np
+    import pandas as pd
+
+    rate = ds.demand.groupby("item_id").qty.sum() / 8.0
+    starts = pd.date_range(pd.Timestamp("2026-11-23"), periods=weeks, freq="7D")
+    return pd.DataFrame({"item_id": np.repeat(rate.index.to_numpy(), weeks),
+                         "period_start": np.tile(starts, len(rate)),
+                         "forecast": np.repeat(np.ceil(rate.to_numpy()), weeks)})
+
+
+def one_size(n: int, reference: bool, with_forecast: bool = False) -> dict:
     """Run in a child process: time run_mrp (and the reference) on one factory size."""
     import numpy as np
 
@@ -57,10 +70,11 @@ def one_size(n: int, reference: bool) -> dict:
 
     ds = factory(n)
     params = PlanParams(horizon_weeks=WEEKS)
+    forecast = flat_forecast(ds, WEEKS) if with_forecast else None
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     phases: dict = {}
     t0, c0 = time.perf_counter(), time.process_time()
-    result = run_mrp(ds, params, timings=phases)
+    result = run_mrp(ds, params, forecast=forecast, timings=phases)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from planlib.calendar import available_hours
@@ -75,7 +89,7 @@ def one_size(n: int, reference: bool) -> dict:
     if reference:
         from mrp_reference import reference_mrp
         t0, c0 = time.perf_counter(), time.process_time()
-        grid, planned = reference_mrp(ds, params)
+        grid, planned = reference_mrp(ds, params, forecast=forecast)
         out["reference_s"], out["reference_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
         diff = 0.0
         for col, key in (("gross_requirements", "gross"), ("projected_on_hand", "on_hand"),
@@ -98,14 +112,17 @@ def main() -> None:
                     help="run the reference up to this many items; larger sizes are extrapolated (linear)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--with-reference", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--forecast", action="store_true",
+                    help="add a flat 104-week forecast for every sold item (demand in every bucket)")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(one_size(args.child, args.with_reference)))
+        print(json.dumps(one_size(args.child, args.with_reference, args.forecast)))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--child", str(n)] + (["--with-reference"] if n <= args.reference_max else [])
+        cmd += ["--forecast"] if args.forecast else []
         print(f"running {n:,} items ...", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
         if done.returncode:
@@ -115,7 +132,8 @@ def main() -> None:
     # reference time per item from the largest size it ran at, for the extrapolation
     measured = [r for r in rows if "reference_s" in r]
     per_item = measured[-1]["reference_s"] / measured[-1]["items"] if measured else None
-    print(f"\nMRP benchmark: {LEVELS} levels, {WEEKS} weekly buckets, {WORK_CENTERS} work centers, no forecast")
+    what = "flat forecast in every week" if args.forecast else "customer orders only (no forecast)"
+    print(f"\nMRP benchmark: {LEVELS} levels, {WEEKS} weekly buckets, {WORK_CENTERS} work centers, {what}")
     print(f"{'items':>8} {'run_mrp s':>10} {'cpu s':>7} {'core s':>7} {'core cpu':>8} {'no-cal s':>9} {'peak MB':>8} "
           f"{'reference s':>16} {'ref cpu':>8} {'x full':>7} {'x core':>7} {'x core cpu':>10} {'max |diff|':>11} "
           f"{'load':>5}")
@@ -150,7 +168,7 @@ def main() -> None:
     print("x full / x core = reference time / run_mrp time, over all tables / over the core;")
     print("peak MB = peak resident memory of the process (factory included: "
           + ", ".join(f"{r['rss_before_mb']:.0f} MB before run_mrp at {r['items']:,}" for r in rows) + ").")
-    out = RESULTS / "bench_mrp.json"
+    out = RESULTS / ("bench_mrp_forecast.json" if args.forecast else "bench_mrp.json")
     out.write_text(json.dumps(rows, indent=2))
     print(f"written {out.relative_to(ROOT)}")
 
