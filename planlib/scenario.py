@@ -1159,14 +1159,18 @@ def _one(row, problem, fix) -> pd.DataFrame:
     return p.frame()
 
 
-def check_scenario(scenario: Scenario, ds) -> pd.DataFrame:
-    """Check a scenario's references against a dataset.
+def check_scenario(scenario: Scenario, ds, params=None) -> pd.DataFrame:
+    """Check a scenario's references against a dataset (and its dates against a plan).
 
     Parameters
     ----------
     scenario : Scenario
     ds : Dataset
         Uses ``items, machines, work_centers, suppliers, scheduled_receipts, demand``.
+    params : PlanParams, optional
+        With it, a change dated wholly outside the plan (before ``plan_start`` or
+        after the longer of ``horizon_weeks`` and ``forecast_horizon``) is a
+        warning: a mistyped year would otherwise go unnoticed.
 
     Returns
     -------
@@ -1175,12 +1179,42 @@ def check_scenario(scenario: Scenario, ds) -> pd.DataFrame:
         is ``<file> line <n>``); empty if every reference is known. Errors:
         unknown item, family, machine, work center, supplier or order, a rush
         order_id already taken, a lead time that would fall below 0. Warnings:
-        a change that does nothing.
+        a change that does nothing, a date outside the plan (with ``params``).
     """
     p = Problems()
+    span = None
+    if params is not None:
+        first = pd.Timestamp(params.plan_start)
+        weeks = max(params.horizon_weeks, params.forecast_horizon)
+        span = (first, first + pd.Timedelta(weeks=weeks) if params.bucket == "W" else first + pd.DateOffset(months=weeks))
     for i, c in enumerate(scenario.changes):
-        c.check(ds, p, _Where(scenario.source, dict(c.lines), c.line, i))
+        where = _Where(scenario.source, dict(c.lines), c.line, i)
+        c.check(ds, p, where)
+        if span is not None:
+            _check_dates(c, span, p, where)
     return p.frame()
+
+
+def _check_dates(c: Change, span: tuple, p: Problems, where: _Where) -> None:
+    first, last = span
+    plan = f"the plan ({first:%Y-%m-%d} to {last - pd.Timedelta(days=1):%Y-%m-%d})"
+    fix = "check the year and the dates"
+    if isinstance(c, _Window):
+        windows = c.windows()
+        if windows and (max(b for _, b in windows) <= first or min(a for a, _ in windows) >= last):
+            p.warn(_TABLE, where("start"), "start", _fmt_moment(c.start),
+                   f"the window lies outside {plan}: the change does nothing", fix)
+    elif isinstance(c, RushOrder):
+        if pd.Timestamp(c.due) < first:
+            p.warn(_TABLE, where("due"), "due", c.due.isoformat(),
+                   f"due before the plan starts ({first:%Y-%m-%d}): the order is past due at once", fix)
+        elif pd.Timestamp(c.due) >= last:
+            p.warn(_TABLE, where("due"), "due", c.due.isoformat(), f"due after {plan}: the plan ignores it", fix)
+    elif isinstance(c, DemandMultiplier):
+        if (c.end is not None and pd.Timestamp(c.end) < first and "orders" not in c.apply_to) or (
+                c.start is not None and pd.Timestamp(c.start) >= last):
+            key = "to" if c.end is not None and pd.Timestamp(c.end) < first else "from"
+            p.warn(_TABLE, where(key), key, "", f"the period lies outside {plan}: the change does nothing", fix)
 
 
 _TOUCHED = ("items", "demand", "calendar_exceptions", "machines", "scheduled_receipts", "suppliers")

@@ -388,7 +388,7 @@ class ScenarioEditor:
             return None
         self.changes.append(change)
         self._refresh()
-        warnings = check_scenario(Scenario("change", changes=(change,)), self.ds)
+        warnings = check_scenario(Scenario("change", changes=(change,)), self.ds, self.params)
         note = "".join(f"; note: {text}" for text in warnings.problem)
         self._say(f"added: {change.describe()}{note}")
         return change

@@ -386,6 +386,25 @@ def test_a_change_that_does_nothing_is_a_warning(plant):
     assert p.severity.tolist() == ["warning"] and "does nothing" in p.problem[0]
 
 
+def test_dates_outside_the_plan_are_warnings(plant):
+    from planlib.params import PlanParams
+
+    s = one("  - kind: downtime\n    machine: M1\n    start: 2025-11-24 06:00\n    hours: 8\n"     # 2025!
+            "  - kind: overtime\n    machine: M1\n    start: 2026-11-21 06:00\n    hours: 8\n"
+            "    weekdays: [Sat]\n    repeat_weeks: 2\n"                                            # 2nd inside
+            "  - kind: rush_order\n    item: A\n    qty: 1\n    due: 2026-11-20\n"
+            "  - kind: rush_order\n    item: A\n    qty: 1\n    due: 2027-12-01\n"
+            "  - kind: demand_multiplier\n    factor: 2\n    from: 2027-08-01\n")
+    params = PlanParams(plan_start="2026-11-23", horizon_weeks=26, forecast_horizon=26)
+    p = check_scenario(s, plant, params)
+    assert list(zip(p.row, p.column)) == [("test.yaml line 5", "start"), ("test.yaml line 16", "due"),
+                                          ("test.yaml line 20", "due"), ("test.yaml line 23", "from")]
+    assert (p.severity == "warning").all()
+    assert p.problem[0] == "the window lies outside the plan (2026-11-23 to 2027-05-23): the change does nothing"
+    assert "past due at once" in p.problem[1]
+    assert check_scenario(s, plant).empty          # without a plan, dates are not judged
+
+
 def test_change_from_dict_validates_like_a_file(plant):
     c = change_from_dict({"kind": "overtime", "machines": ["M1"], "start": "2026-11-28 06:00", "hours": 4})
     assert c == Overtime(machines=("M1",), start=pd.Timestamp("2026-11-28 06:00"),

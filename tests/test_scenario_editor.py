@@ -183,6 +183,14 @@ def test_a_change_that_does_nothing_is_added_with_a_note(plant):
                           "note: S1 has no open purchase receipts: the change does nothing")
 
 
+def test_a_date_outside_the_plan_is_added_with_a_note(plant):
+    e = editor(plant)
+    e.ro_due.value = dt.date(2025, 12, 1)
+    e.ro_add.click()
+    assert len(e.changes) == 1
+    assert e.message.endswith("note: due before the plan starts (2026-11-23): the order is past due at once")
+
+
 def test_remove_and_clear(plant):
     e = editor(plant)
     for d in (3, 4, 5):
