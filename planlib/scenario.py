@@ -67,7 +67,7 @@ __all__ = [
     "change_from_dict",
     "check_scenario",
     "compare_kpis",
-    "compare_orders",
+    "compare_item_orders",
     "load_scenario",
     "parse_scenario",
     "save_scenario",
@@ -526,7 +526,9 @@ class DemandMultiplier(Change):
         what = ", ".join(self.items + tuple(f"family {f}" for f in self.families)) or "all items"
         when = ""
         if self.start or self.end:
-            when = f" {self.start.isoformat() if self.start else '...'} to {self.end.isoformat() if self.end else '...'}"
+            a = self.start.isoformat() if self.start else "..."
+            b = self.end.isoformat() if self.end else "..."
+            when = f" {a} to {b}"
         return f"demand x{_num(self.factor)} for {what}{when} ({' and '.join(self.apply_to)})"
 
     def check(self, ds, p, where):
@@ -1081,7 +1083,8 @@ def _read_change(item, line, index, source, p) -> Change | None:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             p.add(_TABLE, where(key), key, "", f"unknown key '{key}' in a {kind} change",
-                  (f"did you mean '{close[0]}'? " if close else "") + f"the keys of {kind} are {', '.join(cls.keys)}, note")
+                  (f"did you mean '{close[0]}'? " if close else "")
+                  + f"the keys of {kind} are {', '.join(cls.keys)}, note")
     before = p.errors
     r = _Reader(item, where, p, kind)
     change = cls.read(r)
@@ -1186,7 +1189,8 @@ def check_scenario(scenario: Scenario, ds, params=None) -> pd.DataFrame:
     if params is not None:
         first = pd.Timestamp(params.plan_start)
         weeks = max(params.horizon_weeks, params.forecast_horizon)
-        span = (first, first + pd.Timedelta(weeks=weeks) if params.bucket == "W" else first + pd.DateOffset(months=weeks))
+        last = first + (pd.Timedelta(weeks=weeks) if params.bucket == "W" else pd.DateOffset(months=weeks))
+        span = (first, last)
     for i, c in enumerate(scenario.changes):
         where = _Where(scenario.source, dict(c.lines), c.line, i)
         c.check(ds, p, where)
@@ -1398,7 +1402,7 @@ def compare_kpis(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("_o", kind="stable")[cols].reset_index(drop=True)
 
 
-def compare_orders(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+def compare_item_orders(base: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     """Planned orders per item, base against scenario, biggest changes first.
 
     Parameters

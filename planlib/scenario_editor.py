@@ -37,8 +37,8 @@ from planlib.scenario import (
     apply_scenario,
     change_from_dict,
     check_scenario,
+    compare_item_orders,
     compare_kpis,
-    compare_orders,
     load_scenario,
     save_scenario,
     scale_forecast,
@@ -206,7 +206,7 @@ class ScenarioEditor:
     comparison : DataFrame
         :func:`planlib.scenario.compare_kpis` of the last Run.
     order_changes : DataFrame or None
-        :func:`planlib.scenario.compare_orders` of the last Run (when the plans
+        :func:`planlib.scenario.compare_item_orders` of the last Run (when the plans
         have ``planned_orders``).
     charts : dict of str to altair.Chart
     message : str
@@ -293,7 +293,8 @@ class ScenarioEditor:
                                          description="Reason")
         downtime = w.VBox([w.HTML("Machines (or whole work centers) without working time in the window; "
                                   "an empty end time means through the end day. Weekdays: the same clock "
-                                  "times on each day picked; Weeks: this many weeks running.")] + dt_rows[:1] + [self.dt_reason] + dt_rows[1:])
+                                  "times on each day picked; Weeks: this many weeks running.")]
+                          + dt_rows[:1] + [self.dt_reason] + dt_rows[1:])
         ot_rows = window("ot", "Add overtime")
         self.ot_start_date.value = self.ot_end_date.value = start + dt.timedelta(days=5)  # the Saturday
         self.ot_end_time.value = dt.time(12, 0)
@@ -486,7 +487,7 @@ class ScenarioEditor:
                                   progress=self._progress(0.6, 0.95, "scenario plan"))
             self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
             b_po, s_po = getattr(self.base, "planned_orders", None), getattr(self.result, "planned_orders", None)
-            self.order_changes = compare_orders(b_po, s_po) if b_po is not None and s_po is not None else None
+            self.order_changes = compare_item_orders(b_po, s_po) if b_po is not None and s_po is not None else None
             self.charts = self._charts()
         except InputError as exc:
             self.progress.bar_style = "danger"

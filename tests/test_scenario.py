@@ -25,8 +25,8 @@ from planlib.scenario import (
     apply_scenario,
     change_from_dict,
     check_scenario,
+    compare_item_orders,
     compare_kpis,
-    compare_orders,
     load_scenario,
     parse_scenario,
     save_scenario,
@@ -705,20 +705,20 @@ def test_compare_kpis_of_week_plans_match_on_kpi_not_on_good():
     assert out.kpi.tolist() == ["late_orders", "solver_status"] and out.delta[0] == 3
 
 
-def test_compare_orders_per_item():
+def test_compare_item_orders_per_item():
     d = pd.Timestamp
     base = pd.DataFrame({"item_id": ["A", "A", "B", "C"], "qty": [10.0, 5.0, 8.0, 3.0],
                          "release_date": [d("2026-11-30"), d("2026-12-07"), d("2026-11-23"), d("2026-11-23")]})
     scen = pd.DataFrame({"item_id": ["A", "B", "B", "D"], "qty": [15.0, 8.0, 40.0, 2.0],
                          "release_date": [d("2026-11-23"), d("2026-11-23"), d("2026-12-07"), d("2026-12-14")]})
-    out = compare_orders(base, scen)
+    out = compare_item_orders(base, scen)
     assert out.item_id.tolist() == ["B", "C", "D", "A"]      # A: same quantity, pulled in a week
     assert out.set_index("item_id").loc["B", ["base_orders", "scenario_orders", "base_qty", "scenario_qty",
                                               "delta_qty"]].tolist() == [1, 2, 8.0, 48.0, 40.0]
     a = out.set_index("item_id").loc["A"]
     assert (a.delta_qty, a.base_first_release, a.scenario_first_release) == (0.0, d("2026-11-30"), d("2026-11-23"))
     assert out.set_index("item_id").loc["C", "scenario_orders"] == 0
-    assert compare_orders(base, base).empty
+    assert compare_item_orders(base, base).empty
 
 
 def test_kinds_are_documented():

@@ -1,4 +1,4 @@
-"""Scenario speed: parse, check and apply a scenario with one change of every kind, at 1,000 / 10,000 / 100,000 items.
+"""Scenario speed: parse, check and apply a scenario with every kind of change, 1,000 to 100,000 items.
 
 Run: .venv/bin/python benchmarks/scenario/bench_scenario.py [--sizes 1000 10000 100000]
 Prints the factory size and the wall time of each step (best of --repeat runs). Planning the
@@ -64,7 +64,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    print(f"{'items':>8} {'demand':>8} {'receipts':>8} {'parse_s':>8} {'check_s':>8} {'apply_s':>8} {'scale_fc_s':>10}")
+    print(f"{'items':>8} {'demand':>8} {'receipts':>8} {'parse_s':>8} {'check_s':>8} {'apply_s':>8} "
+          f"{'scale_fc_s':>10}")
     for n in args.sizes:
         ds = make_factory(n_items=n, seed=1)
         text = every_kind(ds)
