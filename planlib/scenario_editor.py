@@ -159,13 +159,8 @@ def _default_forecaster(ds, params: PlanParams, progress=None) -> pd.DataFrame |
     """The forecast the weekly run uses (overrides included)."""
     if not len(ds.demand_history):
         return None
-    try:
-        from planlib.pipeline import forecast_step
-    except ImportError:  # pragma: no cover - the pipeline is part of planlib
-        from planlib.forecast import forecast_demand
+    from planlib.pipeline import forecast_step
 
-        return forecast_demand(ds.demand_history, params.forecast_horizon, params.bucket, as_of=params.plan_start,
-                               overrides=ds.forecast_overrides, progress=progress)
     return forecast_step(ds, params, progress=progress).forecast
 
 
@@ -183,8 +178,9 @@ class ScenarioEditor:
         The base plan if already computed; otherwise the first Run plans it.
     planner : callable, optional
         ``planner(ds, params, forecast=None, progress=None)`` returning an object
-        with ``kpis`` (``kpi, value, unit``) and, for the charts, ``capacity_load``
-        and ``exceptions``; default :func:`planlib.pipeline.plan_week`.
+        with ``kpis`` (``kpi, value, unit``) and, for the charts and tables,
+        ``capacity_load``, ``exceptions`` and ``planned_orders``; default
+        :func:`planlib.pipeline.plan_week`.
     forecast : DataFrame, optional
         The base forecast (``item_id, period_start, forecast`` ...); default
         ``base.forecast``, else computed once by ``forecaster`` on the first Run.
