@@ -272,6 +272,16 @@ def test_run_forecasts_once_when_no_forecast_is_given(plant):
     assert e2.run() is not None and len(planner.calls) == 5
 
 
+def test_without_demand_history_there_is_no_forecast_to_scale(plant):
+    planner = FakePlanner()
+    e = ScenarioEditor(plant, PARAMS, planner=planner)        # the default forecaster
+    e.dm_factor.value = 2.0
+    e.dm_add.click()
+    assert e.run() is not None
+    assert [c.forecast for c in planner.calls] == [None, None]
+    assert e.comparison.set_index("kpi").loc["open_demand", "scenario"] == 80.0
+
+
 def test_run_with_a_scenario_that_does_not_fit_the_data(plant):
     bad = Scenario("other plant", changes=(Downtime(machines=("LATHE-9",), start=pd.Timestamp("2026-11-24"),
                                                     end=pd.Timestamp("2026-11-25")),))
