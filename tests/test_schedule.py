@@ -80,9 +80,11 @@ def checked(result, ds, frozen=None):
 # --------------------------------------------------------------------------- textbook optimum
 
 def test_weighted_tardiness_textbook_optimum():
-    """Pinedo, Scheduling: Theory, Algorithms, and Systems, 5th ed., Example 3.6.3 (1 || sum w_j T_j):
+    """Pinedo, Scheduling: Theory, Algorithms, and Systems, the branch-and-bound example of the
+    total weighted tardiness chapter (1 || sum w_j T_j; example number not checked against an edition):
     p = (10, 10, 13, 4), d = (4, 2, 1, 12), w = (14, 12, 1, 12); the optimal sequence is 1, 4, 2, 3
-    with total weighted tardiness 408. Time unit here: one day on a machine that never stops."""
+    with total weighted tardiness 408, re-derived below by enumeration. Time unit here: one day on a
+    machine that never stops."""
     p, d, w = (10, 10, 13, 4), (4, 2, 1, 12), (14, 12, 1, 12)
     # the published value, re-derived by enumeration
     def cost(seq):
