@@ -309,6 +309,17 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
     if len(last):
         model.add_max_equality(mk, [real(i, 1) for i in last.index])
     v.terms["makespan"] = mk
+    if all(tl.continuous for tl in tls.values()) and not frozen:
+        # redundant energy bounds (machines that never stop): a machine's work ends by the makespan,
+        # and all the work fits on all the machines
+        loads = []
+        for m, items in intervals.items():
+            load = sum(int(alts.setup_min.iat[j] + alts.run_min.iat[j]) * v.present[j] for j, _ in items)
+            if items:
+                model.add(load <= mk)
+                loads.append(load)
+        if loads:
+            model.add(sum(loads) <= len(loads) * mk)
     v.terms["setup"] = sum(setup_terms) if setup_terms else 0
     if problem.previous is not None and len(problem.previous):
         moved = []
