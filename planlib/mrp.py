@@ -70,12 +70,17 @@ class MrpSettings:
     reschedule_tolerance_weeks : int
         Expedite or defer a scheduled receipt only if its need date differs from
         its due date by more than this many weeks.
+    pegging : bool
+        Build the pegging table (one row per supply and demand pair). With demand
+        in every bucket of a 100,000-item plan it has tens of millions of rows;
+        ``False`` leaves it empty.
     """
 
     past_releases: str = "expedite"
     whole_units: bool = True
     round_yield_up: bool = True
     reschedule_tolerance_weeks: int = 0
+    pegging: bool = True
 
     def __post_init__(self) -> None:
         if self.past_releases not in ("expedite", "delay"):
@@ -821,7 +826,7 @@ class _Plan:
         clock("mrp_grid")
         out["mps"] = self._mps()
         clock("mps")
-        out["pegging"] = self._pegging()
+        out["pegging"] = self._pegging() if self.settings.pegging else _empty_pegging()
         clock("pegging")
         out["exceptions"] = self._exceptions()
         clock("exceptions")
@@ -961,49 +966,51 @@ class _Plan:
         n = len(qty)
         in_d, in_s = dk >= 0, sk >= 0
         dkk, skk = np.maximum(dk, 0), np.maximum(sk, 0)
-        # ---- labels
-        d_type_names = np.array(["customer_order", "forecast", "dependent", "safety_stock", "excess"], dtype=object)
-        s_type_names = np.array(["on_hand", "scheduled_receipt", "planned_order", "none"], dtype=object)
+        # ---- labels, as categoricals: codes point into the id lists (no object column per row)
         d_t = np.where(in_d, d_rank[dkk] if len(d_rank) else 4, 4)
         s_t = np.where(in_s, s_rank[skk] if len(s_rank) else 3, 3)
         d_s = d_src[dkk] if len(d_src) else np.zeros(n, dtype=np.int64)
         s_s = s_src[skk] if len(s_src) else np.zeros(n, dtype=np.int64)
         oid = self.order_id_strings()
         fc_ids = np.array([f"forecast {d}" for d in (day0 + ps_days[:H]).astype(str)], dtype=object)
-        demand_id = np.full(n, "excess", dtype=object)
-        demand_item = self.ids[item].astype(object)
-        for code, ids_of, items_of in (
-                (0, dr.order_id.to_numpy(dtype=object), None),
-                (1, fc_ids[fb] if len(fb) else np.zeros(0, dtype=object), None),
-                (2, oid[dep.parent_order.to_numpy().astype(np.int64) - 1] if len(dep) else np.zeros(0, dtype=object),
-                 self.ids[dep.parent_i.to_numpy().astype(np.int64)] if len(dep) else None),
-                (3, np.full(len(si), "safety stock", dtype=object), None)):
-            sel = d_t == code
-            if sel.any():
-                demand_id[sel] = ids_of[d_s[sel]]
-                if items_of is not None:
-                    demand_item[sel] = items_of[d_s[sel]]
-        supply_id = np.full(n, "shortage", dtype=object)
-        for code, ids_of in ((0, np.full(len(oi), "on hand", dtype=object)),
-                             (1, sr.order_id.to_numpy(dtype=object)),
-                             (2, oid[o.seq.to_numpy().astype(np.int64) - 1] if len(o) else np.zeros(0, dtype=object))):
-            sel = s_t == code
-            if sel.any():
-                supply_id[sel] = ids_of[s_s[sel]]
+        # demand ids: excess, safety stock, customer orders, forecast weeks, planned orders
+        d_cats = [np.array(["excess", "safety stock"], dtype=object), dr.order_id.to_numpy(dtype=object), fc_ids, oid]
+        d_off = np.cumsum([0] + [len(c) for c in d_cats])
+        d_code = np.zeros(n, dtype=np.int64)  # excess
+        d_code[d_t == 0] = d_off[1] + d_s[d_t == 0]
+        if len(fb):
+            d_code[d_t == 1] = d_off[2] + fb[d_s[d_t == 1]]
+        if len(dep):
+            d_code[d_t == 2] = d_off[3] + dep.parent_order.to_numpy().astype(np.int64)[d_s[d_t == 2]] - 1
+        d_code[d_t == 3] = 1
+        d_item = item.copy()
+        if len(dep):
+            d_item[d_t == 2] = dep.parent_i.to_numpy().astype(np.int64)[d_s[d_t == 2]]
+        # supply ids: on hand, shortage, scheduled receipts, planned orders
+        s_cats = [np.array(["on hand", "shortage"], dtype=object), sr.order_id.to_numpy(dtype=object), oid]
+        s_off = np.cumsum([0] + [len(c) for c in s_cats])
+        s_code = np.ones(n, dtype=np.int64)  # shortage
+        s_code[s_t == 0] = 0
+        s_code[s_t == 1] = s_off[1] + s_s[s_t == 1]
+        if len(o):
+            s_code[s_t == 2] = s_off[2] + o.seq.to_numpy().astype(np.int64)[s_s[s_t == 2]] - 1
         nat = np.iinfo(np.int64).min
         s_date = np.where(in_s & (s_t != 0), s_days[skk] if len(s_days) else 0, nat)
         d_date = np.where(in_d, d_days[dkk] if len(d_days) else 0, nat)
+        items = pd.Index(self.ids)
         return pd.DataFrame({
-            "item_id": self.ids[item],
-            "supply_type": s_type_names[s_t],
-            "supply_id": supply_id,
+            "item_id": pd.Categorical.from_codes(item, categories=items),
+            "supply_type": pd.Categorical.from_codes(s_t, categories=["on_hand", "scheduled_receipt",
+                                                                     "planned_order", "none"]),
+            "supply_id": _labels(s_code, s_cats),
             "supply_date": _days_to_ts(day0, s_date),
-            "demand_type": d_type_names[d_t],
-            "demand_id": demand_id,
-            "demand_item_id": demand_item,
+            "demand_type": pd.Categorical.from_codes(d_t, categories=["customer_order", "forecast", "dependent",
+                                                                     "safety_stock", "excess"]),
+            "demand_id": _labels(d_code, d_cats),
+            "demand_item_id": pd.Categorical.from_codes(d_item, categories=items),
             "demand_date": _days_to_ts(day0, d_date),
             "qty": qty,
-        })
+        }, copy=False)
 
     # ----------------------------------------------------------------- exceptions
     def _exceptions(self) -> pd.DataFrame:
@@ -1415,7 +1422,7 @@ def trace_pegging(pegging: pd.DataFrame, order_id: str) -> pd.DataFrame:
     """
     rows = pegging[pegging.supply_id == order_id]
     frontier = [(r.demand_type, r.demand_id, r.demand_item_id, r.demand_date, float(r.qty)) for r in rows.itertuples()]
-    by_supply = {k: g for k, g in pegging.groupby("supply_id")}
+    by_supply = {k: g for k, g in pegging.groupby("supply_id", observed=True)}
     out = []
     while frontier:
         dtype, did, ditem, ddate, qty = frontier.pop()
@@ -1430,7 +1437,8 @@ def trace_pegging(pegging: pd.DataFrame, order_id: str) -> pd.DataFrame:
         for r in parent.itertuples():
             frontier.append((r.demand_type, r.demand_id, r.demand_item_id, r.demand_date, r.qty * share))
     res = pd.DataFrame(out, columns=["demand_type", "demand_id", "demand_item_id", "demand_date", "qty"])
-    return res.groupby(["demand_type", "demand_id", "demand_item_id", "demand_date"], as_index=False, dropna=False).qty.sum()
+    return res.groupby(["demand_type", "demand_id", "demand_item_id", "demand_date"], as_index=False, dropna=False,
+                       observed=True).qty.sum()
 
 
 def _sort_key(i, b, rank, prio, days) -> np.ndarray:
@@ -1439,6 +1447,16 @@ def _sort_key(i, b, rank, prio, days) -> np.ndarray:
     d = np.clip(d, 0, (1 << 20) - 1)
     nb = int(b.max()) + 1 if len(b) else 1
     return ((((i.astype(np.int64) * nb + b) * 8 + rank) * 16 + np.clip(prio, 0, 15)) << 20) + d
+
+
+def _labels(codes: np.ndarray, parts: list) -> pd.Categorical | np.ndarray:
+    """Labels of ``codes`` into the concatenated id lists: a categorical when the ids are
+    unique across the lists (the usual case), else plain strings."""
+    cats = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+    index = pd.Index(cats)
+    if index.is_unique:
+        return pd.Categorical.from_codes(codes, categories=index)
+    return cats[codes]
 
 
 def _days_to_ts(day0, days) -> np.ndarray:

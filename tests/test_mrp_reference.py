@@ -117,15 +117,15 @@ def test_plan_invariants(case):
     assert np.allclose(plain_foq.receipt_qty / plain_foq.lot_size, np.round(plain_foq.receipt_qty / plain_foq.lot_size))
     # every planned order pegged, in full; lot-for-lot ones only to real demand or safety stock
     pg = r.pegging
-    pegged = pg[pg.supply_type == "planned_order"].groupby("supply_id").qty.sum()
+    pegged = pg[pg.supply_type == "planned_order"].groupby("supply_id", observed=True).qty.sum()
     np.testing.assert_allclose(pegged.reindex(po.order_id).to_numpy(), po.receipt_qty.to_numpy(), atol=1e-6)
     l4l = po[(po.lot_rule == "L4L") & (po.min_order_qty == 0) & (po.order_multiple == 0)].order_id
     # (less than one unit of excess: counted items are ordered in whole units)
-    excess = pg[pg.supply_id.isin(l4l) & (pg.demand_type == "excess")].groupby("supply_id").qty.sum()
+    excess = pg[pg.supply_id.isin(l4l) & (pg.demand_type == "excess")].groupby("supply_id", observed=True).qty.sum()
     assert (excess < 1 - 1e-9).all()
     # every customer order in the horizon is pegged in full (to supply or to a shortage)
     dem = ds.demand[ds.demand.due_date < START + pd.Timedelta(weeks=H)]
-    served = pg[pg.demand_type == "customer_order"].groupby("demand_id").qty.sum()
+    served = pg[pg.demand_type == "customer_order"].groupby("demand_id", observed=True).qty.sum()
     np.testing.assert_allclose(served.reindex(dem.order_id).fillna(0).to_numpy(), dem.qty.to_numpy(), atol=1e-6)
     # quantities conserved through the explosion: dependent demand = releases x qty_per x (1 + scrap)
     bom = ds.bom
@@ -134,11 +134,11 @@ def test_plan_invariants(case):
          (lines.valid_to.isna() | (lines.release_date < lines.valid_to))
     lines = lines[ok]
     dep = (lines.qty * lines.qty_per * (1 + lines.scrap_pct / 100)).groupby(lines.component_id).sum()
-    orders = dem.groupby("item_id").qty.sum()
+    orders = dem.groupby("item_id", observed=True).qty.sum()
     total = pd.Series(gr.sum(axis=1), index=ids)
     expect = dep.reindex(ids).fillna(0) + orders.reindex(ids).fillna(0)
     np.testing.assert_allclose(total.to_numpy(), expect.to_numpy(), atol=1e-6)
-    pegged_dep = pg[pg.demand_type == "dependent"].groupby("item_id").qty.sum()
+    pegged_dep = pg[pg.demand_type == "dependent"].groupby("item_id", observed=True).qty.sum()
     np.testing.assert_allclose(pegged_dep.reindex(ids).fillna(0).to_numpy(), dep.reindex(ids).fillna(0).to_numpy(),
                                atol=1e-6)
 

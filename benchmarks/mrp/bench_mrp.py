@@ -60,12 +60,12 @@ def flat_forecast(ds, weeks: int):
                          "forecast": np.repeat(np.ceil(rate.to_numpy()), weeks)})
 
 
-def one_size(n: int, reference: bool, with_forecast: bool = False) -> dict:
+def one_size(n: int, reference: bool, with_forecast: bool = False, pegging: bool = True) -> dict:
     """Run in a child process: time run_mrp (and the reference) on one factory size."""
     import numpy as np
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from planlib.mrp import run_mrp
+    from planlib.mrp import MrpSettings, run_mrp
     from planlib.params import PlanParams
 
     ds = factory(n)
@@ -74,7 +74,7 @@ def one_size(n: int, reference: bool, with_forecast: bool = False) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     phases: dict = {}
     t0, c0 = time.perf_counter(), time.process_time()
-    result = run_mrp(ds, params, forecast=forecast, timings=phases)
+    result = run_mrp(ds, params, forecast=forecast, settings=MrpSettings(pegging=pegging), timings=phases)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from planlib.calendar import available_hours
@@ -112,17 +112,20 @@ def main() -> None:
                     help="run the reference up to this many items; larger sizes are extrapolated (linear)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--with-reference", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--no-pegging", action="store_true",
+                    help="leave the pegging table empty (MrpSettings(pegging=False))")
     ap.add_argument("--forecast", action="store_true",
                     help="add a flat 104-week forecast for every sold item (demand in every bucket)")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(one_size(args.child, args.with_reference, args.forecast)))
+        print(json.dumps(one_size(args.child, args.with_reference, args.forecast, not args.no_pegging)))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--child", str(n)] + (["--with-reference"] if n <= args.reference_max else [])
         cmd += ["--forecast"] if args.forecast else []
+        cmd += ["--no-pegging"] if args.no_pegging else []
         print(f"running {n:,} items ...", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
         if done.returncode:
@@ -133,6 +136,7 @@ def main() -> None:
     measured = [r for r in rows if "reference_s" in r]
     per_item = measured[-1]["reference_s"] / measured[-1]["items"] if measured else None
     what = "flat forecast in every week" if args.forecast else "customer orders only (no forecast)"
+    what += ", no pegging" if args.no_pegging else ""
     print(f"\nMRP benchmark: {LEVELS} levels, {WEEKS} weekly buckets, {WORK_CENTERS} work centers, {what}")
     print(f"{'items':>8} {'run_mrp s':>10} {'cpu s':>7} {'core s':>7} {'core cpu':>8} {'no-cal s':>9} {'peak MB':>8} "
           f"{'reference s':>16} {'ref cpu':>8} {'x full':>7} {'x core':>7} {'x core cpu':>10} {'max |diff|':>11} "
