@@ -441,3 +441,10 @@ def test_counted_items_are_ordered_in_whole_units():
     assert row(r, "KG", "planned_order_receipts")[2] == pytest.approx(10.4)
     exact = run_mrp(ds, P, forecast=fc, settings=MrpSettings(whole_units=False))
     assert row(exact, "EA", "planned_order_receipts")[2] == pytest.approx(10.4)
+
+
+def test_pegging_can_be_left_out():
+    ds = dataset([item("X", 7)], demand=[so("S1", "X", 5, 3)])
+    r = run_mrp(ds, P, settings=MrpSettings(pegging=False))
+    assert r.pegging.empty and list(r.pegging.columns)[:3] == ["item_id", "supply_type", "supply_id"]
+    assert len(r.planned_orders) == 1
