@@ -116,9 +116,18 @@ def read_run(path: str | Path, week: str, scenario: str = "base") -> dict[str, p
             except Exception:  # table never written
                 continue
             out[name] = frame.drop(columns=["week", "scenario"])
+        if "kpis" in out:  # values are stored as text (numbers and statuses share the column)
+            out["kpis"]["value"] = out["kpis"].value.map(_number_or_text)
         return out
     finally:
         con.close()
+
+
+def _number_or_text(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def previous_week(path: str | Path, week: str, scenario: str = "base") -> str | None:
@@ -238,12 +247,3 @@ def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFr
          m.hours_moved.abs() > 1e-9],
         ["new", "dropped", "machine_changed", "moved"], default="")
     return m[m.change != ""][cols].sort_values(key).reset_index(drop=True)
-
-
-def compare_kpis(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """KPI tables side by side: ``kpi, unit, previous, current, delta``."""
-    a = previous.set_index("kpi").value.rename("previous") if len(previous) else pd.Series(name="previous", dtype=float)
-    b = current.set_index("kpi")
-    out = b[["unit"]].join(a).join(b.value.rename("current")) if "unit" in b else b[[]].join(a).join(b.value.rename("current"))
-    out["delta"] = pd.to_numeric(out.current, errors="coerce") - pd.to_numeric(out.previous, errors="coerce")
-    return out.reset_index()

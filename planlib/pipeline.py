@@ -73,7 +73,10 @@ def inputs(source: str, week: str, scenario: str = "", **params) -> tuple[Datase
         from planlib.scenario import apply_scenario, check_scenario, load_scenario
 
         scen = load_scenario(scenario)
-        check_scenario(scen, ds)
+        problems = check_scenario(scen, ds, params)
+        errors = problems[problems.severity == "error"]
+        if len(errors):
+            raise InputError(f"{len(errors)} problem(s) in scenario {scenario}", problems)
         ds = apply_scenario(ds, scen)
     return ds, params, scen
 
@@ -212,6 +215,8 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         add("on_time_pct", "orders on time (schedule)", on_time, "%", on_time >= 95)
         late = int(float(k.get("late_orders", 0)))
         add("late_orders", "late production orders", late, "orders", late == 0)
+        add("weighted_tardiness", "weighted tardiness (schedule)", round(float(k.get("weighted_tardiness", 0)), 1),
+            "weighted h")
         util = schedule_kpis[schedule_kpis.kpi == "utilisation"].value.astype(float)
         if len(util):
             add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
@@ -343,7 +348,7 @@ def _versions() -> dict:
 
 
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
-             seed: int = 0, time_limit_s: float = 20.0, progress: Callable[[str], None] | None = None,
+             seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
              notebooks: Path = NOTEBOOKS) -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
 
@@ -394,6 +399,7 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     manifest = {"week": week, "scenario": name, "source": str(source), "scenario_file": scenario or "",
                 "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
                 "inputs_sha256": _checksums(source_arg), "versions": _versions(),
+                "scenario_sha256": hashlib.sha256(Path(scenario).read_bytes()).hexdigest() if scenario else "",
                 "started_at": dt.datetime.now().isoformat(timespec="seconds"), "steps": {}}
     parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
                       scenario=str(Path(scenario).resolve()) if scenario else "",
@@ -556,7 +562,8 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     if scenario_name != "base" and archive_path:
         base = archive.read_run(archive_path, week, "base")
         if base:
-            summary.base_comparison = archive.compare_kpis(base["kpis"], kpis).rename(
-                columns={"previous": "base", "current": scenario_name})
+            from planlib.scenario import compare_kpis
+
+            summary.base_comparison = compare_kpis(base["kpis"], kpis).rename(columns={"scenario": scenario_name})
             summary.base_order_differences = archive.compare_orders(base["planned_orders"], mrp.planned_orders)
     return summary

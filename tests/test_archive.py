@@ -74,3 +74,10 @@ def test_compare_schedule():
     assert list(zip(ch.order_id, ch.op_seq, ch.change)) == [("O1", 10, "moved"), ("O1", 20, "machine_changed"),
                                                            ("O2", 10, "dropped"), ("O3", 10, "new")]
     assert ch.hours_moved.iloc[0] == 3.0
+
+
+def test_kpis_with_text_values_read_back_as_numbers_and_text(tmp_path):
+    db = tmp_path / "a.duckdb"
+    kpis = pd.DataFrame({"kpi": ["on_time_pct", "solver_status"], "value": [85.5, "OPTIMAL"], "unit": ["%", ""]})
+    archive.archive_run(db, "2026-W48", "base", {"kpis": kpis})
+    assert archive.read_run(db, "2026-W48")["kpis"].value.tolist() == [85.5, "OPTIMAL"]
