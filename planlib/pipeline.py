@@ -110,6 +110,7 @@ def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, 
     safety_stock.csv, demand_classes.csv`` into ``<run_dir>/forecast``.
     """
     from planlib.forecast import ForecastSettings, build_forecast
+    from planlib.inventory import safety_stock_from_forecast
 
     res = build_forecast(ds.demand_history, params.forecast_horizon, params.bucket, as_of=params.plan_start,
                          overrides=ds.forecast_overrides if ds.has("forecast_overrides") else None,
@@ -118,20 +119,12 @@ def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, 
         from planlib.scenario import scale_forecast
 
         res.forecast = scale_forecast(res.forecast, scenario, ds.items)
-    res.safety_stock = _safety_stock(res, ds, params)
+    res.safety_stock = safety_stock_from_forecast(res, ds.items, params)
     if run_dir:
         write_tables({"forecast": res.forecast, "forecast_accuracy": res.accuracy,
                       "safety_stock": res.safety_stock, "demand_classes": res.classes},
                      _step_dir(run_dir, "forecast"))
     return res
-
-
-def _safety_stock(res, ds: Dataset, params: PlanParams) -> pd.DataFrame:
-    try:
-        from planlib.inventory import safety_stock_from_forecast
-    except ImportError:  # inventory policy not available: no suggestions
-        return pd.DataFrame(columns=["item_id", "safety_stock", "reorder_point"])
-    return safety_stock_from_forecast(res, ds.items, params)
 
 
 def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFrame | None = None,
