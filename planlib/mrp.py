@@ -1170,75 +1170,92 @@ class _Plan:
         }, copy=False)
 
     # ----------------------------------------------------------------- capacity
-    def _operation_load(self, planned: pd.DataFrame) -> pd.DataFrame:
-        """Hours per operation of planned make orders and open production orders, by week."""
+    def _operation_load(self, planned: pd.DataFrame) -> dict:
+        """Hours per operation of planned make orders and open production orders, by week.
+
+        Returns arrays: ``wc`` (index into ``self.wc_ids``), ``b`` (0-based week the operation
+        starts), ``hours``, ``crew_hours`` [h], ``released`` (open production order).
+        """
         ds = self.ds
         rt = ds.routings
-        cols = ["work_center_id", "b", "hours", "crew_hours", "kind", "item_id"]
+        wc_tab = list(ds.work_centers.work_center_id) if len(ds.work_centers) else []
+        extra = sorted(set(rt.work_center_id.dropna()) - set(wc_tab))
+        self.wc_ids = np.array(wc_tab + extra, dtype=object)
+        empty = {"wc": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "hours": np.zeros(0),
+                 "crew_hours": np.zeros(0), "released": np.zeros(0, bool)}
         if rt.empty:
-            return pd.DataFrame(columns=cols)
-        mk = planned[planned.order_type == "make"]
-        lt_days = self.items.set_index("item_id").lead_time_days
-        src = [pd.DataFrame({"order_id": mk.order_id.to_numpy(), "item_id": mk.item_id.to_numpy(),
-                             "qty": mk.qty.to_numpy(), "due": mk.due_date.to_numpy(), "kind": "planned"})]
-        sr = ds.scheduled_receipts
-        prod = sr[sr.order_type == "production"]
-        if len(prod):
-            src.append(pd.DataFrame({"order_id": prod.order_id.to_numpy(), "item_id": prod.item_id.to_numpy(),
-                                     "qty": prod.qty.to_numpy(dtype=float), "due": prod.due_date.to_numpy(),
-                                     "kind": "released"}))
-        orders = pd.concat(src, ignore_index=True)
-        r = rt[["item_id", "op_seq", "work_center_id", "setup_min", "run_min_per_unit", "crew_size"]]
-        r = r.sort_values(["item_id", "op_seq"], kind="stable")
-        r = r.assign(k=r.groupby("item_id").cumcount(), n_ops=r.groupby("item_id").op_seq.transform("size"))
-        ops = orders.merge(r, on="item_id", how="inner")
+            return empty
+        # routings sorted by (internal item, op_seq), with a pointer per item
+        ri = self._pos("routings", "item_id", rt.item_id)
+        keep = ri >= 0
+        order = np.lexsort((rt.op_seq.to_numpy()[keep], ri[keep]))
+        r_item = ri[keep][order]
+        r_seq = rt.op_seq.to_numpy()[keep][order]
+        r_wc = pd.Index(self.wc_ids).get_indexer(rt.work_center_id.to_numpy()[keep][order])
+        r_setup = rt.setup_min.fillna(0).to_numpy(dtype=float)[keep][order]
+        r_run = rt.run_min_per_unit.fillna(0).to_numpy(dtype=float)[keep][order]
+        r_crew = rt.crew_size.fillna(0).to_numpy(dtype=float)[keep][order]
+        ptr = np.searchsorted(r_item, np.arange(self.n + 1))
+        # orders: planned make orders, then open production orders
+        o = self.orders_df
+        mk = self.make[o.i.to_numpy()] if len(o) else np.zeros(0, bool)
+        day0 = np.datetime64(self.start.date(), "D")
+        sr = self.sr_rows[(self.sr_rows.order_type == "production") & (self.sr_rows._i >= 0)]
+        o_item = np.concatenate([o.i.to_numpy()[mk], sr._i.to_numpy()]).astype(np.int64)
+        o_qty = np.concatenate([o.qty.to_numpy()[mk], sr.qty.to_numpy(dtype=float)])
+        o_due = np.concatenate([o.b.to_numpy()[mk] * 7, (sr.due_date.to_numpy("datetime64[D]") - day0).astype(np.int64)])
+        o_rel = np.repeat([False, True], [int(mk.sum()), len(sr)])
+        cnt = ptr[o_item + 1] - ptr[o_item]
+        rep = np.repeat(np.arange(len(o_item)), cnt)
+        k = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        op = ptr[o_item][rep] + k
+        n_ops = cnt[rep]
+        ok = np.ones(len(rep), dtype=bool)
         prog = ds.operations_progress
-        if len(prog):
-            done = prog[prog.status == "done"][["order_id", "op_seq"]].assign(_done=True)
-            ops = ops.merge(done, on=["order_id", "op_seq"], how="left")
-            ops = ops[ops._done.isna()].drop(columns="_done")
-        lt = ops.item_id.map(lt_days).fillna(0).to_numpy(dtype=float)
-        start_day = (ops.due.to_numpy("datetime64[D]") - np.datetime64(self.start.date(), "D")).astype(float) \
-            - lt + ops.k.to_numpy() * lt / ops.n_ops.to_numpy()
+        if len(prog) and len(sr):
+            done = prog[prog.status == "done"]
+            done_keys = set(zip(done.order_id, done.op_seq))
+            if done_keys:
+                n_plan = int(mk.sum())
+                sr_ids = sr.order_id.to_numpy(dtype=object)
+                rel = np.flatnonzero(o_rel[rep])
+                is_done = np.array([(sr_ids[rep[j] - n_plan], r_seq[op[j]]) in done_keys for j in rel], dtype=bool)
+                ok[rel[is_done]] = False
+        rep, k, op, n_ops = rep[ok], k[ok], op[ok], n_ops[ok]
+        lt = self.items.lead_time_days.fillna(0).to_numpy(dtype=float)[o_item[rep]]
+        start_day = o_due[rep] - lt + k * lt / n_ops
         b = np.clip(np.floor(start_day / 7.0), 0, self.H - 1).astype(np.int64)
-        hours = (ops.setup_min.fillna(0).to_numpy() + ops.qty.to_numpy() * ops.run_min_per_unit.fillna(0).to_numpy()) / 60.0
-        return pd.DataFrame({"work_center_id": ops.work_center_id.to_numpy(), "b": b, "hours": hours,
-                             "crew_hours": hours * ops.crew_size.fillna(0).to_numpy(), "kind": ops.kind.to_numpy(),
-                             "item_id": ops.item_id.to_numpy()})
+        hours = (r_setup[op] + o_qty[rep] * r_run[op]) / 60.0
+        return {"wc": r_wc[op], "b": b, "hours": hours, "crew_hours": hours * r_crew[op], "released": o_rel[rep]}
 
-    def _capacity_load(self, ops: pd.DataFrame) -> pd.DataFrame:
+    def _capacity_load(self, ops: dict) -> pd.DataFrame:
         ds = self.ds
         wc = ds.work_centers
-        ids = list(wc.work_center_id) if len(wc) else sorted(set(ops.work_center_id))
-        H = self.H
-        grid = pd.DataFrame({"work_center_id": np.repeat(ids, H), "b": np.tile(np.arange(H), len(ids))})
-        if len(ops):
-            agg = ops.pivot_table(index=["work_center_id", "b"], columns="kind", values="hours",
-                                  aggfunc="sum", fill_value=0.0).reset_index()
-            grid = grid.merge(agg, on=["work_center_id", "b"], how="left")
-        for c in ("planned", "released"):
-            if c not in grid:
-                grid[c] = 0.0
-        grid[["planned", "released"]] = grid[["planned", "released"]].fillna(0.0)
+        H, W = self.H, len(self.wc_ids)
+        flat = ops["wc"] * H + ops["b"]
+        rel = ops["released"]
+        planned = np.bincount(flat[~rel], weights=ops["hours"][~rel], minlength=W * H)
+        released = np.bincount(flat[rel], weights=ops["hours"][rel], minlength=W * H)
+        avail = np.full(W * H, np.nan)
         if len(wc) and len(ds.machines) and len(ds.calendars):
             from planlib.calendar import available_hours
             av = available_hours(ds, self.start, H, freq="W")
-            av = av.assign(b=np.tile(np.arange(H), len(wc)))[["work_center_id", "b", "available_hours"]]
-            grid = grid.merge(av, on=["work_center_id", "b"], how="left")
-        else:
-            grid["available_hours"] = np.nan
-        load = grid.planned + grid.released
-        avail = grid.available_hours
+            pos = pd.Index(self.wc_ids).get_indexer(av.work_center_id) * H + np.tile(np.arange(H), len(wc))
+            avail[pos] = av.available_hours.to_numpy(dtype=float)
+        load = planned + released
+        with np.errstate(divide="ignore", invalid="ignore"):
+            util = np.where(avail > 0, load / np.where(avail > 0, avail, 1.0),
+                            np.where(np.isnan(avail), np.nan, np.where(load > 0, np.inf, 0.0)))
         return pd.DataFrame({
-            "work_center_id": grid.work_center_id,
-            "period": grid.b + 1,
-            "period_start": self.period_starts.to_numpy()[grid.b.to_numpy()],
-            "planned_hours": grid.planned,
-            "released_hours": grid.released,
+            "work_center_id": np.repeat(self.wc_ids, H),
+            "period": np.tile(np.arange(1, H + 1), W),
+            "period_start": np.tile(self.period_starts.to_numpy(), W),
+            "planned_hours": planned,
+            "released_hours": released,
             "load_hours": load,
             "available_hours": avail,
-            "utilisation": np.where(avail > 0, load / avail.where(avail > 0, 1), np.where(load > 0, np.inf, 0.0)),
-            "overload_hours": np.maximum(0.0, load - avail.fillna(np.inf)),
+            "utilisation": util,
+            "overload_hours": np.maximum(0.0, load - np.nan_to_num(avail, nan=np.inf)),
         })
 
     def _rough_cut(self) -> pd.DataFrame:
@@ -1309,25 +1326,24 @@ class _Plan:
         return pd.DataFrame({"supplier_id": out.supplier_id, "period": period, "period_start": out.release_date,
                              "orders": out.orders, "items": out["items"], "qty": out.qty, "cost": out.cost})
 
-    def _cost_projection(self, planned: pd.DataFrame, ops: pd.DataFrame) -> pd.DataFrame:
+    def _cost_projection(self, planned: pd.DataFrame, ops: dict) -> pd.DataFrame:
         H = self.H
-        unit_cost = self.items.set_index("item_id").unit_cost.fillna(0)
-        order_cost = self.items.set_index("item_id").order_cost.fillna(0)
-        b_due = ((planned.due_date - self.start).dt.days // 7).to_numpy()
-        b_rel = ((planned.release_date - self.start).dt.days // 7).to_numpy()
-        buy = (planned.order_type == "buy").to_numpy()
-        material = np.bincount(b_due[buy], weights=(planned.qty * planned.item_id.map(unit_cost)).to_numpy()[buy],
-                               minlength=H)[:H]
-        orders = np.bincount(b_rel, weights=planned.item_id.map(order_cost).to_numpy(), minlength=H)[:H]
+        o = self.orders_df
+        i = o.i.to_numpy().astype(np.int64)
+        b_due = o.b.to_numpy().astype(np.int64)
+        b_rel = o.rb.to_numpy().astype(np.int64)
+        buy = ~self.make[i]
+        material = np.bincount(b_due[buy], weights=(o.qty.to_numpy() * self.cost[i])[buy], minlength=H)[:H]
+        orders = np.bincount(b_rel, weights=self.K[i], minlength=H)[:H]
         labour = np.zeros(H)
         machine = np.zeros(H)
         wc = self.ds.work_centers
-        if len(ops) and len(wc):
-            w = wc.set_index("work_center_id")
-            labour = np.bincount(ops.b, weights=(ops.crew_hours * ops.work_center_id.map(w.labour_cost_per_hour)
-                                                 .fillna(0)).to_numpy(), minlength=H)[:H]
-            machine = np.bincount(ops.b, weights=(ops.hours * ops.work_center_id.map(w.cost_per_hour)
-                                                  .fillna(0)).to_numpy(), minlength=H)[:H]
+        if len(ops["wc"]) and len(wc):
+            w = wc.set_index("work_center_id").reindex(self.wc_ids)
+            labour_rate = w.labour_cost_per_hour.fillna(0).to_numpy(dtype=float)
+            machine_rate = w.cost_per_hour.fillna(0).to_numpy(dtype=float)
+            labour = np.bincount(ops["b"], weights=ops["crew_hours"] * labour_rate[ops["wc"]], minlength=H)[:H]
+            machine = np.bincount(ops["b"], weights=ops["hours"] * machine_rate[ops["wc"]], minlength=H)[:H]
         holding = (np.maximum(self.POH, 0) * self.h[:, None]).sum(axis=0)
         return pd.DataFrame({"period": np.arange(1, H + 1), "period_start": self.period_starts,
                              "material_cost": material, "labour_cost": labour, "machine_cost": machine,
