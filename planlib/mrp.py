@@ -41,7 +41,11 @@ from planlib.problems import InputError, Problems
 
 WEEKS_PER_YEAR = 52.0
 _RULE_CODE = {r: i for i, r in enumerate(("L4L", "FOQ", "POQ", "EOQ", "WW", "SM", "LUC", "PPB"))}
-_TOL = 1e-9  # absolute tolerance on quantities [units]: float noise, never policy
+#: Quantities are kept to this many decimals of their unit (a micro-unit): gross
+#: requirements, receipts, stock and every netting step are rounded to it, so that the
+#: plan does not depend on the order float sums are taken in.
+DECIMALS = 6
+_TOL = 5e-7  # half a micro-unit: float noise, never policy
 #: Units of measure counted in whole pieces (see ``MrpSettings.whole_units``).
 COUNTED_UOMS = ("ea", "pc", "pcs", "piece", "pieces", "unit", "units")
 
@@ -544,13 +548,14 @@ class _Plan:
             pos = self.index.get_indexer(safety_stock.item_id)
             ss = ss.copy()
             ss[pos] = pd.to_numeric(safety_stock.safety_stock).to_numpy(dtype=float)
-        self.ss = ss
+        self.ss = np.round(ss, DECIMALS)
         inv = ds.inventory
         self.on_hand = np.zeros(n)
         if len(inv):
             pos = self._pos("inventory", "item_id", inv.item_id)
             avail = inv.on_hand.fillna(0).to_numpy() - inv.allocated.fillna(0).to_numpy()
             _accumulate(self.on_hand, pos, avail)
+            self.on_hand = np.round(self.on_hand, DECIMALS)
         self.cost = items.unit_cost.fillna(0).to_numpy(dtype=float)
         self.h = self.cost * items.holding_cost_rate.fillna(0.25).to_numpy(dtype=float) / WEEKS_PER_YEAR
         self.K = items.order_cost.fillna(0).to_numpy(dtype=float)
@@ -619,6 +624,7 @@ class _Plan:
         inside = self.sr_rows[self.sr_rows._b < H]
         self.SR = np.zeros((self.n, H))
         _accumulate(self.SR, inside._i.to_numpy() * H + inside._b.to_numpy(), inside.qty.to_numpy(dtype=float))
+        np.round(self.SR, DECIMALS, out=self.SR)
 
     def _bom(self):
         bom = self.ds.bom
@@ -672,10 +678,12 @@ class _Plan:
             T = max(T, int(L.max()) + 1)
         T = min(T, H)
         GR, SR = self.GR[level, :T], self.SR[level, :T]
+        np.round(GR, DECIMALS, out=GR)  # all of the level's gross requirements are known now
         # S[:, t]: planned receipts needed up to t to end bucket t at safety stock
         S = np.cumsum(GR, axis=1)
         S -= np.cumsum(SR, axis=1)
         S += (self.ss[rows] - self.on_hand[rows])[:, None]
+        np.round(S, DECIMALS, out=S)
         M = np.maximum.accumulate(np.maximum(S, 0.0), axis=1)
         rule = self.rule[rows]
         t_idx = np.arange(T)
@@ -686,7 +694,7 @@ class _Plan:
         w_pos[w_rows] = np.arange(len(w_rows))
         E = np.empty((len(w_rows), T), dtype=np.int64)
         if len(w_rows):
-            net = np.diff(M[w_rows], axis=1, prepend=0.0)
+            net = np.round(np.diff(M[w_rows], axis=1, prepend=0.0), DECIMALS)
             net[net < _TOL] = 0.0
             wr = rule[w_rows]
             poq = wr == _RULE_CODE["POQ"]
@@ -738,9 +746,9 @@ class _Plan:
             e[has_w] = E[wp[has_w], t]
             if delay:
                 k = np.floor(np.log2(e - t + 1)).astype(np.int64)
-                q = np.maximum(table[k, r, t], table[k, r, e - (1 << k) + 1]) - P[r]
+                q = np.round(np.maximum(table[k, r, t], table[k, r, e - (1 << k) + 1]) - P[r], DECIMALS)
             else:
-                q = M[r, e] - P[r]
+                q = np.round(M[r, e] - P[r], DECIMALS)
             f = foq[r]
             if f.any():
                 q[f] = np.ceil(q[f] / lot[r][f] - EPS) * lot[r][f]
@@ -767,12 +775,13 @@ class _Plan:
             total = np.concatenate(ev_q)[order]
             PRl[r, t] = total
         cum = np.cumsum(PRl, axis=1)
-        poh = self.ss[rows, None] - S + cum
+        poh = np.round(self.ss[rows, None] - S + cum, DECIMALS)
         poh[np.abs(poh) < _TOL] = 0.0
         self.POH[level, :T] = poh
         self.POH[level, T:] = poh[:, -1:]
         cum -= PRl
         np.subtract(S, cum, out=cum)
+        np.round(cum, DECIMALS, out=cum)
         cum[cum < _TOL] = 0.0
         self.NR[level, :T] = cum
         if not ev_r:

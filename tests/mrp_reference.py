@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 
 EPS = 1e-9
-TOL = 1e-9
+TOL = 5e-7   # half of the micro-unit quantities are kept to
+D = 6        # decimals of every quantity (docs/mrp.md: quantities to a micro-unit)
 
 
 def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, round_yield_up=True,
@@ -83,13 +84,16 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
         b = bucket(r.due_date)
         if b < H:
             receipts[r.item_id][b] += r.qty
+    receipts = {i: [round(x, D) for x in v] for i, v in receipts.items()}
     on_hand = {i: 0.0 for i in ids}
     for r in ds.inventory.itertuples():
         on_hand[r.item_id] += r.on_hand - (0.0 if _nan(r.allocated) else r.allocated)
+    on_hand = {i: round(v, D) for i, v in on_hand.items()}
     ss = {i: (0.0 if _nan(item[i].safety_stock) else item[i].safety_stock) for i in ids}
     if safety_stock is not None:
         for r in safety_stock.itertuples():
             ss[r.item_id] = float(r.safety_stock)
+    ss = {i: round(v, D) for i, v in ss.items()}
 
     grid = {}
     planned = []
@@ -101,7 +105,8 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
             rule = it.lot_rule if isinstance(it.lot_rule, str) else "L4L"
             h = _z(it.unit_cost) * (0.25 if _nan(it.holding_cost_rate) else it.holding_cost_rate) / 52.0
             K = _z(it.order_cost)
-            G, SR = gross[i], receipts[i]
+            gross[i] = G = [round(x, D) for x in gross[i]]  # every parent has been planned
+            SR = receipts[i]
             ends = _window_ends(rule, _l4l_net(G, SR, on_hand[i], ss[i]), K, h, _z(it.lot_size), H)
             eoq = 0.0
             if rule == "EOQ":
@@ -111,14 +116,15 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
             pab = on_hand[i]
             poh, net, por, rel = [], [], [0.0] * H, [0.0] * H
             for t in range(H):
-                before = pab + SR[t] - G[t]
-                net.append(max(0.0, ss[i] - before))
+                before = round(pab + SR[t] - G[t], D)
+                need = round(ss[i] - before, D)
+                net.append(need if need > TOL else 0.0)
                 if before < ss[i] - TOL and (not delay or t >= L):
                     # what must arrive now to stay at safety stock through the order's window
-                    worst, running = ss[i] - before, before
+                    worst, running = need, before
                     for k in range(t + 1, ends[t] + 1):
-                        running += SR[k] - G[k]
-                        worst = max(worst, ss[i] - running)
+                        running = round(running + SR[k] - G[k], D)
+                        worst = max(worst, round(ss[i] - running, D))
                     q = worst
                     if rule == "FOQ":
                         q = math.ceil(q / it.lot_size - EPS) * it.lot_size
@@ -142,7 +148,7 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
                             if (_nat(ln.valid_from) or _day(ln.valid_from) <= when) and \
                                     (_nat(ln.valid_to) or when < _day(ln.valid_to)):
                                 gross[ln.component_id][rb] += qty_rel * ln.qty_per * (1 + _z(ln.scrap_pct) / 100.0)
-                    before += por[t]
+                    before = round(before + por[t], D)
                 pab = before
                 poh.append(pab)
             grid[i] = {"gross": list(G), "receipts": list(SR), "on_hand": poh, "net": net, "receipts_planned": por,
@@ -159,10 +165,11 @@ def _l4l_net(G, SR, on_hand, ss):
     """Lot-for-lot net requirements (what dynamic rules size)."""
     out, pab = [], on_hand
     for t in range(len(G)):
-        before = pab + SR[t] - G[t]
-        need = max(0.0, ss - before)
-        out.append(need if need > TOL else 0.0)
-        pab = before + need
+        before = round(pab + SR[t] - G[t], D)
+        need = round(ss - before, D)
+        need = need if need > TOL else 0.0
+        out.append(need)
+        pab = round(before + need, D)
     return out
 
 
