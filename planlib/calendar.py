@@ -99,7 +99,12 @@ def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
     ex = ex[(ex.end > start) & (ex.start < end)]
     rows = []
     by_cal = {c: g[["start", "end"]] for c, g in shifts.groupby("calendar_id")}
+    shared: dict = {}  # calendar -> its working time after calendar-wide exceptions (machines share it)
+    own = set(ex.machine_id.dropna())
     for mid, wid, cid in zip(machines.machine_id, machines.work_center_id, cal_of):
+        if mid not in own and cid in shared:
+            rows.append(shared[cid].assign(machine_id=mid, work_center_id=wid))
+            continue
         work = by_cal.get(cid, pd.DataFrame(columns=["start", "end"]))
         mine = ex[(ex.machine_id == mid) | (ex.calendar_id == cid)]
         extra = mine[mine.kind == "overtime"][["start", "end"]].clip(lower=start, upper=end)
@@ -108,6 +113,8 @@ def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
         off = mine[mine.kind.isin(_OFF)][["start", "end"]]
         if len(off):
             work = _subtract(work.reset_index(drop=True), _merge(off.assign(k=0), "k"))
+        if mid not in own:
+            shared[cid] = work
         rows.append(work.assign(machine_id=mid, work_center_id=wid))
     if not rows:
         return pd.DataFrame(columns=["machine_id", "work_center_id", "start", "end"])
@@ -142,16 +149,21 @@ def available_hours(ds: Dataset, start, n_periods: int, freq: str = "W") -> pd.D
         edges = pd.date_range(first, periods=n_periods + 1, freq="MS")
     iv = machine_intervals(ds, edges[0], edges[-1])
     hours = np.zeros((len(ds.work_centers), n_periods))
-    wc_index = {w: i for i, w in enumerate(ds.work_centers.work_center_id)}
+    wc_index = pd.Series(np.arange(len(ds.work_centers)), index=ds.work_centers.work_center_id)
     if len(iv):
-        # split each interval at the period edges
-        for s, e, w in zip(iv.start, iv.end, iv.work_center_id):
-            i0 = max(0, int(np.searchsorted(edges, s, side="right")) - 1)
-            i1 = min(n_periods - 1, int(np.searchsorted(edges, e, side="left")) - 1)
-            for i in range(i0, i1 + 1):
-                lo, hi = max(s, edges[i]), min(e, edges[i + 1])
-                if hi > lo:
-                    hours[wc_index[w], i] += (hi - lo).total_seconds() / 3600.0
+        # split every interval at the period edges (vectorised: a shift spans at most a few periods)
+        s = iv.start.to_numpy("datetime64[ns]")
+        e = iv.end.to_numpy("datetime64[ns]")
+        w = wc_index.reindex(iv.work_center_id).to_numpy()
+        edge = edges.to_numpy("datetime64[ns]")
+        i = np.searchsorted(edge, s, side="right") - 1
+        while len(s):
+            ok = (i >= 0) & (i < n_periods)
+            hi = np.minimum(e, edge[np.minimum(i + 1, n_periods)])
+            part = (hi - s) / np.timedelta64(1, "h")
+            np.add.at(hours, (w[ok], i[ok]), part[ok])
+            rest = e > hi
+            s, e, w, i = hi[rest], e[rest], w[rest], i[rest] + 1
     n_machines = ds.machines.groupby("work_center_id").size()
     wc = ds.work_centers
     out = pd.DataFrame({

@@ -430,14 +430,13 @@ def _demand_history(rng, items, sold, weeks, start, grain):
     qty = np.where(is_fg[:, None], qty_fg, occ * size)
     week_start = start - pd.Timedelta(weeks=weeks)
     ids = items.item_id.to_numpy()[sold]
-    if grain == "W":
-        nz = np.nonzero(qty)
+    nz = np.nonzero(qty)
+    if grain == "W" or nz[0].size == 0:  # weekly totals (also when there is no history at all)
         hist = pd.DataFrame(dict(item_id=ids[nz[0]],
                                  date=week_start + pd.to_timedelta(nz[1] * 7, unit="D"),
                                  qty=qty[nz].astype(float)))
     else:
         # split each week's total into 1-4 shipments on weekdays (Mon-Fri)
-        nz = np.nonzero(qty)
         totals = qty[nz].astype(int)
         parts = np.minimum(rng.integers(1, 5, size=totals.size), np.maximum(totals, 1))
         rep = np.repeat(np.arange(totals.size), parts)

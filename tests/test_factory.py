@@ -98,3 +98,8 @@ def test_large_factories_are_valid(n_items, levels):
 def test_rejects_impossible_shapes():
     with pytest.raises(ValueError):
         make_factory(n_items=3, levels=4)
+
+
+def test_factory_without_history():
+    ds = make_factory(n_items=200, levels=4, history_weeks=0, seed=5)
+    assert ds.demand_history.empty and len(ds.demand) > 0
