@@ -16,6 +16,13 @@ from planlib.data import Dataset
 _OFF = ("holiday", "maintenance", "breakdown")
 
 
+def shift_hours(start_time, end_time):
+    """Length of shifts [h] from their start and end times of day [h]: an end not after the start
+    is on the next day (22:00-06:00 is 8 h, 00:00-24:00 is 24 h)."""
+    start_time, end_time = np.asarray(start_time, dtype=float), np.asarray(end_time, dtype=float)
+    return np.where(end_time > start_time, end_time - start_time, end_time + 24 - start_time)
+
+
 def shift_intervals(calendars: pd.DataFrame, start, end) -> pd.DataFrame:
     """Shifts of every calendar between ``start`` and ``end``.
 
@@ -38,11 +45,11 @@ def shift_intervals(calendars: pd.DataFrame, start, end) -> pd.DataFrame:
     cal = calendars.dropna(subset=["calendar_id", "weekday", "start_time", "end_time"])
     cal = cal.assign(weekday=cal.weekday.astype(int))
     shifts = frame.merge(cal, on="weekday")
-    length = (shifts.end_time - shifts.start_time) % 24
+    length = shift_hours(shifts.start_time, shifts.end_time)
     s = shifts.day + pd.to_timedelta(shifts.start_time, unit="h")
     e = s + pd.to_timedelta(length, unit="h")
     out = pd.DataFrame({"calendar_id": shifts.calendar_id, "start": s.clip(lower=start), "end": e.clip(upper=end)})
-    out = out[(out.end > out.start) & (length > 0).to_numpy()]
+    out = out[(out.end > out.start).to_numpy() & (length > 0)]
     return _merge(out, "calendar_id")
 
 

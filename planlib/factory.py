@@ -19,6 +19,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from planlib.calendar import shift_hours
 from planlib.contract import TABLES
 from planlib.data import Dataset
 from planlib.params import SAMPLE_PLAN_START
@@ -369,7 +370,7 @@ def _calibrate_run_times(rng, routings, usage: pd.Series, wc, calendars) -> pd.D
     r = routings.copy()
     load_h = r.item_id.map(usage).to_numpy() * r.run_min_per_unit.to_numpy() / 60
     load_wc = pd.Series(load_h).groupby(r.work_center_id.to_numpy()).sum()
-    shift_h = ((calendars.end_time - calendars.start_time) % 24).groupby(calendars.calendar_id).sum()
+    shift_h = pd.Series(shift_hours(calendars.start_time, calendars.end_time)).groupby(calendars.calendar_id).sum()
     cap = wc.set_index("work_center_id")
     cap = cap.n_machines * cap.calendar_id.map(shift_h) * cap.efficiency
     target = pd.Series(rng.uniform(0.55, 0.85, len(cap)), index=cap.index)

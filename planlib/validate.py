@@ -13,6 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from planlib.calendar import shift_hours
 from planlib.contract import TABLES, Table
 from planlib.data import Dataset, read_dataset
 from planlib.problems import Problems
@@ -245,7 +246,7 @@ def _calendar_rules(ds: Dataset, p: Problems) -> None:
     for pos in np.flatnonzero(zero.to_numpy()):
         p.add("calendars", ds.where("calendars", pos), "end_time", "",
               "shift has no length (end_time equals start_time)", "give the shift's end time")
-    length = (cal.end_time - cal.start_time) % 24
+    length = pd.Series(shift_hours(cal.start_time, cal.end_time), index=cal.index)
     hours = length.where(~zero, 0).groupby(cal.calendar_id).sum()
     for cid in hours.index[hours <= 0]:
         pos = int(np.flatnonzero((cal.calendar_id == cid).to_numpy())[0])

@@ -59,3 +59,9 @@ def test_sample_christmas_week_has_less_capacity(sample):
     normal = cap.loc[("SAW", pd.Timestamp("2026-11-23")), "calendar_hours"]
     xmas = cap.loc[("SAW", pd.Timestamp("2026-12-21")), "calendar_hours"]
     assert normal == 2 * 5 * 16 and xmas == 2 * 3 * 16
+
+
+def test_round_the_clock_shift_is_24_hours():
+    cal = pd.DataFrame({"calendar_id": ["C"], "weekday": ["Mon"], "start_time": ["00:00"], "end_time": ["24:00"]})
+    s = shift_intervals(from_frames({"calendars": cal}).calendars, "2026-11-23", "2026-11-30")
+    assert list(zip(s.start, s.end)) == [(pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-24"))]
