@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
+from planlib.cli.common import (Progress, add_out, add_source, date_arg, non_negative_int, params_from,
+                                positive_int)
 from planlib.data import load, write_tables
 from planlib.mrp import MrpSettings, run_mrp
 from planlib.problems import InputError, Problems
@@ -28,28 +29,17 @@ def add_parser(sub) -> None:
                         "without it customer orders alone are the demand")
     p.add_argument("--safety-stock", metavar="FILE",
                    help="CSV with item_id, safety_stock; replaces items.safety_stock for the items listed")
-    p.add_argument("--demand-time-fence", type=_weeks, metavar="N",
+    p.add_argument("--demand-time-fence", type=non_negative_int, metavar="N",
                    help="weeks from the start in which only customer orders count (default 2)")
-    p.add_argument("--consume-backward", type=_weeks, metavar="N",
+    p.add_argument("--consume-backward", type=non_negative_int, metavar="N",
                    help="weeks before an order's week whose forecast it may consume (default 2)")
-    p.add_argument("--consume-forward", type=_weeks, metavar="N",
+    p.add_argument("--consume-forward", type=non_negative_int, metavar="N",
                    help="weeks after an order's week whose forecast it may consume (default 2)")
     p.add_argument("--past-releases", choices=("expedite", "delay"), default="expedite",
                    help="planned orders whose release date is past: keep the need date and report "
                         "(expedite, default) or move the receipt out by the lead time (delay)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
-
-
-def _weeks(text: str) -> int:
-    import argparse
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of weeks: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
 
 
 def _read_csv(path: str, name: str) -> pd.DataFrame:
