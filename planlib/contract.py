@@ -18,7 +18,7 @@ Column kinds
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LOT_RULES = ("L4L", "FOQ", "POQ", "EOQ", "WW", "SM", "LUC", "PPB")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

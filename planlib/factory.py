@@ -212,7 +212,7 @@ def _bom(rng, items: pd.DataFrame, level: np.ndarray, levels: int, start: pd.Tim
     """Each item below level 0 gets a parent one level up; parents get extra components below."""
     first = np.searchsorted(level, np.arange(levels))
     count = np.bincount(level, minlength=levels)
-    parents, comps, qty = [], [], []
+    parents, comps = [], []
     for lv in range(1, levels):
         child = np.arange(first[lv], first[lv] + count[lv])
         par = first[lv - 1] + rng.integers(0, count[lv - 1], size=child.size)

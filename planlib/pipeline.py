@@ -32,7 +32,7 @@ import pandas as pd
 
 from planlib.data import Dataset, load, write_tables
 from planlib.params import PlanParams, iso_week, week_start
-from planlib.problems import InputError, Problems
+from planlib.problems import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -1,7 +1,6 @@
 """The factory generator: reproducible, realistic in shape, and valid."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

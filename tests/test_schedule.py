@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from planlib.data import from_frames
 from planlib.problems import InputError
-from planlib.schedule import (ScheduleSettings, build_orders, build_problem, check_schedule, dispatch,
-                              dispatch_html, gantt_chart, make_schedule, material_availability, order_summary)
+from planlib.schedule import (ScheduleSettings, build_orders, build_problem, check_schedule, dispatch_html, gantt_chart, make_schedule, material_availability, order_summary)
 
 T0 = pd.Timestamp("2026-11-23")  # a Monday
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
