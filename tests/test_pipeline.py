@@ -73,9 +73,11 @@ def test_second_week_shows_what_changed(reports):
     html = (out / "2026-W49" / "base" / "weekly_report.html").read_text()
     assert "Since week 2026-W48" in html
     nb = nbformat.read(out / "2026-W49" / "base" / "notebooks" / "04_weekly_report.ipynb", 4)
-    text = "\n".join(str(o.get("data", {}).get("text/plain", "")) for c in nb.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []))
-    assert "moved_" in text or "new" in text or "cancelled" in text
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "summary.order_changes")
+    table = "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+    assert "Empty DataFrame" not in table and "change" in table
+    kinds = {"new", "cancelled", "moved_in", "moved_out", "qty_changed"}
+    assert kinds & set(table.split()), table[:500]
 
 
 def test_scenario_run_compares_with_base(reports):
