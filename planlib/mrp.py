@@ -715,6 +715,8 @@ class _Plan:
             # economic_order_quantity, vectorised: sqrt(2 K D / H) to the nearest unit, at least 1
             q = np.sqrt(2.0 * K * yearly / np.where(ok, hy, 1.0))
             eoq[sel] = np.where(ok, np.maximum(1.0, np.floor(q + 0.5)), 0.0)
+            given = self.lot[it]  # a lot_size on an EOQ item is the planner's EOQ: it wins
+            eoq[sel] = np.where(given > 0, given, eoq[sel])
         foq = rule == _RULE_CODE["FOQ"]
         whole = self.whole[rows]
         lot = self.lot[rows]

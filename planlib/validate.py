@@ -207,6 +207,12 @@ def _items_rules(ds: Dataset, p: Problems) -> None:
     for pos in np.flatnonzero(((items.lot_rule == "POQ") & ~(items.lot_size >= 1)).to_numpy()):
         p.add("items", ds.where("items", pos), "lot_size", items.lot_size.iloc[pos],
               "POQ needs a lot_size of at least 1 period", "give the number of periods an order covers")
+    no_eoq = (items.lot_rule == "EOQ") & ~(items.lot_size > 0) & ~(
+        (items.order_cost > 0) & (items.unit_cost > 0) & (items.holding_cost_rate > 0))
+    for pos in np.flatnonzero(no_eoq.to_numpy()):
+        p.warn("items", ds.where("items", pos), "lot_size", items.lot_size.iloc[pos],
+               "EOQ without lot_size, order_cost, unit_cost or holding_cost_rate: planned lot for lot",
+               "give the EOQ in lot_size, or the order cost, unit cost and holding cost rate")
     bad_max = items.max_order_qty.notna() & (items.max_order_qty < items.min_order_qty)
     bad_max |= items.max_order_qty.notna() & (items.max_order_qty <= 0)
     for pos in np.flatnonzero(bad_max.to_numpy()):

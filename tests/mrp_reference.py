@@ -111,7 +111,9 @@ def reference_mrp(ds, params, forecast=None, safety_stock=None, delay=False, rou
             eoq = 0.0
             if rule == "EOQ":
                 yearly = sum(G) * 52.0 / H
-                if yearly > 0 and K > 0 and h > 0:
+                if _z(it.lot_size) > 0:
+                    eoq = _z(it.lot_size)  # the planner's own EOQ
+                elif yearly > 0 and K > 0 and h > 0:
                     eoq = max(1.0, math.floor(math.sqrt(2 * K * yearly / (h * 52.0)) + 0.5))
             pab = on_hand[i]
             poh, net, por, rel = [], [], [0.0] * H, [0.0] * H

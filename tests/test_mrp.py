@@ -1,7 +1,9 @@
 """MRP: textbook cases through ``planlib mrp``, conventions on small hand-worked cases, bad input."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -377,10 +379,24 @@ def test_plan_start_after_all_demand(jc, tmp_path, capsys):
     assert "after all demand" in err and "demand.csv line 2" in err
 
 
-def test_plan_start_not_monday(jc, tmp_path, capsys):
-    code, out = run_cli(tmp_path, jc, "--start", "2026-01-07")
-    assert code == 2 and not out.exists()
+def test_plan_start_not_monday_plans_from_that_weeks_monday(jc, tmp_path, capsys):
+    """The CLI takes a mid-week date as "this week": the same plan as from its Monday, and says so."""
+    code, out = run_cli(tmp_path, jc, "--start", "2026-01-07", "--horizon-weeks", "10")
+    assert code == 0
     assert "Wednesday" in capsys.readouterr().err
+    monday = main(["mrp", str(jc), "--out", str(tmp_path / "monday"), "--quiet", "--start", START,
+                   "--horizon-weeks", "10"])
+    assert monday == 0
+    for name in ("mrp_grid", "planned_orders"):
+        pd.testing.assert_frame_equal(pd.read_csv(out / f"{name}.csv"), pd.read_csv(tmp_path / "monday" / f"{name}.csv"))
+    assert pd.read_csv(out / "mrp_grid.csv").period_start.iloc[0] == START
+
+
+def test_run_mrp_refuses_a_plan_start_that_is_not_monday():
+    ds = dataset([item("A", 7)], demand=[so("S1", "A", 5, 2)])
+    with pytest.raises(InputError) as err:
+        run_mrp(ds, replace(P, plan_start=dt.date(2026, 1, 7)))
+    assert "Wednesday" in err.value.problems.problem.iloc[0]
 
 
 def test_run_mrp_names_rows_of_bad_input():
@@ -429,6 +445,17 @@ def test_textbook_mps_max_of_forecast_and_orders_through_cli(tmp_path):
     assert code == 0
     g = pd.read_csv(out / "mrp_grid.csv")
     assert g.gross_requirements.tolist() == [30, 30, 30, 36]
+
+
+def test_eoq_given_as_lot_size_is_used():
+    """A textbook exercise often states the EOQ ("order in lots of 73"): lot_size on an EOQ item is
+    that EOQ, with no order or holding cost needed; a net requirement above it is ordered whole."""
+    ds = dataset([item("E", 7, "EOQ", lot_size=73), item("N", 7, "EOQ")],
+                 demand=[so("S1", "E", 30, 2), so("S2", "E", 100, 4), so("S3", "N", 30, 2)])
+    r = run_mrp(ds, P)
+    assert row(r, "E", "planned_order_receipts")[:4] == [0, 73, 0, 73]  # 43 left; net 57 -> one lot of 73
+    assert row(r, "E", "projected_on_hand")[:4] == [0, 43, 43, 16]
+    assert row(r, "N", "planned_order_receipts")[:2] == [0, 30]  # no lot size, no costs: lot for lot
 
 
 def test_counted_items_are_ordered_in_whole_units():

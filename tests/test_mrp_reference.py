@@ -25,6 +25,8 @@ def random_case(seed: int, n_items: int, levels: int, horizon: int, with_forecas
     items["lot_rule"] = rng.choice(LOT_RULES, n)
     items["lot_size"] = np.where(items.lot_rule == "FOQ", rng.integers(5, 80, n),
                                  np.where(items.lot_rule == "POQ", rng.integers(1, 5, n), np.nan)).astype(float)
+    own_eoq = (items.lot_rule == "EOQ") & (rng.random(n) < 0.5)  # half the EOQ items carry the planner's EOQ
+    items.loc[own_eoq, "lot_size"] = rng.integers(10, 90, int(own_eoq.sum())).astype(float)
     items["min_order_qty"] = np.where(rng.random(n) < 0.2, rng.integers(5, 50, n), 0).astype(float)
     items["order_multiple"] = np.where(rng.random(n) < 0.2, rng.integers(2, 12, n), 0).astype(float)
     items["max_order_qty"] = np.where(rng.random(n) < 0.15, rng.integers(60, 200, n), np.nan)

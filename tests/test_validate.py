@@ -134,6 +134,13 @@ def test_warnings_do_not_fail(tmp_path):
                                                           "buy item without supplier"}
 
 
+def test_eoq_without_lot_size_or_costs_is_a_warning():
+    ds = from_frames({"items": _items(lot_rule=["EOQ", "EOQ"], lot_size=[None, 73.0])})
+    problems = validate(ds)
+    eoq = problems[problems.problem.str.startswith("EOQ")]
+    assert eoq.row.tolist() == ["items row 1"] and set(eoq.severity) == {"warning"}
+
+
 def test_missing_required_column_is_named():
     ds, problems = read_dataset_from({"items": pd.DataFrame({"item_id": ["A"], "lead_time_days": [1]})})
     frame = problems.frame()

@@ -1,6 +1,9 @@
 """``planlib mrp SOURCE --out DIR``: MPS and MRP, one CSV per output table."""
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +25,8 @@ def add_parser(sub) -> None:
     add_source(p)
     add_out(p)
     p.add_argument("--start", type=date_arg, metavar="DATE",
-                   help="plan start, a Monday (YYYY-MM-DD or ISO week YYYY-Www); default 2026-W48")
+                   help="plan start (YYYY-MM-DD or ISO week YYYY-Www); a date after Monday plans from the "
+                        "Monday of its week, the first weekly bucket; default 2026-W48")
     p.add_argument("--horizon-weeks", type=positive_int, metavar="N", help="weekly buckets to plan (default 26)")
     p.add_argument("--forecast", metavar="FILE",
                    help="CSV with item_id, period_start, forecast (the planning forecast); "
@@ -57,6 +61,11 @@ def run(args) -> int:
         ("demand_time_fence", "demand_time_fence_weeks"), ("consume_backward", "consumption_backward_weeks"),
         ("consume_forward", "consumption_forward_weeks")) if getattr(args, arg) is not None}
     params = params_from(args, **overrides)
+    if params.plan_start.weekday() != 0:
+        monday = params.plan_start - dt.timedelta(days=params.plan_start.weekday())
+        print(f"planlib mrp: note: plan start {params.plan_start} is a {params.plan_start:%A}; the first "
+              f"weekly bucket starts on Monday {monday}", file=sys.stderr)
+        params = replace(params, plan_start=monday)
     ds = load(args.source)
     progress(f"loaded {args.source}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
