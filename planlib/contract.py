@@ -104,8 +104,9 @@ _table(
         _qty("max_order_qty", "Largest single order [uom]; empty for no limit.", required=False),
         _qty("unit_cost", "Standard cost per unit [currency/uom].", required=False, default=0.0),
         _qty("order_cost", "Fixed cost per order or setup [currency].", required=False, default=0.0),
-        Column("holding_cost_rate", "float", required=False, default=0.25, min=0, max=5,
-               doc="Holding cost per year as a fraction of unit_cost (0.25 = 25 %/year)."),
+        Column("holding_cost_rate", "float", required=False, default=0.25, min=0,
+               doc="Holding cost per year as a fraction of unit_cost (0.25 = 25 %/year; above 5 is "
+                   "reported as a warning)."),
         Column("scrap_pct", "float", required=False, default=0.0, min=0, max=100,
                doc="Percent of production or receipt lost as scrap (yield loss), 0 to <100."),
         Column("supplier_id", required=False, ref="suppliers.supplier_id",

@@ -213,6 +213,10 @@ def _items_rules(ds: Dataset, p: Problems) -> None:
         p.warn("items", ds.where("items", pos), "lot_size", items.lot_size.iloc[pos],
                "EOQ without lot_size, order_cost, unit_cost or holding_cost_rate: planned lot for lot",
                "give the EOQ in lot_size, or the order cost, unit cost and holding cost rate")
+    for pos in np.flatnonzero((items.holding_cost_rate > 5).to_numpy()):
+        p.warn("items", ds.where("items", pos), "holding_cost_rate", _fmt(items.holding_cost_rate.iloc[pos]),
+               "holding cost rate above 5 (500 % of the unit cost a year)",
+               "give a fraction per year (0.25 = 25 %); keep it if it is meant")
     bad_max = items.max_order_qty.notna() & (items.max_order_qty < items.min_order_qty)
     bad_max |= items.max_order_qty.notna() & (items.max_order_qty <= 0)
     for pos in np.flatnonzero(bad_max.to_numpy()):

@@ -141,6 +141,16 @@ def test_eoq_without_lot_size_or_costs_is_a_warning():
     assert eoq.row.tolist() == ["items row 1"] and set(eoq.severity) == {"warning"}
 
 
+def test_a_large_holding_cost_rate_is_a_warning_not_an_error():
+    """unit_cost 1 with holding_cost_rate 52 is $1 per unit per week: odd for a plant, but meant in a
+    textbook case, so it is reported, not refused."""
+    ds = from_frames({"items": _items(unit_cost=[1.0, 1.0], holding_cost_rate=[52.0, 0.25])})
+    problems = validate(ds)
+    rate = problems[problems.column == "holding_cost_rate"]
+    assert rate[["severity", "row"]].values.tolist() == [["warning", "items row 1"]]
+    assert (problems.severity == "warning").all()
+
+
 def test_missing_required_column_is_named():
     ds, problems = read_dataset_from({"items": pd.DataFrame({"item_id": ["A"], "lead_time_days": [1]})})
     frame = problems.frame()
