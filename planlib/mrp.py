@@ -1222,21 +1222,28 @@ class _Plan:
         op = ptr[o_item][rep] + k
         n_ops = cnt[rep]
         ok = np.ones(len(rep), dtype=bool)
+        qty = o_qty[rep]
+        setup = r_setup[op]
         prog = ds.operations_progress
         if len(prog) and len(sr):
-            done = prog[prog.status == "done"]
-            done_keys = set(zip(done.order_id, done.op_seq))
-            if done_keys:
-                n_plan = int(mk.sum())
-                sr_ids = sr.order_id.to_numpy(dtype=object)
-                rel = np.flatnonzero(o_rel[rep])
-                is_done = np.array([(sr_ids[rep[j] - n_plan], r_seq[op[j]]) in done_keys for j in rel], dtype=bool)
-                ok[rel[is_done]] = False
-        rep, k, op, n_ops = rep[ok], k[ok], op[ok], n_ops[ok]
+            # released orders: done operations carry no load; a running one only its units to go
+            n_plan = int(mk.sum())
+            sr_ids = sr.order_id.to_numpy(dtype=object)
+            rel = np.flatnonzero(o_rel[rep])
+            keys = pd.MultiIndex.from_arrays([sr_ids[rep[rel] - n_plan], r_seq[op[rel]]])
+            p = prog.set_index(["order_id", "op_seq"])
+            p = p[~p.index.duplicated()]
+            status = p.status.reindex(keys).to_numpy(dtype=object)
+            done_qty = p.qty_done.fillna(0).reindex(keys).to_numpy(dtype=float)
+            ok[rel[status == "done"]] = False
+            running = rel[status == "running"]
+            qty[running] = np.maximum(qty[running] - done_qty[status == "running"], 0.0)
+            setup[running] = 0.0
+        rep, k, op, n_ops, qty, setup = rep[ok], k[ok], op[ok], n_ops[ok], qty[ok], setup[ok]
         lt = self.items.lead_time_days.fillna(0).to_numpy(dtype=float)[o_item[rep]]
         start_day = o_due[rep] - lt + k * lt / n_ops
         b = np.clip(np.floor(start_day / 7.0), 0, self.H - 1).astype(np.int64)
-        hours = (r_setup[op] + o_qty[rep] * r_run[op]) / 60.0
+        hours = (setup + qty * r_run[op]) / 60.0
         return {"wc": r_wc[op], "b": b, "hours": hours, "crew_hours": hours * r_crew[op], "released": o_rel[rep]}
 
     def _capacity_load(self, ops: dict) -> pd.DataFrame:

@@ -54,6 +54,16 @@ def test_available_hours_per_week_use_efficiency():
     assert cap.machines.tolist() == [2, 2]
 
 
+def test_available_hours_count_machine_speed():
+    """A machine with speed_factor 1.5 gives 1.5 standard hours per calendar hour (routing run
+    times are divided by the speed when scheduled)."""
+    ds = _plant()
+    ds = ds.replace(machines=ds.machines.assign(speed_factor=[1.5, 1.0]))
+    cap = available_hours(ds, "2026-11-23", 1)
+    assert cap.calendar_hours.tolist() == [48.0]
+    assert cap.available_hours.tolist() == [(40 * 1.5 + 8) * 0.5]
+
+
 def test_sample_christmas_week_has_less_capacity(sample):
     cap = available_hours(sample, "2026-11-23", 6).set_index(["work_center_id", "period_start"])
     normal = cap.loc[("SAW", pd.Timestamp("2026-11-23")), "calendar_hours"]

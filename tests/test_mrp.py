@@ -373,6 +373,25 @@ def test_capacity_load_rough_cut_and_cost():
     assert cost.loc[1, "labour_cost"] == pytest.approx(11 * 30)
 
 
+def test_capacity_load_of_released_orders_counts_only_work_to_go():
+    """A released order of 100 P: op 10 done (no load), op 20 running with 40 done (60 units x 3 min
+    = 3 h, its setup already made). Machine M1 runs 1.25x faster: 40 h x 1.25 = 50 standard hours."""
+    plant = _plant()
+    plant["routings"][1]["setup_min"] = 30
+    plant["machines"][0]["speed_factor"] = 1.25
+    ds = dataset([item("P", 14)], receipts=[{"order_id": "MO1", "item_id": "P", "order_type": "production",
+                                             "qty": 100, "due_date": week(2), "status": "in_progress"}],
+                 operations_progress=[{"order_id": "MO1", "op_seq": 10, "status": "done", "qty_done": 100},
+                                      {"order_id": "MO1", "op_seq": 20, "status": "running", "qty_done": 40,
+                                       "machine_id": "M2", "actual_start": "2026-01-02 08:00"}],
+                 **plant)
+    c = run_mrp(ds, P).capacity_load.set_index(["work_center_id", "period"])
+    assert c.xs("WC1").released_hours.sum() == 0
+    assert c.xs("WC2").released_hours.sum() == pytest.approx(3)
+    assert c.loc[("WC1", 1), "available_hours"] == pytest.approx(50)
+    assert c.loc[("WC2", 1), "available_hours"] == pytest.approx(40)
+
+
 def test_overload_reported():
     ds = dataset([item("P", 14)], demand=[so("S1", "P", 500, 3)], **_plant())
     c = run_mrp(ds, P).capacity_load.set_index(["work_center_id", "period"])
