@@ -52,6 +52,15 @@ def _place(tl, free_w, ready, setup, run, change, unbroken):
     return wr - setup, wr, we, end
 
 
+def _options(alts: pd.DataFrame, n: int) -> list:
+    """Per operation, its ``(machine_id, setup_min, run_min)`` options in table order."""
+    options = [[] for _ in range(n)]
+    for i, m, s, p in zip(alts.op.tolist(), alts.machine_id.tolist(), alts.setup_min.tolist(),
+                          alts.run_min.tolist()):
+        options[i].append((m, int(s), int(p)))
+    return options
+
+
 def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 1.0) -> pd.DataFrame:
     """Schedule every operation by a priority rule (see the module notes).
 
@@ -78,7 +87,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     n = len(ops)
     if n == 0:
         return pd.DataFrame(columns=SOLUTION_COLUMNS)
-    options = {i: list(zip(g.machine_id, g.setup_min, g.run_min)) for i, g in alts.groupby("op")}
+    options = _options(alts, n)
     family = ops.family.to_numpy()
     due = ops.due.to_numpy()
     weight = ops.weight.to_numpy().astype(float)
@@ -119,7 +128,8 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     if problem.not_before:
         for m, tl in tls.items():  # nothing new starts before the repair time
             free[m] = max(free[m], tl.work_at(problem.not_before))
-    firsts = [i for i in range(n) if not done[i] and (ops.pred.iat[i] < 0 or done[ops.pred.iat[i]])]
+    pred = ops.pred.to_numpy()
+    firsts = [i for i in range(n) if not done[i] and (pred[i] < 0 or done[pred[i]])]
     cand = {}  # op -> (end, machine, ws, wr, we, change)
     prev_m, prev_s = {}, {}
     if rule == "previous" and problem.previous is not None:
@@ -182,14 +192,30 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     eligible = {m: set() for m in tls}
     op_seq = ops.op_seq.to_numpy()
 
+    run_start = {}  # op -> real time its candidate run starts
+
     def put(i):
         c = evaluate(i)
         old = cand.get(i)
         if old is not None:
             by_best[old[1]].discard(i)
         cand[i] = c
+        run_start[i] = tls[c[1]].start_at(c[3])
         by_best[c[1]].add(i)
         heapq.heappush(heap, (c[0], i, c))
+
+    def unchanged(i, m):
+        """True if machine ``m``'s new state leaves candidate ``i`` (best on ``m``) where it was.
+
+        Only ``m`` changed: if ``i`` needs the same changeover there and can still start its
+        setup where it did, its placement, and so its best machine, are the same.
+        """
+        if wc_of[i] in crew_use and crew[i] > 0:
+            return False
+        _, _, ws, wr, _, change = cand[i]
+        table = problem.changeover.get(m)
+        new_change = table.get((last_fam[m], family[i]), 0) if table else 0
+        return new_change == change and free[m] + change <= ws
 
     for i in firsts:
         for m, _, _ in options[i]:
@@ -203,7 +229,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
             heapq.heappop(heap)
         m_star = c[1]
         tl = tls[m_star]
-        conflict = [i for i in by_best[m_star] if tl.start_at(cand[i][3]) < e_star]
+        conflict = [i for i in by_best[m_star] if run_start[i] < e_star]
         if rule == "previous":  # repair: keep the old sequence, new operations by latest start
             chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
         elif rule == "mwkr":  # makespan: the order with most work remaining first
@@ -240,7 +266,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         # only the candidates that counted on machine m need a new look (m got busier; a cheaper
         # changeover on m for another candidate is not looked for, to keep this fast)
         for i in list(by_best[m]):
-            if i != nxt:
+            if i != nxt and not unchanged(i, m):
                 put(i)
     sol = pd.DataFrame([out[i] for i in range(n)], columns=SOLUTION_COLUMNS)
     return sol
