@@ -203,6 +203,29 @@ def test_multi_level_order_modifiers_through_cli(tmp_path):
     assert releases("E") == {1: 150, 4: 150}
 
 
+def test_mps_and_atp_textbook_example_through_cli(tmp_path):
+    """The MPS / available-to-promise example of the MPS chapter of Jacobs & Chase, *Operations and
+    Supply Chain Management* (McGraw-Hill; edition and page not verified here): 64 on hand, forecast
+    30 a week for four weeks then 40, customer orders 33, 20, 10, 4, 2, MPS lots of 70, demand =
+    max(forecast, orders). Published: MPS of 70 in weeks 3, 5, 7, 8; projected on hand 31, 1, 41, 11,
+    41, 1, 31, 61; available to promise 11 (week 1), 56 (week 3), 68 (week 5), 70 (weeks 7, 8)."""
+    src = _write_source(tmp_path / "atp", items=[item("FG", 7, "FOQ", lot_size=70)],
+                        demand=[so(f"S{k}", "FG", q, k) for k, q in enumerate([33, 20, 10, 4, 2], start=1)],
+                        inventory=[{"item_id": "FG", "on_hand": 64}])
+    fc = tmp_path / "fc.csv"
+    pd.DataFrame({"item_id": "FG", "period_start": [week(k) for k in range(1, 9)],
+                  "forecast": [30] * 4 + [40] * 4}).to_csv(fc, index=False)
+    code, out = run_cli(tmp_path, src, "--start", START, "--horizon-weeks", "8", "--forecast", str(fc),
+                        "--demand-time-fence", "0", "--consume-backward", "0", "--consume-forward", "0")
+    assert code == 0
+    mps = pd.read_csv(out / "mps.csv")
+    assert mps.mps_receipts.tolist() == [0, 0, 70, 0, 70, 0, 70, 70]
+    assert mps.projected_on_hand.tolist() == [31, 1, 41, 11, 41, 1, 31, 61]
+    atp = pd.read_csv(out / "atp.csv")
+    assert atp.atp.tolist() == [11, 0, 56, 0, 68, 0, 70, 70]
+    assert atp.cumulative_atp.tolist() == [11, 11, 67, 67, 135, 135, 205, 275]
+
+
 # --------------------------------------------------------------------------- conventions
 
 def test_lead_time_offset_and_buckets():
