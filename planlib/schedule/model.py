@@ -33,7 +33,9 @@ class ModelVars:
     """Handles into a built model."""
 
     present: dict = field(default_factory=dict)   # alt row -> literal
-    ws: dict = field(default_factory=dict)        # alt row -> working-clock setup start
+    ws: dict = field(default_factory=dict)        # alt row -> working-clock setup start (expression)
+    wr_vars: dict = field(default_factory=dict)   # (op, group) -> working-clock run start variable
+    we_vars: dict = field(default_factory=dict)   # (op, group) -> run end variable (alternatives' runs differ)
     seg: dict = field(default_factory=dict)       # (op, group, tag) -> (segment index var, timeline)
     start: dict = field(default_factory=dict)     # op -> real run start
     end: dict = field(default_factory=dict)       # op -> real end
@@ -120,6 +122,8 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
             t = tls[m].start_at(int(wr)) or 0
             window[int(i)] = (max(int(earliest[i]), t - delta), t + delta)
         v.restricted = True
+    # per alternative: its presence literal and the working-clock window of its setup start
+    bounds = {}  # alt row -> (lo, hi) of the setup start
     for j, (i, m, s, p) in enumerate(zip(alts.op, alts.machine_id, alts.setup_min, alts.run_min)):
         if i in frozen and frozen[i][0] != m:
             continue
@@ -135,12 +139,10 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
             if lo > hi:  # this machine cannot run it inside the window
                 model.add(lit == 0)
                 lo = hi = max(0, min(lo, tl.total - s - p))
-        ws = model.new_int_var(min(lo, hi), hi, f"ws{j}")
         if i in frozen:
-            model.add(ws == frozen[i][1])
-        iv = model.new_optional_fixed_size_interval_var(ws, s + p, lit, f"iv{j}")
-        intervals[m].append((j, iv))
-        v.present[j], v.ws[j] = lit, ws
+            lo = hi = frozen[i][1]
+        bounds[j] = (min(lo, hi), hi)
+        v.present[j] = lit
 
     def krange(i, g, which):
         """Segments the run start (0) or end (1) of operation ``i`` can fall in on group ``g``."""
@@ -154,7 +156,9 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
             return max(lo_k, tl.segment_of_start(w_lo)), tl.segment_of_start(w_hi)
         return max(lo_k, tl.segment_of_end(w_lo + min(runs))), tl.segment_of_end(min(tl.total, w_hi + max(runs)))
 
-    # working-clock run start and end per (operation, calendar group)
+    # working-clock run start and end per (operation, calendar group): the alternatives on machines
+    # of one group share them (as the alternatives of the OR-Tools flexible job-shop example share
+    # the task's start), so an alternative adds a literal and an interval but no time variable
     wclock = {}   # i -> {g: (lit, wr, we)}
     v.wclock = wclock
     for i, rows in by_op.items():
@@ -167,19 +171,34 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
         wclock[i] = {}
         for g, js in groups.items():
             tl = group_tl[g]
+            setup = {j: int(alts.setup_min.iat[j]) for j in js}
+            run = {j: int(alts.run_min.iat[j]) for j in js}
+            r_lo = min(bounds[j][0] + setup[j] for j in js)
+            r_hi = max(bounds[j][1] + setup[j] for j in js)
+            wr = model.new_int_var(r_lo, r_hi, f"wr{i}_{g}")
             if len(js) == 1:
-                j = js[0]
-                s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
-                lit, wr, we = v.present[j], v.ws[j] + s, v.ws[j] + s + p
+                lit = v.present[js[0]]
             else:
                 lit = model.new_bool_var(f"grp{i}_{g}")
                 model.add(sum(v.present[j] for j in js) == lit)
-                wr = model.new_int_var(0, tl.total, f"wr{i}_{g}")
-                we = model.new_int_var(0, tl.total, f"we{i}_{g}")
-                for j in js:
-                    s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
-                    model.add(wr == v.ws[j] + s).only_enforce_if(v.present[j])
-                    model.add(we == v.ws[j] + s + p).only_enforce_if(v.present[j])
+            if len(set(run.values())) == 1:
+                we = wr + run[js[0]]
+            else:
+                we = model.new_int_var(r_lo + min(run.values()), r_hi + max(run.values()), f"we{i}_{g}")
+                v.we_vars[(i, g)] = we
+            v.wr_vars[(i, g)] = wr
+            for j in js:
+                lo, hi = bounds[j]
+                if lo + setup[j] > r_lo:
+                    model.add(wr >= lo + setup[j]).only_enforce_if(v.present[j])
+                if hi + setup[j] < r_hi:
+                    model.add(wr <= hi + setup[j]).only_enforce_if(v.present[j])
+                if (i, g) in v.we_vars:
+                    model.add(we == wr + run[j]).only_enforce_if(v.present[j])
+                v.ws[j] = wr - setup[j]
+                iv = model.new_optional_fixed_size_interval_var(wr - setup[j], setup[j] + run[j], v.present[j],
+                                                                f"iv{j}")
+                intervals[alts.machine_id.iat[j]].append((j, iv))
             if earliest[i] > 0 and i not in frozen:
                 model.add(wr >= tl.work_at(int(earliest[i]))).only_enforce_if(lit)
             if unbroken[i] and not tl.continuous:
@@ -364,8 +383,13 @@ def add_hint(model: cp_model.CpModel, problem: Problem, v: ModelVars, sol: pd.Da
         model.add_hint(v.present[j], on)
         if on:
             row_of[i] = j
-            model.add_hint(v.ws[j], int(ws_of[i]))
     group_of = _timeline_groups(tls)
+    for (i, g), wr in v.wr_vars.items():
+        j = row_of.get(i)
+        if j is not None and group_of[alts.machine_id.iat[j]] == g:
+            model.add_hint(wr, int(ws_of[i]) + int(alts.setup_min.iat[j]))
+            if (i, g) in v.we_vars:
+                model.add_hint(v.we_vars[(i, g)], int(ws_of[i]) + int(alts.setup_min.iat[j] + alts.run_min.iat[j]))
     for (i, g, tag), (k, tl) in v.seg.items():
         m = chosen.get(i)
         if m is None or group_of[m] != g:
