@@ -51,6 +51,22 @@ def test_readers_reject_bad_files(tmp_path):
         read_instance(bad, "taillard")
 
 
+def test_taillard_layout_reads_as_the_same_instance(tmp_path):
+    """ft06 written in Taillard's own layout (Times and 1-based Machines matrices, a header of
+    words, a second instance after it) reads as the JSPLIB file does."""
+    jobs = read_jsplib(DATA / "ft06")
+    times = "\n".join(" ".join(str(op[0][1]) for op in job) for job in jobs)
+    machines = "\n".join(" ".join(str(op[0][0] + 1) for op in job) for job in jobs)
+    text = (f"Nb of jobs, Nb of Machines, Time seed, Machine seed, Upper bound, Lower bound :\n"
+            f"6 6 0 0 55 55\nTimes\n{times}\nMachines\n{machines}\n")
+    path = tmp_path / "ft06_taillard.txt"
+    path.write_text(text + text.replace("Times\n1 3", "Times\n9 9"))
+    assert read_jsplib(path) == jobs
+    path.write_text(text.replace(f"Machines\n{machines}", "Machines\n" + machines.replace("6", "7", 1)))
+    with pytest.raises(ValueError, match="outside 1..6"):
+        read_jsplib(path)
+
+
 def test_checker_catches_planted_errors():
     jobs = read_jsplib(DATA / "ft06")
     res = solve_jobshop(jobs, ScheduleSettings(time_limit_s=0), "ft06")  # heuristic only

@@ -16,7 +16,8 @@ RESULT_COLUMNS = ["instance", "makespan", "bound", "status", "seconds", "heurist
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "bench-schedule", help="solve job-shop benchmark instances for makespan",
-        description="Read job-shop instances (jsplib: JSPLIB/Taillard layout, machines 0-based; fjs: "
+        description="Read job-shop instances (jsplib: JSPLIB/OR-Library layout, machines 0-based, or "
+                    "Taillard's Times/Machines layout, machines 1-based; fjs: "
                     "Brandimarte flexible job shop, machines 1-based), minimise the makespan with the "
                     "planlib scheduler (CP-SAT from the dispatching heuristic's hint) and write one row per "
                     "instance: instance, makespan, bound, status, seconds (plus the heuristic's makespan "

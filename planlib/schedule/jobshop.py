@@ -2,9 +2,12 @@
 
 Two text layouts are read:
 
-``jsplib`` (JSPLIB / Taillard / OR-Library)
+``jsplib`` (JSPLIB / OR-Library, and Taillard's own layout)
     ``#`` comment lines, then ``n_jobs n_machines``, then one line per job with
     ``machine duration`` pairs in processing order; machines 0-based.
+    Taillard's files are read too: a header line of words, ``n_jobs n_machines``
+    followed by seeds and bounds, a ``Times`` matrix (one row per job) and a
+    ``Machines`` matrix (1-based); of a file holding several instances, the first.
 ``fjs`` (Brandimarte)
     ``n_jobs n_machines [avg machines per op]``, then one line per job:
     ``n_ops``, then per operation ``k`` followed by ``k`` pairs ``machine duration``;
@@ -41,9 +44,33 @@ def _numbers(text: str) -> list[list[str]]:
     return [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def _read_taillard(path, lines: list[list[str]]) -> Instance:
+    """Taillard's layout: ``Times`` then ``Machines`` matrices (machines 1-based in the file)."""
+    words = [" ".join(line).lower() for line in lines]
+    t0 = words.index("times")
+    head = next(line for line in lines[:t0] if line[0].isdigit())
+    n_jobs, n_machines = int(head[0]), int(head[1])
+    m0 = words.index("machines", t0)
+    times = [[int(x) for x in line] for line in lines[t0 + 1:t0 + 1 + n_jobs]]
+    machines = [[int(x) for x in line] for line in lines[m0 + 1:m0 + 1 + n_jobs]]
+    if len(times) != n_jobs or len(machines) != n_jobs:
+        raise ValueError(f"{path}: expected {n_jobs} rows under Times and under Machines")
+    jobs = []
+    for k, (t, m) in enumerate(zip(times, machines)):
+        if len(t) != len(m):
+            raise ValueError(f"{path}: job {k}: {len(t)} times but {len(m)} machines")
+        for mach in m:
+            if not 1 <= mach <= n_machines:
+                raise ValueError(f"{path}: job {k}: machine {mach} outside 1..{n_machines}")
+        jobs.append([[(mach - 1, d)] for mach, d in zip(m, t)])
+    return jobs
+
+
 def read_jsplib(path) -> Instance:
-    """Read a JSPLIB/Taillard instance (machines 0-based)."""
+    """Read a JSPLIB or Taillard-layout instance (machines 0-based in the result)."""
     lines = _numbers(Path(path).read_text())
+    if any(" ".join(line).lower() == "times" for line in lines):
+        return _read_taillard(path, lines)
     n_jobs, n_machines = int(lines[0][0]), int(lines[0][1])
     jobs = []
     for k in range(n_jobs):
