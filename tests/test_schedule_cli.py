@@ -55,3 +55,16 @@ def test_bench_schedule_command(tmp_path, capsys):
     assert list(sched.columns) == ["job", "op", "machine", "start", "end"]
     assert check_jobshop(read_jsplib(DATA / "ft06"), sched) == []
     assert sched.end.max() == 55
+
+
+def test_bench_schedule_refuses_unreadable_files_before_solving(tmp_path, capsys):
+    short = tmp_path / "short.txt"
+    short.write_text("2 2\n0 3 1 4\n")
+    results = tmp_path / "results.csv"
+    code = main(["bench-schedule", str(DATA / "ft06"), str(short), str(tmp_path / "none.txt"),
+                 "--format", "jsplib", "--out", str(results), "--quiet"])
+    assert code == 2 and not results.exists()  # nothing solved, nothing written
+    err = capsys.readouterr().err
+    assert "2 file(s) cannot be read" in err
+    assert "short.txt: the header announces 2 jobs but 1 job line(s) follow" in err
+    assert "none.txt: No such file or directory" in err and "Traceback" not in err

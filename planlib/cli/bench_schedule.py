@@ -1,6 +1,7 @@
 """``planlib bench-schedule FILE... --format jsplib|fjs``: makespan of standard job-shop instances."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -43,11 +44,25 @@ def run(args) -> int:
     settings = ScheduleSettings(time_limit_s=args.time_limit, workers=args.workers, seed=args.seed,
                                 objective="makespan")
     out = Path(args.out)
+    instances, unreadable = {}, []
+    for file in args.files:  # read every file first: a bad one stops the run before any solving
+        try:
+            instances[file] = read_instance(file, args.format)
+        except (OSError, ValueError, IndexError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            reason = reason.removeprefix(f"{file}: ")
+            if "invalid literal for int()" in reason:
+                reason = f"{reason.rsplit(': ', 1)[-1]} is not a whole number"
+            unreadable.append(f"  {file}: {reason}")
+    if unreadable:
+        print(f"planlib bench-schedule: {len(unreadable)} file(s) cannot be read as --format {args.format}:\n"
+              + "\n".join(unreadable) + "\nfix or leave out these files (jsplib: 'n_jobs n_machines' then one "
+              "line of 'machine duration' pairs per job; fjs: Brandimarte's layout)", file=sys.stderr)
+        return 2
     rows, schedules = [], {}
     bad = 0
-    for file in args.files:
+    for file, jobs in instances.items():
         name = Path(file).stem
-        jobs = read_instance(file, args.format)
         res = solve_jobshop(jobs, settings, name)
         errors = check_jobshop(jobs, res.schedule)
         bad += bool(errors)

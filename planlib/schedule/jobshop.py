@@ -72,6 +72,8 @@ def read_jsplib(path) -> Instance:
     if any(" ".join(line).lower() == "times" for line in lines):
         return _read_taillard(path, lines)
     n_jobs, n_machines = int(lines[0][0]), int(lines[0][1])
+    if len(lines) < 1 + n_jobs:
+        raise ValueError(f"{path}: the header announces {n_jobs} jobs but {len(lines) - 1} job line(s) follow")
     jobs = []
     for k in range(n_jobs):
         vals = [int(x) for x in lines[1 + k]]
@@ -89,6 +91,8 @@ def read_fjs(path) -> Instance:
     """Read a Brandimarte ``.fjs`` instance (machines 1-based in the file, 0-based in the result)."""
     lines = _numbers(Path(path).read_text())
     n_jobs, n_machines = int(lines[0][0]), int(float(lines[0][1]))
+    if len(lines) < 1 + n_jobs:
+        raise ValueError(f"{path}: the header announces {n_jobs} jobs but {len(lines) - 1} job line(s) follow")
     jobs = []
     for k in range(n_jobs):
         vals = [int(x) for x in lines[1 + k]]
