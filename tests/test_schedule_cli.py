@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from planlib.calendar import machine_intervals
 from planlib.cli import main
@@ -68,3 +69,17 @@ def test_bench_schedule_refuses_unreadable_files_before_solving(tmp_path, capsys
     assert "2 file(s) cannot be read" in err
     assert "short.txt: the header announces 2 jobs but 1 job line(s) follow" in err
     assert "none.txt: No such file or directory" in err and "Traceback" not in err
+
+
+def test_gantt_page_of_a_large_plant_is_written():
+    """More than altair's default 5,000 rows (a 10,000-item plant has ~19,000 bars) must not fail."""
+    import altair as alt
+
+    from planlib.cli.schedule import gantt_page
+
+    bars = pd.DataFrame({"machine_id": [f"M{i % 30}" for i in range(6000)], "start": range(6000)})
+    chart = alt.Chart(bars).mark_bar().encode(y="machine_id:N", x="start:Q")
+    with pytest.raises(alt.MaxRowsError):
+        chart.to_html()
+    html = gantt_page(chart)
+    assert html.count('"machine_id": "M29"') == 200

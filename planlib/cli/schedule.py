@@ -121,10 +121,19 @@ def run(args) -> int:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(wc))
         pages[f"dispatch_{safe}.html"] = dispatch_html(result.dispatch_list, wc, title)
     if len(result.schedule):
-        pages["gantt.html"] = result.gantt(f"Schedule from {params.plan_start}").to_html()
+        pages["gantt.html"] = gantt_page(result.gantt(f"Schedule from {params.plan_start}"))
     out = write_tables(tables, args.out, extra_files=pages)
     k = result.kpis.set_index("kpi").value
     print(f"{len(result.schedule)} operations, on time {k.get('on_time_pct')} %, "
           f"weighted tardiness {k.get('weighted_tardiness')} weighted h, makespan {k.get('makespan')} h, "
           f"status {info['solver_status']}; wrote {len(tables)} tables and {len(pages)} pages to {out}")
     return 0
+
+
+def gantt_page(chart) -> str:
+    """The Gantt chart as a standalone HTML page, however many bars it has (a large plant has more
+    than altair's default limit of 5,000 rows)."""
+    import altair as alt
+
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_html()
