@@ -96,6 +96,12 @@ class ForecastSettings:
         Items per statsforecast call in the backtest (a progress line after each).
     strategy : {"auto", "item", "combo"}
         How the combination competes with single models (see :func:`select_models`).
+    shrink_intermittent, shrink_smooth : float
+        Margin by which an item's own best model must beat its class group's
+        pooled-best model in the backtest to be chosen (see
+        :func:`select_models`); 0 turns shrinkage off. Default 0.2 for
+        intermittent and lumpy items (noisy per-item backtests), 0 for smooth
+        and erratic ones.
     """
 
     season_length: int | None = None
@@ -119,6 +125,8 @@ class ForecastSettings:
     seed: int = 0
     chunk_size: int = 1000
     strategy: str = "auto"
+    shrink_intermittent: float = 0.2
+    shrink_smooth: float = 0.0
 
     def resolved(self, bucket: str, horizon: int) -> "ForecastSettings":
         """A copy with every ``None`` replaced by its default for the bucket."""
@@ -253,8 +261,10 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     -------
     DataFrame
         Columns ``item_id, period_start, qty`` [uom per bucket], one row per
-        item and bucket from the item's first demand to the last bucket before
-        ``as_of`` (missing buckets are 0), sorted by item and period.
+        item and bucket from the item's first row (its first demand, or an
+        earlier explicit zero row: a bucket total of 0 is an observation of no
+        demand) to the last bucket before ``as_of`` (missing buckets are 0),
+        sorted by item and period.
     """
     h = history[["item_id", "date", "qty"]].copy()
     h["item_id"] = h["item_id"].astype(str)
@@ -274,11 +284,9 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     if totals.empty:
         return pd.DataFrame({"item_id": pd.Series(dtype=str), "period_start": pd.Series(dtype="datetime64[ns]"),
                              "qty": pd.Series(dtype=float)})
-    positive = totals[totals > 0].reset_index()
-    first = positive.groupby("item_id")["period"].min()
-    # items that never had positive demand keep their first record's bucket (flagged later)
-    first = first.reindex(totals.index.get_level_values(0).unique())
-    first = first.fillna(totals.reset_index().groupby("item_id")["period"].min()).astype("int64")
+    # an item's history starts at its first row: an explicit zero row (a bucket total of 0)
+    # is an observation of no demand, not a bucket before the item existed
+    first = totals.reset_index().groupby("item_id")["period"].min().astype("int64")
     n = (end - first.to_numpy() + 1).clip(min=1)
     item = np.repeat(first.index.to_numpy(), n)
     offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
@@ -295,8 +303,8 @@ def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff:
                     new_periods: int = 13, discontinued_periods: int = 26) -> pd.DataFrame:
     """Demand class and lifecycle flags per item.
 
-    ADI is the average interval between non-zero buckets (periods since the
-    first demand / number of non-zero buckets); CV² is the squared
+    ADI is the average interval between non-zero buckets (buckets of history,
+    see :func:`bucket_history`, / number of non-zero buckets); CV² is the squared
     coefficient of variation of the non-zero sizes (population variance).
     smooth: ADI < 1.32, CV² < 0.49; erratic: ADI < 1.32, CV² >= 0.49;
     intermittent: ADI >= 1.32, CV² < 0.49; lumpy: ADI >= 1.32, CV² >= 0.49
@@ -405,12 +413,30 @@ def clean_outliers(buckets: pd.DataFrame, classes: pd.DataFrame, z: float = 5.0,
 
 # --------------------------------------------------------------------------- models
 
-def make_model(name: str, season_length: int, tsb_alpha=(0.1, 0.1)):
-    """The statsforecast model called ``name`` (its alias is ``name``)."""
+#: Longest season ETS is fitted with (Hyndman et al. 2008; R's ``forecast::ets`` ignores
+#: seasonality above 24 periods).
+ETS_MAX_SEASON = 24
+
+
+def make_model(name: str, season_length: int, tsb_alpha=(0.1, 0.1), ets_max_season: int | None = ETS_MAX_SEASON):
+    """The statsforecast model called ``name`` (its alias is ``name``).
+
+    ``AutoETS`` with a season longer than ``ets_max_season`` periods (weekly
+    buckets: 52) searches the non-seasonal forms only (``model="ZZN"``), as
+    R's ``forecast::ets`` does: statsforecast would otherwise also fit
+    seasonal forms with 52 seasonal states, which costs about 14 times as much
+    and which ETS is not meant for (Hyndman & Athanasopoulos, *Forecasting:
+    principles and practice*, 3rd ed., section 13.1: STL plus a non-seasonal
+    method for weekly data). Weekly
+    seasonality comes from MSTL, AutoTheta and SeasonalNaive instead.
+    ``ets_max_season=None`` gives statsforecast's own AutoETS.
+    """
     from statsforecast import models as sm
 
     m = season_length
     if name == "AutoETS":
+        if ets_max_season is not None and m > ets_max_season:
+            return sm.AutoETS(season_length=m, model="ZZN", alias="AutoETS")
         return sm.AutoETS(season_length=m)
     if name == "AutoTheta":
         return sm.AutoTheta(season_length=m)
@@ -646,7 +672,8 @@ def _scales(buckets: pd.DataFrame, first_cutoff: pd.Series) -> pd.DataFrame:
 
 
 def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
-                  strategy: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+                  strategy: str = "auto", shrink: dict[str, float] | None = None,
+                  scales: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose per item the candidate with the lowest backtest error.
 
     Smooth and erratic items are scored on mean absolute error, intermittent
@@ -665,12 +692,31 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
     the mean error of its candidates there, so large items do not dominate);
     the better strategy then chooses on all origins.
 
+    ``shrink`` (per class group, ``{"intermittent": 0.2}`` say) pulls the
+    per-item choice towards the group's pooled-best model: the single model
+    with the lowest mean scaled error over the group's items (each item's
+    error divided by ``scales``, its in-sample naive error, so the pooled
+    error is RMSSE-like and large items do not dominate). An item keeps its
+    own best single model only when that model's error is at least this
+    fraction below the pooled-best model's error on the item; otherwise it
+    gets the pooled-best model. A handful of non-zero buckets per origin
+    makes an intermittent item's own ranking mostly noise; the pooled ranking
+    rests on every item of the group. With ``strategy="auto"`` the same
+    margin applies to the group's switch to the combination: it must beat
+    the per-item strategy on the holdout origin by that fraction.
+
     Parameters
     ----------
     bt : DataFrame
         Backtest rows of the candidates (:func:`backtest`).
     classes : DataFrame
         :func:`classify_demand` output.
+    shrink : dict, optional
+        Margin [-] per group (``smooth``, ``intermittent``); missing or 0: no shrinkage.
+    scales : Series, optional
+        Per item (index ``item_id``) the in-sample naive error in the unit of
+        the group's metric (MAE for smooth, MSE for intermittent items);
+        None: each item's errors are divided by their mean over its candidates.
 
     Returns
     -------
@@ -704,6 +750,10 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
     L = np.where(inter_row[:, None], err**2, np.abs(err))
     uitems, item_pos = np.unique(items, return_inverse=True)
     k = combine if combine >= 2 else 0
+    group = np.where(cls.reindex(uitems).isin(("intermittent", "lumpy")).to_numpy(), "intermittent", "smooth")
+    margin = np.array([float((shrink or {}).get(g, 0.0)) for g in group])
+    item_scale = (scales.reindex(uitems).to_numpy(dtype=float) if scales is not None
+                  else np.full(len(uitems), np.nan))
 
     def item_mean(values, rows):
         """Mean over the selected rows per item (items x columns); NaN where no value."""
@@ -721,6 +771,8 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
         S = item_mean(L, rows)
         S_rank = np.where(np.isnan(S), np.inf, S)
         best = np.argmin(S_rank, axis=1)
+        if (margin > 0).any():
+            best = shrink_to_pooled(S, best)
         best_err = S_rank[np.arange(len(uitems)), best]
         members = np.zeros_like(S, dtype=bool)
         if k:
@@ -737,6 +789,27 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
             combo_err = np.where(has, item_mean(cl[:, None], rows)[:, 0], np.inf)
         return best, best_err, members, combo_err
 
+    def shrink_to_pooled(S, best):
+        """Per group, replace an item's best by the pooled best unless it is clearly better."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sc = np.where(np.isfinite(item_scale) & (item_scale > 0), item_scale, np.nanmean(S, axis=1))
+            rel = S / sc[:, None]
+        best = best.copy()
+        rows = np.arange(len(uitems))
+        for g in ("smooth", "intermittent"):
+            sel = (group == g) & (margin > 0) & np.isfinite(rel).any(axis=1)
+            if not sel.any():
+                continue
+            complete = sel & np.isfinite(rel).all(axis=1)
+            pool = rel[complete if complete.any() else sel]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pooled = int(np.nanargmin(np.nanmean(pool, axis=0)))
+            own, ref = S[rows, best], S[:, pooled]
+            keep_own = ~np.isfinite(ref) | (own < (1 - margin) * ref)
+            best = np.where(sel & ~keep_own, pooled, best)
+        return best
+
     def combo_values(values, members):
         m = members[item_pos]
         with np.errstate(invalid="ignore"):
@@ -746,7 +819,6 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
         single = values[np.arange(len(values)), best[item_pos]]
         return np.where(use_combo[item_pos], combo_values(values, members), single)
 
-    group = np.where(cls.reindex(uitems).isin(("intermittent", "lumpy")).to_numpy(), "intermittent", "smooth")
     use_strategy = {g: strategy for g in ("smooth", "intermittent")}
     if strategy == "auto":
         last = pd.Series(cutoffs).groupby(items).transform("max").to_numpy() == cutoffs
@@ -766,7 +838,8 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
                 use_strategy[(g, name)] = float(np.mean(s[sel])) if sel.any() else np.nan
         for g in ("smooth", "intermittent"):
             ci, cc = use_strategy[(g, "item")], use_strategy[(g, "combo")]
-            use_strategy[g] = "combo" if (k and np.isfinite(cc) and cc < ci) else "item"
+            m_g = float((shrink or {}).get(g, 0.0))  # the same margin as for the single choice
+            use_strategy[g] = "combo" if (k and np.isfinite(cc) and cc < (1 - m_g) * ci) else "item"
     all_rows = np.ones(len(idx), dtype=bool)
     best, best_err, members, combo_err = choose(all_rows)
     strat = np.array([use_strategy[g] for g in group])
@@ -1079,7 +1152,13 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
     smooth_items = plan.loc[plan.group == "smooth", "item_id"]
     if not bt.empty:
         cand = pd.concat([cand, bt[(bt.model == BENCHMARK_MODEL) & bt.item_id.isin(smooth_items)]])
-    choice, chosen = select_models(cand, classes, s.combine, s.strategy)
+    scales = None
+    if not cand.empty:
+        sc = _scales(fit_buckets, cand.groupby("item_id").cutoff.min())
+        inter = classes.set_index("item_id").demand_class.reindex(sc.index).isin(("intermittent", "lumpy"))
+        scales = pd.Series(np.where(inter, sc.mse_scale, sc.mae_scale), index=sc.index)
+    choice, chosen = select_models(cand, classes, s.combine, s.strategy,
+                                   {"intermittent": s.shrink_intermittent, "smooth": s.shrink_smooth}, scales)
     sc = chosen.attrs.get("strategy_scores", {})
     for g in ("smooth", "intermittent"):
         if (choice.metric == ("mse" if g == "intermittent" else "mae")).any():

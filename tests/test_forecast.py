@@ -12,7 +12,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from planlib.cli import main
 from planlib.forecast import (INTERMITTENT_MODELS, ForecastSettings, accuracy, apply_overrides,
                               bucket_history, build_forecast, classify_demand, clean_outliers,
-                              forecast_demand, hurdle_quantiles, select_models)
+                              forecast_demand, hurdle_quantiles, make_model, select_models)
 from planlib.problems import InputError
 
 DATA = Path(__file__).parent / "data" / "forecast"
@@ -75,6 +75,18 @@ def test_bucket_zero_fill_returns_and_as_of():
     assert list(b[b.item_id == "B"].qty) == [1.0, 0.0]  # B zero-filled to the common end
     gross = bucket_history(hist, "W", as_of="2026-02-04", net_returns=False)
     assert gross[gross.item_id == "A"].qty.iloc[0] == 5.0
+
+
+def test_explicit_zero_rows_start_the_history_transactions_do_not():
+    # bucket totals with explicit zeros before the first sale: those buckets are observations
+    totals = weekly([0, 0, 0, 5, 0, 5], item="Z")
+    b = bucket_history(totals, "W")
+    assert list(b.qty) == [0, 0, 0, 5.0, 0, 5.0]
+    cls = classify_demand(b, new_periods=2).iloc[0]
+    assert cls.n_periods == 6 and cls.adi == pytest.approx(3.0)
+    # transactions (no zero rows): the history starts at the first sale
+    tx = totals[totals.qty > 0]
+    assert list(bucket_history(tx, "W").qty) == [5.0, 0, 5.0]
 
 
 def test_monthly_buckets_start_on_the_first():
@@ -161,6 +173,35 @@ def test_intermittent_known_rate_gets_intermittent_model_and_mean_forecast():
     assert (fc.forecast > 0).all()  # never the zero forecast MAE would reward
     # the 95 % interval reaches the typical size; the 50 % interval starts at 0
     assert (fc.hi_95 >= 4).all() and (fc.lo_50 == 0).all()
+
+
+def test_intermittent_items_with_demand_never_get_an_all_zero_forecast(sample):
+    # synthetic: 40 items, 3 to 8 demands in 104 weeks, sizes 1 to 20 (median bucket 0)
+    rng = np.random.default_rng(11)
+    frames = []
+    for i in range(40):
+        v = np.zeros(104)
+        v[rng.choice(104, rng.integers(3, 9), replace=False)] = rng.integers(1, 21, 1)
+        v[-rng.integers(1, 20)] = rng.integers(1, 21)  # a recent demand: not discontinued
+        frames.append(weekly(v, item=f"S{i:02d}"))
+    res = build_forecast(pd.concat(frames), 26, settings=FAST)
+    assert_forecast_frame(res.forecast, "W", 26)
+    assert (res.classes.demand_class.isin(["intermittent", "lumpy"])).all()
+    assert (res.forecast.groupby("item_id").forecast.sum() > 0).all()
+    # the sample factory: every intermittent or lumpy item with demand that is not discontinued
+    res = build_forecast(sample.demand_history, 26, as_of="2026-11-23", settings=FAST)
+    c = res.classes
+    live = c[c.demand_class.isin(["intermittent", "lumpy"]) & (c.n_nonzero > 0)
+             & ~c["flags"].str.contains("discontinued")].item_id
+    assert len(live) > 0
+    total = res.forecast.groupby("item_id").forecast.sum()
+    assert (total.reindex(live) > 0).all()
+
+
+def test_weekly_ets_searches_non_seasonal_forms_only():
+    assert make_model("AutoETS", 52).model == "ZZN"  # ETS is not fitted with 52 seasonal states
+    assert make_model("AutoETS", 12).model == "ZZZ"
+    assert make_model("AutoETS", 52, ets_max_season=None).model == "ZZZ"  # statsforecast's own
 
 
 # ---------------------------------------------------------------- quantiles
@@ -427,6 +468,38 @@ def test_auto_strategy_decides_out_of_sample():
     assert np.allclose(last["q_0.9"], 10 + 1.5 + 1)  # quantiles averaged level by level
     choice_c, _ = select_models(stable, _cls("A", "B", "C"), combine=3, strategy="combo")
     assert (choice_c.model == "Combo(AutoETS,MSTL,SeasonalNaive)").all()
+
+
+def _bt_inter(errors: dict, items, origins=3):
+    """Backtest rows of intermittent items: per item and model a constant error per origin."""
+    rows = []
+    for item in items:
+        for o in range(origins):
+            cut = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=4 * o)
+            for s in range(1, 5):
+                for model, e in errors[item].items():
+                    rows.append(dict(item_id=item, cutoff=cut, period_start=cut + pd.Timedelta(weeks=s), step=s,
+                                     actual=4.0, model=model, forecast=4.0 + e))
+    return pd.DataFrame(rows)
+
+
+def test_shrinkage_keeps_the_pooled_best_unless_the_own_best_is_clearly_better():
+    # IMAPA is best over the group (scaled MSE); item B prefers TSB by 10 %, item C by 75 %
+    errs = {"A": {"IMAPA": 1.0, "TSB": 2.0, "ADIDA": 1.5},
+            "B": {"IMAPA": 1.0, "TSB": 0.9 ** 0.5, "ADIDA": 1.5},
+            "C": {"IMAPA": 1.0, "TSB": 0.5, "ADIDA": 1.5}}
+    bt = _bt_inter(errs, "ABC")
+    cls = _cls("A", "B", "C", cls="intermittent")
+    scales = pd.Series(1.0, index=list("ABC"))
+    own, _ = select_models(bt, cls, combine=0)
+    assert list(own.model) == ["IMAPA", "TSB", "TSB"]
+    shrunk, chosen = select_models(bt, cls, combine=0, shrink={"intermittent": 0.2}, scales=scales)
+    assert list(shrunk.model) == ["IMAPA", "IMAPA", "TSB"]
+    assert shrunk.error[1] == pytest.approx(1.0)  # the error of the model it got
+    assert np.allclose(chosen[chosen.item_id == "B"].forecast, 5.0)
+    # smooth items are not shrunk when only the intermittent margin is set
+    smooth, _ = select_models(bt, _cls("A", "B", "C"), combine=0, shrink={"intermittent": 0.2}, scales=scales)
+    assert list(smooth.model) == ["IMAPA", "TSB", "TSB"]
 
 
 def test_intermittent_selection_uses_squared_error_not_absolute():

@@ -137,7 +137,7 @@ def run_single(name, train, h, bucket, season_length, n_jobs):
     from statsforecast.models import Naive
 
     df = train.rename(columns={"item_id": "unique_id", "date": "ds", "qty": "y"})
-    model = make_model(name, season_length)
+    model = make_model(name, season_length, ets_max_season=None)  # statsforecast's own models
     sf = StatsForecast(models=[model], freq="W-MON" if bucket == "W" else "MS", n_jobs=n_jobs,
                        fallback_model=Naive())
     t0 = time.perf_counter()
