@@ -14,7 +14,11 @@ deviation 500 boxes, lead time 2 weeks, so sigma_L = sqrt(2) x 500 = 707 boxes.
 
 The example numbers are quoted from the book as we remember them and agree
 with the formulas recomputed independently below (scipy's normal
-distribution, not planlib's code).
+distribution, not planlib's code). Page not verified: no copy of the 5th
+edition was at hand, so neither the page numbers nor the example numbers
+11-2 to 11-4 are checked. A public excerpt of a later edition (ch. 12,
+Example 12-1, phones at "B&M Office Supplies") has the same inputs: weekly
+demand 2,500 +- 500, lead time 2 weeks, Q = 10,000.
 """
 from __future__ import annotations
 
