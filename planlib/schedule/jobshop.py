@@ -31,9 +31,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ortools.sat.python import cp_model
 
 from planlib.schedule.dispatch import dispatch
-from planlib.schedule.model import solve
+from planlib.schedule.lns import LnsSettings, improve
+from planlib.schedule.model import build_model, extract
 from planlib.schedule.problem import Problem, ScheduleSettings
 from planlib.schedule.timeline import Timeline
 
@@ -153,13 +155,20 @@ class JobshopResult:
     seconds: float
     schedule: pd.DataFrame
     heuristic_makespan: int
+    lns_rounds: int = 0
 
 
-def solve_jobshop(jobs: Instance, settings: ScheduleSettings | None = None, name: str = "") -> JobshopResult:
+def solve_jobshop(jobs: Instance, settings: ScheduleSettings | None = None, name: str = "",
+                  lns: LnsSettings | None = None, full_share: float | None = None) -> JobshopResult:
     """Minimise the makespan of a (flexible) job shop.
 
     The better of two dispatching rules (most work remaining, earliest due date) gives the
-    solution hint, and its makespan the horizon.
+    solution hint, and its makespan the horizon. CP-SAT then solves the full model for
+    ``full_share`` of the time limit (which proves the small instances optimal and gives the
+    bound); if that is not optimal, large neighbourhood search (:mod:`planlib.schedule.lns`)
+    uses the rest, minimising the makespan and then the sum of job completion times.
+    ``full_share`` defaults to 0.3 for a flexible job shop and 1 (no LNS) for a classic one,
+    where CP-SAT's own search did as well in our runs (benchmarks/schedule/README.md).
 
     Returns
     -------
@@ -168,6 +177,7 @@ def solve_jobshop(jobs: Instance, settings: ScheduleSettings | None = None, name
     """
     settings = settings or ScheduleSettings()
     settings = ScheduleSettings(**{**settings.__dict__, "objective": "makespan", "objective_weights": None})
+    lns = lns or LnsSettings()
     t0 = time.perf_counter()
     problem = to_problem(jobs)
     # the better of two dispatching rules is the hint and its makespan the horizon
@@ -175,21 +185,58 @@ def solve_jobshop(jobs: Instance, settings: ScheduleSettings | None = None, name
     h_mk = int(hint.we.max())
     problem = to_problem(jobs, horizon=h_mk)
     sol, status, bound, mk = hint, "HEURISTIC", None, h_mk
-    if settings.time_limit_s > 0:
-        res = solve(problem, settings, hint)
-        if len(res.solution):
-            c_mk = int(res.solution.we.max())
-            if c_mk <= h_mk:
-                sol, mk, status = res.solution, c_mk, res.status
-            bound = int(round(res.bound)) if res.bound is not None else None
+    rounds = 0
+    limit = float(settings.time_limit_s)
+    if full_share is None:
+        full_share = 0.3 if any(len(opts) > 1 for job in jobs for opts in job) else 1.0
+    if limit > 0:
+        model, v = build_model(problem, settings, hint)
+        makespan_var = v.terms["makespan"]
+        model.minimize(makespan_var)
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.num_workers = int(settings.workers)
+        p.random_seed = int(settings.seed)
+        p.log_search_progress = bool(settings.log)
+        first = limit * full_share
+        if settings.deterministic:
+            p.interleave_search = True
+            p.max_deterministic_time = first
+            p.max_time_in_seconds = 20 * limit
         else:
-            status = f"HEURISTIC ({res.status})"
+            p.max_time_in_seconds = first
+        code = solver.solve(model)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = int(round(solver.best_objective_bound))
+            cp_sol, cp_mk = extract(problem, v, solver), int(round(solver.objective_value))
+            status = solver.status_name(code)
+            if cp_mk > bound and full_share < 1:
+                # then the makespan first, the sum of job completion times second
+                ends = [v.wclock[i][g][2] for i in problem.ops.groupby("order_id").tail(1).index
+                        for g in v.wclock[i]]
+                weight = len(ends) * (problem.horizon + 1) + 1
+                max_rounds = None
+                if settings.deterministic:
+                    max_rounds = max(1, int((limit - first) / lns.round_seconds))
+                deadline = t0 + (20 * limit if settings.deterministic else limit)
+                out = improve(problem, model, v, weight * makespan_var + sum(ends), cp_sol,
+                              solver.response_proto.solution, deadline, seed=int(settings.seed),
+                              workers=int(settings.workers), settings=lns, max_rounds=max_rounds)
+                cp_sol, rounds = out["solution"], out["rounds"]
+                cp_mk = int(cp_sol.we.max())
+            status = "OPTIMAL" if cp_mk <= bound else "FEASIBLE"
+            if cp_mk <= h_mk:
+                sol, mk = cp_sol, cp_mk
+            else:
+                status = "HEURISTIC"
+        else:
+            status = f"HEURISTIC ({solver.status_name(code)})"
     ops = problem.ops
     sched = pd.DataFrame({"job": ops.order_id.to_numpy()[sol.op], "op": ops.op_seq.to_numpy()[sol.op],
                           "machine": sol.machine_id.str[1:].astype(int).to_numpy(),
                           "start": sol.wr.astype(int).to_numpy(), "end": sol.we.astype(int).to_numpy()})
     sched = sched.sort_values(["job", "op"]).reset_index(drop=True)
-    return JobshopResult(name, mk, bound, status, time.perf_counter() - t0, sched, h_mk)
+    return JobshopResult(name, mk, bound, status, time.perf_counter() - t0, sched, h_mk, rounds)
 
 
 def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
