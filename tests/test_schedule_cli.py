@@ -1,6 +1,7 @@
 """``planlib schedule`` on the sample factory and ``planlib bench-schedule`` on a known instance."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,52 @@ def test_schedule_command_on_the_sample_factory(sample_dir, sample, tmp_path, ca
     kpis = pd.read_csv(out / "schedule_kpis.csv").set_index("kpi")
     assert kpis.loc["solver_status", "value"] in ("OPTIMAL", "FEASIBLE", "HEURISTIC")
     assert float(kpis.loc["operations", "value"]) == len(sched)
+
+
+def test_sample_factory_schedule_respects_every_calendar_and_setup(sample_dir, sample, tmp_path, capsys):
+    """The issue's check: ``planlib schedule data/sample --out DIR`` (no options but a short time limit);
+    the written schedule is read back and checked against the sample's own tables: every run inside
+    its machine's working time with enough working minutes, every routing setup and family changeover
+    in working time between the previous operation on the machine and the run, and the work contents
+    in the table recomputed from routings, machine speeds and item families, so that the checker is
+    not fed the scheduler's own numbers."""
+    out = tmp_path / "sched"
+    assert main(["schedule", str(sample_dir), "--out", str(out), "--time-limit", "3", "--quiet"]) == 0
+    sched = pd.read_csv(out / "schedule.csv", parse_dates=["setup_start", "start", "end", "earliest_start"])
+    # work contents from the input tables
+    r = sample.routings.set_index(["item_id", "op_seq"])
+    speed = sample.machines.set_index("machine_id").speed_factor.fillna(1.0)
+    family = sample.items.set_index("item_id").family
+    for row in sched.itertuples():
+        rt = r.loc[(row.item_id, row.op_seq)]
+        run = max(1, math.ceil(row.qty * rt.run_min_per_unit / speed[row.machine_id] - 1e-9))
+        assert row.run_min == run, row
+        assert row.setup_min == (0 if row.status == "running" else math.ceil(rt.setup_min)), row
+        assert row.family == family[row.item_id]
+        assert bool(row.uninterruptible) == bool(rt.uninterruptible)
+    # the schedule exercises both rules: runs pause over breaks, families change on machines
+    paused = (sched.end - sched.start).dt.total_seconds() / 60 > sched.run_min
+    assert paused.sum() >= 5
+    assert (sched.changeover_min > 0).sum() >= 5
+    t0 = pd.Timestamp("2026-11-23")
+    iv = machine_intervals(sample, t0, t0 + pd.Timedelta(days=120))
+    args = (t0, iv, sample.setup_matrix, None, sample.machines)
+    bad = check_schedule(sched, *args)
+    assert bad.empty, bad.to_string()
+    # the check is not vacuous: a changeover squeezed out and a run on a Sunday are caught
+    k = sched.index[(sched.changeover_min > 0) & (sched.status != "running")][0]
+    m = sched.machine_id[k]
+    same = sched[sched.machine_id == m].sort_values("start")
+    prev_end = same.end[same.start < sched.start[k]].max()
+    squeezed = sched.copy()
+    shift = squeezed.start[k] - prev_end  # the run now starts right after the previous operation
+    squeezed.loc[k, ["setup_start", "start", "end"]] = [prev_end, prev_end, squeezed.end[k] - shift]
+    assert "setup" in set(check_schedule(squeezed, *args).rule)
+    sunday = sched.copy()
+    sunday.loc[k, ["setup_start", "start", "end"]] = [pd.Timestamp("2026-11-29 09:00"),
+                                                      pd.Timestamp("2026-11-29 10:00"),
+                                                      pd.Timestamp("2026-11-29 12:00")]
+    assert "calendar" in set(check_schedule(sunday, *args).rule)
 
 
 def test_schedule_command_reports_bad_input(tmp_path, capsys):

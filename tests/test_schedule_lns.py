@@ -57,7 +57,7 @@ def random_flexible_shop(seed=5, n_jobs=10, n_ops=8, n_machines=6):
 
 
 def run_lns(mk01_start, rounds=12, seed=0):
-    jobs, problem, model, v, start, values = mk01_start
+    _, problem, model, v, start, values = mk01_start
     model = model.clone()  # improve() sets the objective and hints on the model it is given
     out = improve(problem, model, v, v.terms["makespan"], start, values, time.perf_counter() + 600,
                   seed=seed, workers=2, max_rounds=rounds)
@@ -83,7 +83,7 @@ def test_lns_with_a_round_limit_repeats_itself(mk01_start):
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_neighbourhood_keeps_machine_and_order_of_the_rest(mk01_start, kind):
     """Outside the relaxed operations every operation keeps its machine and its order on it."""
-    jobs, problem, model, v, start, values = mk01_start
+    jobs, problem, model, v, start, _ = mk01_start
     rng = np.random.default_rng(3)
     relaxed = _neighbourhood(kind, 0.3, problem, start, rng)
     assert 0 < len(relaxed) < len(problem.ops)
