@@ -103,5 +103,42 @@ def test_quantity_change_and_late_material_are_reasons(base):
     mat2 = late_material(material, order, ready)
     rr = reschedule(ds, orders, res.schedule, NOW, SETTINGS, plan_start=T0, material=mat2)
     _check(rr, ds)
-    got = rr.result.schedule[rr.result.schedule.order_id == order]
-    assert got.start.min() >= ready
+    _late_material_respected(rr, res.schedule, order, ready)
+
+
+def _late_material_respected(rr, old, order, ready):
+    """The material of an order is issued to its first operation: if that had not started by now,
+    the order waits for the material; if it had, the kit is on the shop floor and the running
+    operation keeps its place."""
+    assert rr.result.info["cpsat_status"] in ("OPTIMAL", "FEASIBLE")  # not a fallback after INFEASIBLE
+    before = old[old.order_id == order].set_index("op_seq").sort_index()
+    got = rr.result.schedule[rr.result.schedule.order_id == order].set_index("op_seq").sort_index()
+    if before.start.iloc[0] > NOW:
+        assert (got.start >= ready).all()
+    else:
+        running = before[(before.start <= NOW) & (before.end > NOW)].index
+        assert len(running) and (got.loc[running, "start"] == before.loc[running, "start"]).all()
+
+
+@pytest.mark.parametrize("which", ["started", "frozen, not started"])
+def test_late_material_for_an_order_under_way_or_inside_the_frozen_window(base, which):
+    """Regression: late material for an order whose first operation had started (or starts inside
+    the frozen window) made the model infeasible, and the fallback schedule broke setups."""
+    ds, orders, material, res = base
+    old = res.schedule
+    window = pd.Timedelta(hours=24)
+    if which == "started":  # an order with an operation running now and one still to start
+        later = set(old[old.setup_start > NOW].order_id)
+        cand = old[(old.start < NOW) & (old.end > NOW) & old.order_id.isin(later)]
+    else:  # an operation whose changeover starts inside the frozen window
+        cand = old[(old.setup_start > NOW) & (old.setup_start < NOW + window)]
+    assert len(cand), "the base schedule has no such operation"
+    order = cand.sort_values(["start", "order_id"]).order_id.iloc[0]
+    ready = NOW + pd.Timedelta(days=3)
+    rr = reschedule(ds, orders, old, NOW, SETTINGS, plan_start=T0, material=late_material(material, order, ready),
+                    frozen_hours=window.total_seconds() / 3600)
+    _check(rr, ds)
+    _late_material_respected(rr, old, order, ready)
+    if which != "started":
+        moved = rr.moves[rr.moves.order_id == order]
+        assert len(moved) and moved.reason.str.contains("material or release not before").all()

@@ -385,7 +385,9 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
 
     family = ds.items.set_index("item_id").family.fillna("").to_dict()
     routings = ds.routings.sort_values(["item_id", "op_seq"])
-    by_item = {i: g.to_dict("records") for i, g in routings.groupby("item_id")}
+    by_item: dict = {}
+    for r in routings.to_dict("records"):  # one conversion, not one per item (slow at 10,000 items)
+        by_item.setdefault(r["item_id"], []).append(r)
     machines = ds.machines
     mach_of_wc = {w: list(g.machine_id) for w, g in machines.groupby("work_center_id")}
     speed = machines.set_index("machine_id").speed_factor.fillna(1.0).to_dict()

@@ -164,7 +164,9 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
         tl = problem.timelines[m]
         run_ok = _work_minutes(iv, m, r.start, r.end) >= r.run_min and ops.order_id.iat[i] not in qty_changed
         alt = problem.alts[(problem.alts.op == i) & (problem.alts.machine_id == m)]
-        if not run_ok or alt.empty or int(alt.run_min.iat[0]) != int(r.run_min):
+        # not started yet, but its material or release now comes after its slot: it cannot stay
+        too_early = r.start > now and int(ops.earliest.iat[i]) > problem.minutes(r.start)
+        if not run_ok or too_early or alt.empty or int(alt.run_min.iat[0]) != int(r.run_min):
             unfrozen.append(i)
             continue
         wr = tl.work_at(problem.minutes(r.start))
@@ -175,6 +177,10 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
                     pd.DataFrame(frozen_rows, columns=problem.frozen.columns)], ignore_index=True)
     ops = ops.copy()
     ops.loc[is_frozen, "status"] = "frozen"
+    # an operation that has started has its material: late material applies to what is still to start
+    frozen_start = np.array([problem.minutes(prev.loc[key[i], "start"]) for i in np.flatnonzero(is_frozen)],
+                            dtype=np.int64)
+    ops.loc[is_frozen, "earliest"] = np.minimum(ops.earliest[is_frozen].to_numpy(), frozen_start)
     ops.loc[~is_frozen, "earliest"] = np.maximum(ops.earliest[~is_frozen], now_min)
     previous_rows = [dict(op=int(i), machine_id=prev.loc[key[i], "machine_id"],
                           start=problem.minutes(prev.loc[key[i], "start"]))
