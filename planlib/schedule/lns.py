@@ -130,9 +130,10 @@ def improve(problem: Problem, model: cp_model.CpModel, v: ModelVars, objective, 
     Parameters
     ----------
     problem, model, v
-        As from :func:`planlib.schedule.model.build_model`.
+        As from :func:`planlib.schedule.model.build_model`. ``model`` is changed: it gets a
+        variable equal to ``objective``, that objective, and the best solution as its hint.
     objective : linear expression
-        What to minimise (set on ``model``; the neighbourhoods minimise it too).
+        What to minimise, in whole numbers.
     start : DataFrame
         A solution of ``model`` (see :func:`planlib.schedule.model.extract`).
     start_values : sequence of int
