@@ -123,15 +123,18 @@ def _late_material_respected(rr, old, order, ready):
 @pytest.mark.parametrize("which", ["started", "frozen, not started"])
 def test_late_material_for_an_order_under_way_or_inside_the_frozen_window(base, which):
     """Regression: late material for an order whose first operation had started (or starts inside
-    the frozen window) made the model infeasible, and the fallback schedule broke setups."""
+    the frozen window) made the model infeasible, and the fallback schedule broke setups; and an
+    operation stayed frozen ahead of its predecessor that had to move."""
     ds, orders, material, res = base
     old = res.schedule
-    window = pd.Timedelta(hours=24)
+    window = pd.Timedelta(hours=72)
     if which == "started":  # an order with an operation running now and one still to start
         later = set(old[old.setup_start > NOW].order_id)
         cand = old[(old.start < NOW) & (old.end > NOW) & old.order_id.isin(later)]
-    else:  # an operation whose changeover starts inside the frozen window
-        cand = old[(old.setup_start > NOW) & (old.setup_start < NOW + window)]
+    else:  # an order not started yet, two or more of whose operations fall in the frozen window
+        started = set(old[old.setup_start <= NOW].order_id)
+        inside = old[(old.setup_start > NOW) & (old.setup_start < NOW + window) & ~old.order_id.isin(started)]
+        cand = inside[inside.groupby("order_id").op_seq.transform("size") >= 2]
     assert len(cand), "the base schedule has no such operation"
     order = cand.sort_values(["start", "order_id"]).order_id.iloc[0]
     ready = NOW + pd.Timedelta(days=3)
@@ -141,4 +144,7 @@ def test_late_material_for_an_order_under_way_or_inside_the_frozen_window(base, 
     _late_material_respected(rr, old, order, ready)
     if which != "started":
         moved = rr.moves[rr.moves.order_id == order]
-        assert len(moved) and moved.reason.str.contains("material or release not before").all()
+        moved = moved.sort_values("op_seq")
+        assert len(moved) >= 2 and "material or release not before" in moved.reason.iloc[0]
+        # the next operations left the frozen window with it, in order
+        assert moved.reason.iloc[1:].str.contains("material or release not before|of its order, which moved").all()

@@ -171,6 +171,19 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
             continue
         wr = tl.work_at(problem.minutes(r.start))
         frozen_rows.append(dict(op=int(i), machine_id=m, ws=int(wr - alt.setup_min.iat[0]), kind="frozen"))
+    # an operation cannot stay frozen ahead of a predecessor that has to move (pred of an op is an
+    # earlier row of the same order, so one pass in row order settles chains)
+    pred = ops.pred.to_numpy()
+    moving = set(unfrozen)
+    kept, pushed = [], {}
+    for f in sorted(frozen_rows, key=lambda f: f["op"]):
+        if pred[f["op"]] >= 0 and int(pred[f["op"]]) in moving:
+            moving.add(f["op"])
+            unfrozen.append(f["op"])
+            pushed[key[f["op"]]] = int(ops.op_seq.iat[int(pred[f["op"]])])
+        else:
+            kept.append(f)
+    frozen_rows = kept
     is_frozen = np.zeros(len(ops), bool)
     is_frozen[[f["op"] for f in frozen_rows]] = True
     fr = pd.concat([problem.frozen[~problem.frozen.op.isin(np.flatnonzero(done | is_frozen))],
@@ -216,6 +229,8 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
             if len(hit):
                 h = hit.iloc[0]
                 reasons.append(f"machine {r.machine_id} down {h.start:%a %d %b %H:%M}-{h.end:%a %d %b %H:%M}")
+            elif k in pushed:
+                reasons.append(f"follows op {pushed[k]} of its order, which moved")
             else:
                 reasons.append("its frozen slot is no longer possible")
         if k[0] in qty_changed:
