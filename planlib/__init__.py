@@ -11,7 +11,7 @@ Modules, one per planning concept (see docs/glossary.md for the vocabulary):
 """
 __version__ = "0.1.0"
 
-from planlib.data import Dataset, load, write_dataset  # noqa: E402
-from planlib.params import PlanParams  # noqa: E402
+from planlib.data import Dataset, load, write_dataset
+from planlib.params import PlanParams
 
-__all__ = ["Dataset", "PlanParams", "load", "write_dataset", "__version__"]
+__all__ = ["Dataset", "PlanParams", "__version__", "load", "write_dataset"]

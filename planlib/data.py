@@ -19,9 +19,9 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ class Dataset:
             return labels[position]
         return f"{table} row {position + 1}"
 
-    def replace(self, **tables: pd.DataFrame) -> "Dataset":
+    def replace(self, **tables: pd.DataFrame) -> Dataset:
         """A copy with some tables replaced (scenarios, tests)."""
         new = dict(self.tables)
         new.update(tables)
@@ -401,10 +401,9 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
         return Path(dest)
     if kind == "excel":
         dest = Path(dest)
-        with _atomic_file(dest) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for name, frame in text.items():
-                    frame.to_excel(writer, sheet_name=name, index=False)
+        with _atomic_file(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in text.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
         return dest
     import sqlalchemy as sa
 

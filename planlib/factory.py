@@ -222,7 +222,7 @@ def _bom(rng, items: pd.DataFrame, level: np.ndarray, levels: int, start: pd.Tim
         parents.append(par)
         comps.append(child)
     # shared components: each make item takes 1-2 more components from the next two levels
-    for lv in range(0, levels - 1):
+    for lv in range(levels - 1):
         par = np.arange(first[lv], first[lv] + count[lv])
         n_extra = rng.integers(1, 3, size=par.size)
         par = np.repeat(par, n_extra)
@@ -478,7 +478,7 @@ def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
                          np.ceil(rng.lognormal(np.log(np.maximum(rate * 2, 1)), 0.5)))
             day = rng.integers(0, 5, size=ids.size)
             rows_item.append(ids[has & (q > 0)])
-            rows_due.append((start + pd.to_timedelta(w * 7 + day[has & (q > 0)], unit="D")))
+            rows_due.append(start + pd.to_timedelta(w * 7 + day[has & (q > 0)], unit="D"))
             rows_qty.append(q[has & (q > 0)])
     dem = pd.DataFrame(dict(item_id=np.concatenate(rows_item), due_date=np.concatenate(rows_due),
                             qty=np.concatenate(rows_qty)))

@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -128,7 +128,7 @@ class ForecastSettings:
     shrink_intermittent: float = 0.2
     shrink_smooth: float = 0.0
 
-    def resolved(self, bucket: str, horizon: int) -> "ForecastSettings":
+    def resolved(self, bucket: str, horizon: int) -> ForecastSettings:
         """A copy with every ``None`` replaced by its default for the bucket."""
         weekly = bucket == "W"
         m = self.season_length or (52 if weekly else 12)
@@ -937,7 +937,7 @@ def accuracy(chosen: pd.DataFrame, benchmark: pd.DataFrame, buckets: pd.DataFram
     tot_act = c.actual.sum()
     total = {
         "item_id": "TOTAL", "demand_class": "", "model": "", "n_origins": int(out.n_origins.max()),
-        "n_obs": int(len(c)), "actual_total": tot_act,
+        "n_obs": len(c), "actual_total": tot_act,
         "mase": float(np.nanmean(out.mase)) if out.mase.notna().any() else np.nan,
         "rmsse": float(np.nanmean(out.rmsse)) if out.rmsse.notna().any() else np.nan,
         "wape": 100 * c.ae.sum() / tot_act if tot_act > 0 else np.nan,

@@ -228,5 +228,13 @@ def fill_rate(safety_stock: float, sigma: float, cycle_demand: float) -> float:
     return 1.0 - expected_shortage(safety_stock, sigma) / cycle_demand
 
 
-__all__ = ["normal_loss", "safety_factor_cycle", "safety_factor_fill_rate", "forecast_error_sigma",
-           "safety_stock", "safety_stock_from_forecast", "expected_shortage", "fill_rate"]
+__all__ = [
+    "expected_shortage",
+    "fill_rate",
+    "forecast_error_sigma",
+    "normal_loss",
+    "safety_factor_cycle",
+    "safety_factor_fill_rate",
+    "safety_stock",
+    "safety_stock_from_forecast",
+]

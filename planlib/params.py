@@ -75,7 +75,7 @@ class PlanParams:
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be positive, not {self.time_limit_s!r}")
 
-    def replace(self, **changes) -> "PlanParams":
+    def replace(self, **changes) -> PlanParams:
         return replace(self, **changes)
 
     def as_dict(self) -> dict:

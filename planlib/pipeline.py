@@ -24,9 +24,9 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -218,8 +218,8 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         ex = mrp.exceptions
         short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
         add("shortages", "shortage exceptions (release in the past, below safety stock, past due)",
-            int(len(short)), "exceptions", len(short) == 0)
-        add("exceptions", "exception messages to act on", int(len(ex)), "messages")
+            len(short), "exceptions", len(short) == 0)
+        add("exceptions", "exception messages to act on", len(ex), "messages")
         cap = mrp.capacity_load
         first = cap[cap.period <= 4]
         if len(first):
@@ -231,7 +231,7 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
                 int(first[first.overload_hours > 0].work_center_id.nunique()), "work centers",
                 bool((first.overload_hours <= 0).all()))
         po = mrp.planned_orders
-        add("planned_orders", "planned orders", int(len(po)), "orders")
+        add("planned_orders", "planned orders", len(po), "orders")
         pr = mrp.purchase_requisitions
         add("purchase_value_4w", "purchase requisitions, next 4 weeks (currency)", round(float(pr[pr.period <= 4].cost.sum()), 0),
             "")

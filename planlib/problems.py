@@ -26,7 +26,7 @@ class Problems:
     def warn(self, table: str, row: str, column: str, value, problem: str, fix: str) -> None:
         self.add(table, row, column, value, problem, fix, severity="warning")
 
-    def extend(self, other: "Problems | pd.DataFrame") -> None:
+    def extend(self, other: Problems | pd.DataFrame) -> None:
         frame = other.frame() if isinstance(other, Problems) else other
         self._rows.extend(frame.to_dict("records"))
 

@@ -8,7 +8,7 @@ without routing ...) are written out below, one function each.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

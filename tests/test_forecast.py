@@ -7,12 +7,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from planlib.cli import main
-from planlib.forecast import (INTERMITTENT_MODELS, ForecastSettings, accuracy, apply_overrides,
-                              bucket_history, build_forecast, classify_demand, clean_outliers,
-                              forecast_demand, hurdle_quantiles, make_model, select_models)
+from planlib.forecast import (
+    INTERMITTENT_MODELS,
+    ForecastSettings,
+    accuracy,
+    apply_overrides,
+    bucket_history,
+    build_forecast,
+    classify_demand,
+    clean_outliers,
+    forecast_demand,
+    hurdle_quantiles,
+    make_model,
+    select_models,
+)
 from planlib.problems import InputError
 
 DATA = Path(__file__).parent / "data" / "forecast"

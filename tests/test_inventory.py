@@ -25,11 +25,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from scipy import stats
 
-from planlib.inventory import (expected_shortage, fill_rate, normal_loss, safety_factor_cycle,
-                               safety_factor_fill_rate, safety_stock, safety_stock_from_forecast)
+from planlib.inventory import (
+    expected_shortage,
+    fill_rate,
+    normal_loss,
+    safety_factor_cycle,
+    safety_factor_fill_rate,
+    safety_stock,
+    safety_stock_from_forecast,
+)
 from planlib.params import PlanParams
 
 SIGMA_L = 500 * np.sqrt(2)

@@ -8,11 +8,23 @@ import itertools
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from planlib.data import from_frames
 from planlib.problems import InputError
-from planlib.schedule import (ScheduleSettings, build_orders, build_problem, check_schedule, dispatch_html, gantt_chart, make_schedule, material_availability, order_summary)
+from planlib.schedule import (
+    ScheduleSettings,
+    build_orders,
+    build_problem,
+    check_schedule,
+    dispatch_html,
+    gantt_chart,
+    make_schedule,
+    material_availability,
+    order_summary,
+)
 
 T0 = pd.Timestamp("2026-11-23")  # a Monday
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -380,7 +392,7 @@ def test_lexicographic_and_weighted_objectives():
                                                           objective_weights=(("tardiness", 1.0), ("setup", 1.0))))
     for r in (tard, lexi, both):
         checked(r, ds)
-    wt = lambda r: float((order_summary(r.schedule).tardiness * order_summary(r.schedule).weight).sum())  # noqa
+    wt = lambda r: float((order_summary(r.schedule).tardiness * order_summary(r.schedule).weight).sum())
     # the second level never gives up tardiness, and finds the least changeover among the least tardy
     assert wt(lexi) == pytest.approx(wt(tard))
     assert lexi.schedule.changeover_min.sum() <= tard.schedule.changeover_min.sum()

@@ -4,11 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planlib.schedule.dispatch import dispatch
-from planlib.schedule.jobshop import (check_jobshop, makespan, read_fjs, read_instance, read_jsplib,
-                                      solve_jobshop, to_problem)
+from planlib.schedule.jobshop import (
+    check_jobshop,
+    makespan,
+    read_fjs,
+    read_instance,
+    read_jsplib,
+    solve_jobshop,
+    to_problem,
+)
 from planlib.schedule.problem import ScheduleSettings
 
 DATA = Path(__file__).parent / "data" / "schedule"

@@ -4,7 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from planlib.schedule import ScheduleSettings, build_orders, check_schedule, make_schedule, material_availability
+from planlib.schedule import (
+    ScheduleSettings,
+    build_orders,
+    check_schedule,
+    make_schedule,
+    material_availability,
+)
 from planlib.schedule.generate import random_orders
 from planlib.schedule.reschedule import change_quantity, late_material, machine_down, reschedule, rush_order
 
@@ -57,7 +63,7 @@ def test_machine_down_keeps_frozen_operations_and_moves_the_hit_ones(base):
     for col in ("start", "end"):
         assert not ((on_m[col] > down_from) & (on_m[col] < down_to)).any()
     # every operation whose run started or ended in the down window moved, and says why
-    inside = lambda t: (t > down_from) & (t < down_to)  # noqa: E731
+    inside = lambda t: (t > down_from) & (t < down_to)
     hit = old[(old.machine_id == m) & (inside(old.start) | inside(old.end)) & (old.start >= NOW)]
     assert len(hit)
     moved = rr.moves.set_index(["order_id", "op_seq"])

@@ -158,10 +158,9 @@ def test_missing_required_column_is_named():
 
 
 def read_dataset_from(frames):
-    from planlib.data import Dataset, type_table
     from planlib.contract import TABLES
+    from planlib.data import Dataset, _as_text, type_table
     from planlib.problems import Problems
-    from planlib.data import _as_text
 
     p = Problems()
     typed = {n: type_table(TABLES[n], _as_text(f), [f"{n} row {i + 1}" for i in range(len(f))], p)

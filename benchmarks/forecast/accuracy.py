@@ -40,7 +40,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from planlib.forecast import ForecastSettings, build_forecast, make_model  # noqa: E402
+from planlib.forecast import ForecastSettings, build_forecast, make_model
 
 QUANTILES = np.round(np.arange(0.1, 0.91, 0.1), 2)
 # levels whose interval ends are the deciles 0.1 .. 0.9 (plus the 50/80/95 planlib writes)

@@ -28,7 +28,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from planlib.forecast import ForecastSettings, build_forecast  # noqa: E402
+from planlib.forecast import ForecastSettings, build_forecast
 
 
 def generate(n_items: int, weeks: int = 104, seed: int = 0) -> pd.DataFrame:

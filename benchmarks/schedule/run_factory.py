@@ -25,10 +25,16 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from planlib.factory import make_factory  # noqa: E402
-from planlib.schedule import (ScheduleSettings, build_problem, check_schedule, dispatch,  # noqa: E402
-                              evaluate, make_schedule_from_problem)
-from planlib.schedule.generate import random_orders  # noqa: E402
+from planlib.factory import make_factory
+from planlib.schedule import (
+    ScheduleSettings,
+    build_problem,
+    check_schedule,
+    dispatch,
+    evaluate,
+    make_schedule_from_problem,
+)
+from planlib.schedule.generate import random_orders
 
 T0 = pd.Timestamp("2026-11-23")
 

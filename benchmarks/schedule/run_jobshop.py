@@ -27,8 +27,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from planlib.schedule.jobshop import check_jobshop, read_instance, solve_jobshop  # noqa: E402
-from planlib.schedule.problem import ScheduleSettings  # noqa: E402
+from planlib.schedule.jobshop import check_jobshop, read_instance, solve_jobshop
+from planlib.schedule.problem import ScheduleSettings
 
 
 def pyjobshop_solve(jobs, time_limit: float, workers: int, seed: int):

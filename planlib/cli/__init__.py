@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"planlib {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback on request
+    except Exception as exc:
         if os.environ.get("PLANLIB_DEBUG"):
             raise
         print(f"planlib {args.command}: error: {type(exc).__name__}: {exc}\n"

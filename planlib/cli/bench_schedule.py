@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib.data import write_tables
-
 from planlib.cli.common import Progress, positive_float, positive_int
+from planlib.data import write_tables
 
 RESULT_COLUMNS = ["instance", "makespan", "bound", "status", "seconds", "heuristic_makespan", "jobs",
                   "operations", "check"]

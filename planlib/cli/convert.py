@@ -1,9 +1,8 @@
 """``planlib convert SOURCE DEST``: copy a dataset between CSV, Excel and SQL."""
 from __future__ import annotations
 
-from planlib.data import load, write_dataset
-
 from planlib.cli.common import add_source
+from planlib.data import load, write_dataset
 
 
 def add_parser(sub) -> None:

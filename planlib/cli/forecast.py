@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import sys
 
+from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 from planlib.data import read_dataset, write_tables
 from planlib.forecast import ForecastSettings, build_forecast
 from planlib.inventory import safety_stock
 from planlib.problems import InputError, Problems, format_problems
-
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 
 
 def add_parser(sub) -> None:

@@ -1,10 +1,9 @@
 """``planlib make-factory``: write a generated factory (the sample, or a large one)."""
 from __future__ import annotations
 
+from planlib.cli.common import positive_int
 from planlib.data import write_dataset
 from planlib.factory import make_factory
-
-from planlib.cli.common import positive_int
 
 
 def add_parser(sub) -> None:

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib.cli.common import (Progress, add_out, add_source, date_arg, non_negative_int, params_from,
-                                positive_int)
+from planlib.cli.common import (
+    Progress,
+    add_out,
+    add_source,
+    date_arg,
+    non_negative_int,
+    params_from,
+    positive_int,
+)
 from planlib.data import load, write_tables
 from planlib.mrp import MrpSettings, run_mrp
 from planlib.problems import InputError, Problems

@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from planlib.cli.common import Progress, add_source, positive_float
 from planlib.params import iso_week
 from planlib.pipeline import StepFailed, run_week
-
-from planlib.cli.common import Progress, add_source, positive_float
 
 
 def coming_week(today: dt.date | None = None) -> str:

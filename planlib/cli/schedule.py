@@ -6,10 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from planlib.cli.common import (
+    Progress,
+    add_out,
+    add_source,
+    date_arg,
+    params_from,
+    positive_float,
+    positive_int,
+)
 from planlib.data import load, write_tables
 from planlib.problems import InputError, Problems, format_problems
-
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_float, positive_int
 
 
 def add_parser(sub) -> None:

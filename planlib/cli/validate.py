@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planlib.cli.common import add_source
 from planlib.data import write_tables
 from planlib.problems import format_problems
 from planlib.validate import check_source
-
-from planlib.cli.common import add_source
 
 
 def add_parser(sub) -> None:

@@ -31,10 +31,22 @@ from planlib.data import Dataset
 from planlib.schedule.check import check_schedule
 from planlib.schedule.dispatch import CalendarTooShort, compact, dispatch
 from planlib.schedule.model import build_model, solve
-from planlib.schedule.problem import (Problem, ScheduleSettings, build_orders, build_problem,
-                                      material_availability)
-from planlib.schedule.report import (dispatch_html, dispatch_list, gantt_chart, late_orders, order_summary,
-                                     schedule_kpis, to_schedule)
+from planlib.schedule.problem import (
+    Problem,
+    ScheduleSettings,
+    build_orders,
+    build_problem,
+    material_availability,
+)
+from planlib.schedule.report import (
+    dispatch_html,
+    dispatch_list,
+    gantt_chart,
+    late_orders,
+    order_summary,
+    schedule_kpis,
+    to_schedule,
+)
 from planlib.schedule.timeline import Timeline
 
 

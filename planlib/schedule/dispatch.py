@@ -212,7 +212,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         """
         if wc_of[i] in crew_use and crew[i] > 0:
             return False
-        _, _, ws, wr, _, change = cand[i]
+        _, _, ws, _, _, change = cand[i]
         table = problem.changeover.get(m)
         new_change = table.get((last_fam[m], family[i]), 0) if table else 0
         return new_change == change and free[m] + change <= ws
@@ -240,7 +240,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
             t = tl.start_at(free[m_star]) or 0
 
             def index(i):
-                _, _, ws, wr, we, change = cand[i]
+                _, _, ws, _, we, change = cand[i]
                 p = we - ws
                 slack = max(due[i] - rem[i] - t, 0.0)
                 return (weight[i] / max(p, 1)) * math.exp(-slack / (k1 * p_mean)) * \

@@ -50,11 +50,11 @@ class Timeline:
         object.__setattr__(self, "_total", int(length.sum()))
 
     @staticmethod
-    def always(horizon: int) -> "Timeline":
+    def always(horizon: int) -> Timeline:
         return Timeline(np.array([0], dtype=np.int64), np.array([int(horizon)], dtype=np.int64))
 
     @staticmethod
-    def from_pairs(pairs) -> "Timeline":
+    def from_pairs(pairs) -> Timeline:
         arr = np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         arr = arr[arr[:, 1] > arr[:, 0]]
         # merge touching segments: a pause of zero minutes is no pause
