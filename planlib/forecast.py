@@ -7,7 +7,7 @@ This module adds what a planner needs around those models:
   totals) into planning buckets, zero-filled, returns netted.
 * :func:`classify_demand` sorts items into smooth, erratic, intermittent and
   lumpy (Syntetos, Boylan & Croston 2005) and flags new, short-history,
-  discontinued and no-demand items.
+  dormant and no-demand items.
 * :func:`clean_outliers` optionally caps one-off spikes and reports them.
 * :func:`backtest` runs a rolling-origin backtest (statsforecast
   cross-validation) of the candidate models of each item's class;
@@ -76,9 +76,11 @@ class ForecastSettings:
     new_periods : int or None
         Items with fewer periods since their first demand are flagged ``new``;
         None for 13 weekly / 3 monthly.
-    discontinued_periods : int or None
+    dormant_periods : int or None
         Items without demand for more than ``max(this, 3 ADI)`` periods are
-        flagged ``discontinued`` and forecast zero; None for 26 weekly / 6 monthly.
+        flagged ``dormant`` (perhaps discontinued) and warned about; their
+        forecast still comes from their model, which fades with the zeros
+        (spare parts often come back). None for 26 weekly / 6 monthly.
     net_returns : bool
         Net returns (negative quantities) against shipments in the same
         bucket; False ignores returns.
@@ -116,7 +118,7 @@ class ForecastSettings:
     adi_cutoff: float = 1.32
     cv2_cutoff: float = 0.49
     new_periods: int | None = None
-    discontinued_periods: int | None = None
+    dormant_periods: int | None = None
     net_returns: bool = True
     clean_outliers: bool = False
     outlier_z: float = 5.0
@@ -141,7 +143,7 @@ class ForecastSettings:
             smooth_models=self.smooth_models or (SMOOTH_MODELS_W if weekly else SMOOTH_MODELS_M),
             intermittent_models=self.intermittent_models or INTERMITTENT_MODELS,
             new_periods=self.new_periods or (13 if weekly else 3),
-            discontinued_periods=self.discontinued_periods or (26 if weekly else 6),
+            dormant_periods=self.dormant_periods or (26 if weekly else 6),
         )
 
 
@@ -300,7 +302,7 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
 # --------------------------------------------------------------------------- classification
 
 def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff: float = 0.49,
-                    new_periods: int = 13, discontinued_periods: int = 26) -> pd.DataFrame:
+                    new_periods: int = 13, dormant_periods: int = 26) -> pd.DataFrame:
     """Demand class and lifecycle flags per item.
 
     ADI is the average interval between non-zero buckets (buckets of history,
@@ -318,9 +320,9 @@ def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff:
         Class boundaries.
     new_periods : int
         Items with fewer periods of history are flagged ``new``.
-    discontinued_periods : int
-        Items whose last demand is more than ``max(discontinued_periods, 3 ADI)``
-        periods old are flagged ``discontinued``.
+    dormant_periods : int
+        Items whose last demand is more than ``max(dormant_periods, 3 ADI)``
+        periods old are flagged ``dormant``.
 
     Returns
     -------
@@ -328,7 +330,7 @@ def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff:
         One row per item: ``item_id, n_periods, n_nonzero, mean_demand``
         [uom per bucket], ``adi`` [buckets], ``cv2`` [-], ``demand_class``,
         ``periods_since_demand`` [buckets], ``flags`` (``;``-separated: ``new``,
-        ``no_demand``, ``discontinued``).
+        ``no_demand``, ``dormant``).
     """
     b = buckets.sort_values(["item_id", "period_start"], kind="stable")
     g = b.groupby("item_id", sort=True)
@@ -358,8 +360,8 @@ def classify_demand(buckets: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff:
         else:
             if r.n_periods < new_periods:
                 f.append("new")
-            if r.periods_since_demand > max(discontinued_periods, 3 * r.adi):
-                f.append("discontinued")
+            if r.periods_since_demand > max(dormant_periods, 3 * r.adi):
+                f.append("dormant")
         flags.append(";".join(f))
     out["flags"] = flags
     return out.reset_index(drop=True)
@@ -556,7 +558,7 @@ def _plan_groups(classes: pd.DataFrame, s: ForecastSettings) -> pd.DataFrame:
     c = classes.copy()
     c["group"] = np.where(c.demand_class.isin(("smooth", "erratic")), "smooth",
                           np.where(c.demand_class.isin(("intermittent", "lumpy")), "intermittent", "none"))
-    c.loc[c["flags"].str.contains("discontinued|no_demand", regex=True), "group"] = "none"
+    c.loc[c["flags"].str.contains("no_demand"), "group"] = "none"
     hb, step = s.backtest_horizon, s.step_size
     avail = c.n_periods - s.min_train
     w = np.floor((avail - hb) / step).astype(int) + 1
@@ -687,23 +689,27 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
     whichever of the single models and the combination has the lowest error;
     ``"combo"`` uses the combination for every item; ``"auto"`` (default)
     decides between the two per class group (smooth/erratic and
-    intermittent/lumpy) out of sample: each strategy chooses on all origins
-    but the last and is scored on the last (errors of each item divided by
-    the mean error of its candidates there, so large items do not dominate);
-    the better strategy then chooses on all origins.
+    intermittent/lumpy) out of sample: each strategy chooses on the errors
+    known at the last origin (the earlier origins' periods up to it) and is
+    scored on the last origin's window (errors of each item divided by the
+    mean error of its candidates there, so large items do not dominate; the
+    root of that ratio for intermittent items); the better strategy then
+    chooses on all origins.
 
     ``shrink`` (per class group, ``{"intermittent": 0.2}`` say) pulls the
     per-item choice towards the group's pooled-best model: the single model
     with the lowest mean scaled error over the group's items (each item's
-    error divided by ``scales``, its in-sample naive error, so the pooled
-    error is RMSSE-like and large items do not dominate). An item keeps its
-    own best single model only when that model's error is at least this
-    fraction below the pooled-best model's error on the item; otherwise it
-    gets the pooled-best model. A handful of non-zero buckets per origin
-    makes an intermittent item's own ranking mostly noise; the pooled ranking
-    rests on every item of the group. With ``strategy="auto"`` the same
-    margin applies to the group's switch to the combination: it must beat
-    the per-item strategy on the holdout origin by that fraction.
+    error divided by ``scales``, its in-sample naive error, so large items do
+    not dominate; for intermittent items the root of the ratio, the item's
+    RMSSE, so that one burst does not decide for the group). An item keeps
+    its own best single model, or gets its own combination, only when its
+    error is at least this fraction below the pooled-best model's error on
+    the item; otherwise it gets the pooled-best model. A handful of non-zero
+    buckets per origin makes an intermittent item's own ranking mostly
+    noise; the pooled ranking rests on every item of the group. With
+    ``strategy="auto"`` the same margin applies to the group's switch to the
+    combination: it must beat the per-item strategy on the holdout origin by
+    that fraction.
 
     Parameters
     ----------
@@ -767,10 +773,11 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
             return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
     def choose(rows):
-        """Per item: best single (index), its error, combo members mask, combo error."""
+        """Per item: best single (index), its error, combo members mask, combo error, combo chosen."""
         S = item_mean(L, rows)
         S_rank = np.where(np.isnan(S), np.inf, S)
         best = np.argmin(S_rank, axis=1)
+        pooled = pooled_best(S)
         if (margin > 0).any():
             best = shrink_to_pooled(S, best)
         best_err = S_rank[np.arange(len(uitems)), best]
@@ -787,28 +794,46 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
             cerr = actual - cf
             cl = np.where(inter_row, cerr**2, np.abs(cerr))
             combo_err = np.where(has, item_mean(cl[:, None], rows)[:, 0], np.inf)
-        return best, best_err, members, combo_err
+        combo_wins = combo_err < best_err
+        if (margin > 0).any():
+            # in a shrunk group the item's own combination, like its own single model, must
+            # clearly beat the group's pooled-best model
+            ref = S_rank[np.arange(len(uitems)), np.maximum(pooled, 0)]
+            combo_wins &= (margin <= 0) | (pooled < 0) | (combo_err < (1 - margin) * ref)
+        return best, best_err, members, combo_err, combo_wins
 
-    def shrink_to_pooled(S, best):
-        """Per group, replace an item's best by the pooled best unless it is clearly better."""
+    def pooled_best(S):
+        """Per item: the index of its class group's pooled-best single model (-1: none).
+
+        Each item's errors are divided by its scale (in-sample naive error);
+        intermittent items' squared errors are pooled as roots (per-item
+        RMSSE, the M5 measure): pooled squared errors would let the few
+        items with one burst in the backtest decide for the whole group.
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
             sc = np.where(np.isfinite(item_scale) & (item_scale > 0), item_scale, np.nanmean(S, axis=1))
             rel = S / sc[:, None]
-        best = best.copy()
-        rows = np.arange(len(uitems))
+        rel = np.where((group == "intermittent")[:, None], np.sqrt(rel), rel)
+        pooled = np.full(len(uitems), -1)
         for g in ("smooth", "intermittent"):
-            sel = (group == g) & (margin > 0) & np.isfinite(rel).any(axis=1)
+            sel = (group == g) & np.isfinite(rel).any(axis=1)
             if not sel.any():
                 continue
             complete = sel & np.isfinite(rel).all(axis=1)
             pool = rel[complete if complete.any() else sel]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                pooled = int(np.nanargmin(np.nanmean(pool, axis=0)))
-            own, ref = S[rows, best], S[:, pooled]
-            keep_own = ~np.isfinite(ref) | (own < (1 - margin) * ref)
-            best = np.where(sel & ~keep_own, pooled, best)
-        return best
+                pooled[sel] = int(np.nanargmin(np.nanmean(pool, axis=0)))
+        return pooled
+
+    def shrink_to_pooled(S, best):
+        """Replace an item's best by its group's pooled best unless it is clearly better."""
+        pooled = pooled_best(S)
+        rows = np.arange(len(uitems))
+        ok = (pooled >= 0) & (margin > 0)
+        ref = S[rows, np.maximum(pooled, 0)]
+        keep_own = ~np.isfinite(ref) | (S[rows, best] < (1 - margin) * ref)
+        return np.where(ok & ~keep_own, pooled, best)
 
     def combo_values(values, members):
         m = members[item_pos]
@@ -823,16 +848,20 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
     if strategy == "auto":
         last = pd.Series(cutoffs).groupby(items).transform("max").to_numpy() == cutoffs
         n_orig = pd.Series(cutoffs).groupby(items).transform("nunique").to_numpy()
-        early = ~last & (n_orig >= 2)
+        last_cut = pd.Series(cutoffs).groupby(items).transform("max").to_numpy()
+        periods = idx.get_level_values("period_start").to_numpy()
+        # choose on what was known at the last origin (earlier windows overlap it), score after it
+        early = ~last & (n_orig >= 2) & (periods <= last_cut)
         hold = last & (n_orig >= 2)
-        best, best_err, members, combo_err = choose(early)
-        pred_item = predict(best, members, combo_err < best_err)
+        best, best_err, members, combo_err, combo_wins = choose(early)
+        pred_item = predict(best, members, combo_wins)
         pred_combo = predict(best, members, members.any(axis=1))
         norm = item_mean(np.nanmean(L, axis=1)[:, None], hold)[:, 0]
         for name, pred in (("item", pred_item), ("combo", pred_combo)):
             e = actual - pred
             le = np.where(inter_row, e**2, np.abs(e))
             s = item_mean(le[:, None], hold)[:, 0] / np.where(norm > 0, norm, np.nan)
+            s = np.where(group == "intermittent", np.sqrt(s), s)  # squared errors pooled as roots
             for g in ("smooth", "intermittent"):
                 sel = (group == g) & np.isfinite(s)
                 use_strategy[(g, name)] = float(np.mean(s[sel])) if sel.any() else np.nan
@@ -841,10 +870,10 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
             m_g = float((shrink or {}).get(g, 0.0))  # the same margin as for the single choice
             use_strategy[g] = "combo" if (k and np.isfinite(cc) and cc < (1 - m_g) * ci) else "item"
     all_rows = np.ones(len(idx), dtype=bool)
-    best, best_err, members, combo_err = choose(all_rows)
+    best, best_err, members, combo_err, combo_wins = choose(all_rows)
     strat = np.array([use_strategy[g] for g in group])
     has_combo = members.any(axis=1)
-    use_combo = np.where(strat == "combo", has_combo, combo_err < best_err)
+    use_combo = np.where(strat == "combo", has_combo, combo_wins)
     out = {"forecast": np.maximum(predict(best, members, use_combo), 0.0)}
     Q = np.column_stack([predict(best, members, use_combo, wide[c].to_numpy(dtype=float)) for c in qcols]) \
         if qcols else np.empty((len(idx), 0))
@@ -997,7 +1026,7 @@ def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFr
         fc = allfc.groupby(["item_id", "period_start"], sort=True)[["forecast"] + qcols].mean().reset_index()
     else:
         fc = pd.DataFrame(columns=["item_id", "period_start", "forecast"] + qcols)
-    # zero forecast for items with no demand or discontinued
+    # zero forecast for items without any demand
     zero_items = plan.loc[plan.group == "none", "item_id"].to_numpy()
     if len(zero_items):
         end = buckets.groupby("item_id").period_start.max().reindex(zero_items)
@@ -1126,7 +1155,7 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
                          _one("demand_history", "", "date", as_of,
                               "every history row is on or after the forecast start (--as-of)",
                               "give an earlier --as-of or history before it"))
-    classes = classify_demand(buckets, s.adi_cutoff, s.cv2_cutoff, s.new_periods, s.discontinued_periods)
+    classes = classify_demand(buckets, s.adi_cutoff, s.cv2_cutoff, s.new_periods, s.dormant_periods)
     no_dem = classes[classes["flags"].str.contains("no_demand")]
     if len(no_dem) == len(classes):
         raise InputError("cannot forecast: no item has any positive demand in its history",
@@ -1135,10 +1164,11 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
     for item in no_dem.item_id:
         warn.warn("demand_history", f"item {item}", "qty", 0, "item has no positive demand; forecast set to 0",
                   "check the item's history, or remove it if it is not sold any more")
-    for r in classes[classes["flags"].str.contains("discontinued")].itertuples():
+    for r in classes[classes["flags"].str.contains("dormant")].itertuples():
         warn.warn("demand_history", f"item {r.item_id}", "date", f"{r.periods_since_demand} buckets",
-                  "no demand for a long time: treated as discontinued, forecast set to 0",
-                  "add an override in forecast_overrides if the item is still sold")
+                  "no demand for a long time (dormant): the forecast follows the item's model, which "
+                  "fades with the zeros",
+                  "if the item is no longer sold, add a qty 0 override in forecast_overrides")
     outliers = pd.DataFrame(columns=["item_id", "period_start", "qty", "cleaned_qty", "limit"])
     fit_buckets = buckets
     if s.clean_outliers:
@@ -1242,7 +1272,7 @@ def forecast_demand(history: pd.DataFrame, horizon: int, bucket: str = "W", as_o
         ``demand_class`` (smooth, erratic, intermittent, lumpy, none),
         ``override`` (text of the override applied, empty if none),
         ``statistical`` [uom] (the forecast before the override), ``flags``
-        (``;``-separated: new, short_history, discontinued, no_demand,
+        (``;``-separated: new, short_history, dormant, no_demand,
         outliers_cleaned, returns_netted). ``attrs["problems"]`` holds the
         warnings.
     """

@@ -474,7 +474,7 @@ def forecast_kpis(fc) -> pd.DataFrame:
 
 
 def forecast_flags(fc) -> pd.DataFrame:
-    """Items a planner should look at: new, short history, discontinued, cleaned outliers, overrides."""
+    """Items a planner should look at: new, short history, dormant, cleaned outliers, overrides."""
     classes = fc.classes
     flagged = classes[classes["flags"].fillna("") != ""][["item_id", "demand_class", "model", "flags"]]
     over = fc.forecast[fc.forecast.override.fillna("") != ""]

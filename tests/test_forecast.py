@@ -147,8 +147,24 @@ def test_lifecycle_flags():
                       weekly([0] * 10, "NONE", "2025-10-27")])
     c = classify_demand(bucket_history(hist, "W", as_of="2025-12-29")).set_index("item_id")
     assert c.loc["NEW", "flags"] == "new"
-    assert "discontinued" in c.loc["OLD", "flags"]
+    assert "dormant" in c.loc["OLD", "flags"]
     assert c.loc["NONE", "flags"] == "no_demand"
+
+
+def test_a_dormant_item_keeps_a_fading_forecast_and_a_warning():
+    # demand every third week for 60 weeks, then 44 weeks without: flagged, warned, not zeroed
+    rng = np.random.default_rng(3)
+    old = np.zeros(104)
+    old[:60:3] = rng.integers(5, 15, 20)
+    hist = pd.concat([weekly(old, "OLD"), weekly(rng.integers(8, 13, 104), "LIVE")])
+    res = build_forecast(hist, 13, settings=FAST)
+    c = res.classes.set_index("item_id")
+    assert "dormant" in c.loc["OLD", "flags"] and c.loc["OLD", "demand_class"] in ("intermittent", "lumpy")
+    f = res.forecast[res.forecast.item_id == "OLD"]
+    assert (f.forecast > 0).all() and (f.hi_95 > 0).all()
+    assert f.forecast.max() < old[:60].mean()  # below its rate while it sold: the zeros count
+    warned = res.problems[res.problems.row == "item OLD"]
+    assert len(warned) == 1 and "dormant" in warned.problem.iloc[0]
 
 
 # ---------------------------------------------------------------- known patterns
@@ -195,17 +211,16 @@ def test_intermittent_items_with_demand_never_get_an_all_zero_forecast(sample):
     for i in range(40):
         v = np.zeros(104)
         v[rng.choice(104, rng.integers(3, 9), replace=False)] = rng.integers(1, 21, 1)
-        v[-rng.integers(1, 20)] = rng.integers(1, 21)  # a recent demand: not discontinued
+        v[-rng.integers(1, 20)] = rng.integers(1, 21)  # a recent demand
         frames.append(weekly(v, item=f"S{i:02d}"))
     res = build_forecast(pd.concat(frames), 26, settings=FAST)
     assert_forecast_frame(res.forecast, "W", 26)
     assert (res.classes.demand_class.isin(["intermittent", "lumpy"])).all()
     assert (res.forecast.groupby("item_id").forecast.sum() > 0).all()
-    # the sample factory: every intermittent or lumpy item with demand that is not discontinued
+    # the sample factory: every intermittent or lumpy item with demand
     res = build_forecast(sample.demand_history, 26, as_of="2026-11-23", settings=FAST)
     c = res.classes
-    live = c[c.demand_class.isin(["intermittent", "lumpy"]) & (c.n_nonzero > 0)
-             & ~c["flags"].str.contains("discontinued")].item_id
+    live = c[c.demand_class.isin(["intermittent", "lumpy"]) & (c.n_nonzero > 0)].item_id
     assert len(live) > 0
     total = res.forecast.groupby("item_id").forecast.sum()
     assert (total.reindex(live) > 0).all()
@@ -513,6 +528,63 @@ def test_shrinkage_keeps_the_pooled_best_unless_the_own_best_is_clearly_better()
     # smooth items are not shrunk when only the intermittent margin is set
     smooth, _ = select_models(bt, _cls("A", "B", "C"), combine=0, shrink={"intermittent": 0.2}, scales=scales)
     assert list(smooth.model) == ["IMAPA", "TSB", "TSB"]
+
+
+def test_pooled_best_ranks_items_on_their_root_error_not_on_one_burst():
+    # item A had one burst in the backtest: X errs by 10, Y by 8; fifty quiet items prefer X
+    # slightly (error 1.0 against 1.05). Pooled squared scaled errors would let A's burst make
+    # Y the group's model (X 150/51 = 2.94, Y 119/51 = 2.34) and shrink the quiet items to it;
+    # pooled per-item RMSSE ranks X first (X 60/51 = 1.176, Y 60.5/51 = 1.186), so the quiet
+    # items keep X, and A keeps its clearly better Y.
+    quiet = [f"Q{i:02d}" for i in range(50)]
+    errs = {"A": {"X": 10.0, "Y": 8.0}} | {q: {"X": 1.0, "Y": 1.05} for q in quiet}
+    bt = _bt_inter(errs, ["A"] + quiet)
+    scales = pd.Series(1.0, index=["A"] + quiet)
+    choice, _ = select_models(bt, _cls("A", *quiet, cls="intermittent"), combine=0,
+                              shrink={"intermittent": 0.2}, scales=scales)
+    model = choice.set_index("item_id").model
+    assert model["A"] == "Y"
+    assert (model[quiet] == "X").all()
+
+
+def test_an_items_own_combination_must_also_clearly_beat_the_pooled_best():
+    # IMAPA is the group's model; TSB errs 5 % less in MSE on B and C. On B the two err the same
+    # way, so their mean is only 5 % better than IMAPA: shrunk to IMAPA, B must not slip back to
+    # its combination (which beats IMAPA, just not clearly). On C they err in opposite directions
+    # and the mean is nearly exact: C gets the combination.
+    errs = {"A": {"IMAPA": 1.0, "TSB": 2.0},
+            "B": {"IMAPA": 1.0, "TSB": 0.95 ** 0.5},
+            "C": {"IMAPA": 1.0, "TSB": -(0.95 ** 0.5)}}
+    bt = _bt_inter(errs, "ABC")
+    cls = _cls("A", "B", "C", cls="intermittent")
+    scales = pd.Series(1.0, index=list("ABC"))
+    plain, _ = select_models(bt, cls, combine=2, strategy="item", scales=scales)
+    assert list(plain.model) == ["IMAPA", "TSB", "Combo(IMAPA,TSB)"]
+    shrunk, chosen = select_models(bt, cls, combine=2, strategy="item", shrink={"intermittent": 0.2},
+                                   scales=scales)
+    assert list(shrunk.model) == ["IMAPA", "IMAPA", "Combo(IMAPA,TSB)"]
+    assert np.allclose(chosen[chosen.item_id == "B"].forecast, 5.0)
+
+
+def test_auto_strategy_chooses_without_peeking_at_the_holdout_window():
+    # origins 2 weeks apart, each scored 4 weeks ahead: the second window overlaps the last one.
+    # A is the better model up to the last origin and breaks down after it; the mean of A and B
+    # errs less there than A alone. Choosing on what was known at the last origin keeps A, so
+    # the out-of-sample score favours combining. Had the choice seen the overlap, it would
+    # already have switched to B and judged the per-item choice sound.
+    rows = []
+    last = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=4)
+    for item in "PQR":
+        for o in range(3):
+            cut = pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=2 * o)
+            for s in range(1, 5):
+                when = cut + pd.Timedelta(weeks=s)
+                for model, e in (("A", 0.5 if when <= last else 4.0), ("B", 1.0), ("C", -6.0)):
+                    rows.append(dict(item_id=item, cutoff=cut, period_start=when, step=s, actual=10.0,
+                                     model=model, forecast=10.0 + e))
+    choice, _ = select_models(pd.DataFrame(rows), _cls("P", "Q", "R"), combine=2, strategy="auto")
+    assert (choice.strategy == "combo").all()
+    assert (choice.model == "Combo(A,B)").all()
 
 
 def test_intermittent_selection_uses_squared_error_not_absolute():
