@@ -33,7 +33,8 @@ class Column:
     cells (and absent optional columns). ``choices`` lists the allowed values
     of an enum; ``min``/``max`` bound a number (``min_exclusive`` makes the
     lower bound strict). ``ref`` names ``"table.column"`` that must hold the
-    value.
+    value. ``aliases`` are other headers read as this column when it is
+    absent (e.g. statsforecast's ``unique_id, ds, y`` for demand history).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Column:
     min_exclusive: bool = False
     ref: str | None = None
     doc: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,11 +188,14 @@ _table(
 _table(
     "demand_history",
     (
-        Column("item_id", nullable=False),
-        Column("date", "date", nullable=False, doc="Transaction date, or the first day of a bucket."),
-        Column("qty", "float", nullable=False, doc="Quantity shipped [uom]; negative for a return."),
+        Column("item_id", nullable=False, aliases=("unique_id",)),
+        Column("date", "date", nullable=False, doc="Transaction date, or the first day of a bucket.",
+               aliases=("ds",)),
+        Column("qty", "float", nullable=False, doc="Quantity shipped [uom]; negative for a return.",
+               aliases=("y",)),
     ),
-    doc="Past demand: daily transactions or bucket totals.",
+    doc="Past demand: daily transactions or bucket totals. The long format of statsforecast "
+        "(`unique_id, ds, y`) is read as `item_id, date, qty`.",
     optional=True,
 )
 
@@ -366,7 +371,9 @@ def contract_markdown() -> str:
                 default = f"`{c.default:g}`"
             else:
                 default = f"`{str(c.default).lower() if isinstance(c.default, bool) else c.default}`"
-            out.append(f"| `{c.name}` | {_KIND_WORDS[c.kind]} | {required} | {default} | {'; '.join(rules)} | {c.doc} |")
+            doc = c.doc + (f" (also read from `{'`, `'.join(c.aliases)}`)" if c.aliases else "")
+            out.append(f"| `{c.name}` | {_KIND_WORDS[c.kind]} | {required} | {default} | {'; '.join(rules)} | "
+                       f"{doc.strip()} |")
         out.append("")
     return "\n".join(out)
 

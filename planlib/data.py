@@ -265,6 +265,9 @@ def type_table(spec: Table, raw: pd.DataFrame, labels: list[str], problems: Prob
     raw.columns = [str(c).strip() for c in raw.columns]
     out = {}
     for col in spec.columns:
+        alias = next((a for a in col.aliases if a in raw.columns), None)
+        if col.name not in raw.columns and alias is not None:
+            raw = raw.rename(columns={alias: col.name})
         if col.name not in raw.columns:
             if col.required:
                 problems.add(spec.name, labels[0].rsplit(" ", 2)[0] + " header" if labels else "header",

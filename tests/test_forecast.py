@@ -442,6 +442,28 @@ def test_cli_warns_on_a_bad_row_and_goes_on(sample_dir, tmp_path, capsys):
     assert (tmp_path / "o" / "forecast.csv").exists()
 
 
+def test_cli_reads_the_statsforecast_long_format(sample_dir, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    hist = pd.read_csv(sample_dir / "demand_history.csv")
+    hist.rename(columns={"item_id": "unique_id", "date": "ds", "qty": "y"}).to_csv(
+        src / "demand_history.csv", index=False)
+    out = tmp_path / "fc"
+    assert main(["forecast", str(src), "--out", str(out), "--horizon", "4", "--quiet"]) == 0
+    fc = pd.read_csv(out / "forecast.csv")
+    assert set(fc.item_id) == set(hist.item_id.astype(str))
+
+
+def test_cli_missing_column_stops_with_the_column_named(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "demand_history.csv").write_text("item,date,qty\nA,2026-01-05,3\n")
+    assert main(["forecast", str(src), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "demand_history.csv header" in err and "item_id" in err and "required column is missing" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
 def test_cli_bad_input_exits_2(tmp_path, capsys):
     src = tmp_path / "src"
     src.mkdir()

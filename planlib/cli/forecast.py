@@ -41,7 +41,8 @@ def run(args) -> int:
     loaded = loaded.frame()
     # unreadable demand_history rows are left out with a warning (forecast_demand names the items);
     # anything else wrong (source, items, overrides) stops the run
-    row_level = (loaded.table == "demand_history") & (loaded.column != "")
+    row_level = ((loaded.table == "demand_history") & (loaded.column != "")
+                 & ~loaded.row.astype(str).str.endswith("header"))
     fatal = loaded[(loaded.severity == "error") & ~row_level]
     if len(fatal):
         raise InputError(f"{len(fatal)} problem(s) in {args.source}", fatal)
