@@ -19,6 +19,12 @@ edition was at hand, so neither the page numbers nor the example numbers
 11-2 to 11-4 are checked. A public excerpt of a later edition (ch. 12,
 Example 12-1, phones at "B&M Office Supplies") has the same inputs: weekly
 demand 2,500 +- 500, lead time 2 weeks, Q = 10,000.
+
+Page-verified case: Stevenson, W.J., *Operations Management*, 14th ed.,
+McGraw-Hill 2021, ch. 12 "Inventory Management", Example 8, p. 528 (the
+page as typeset, read from a public scan): lead-time demand of sand normal
+with mean 50 and standard deviation 5 tons, stockout risk 3 % -> z = 1.88
+(table), safety stock 1.88 x 5 = 9.40 tons, reorder point 59.40 tons.
 """
 from __future__ import annotations
 
@@ -83,6 +89,19 @@ def test_safety_stock_table_reproduces_example_11_3():
     assert row.safety_stock == pytest.approx(906, abs=0.5)
     assert row.reorder_point == pytest.approx(5906, abs=0.5)
     assert row.sigma_source == "backtest" and row.protection_buckets == 2
+
+
+def test_stevenson_14e_example_8_page_528_through_the_safety_stock_table():
+    # one week of lead time, weekly forecast 50 t, backtest errors +-5 t: sigma over the lead time 5 t
+    weeks = pd.date_range("2026-11-23", periods=4, freq="W-MON")
+    fc = pd.DataFrame({"item_id": "SAND", "period_start": weeks, "forecast": 50.0})
+    bt = pd.DataFrame({"item_id": "SAND", "step": 1, "actual": 50 + 5 * np.tile([1, -1], 4), "forecast": 50.0})
+    items = pd.DataFrame({"item_id": ["SAND"], "lead_time_days": [7.0], "service_level": [0.97]})
+    row = safety_stock(fc, bt, items, PlanParams(review_period_weeks=0), "W", "cycle").iloc[0]
+    assert row.protection_buckets == 1 and row.sigma_protection == pytest.approx(5.0)
+    assert row.safety_factor == pytest.approx(1.88, abs=0.005)  # the book reads z = 1.88 from its table
+    assert row.safety_stock == pytest.approx(9.40, abs=0.01)
+    assert row.reorder_point == pytest.approx(59.40, abs=0.01)
 
 
 def test_review_period_adds_to_the_protection_period():
