@@ -99,6 +99,37 @@ def test_heizer_render_speaker_kits():
     assert ls.economic_order_quantity(27 * 52, 100, 52) == 73
 
 
+JACOBS_CHASE = {"net": [50, 60, 70, 60, 95, 75, 60, 55], "order_cost": 47.0, "holding_cost": 0.05}
+
+
+def test_jacobs_chase_core_ch9_pages_284_285():
+    """Jacobs & Chase, *Operations and Supply Chain Management: The Core* (McGraw-Hill), ch. 9,
+    Exhibits 9.16 (p. 284) and 9.17 (p. 285) - pages read on a public scan (yumpu.com document
+    67423651, viewer pages 309-310, printed headers "284 OPERATIONS AND SUPPLY CHAIN MANAGEMENT"
+    and "MATERIAL REQUIREMENTS PLANNING chapter 9 285"); edition not printed there, not verified.
+    Net 50, 60, 70, 60, 95, 75, 60, 55; S = $47; h = $0.05 per unit per week on ending stock.
+    Published: least total cost (= planlib's PPB) 335 + 190 at $140.50, least unit cost 410 + 115
+    at $153.50, lot-for-lot $376, EOQ $171.05 (p. 284)."""
+    r, K, h = JACOBS_CHASE["net"], JACOBS_CHASE["order_cost"], JACOBS_CHASE["holding_cost"]
+    ltc = ls.part_period_balancing(**JACOBS_CHASE)
+    assert ltc.tolist() == [335, 0, 0, 0, 0, 190, 0, 0]
+    assert ls.plan_cost(ltc, r, K, h) == pytest.approx(140.50)
+    luc = ls.least_unit_cost(**JACOBS_CHASE)
+    assert luc.tolist() == [410, 0, 0, 0, 0, 0, 115, 0]
+    assert ls.plan_cost(luc, r, K, h) == pytest.approx(153.50)
+    assert ls.plan_cost(ls.lot_for_lot(r), r, K, h) == pytest.approx(376.00)
+    # EOQ from the 8-week average (3,412.5 a year) and H = 52 x $0.05: sqrt(123,375) = 351.2
+    q = ls.economic_order_quantity(sum(r) / len(r) * 52, K, h * 52)
+    assert q == 351
+    eoq = ls.fixed_order_quantity(r, q)
+    assert eoq.tolist() == [351, 0, 0, 0, 0, 351, 0, 0]
+    assert ls.plan_cost(eoq, r, K, h) == pytest.approx(171.05)
+    # not in the book: Wagner-Whitin finds the optimum, $131, below the book's best ($140.50)
+    ww = ls.wagner_whitin(**JACOBS_CHASE)
+    assert ls.plan_cost(ww, r, K, h) == pytest.approx(131.0)
+    assert _brute_force_cost(r, K, h) == pytest.approx(131.0)
+
+
 def test_southampton_wagner_whitin_exercise():
     """University of Southampton OR exercise (edshare document 4121): demand 40, 20, 10, 30, 20,
     set-up 100, holding 2 per unit per period: published optimum 70, 0, 0, 50, 0 at 320."""
