@@ -104,6 +104,10 @@ class ForecastSettings:
         :func:`select_models`); 0 turns shrinkage off. Default 0.2 for
         intermittent and lumpy items (noisy per-item backtests), 0 for smooth
         and erratic ones.
+    calibrate_intervals : bool
+        Widen the model intervals of smooth and erratic items where the
+        backtest found them too narrow (see :func:`interval_scales`); on by
+        default, False keeps statsforecast's intervals as they are.
     """
 
     season_length: int | None = None
@@ -129,6 +133,7 @@ class ForecastSettings:
     strategy: str = "auto"
     shrink_intermittent: float = 0.2
     shrink_smooth: float = 0.0
+    calibrate_intervals: bool = True
 
     def resolved(self, bucket: str, horizon: int) -> ForecastSettings:
         """A copy with every ``None`` replaced by its default for the bucket."""
@@ -983,6 +988,60 @@ def accuracy(chosen: pd.DataFrame, benchmark: pd.DataFrame, buckets: pd.DataFram
 
 # --------------------------------------------------------------------------- forecast
 
+def interval_scales(chosen: pd.DataFrame, classes: pd.DataFrame, levels) -> dict[int, float]:
+    """Per interval level, the factor that widens smooth items' intervals to their nominal backtest coverage.
+
+    For each backtest row of a smooth or erratic item, the factor ``c`` its
+    interval (point forecast ``f``, ends ``lo``, ``hi``) needs to hold the
+    actual ``a``: ``(a - f) / (hi - f)`` above, ``(f - a) / (f - lo)`` below,
+    0 inside. The level's factor is the ``level`` % quantile of those, so that
+    ``f -+ c (f - lo, hi - f)`` covers ``level`` % of the backtest; it is at
+    least 1 (intervals are widened, never narrowed) and at most 4. A split
+    conformal calibration on the rolling-origin backtest (Vovk, Gammerman &
+    Shafer 2005; the backtest is the calibration set).
+
+    Returns
+    -------
+    dict
+        ``{level: factor}``; 1.0 where there is nothing to calibrate.
+    """
+    out = {int(lv): 1.0 for lv in levels}
+    if chosen.empty:
+        return out
+    cls = classes.set_index("item_id").demand_class
+    rows = chosen[cls.reindex(chosen.item_id).isin(("smooth", "erratic")).to_numpy()]
+    if len(rows) < 20:
+        return out
+    a, f = rows.actual.to_numpy(dtype=float), rows.forecast.to_numpy(dtype=float)
+    for lv in levels:
+        lo = rows[f"q_{0.5 - lv / 200:g}"].to_numpy(dtype=float)
+        hi = rows[f"q_{0.5 + lv / 200:g}"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(a > f, (a - f) / (hi - f), 0.0)
+            dn = np.where(a < f, (f - a) / (f - lo), 0.0)
+        need = np.nan_to_num(np.maximum(up, dn), nan=0.0, posinf=np.inf)
+        c = float(np.quantile(need, lv / 100)) if len(need) else 1.0
+        out[int(lv)] = float(np.clip(c, 1.0, 4.0)) if np.isfinite(c) else 4.0
+    return out
+
+
+def _widen(fc: pd.DataFrame, items, scales: dict[int, float]) -> pd.DataFrame:
+    """Scale the interval ends of ``items`` about the point forecast by the level's factor."""
+    sel = fc.item_id.isin(items).to_numpy()
+    if not sel.any():
+        return fc
+    fc = fc.copy()
+    f = fc.loc[sel, "forecast"].to_numpy(dtype=float)
+    for lv, c in scales.items():
+        if c == 1.0:
+            continue
+        for q in (0.5 - lv / 200, 0.5 + lv / 200):
+            col = f"q_{q:g}"
+            v = fc.loc[sel, col].to_numpy(dtype=float)
+            fc.loc[sel, col] = np.maximum(f + c * (v - f), 0.0)
+    return fc
+
+
 def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFrame, bucket: str,
                     s: ForecastSettings, horizon: int, progress=None) -> pd.DataFrame:
     """Statistical forecast of each item with its chosen model (or combination)."""
@@ -1199,6 +1258,14 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
     say("final fit and forecast")
     fc = _final_forecast(fit_buckets, plan, choice, bucket, s, int(horizon), say)
     qs = _quantile_levels(s.levels)
+    if s.calibrate_intervals:
+        scales = interval_scales(chosen, classes, s.levels)
+        if any(c != 1.0 for c in scales.values()):
+            say("intervals of smooth items widened to their backtest coverage: "
+                + ", ".join(f"{lv} % x {c:.2f}" for lv, c in scales.items()))
+            fc = _widen(fc, plan.loc[plan.group == "smooth", "item_id"], scales)
+            qcols = [f"q_{q:g}" for q in qs]
+            fc[qcols] = _tidy_quantiles(fc[qcols].to_numpy(dtype=float))
     for lv in s.levels:
         fc[f"lo_{lv}"] = fc[f"q_{0.5 - lv / 200:g}"]
         fc[f"hi_{lv}"] = fc[f"q_{0.5 + lv / 200:g}"]

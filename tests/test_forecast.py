@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from planlib.forecast import (
     clean_outliers,
     forecast_demand,
     hurdle_quantiles,
+    interval_scales,
     make_model,
     select_models,
 )
@@ -607,6 +609,53 @@ def test_auto_strategy_chooses_without_peeking_at_the_holdout_window():
     choice, _ = select_models(pd.DataFrame(rows), _cls("P", "Q", "R"), combine=2, strategy="auto")
     assert (choice.strategy == "combo").all()
     assert (choice.model == "Combo(A,B)").all()
+
+
+def test_interval_scales_widen_to_the_backtest_coverage_and_never_narrow():
+    # smooth item: forecast 10, errors spread evenly over [-4, 4]; intervals 10 -+ 1 (50 %),
+    # 10 -+ 2 (80 %), 10 -+ 3 (95 %). The factor a level needs is the level's quantile of |e| / half-width.
+    e = np.linspace(-4, 4, 401)
+    rows = pd.DataFrame({"item_id": "S", "actual": 10 + e, "forecast": 10.0,
+                         "q_0.25": 9.0, "q_0.75": 11.0, "q_0.1": 8.0, "q_0.9": 12.0,
+                         "q_0.025": 7.0, "q_0.975": 13.0})
+    sc = interval_scales(rows, _cls("S"), (50, 80, 95))
+    assert sc[50] == pytest.approx(0.50 * 4 / 1, abs=0.02)
+    assert sc[80] == pytest.approx(0.80 * 4 / 2, abs=0.02)
+    assert sc[95] == pytest.approx(0.95 * 4 / 3, abs=0.02)
+    # intervals that already cover are left alone (factor 1, not narrowed)
+    wide = rows.assign(**{"q_0.25": 0.0, "q_0.75": 20.0, "q_0.1": -1.0, "q_0.9": 21.0,
+                          "q_0.025": -2.0, "q_0.975": 22.0})
+    assert interval_scales(wide, _cls("S"), (50, 80, 95)) == {50: 1.0, 80: 1.0, 95: 1.0}
+    # intermittent items are not calibrated this way (their hurdle quantiles are empirical)
+    assert interval_scales(rows, _cls("S", cls="intermittent"), (50, 80, 95)) == {50: 1.0, 80: 1.0, 95: 1.0}
+
+
+def test_calibration_widens_smooth_items_by_the_backtest_factor(monkeypatch):
+    import planlib.forecast as pf
+
+    rng = np.random.default_rng(5)
+    hist = pd.concat([weekly(100 + rng.normal(0, 15, 104).round(), f"I{i}") for i in range(4)]
+                     + [weekly([0, 0, 6, 0, 0, 0, 9, 0] * 13, "SPARE")])
+    s = ForecastSettings(n_jobs=1, smooth_models=("SeasonalNaive", "AutoETS"), combine=0,
+                         calibrate_intervals=False)
+    base = build_forecast(hist, 8, settings=s).forecast
+    seen = {}
+
+    def factors(chosen, classes, levels):
+        seen["smooth"] = sorted(classes[classes.demand_class == "smooth"].item_id)
+        return {50: 1.0, 80: 1.0, 95: 2.0}
+
+    monkeypatch.setattr(pf, "interval_scales", factors)
+    cal = build_forecast(hist, 8, settings=replace(s, calibrate_intervals=True)).forecast
+    assert_forecast_frame(cal, "W", 8)
+    assert seen["smooth"] == ["I0", "I1", "I2", "I3"]
+    smooth, spare = cal.item_id != "SPARE", cal.item_id == "SPARE"
+    assert np.allclose(cal.forecast, base.forecast)
+    f = base.forecast[smooth]
+    assert np.allclose(cal.hi_95[smooth], f + 2 * (base.hi_95[smooth] - f))
+    assert np.allclose(cal.lo_95[smooth], np.maximum(f + 2 * (base.lo_95[smooth] - f), 0))
+    assert np.allclose(cal.hi_80, base.hi_80) and np.allclose(cal.lo_50, base.lo_50)
+    assert np.allclose(cal.hi_95[spare], base.hi_95[spare])  # hurdle quantiles are left as they are
 
 
 def test_intermittent_selection_uses_squared_error_not_absolute():
