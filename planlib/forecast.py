@@ -1019,9 +1019,9 @@ def interval_scales(chosen: pd.DataFrame, classes: pd.DataFrame, levels) -> dict
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.where(a > f, (a - f) / (hi - f), 0.0)
             dn = np.where(a < f, (f - a) / (f - lo), 0.0)
-        need = np.nan_to_num(np.maximum(up, dn), nan=0.0, posinf=np.inf)
-        c = float(np.quantile(need, lv / 100)) if len(need) else 1.0
-        out[int(lv)] = float(np.clip(c, 1.0, 4.0)) if np.isfinite(c) else 4.0
+        # a zero-width side with the actual beyond it needs any factor: count it as above the cap
+        need = np.nan_to_num(np.maximum(up, dn), nan=0.0, posinf=1e9)
+        out[int(lv)] = float(np.clip(np.quantile(need, lv / 100), 1.0, 4.0))
     return out
 
 
