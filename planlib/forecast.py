@@ -784,7 +784,7 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
         best = np.argmin(S_rank, axis=1)
         pooled = pooled_best(S)
         if (margin > 0).any():
-            best = shrink_to_pooled(S, best)
+            best = shrink_to_pooled(S, best, pooled)
         best_err = S_rank[np.arange(len(uitems)), best]
         members = np.zeros_like(S, dtype=bool)
         if k:
@@ -831,9 +831,8 @@ def select_models(bt: pd.DataFrame, classes: pd.DataFrame, combine: int = 3,
                 pooled[sel] = int(np.nanargmin(np.nanmean(pool, axis=0)))
         return pooled
 
-    def shrink_to_pooled(S, best):
+    def shrink_to_pooled(S, best, pooled):
         """Replace an item's best by its group's pooled best unless it is clearly better."""
-        pooled = pooled_best(S)
         rows = np.arange(len(uitems))
         ok = (pooled >= 0) & (margin > 0)
         ref = S[rows, np.maximum(pooled, 0)]
