@@ -441,3 +441,33 @@ def test_random_plants_schedule_feasibly(plant_spec):
         if limit and res.status != "HEURISTIC":
             assert res.objective <= res.heuristic_objective + 1e-6
         assert left_out or set(sched.order_id) == set(frame.order_id)
+
+
+def _overloaded_plant():
+    # 100,000 one-minute units on one machine with 16 h a weekday: 56 and 112 days of calendar are
+    # certainly too short (about 38,400 and 76,800 working minutes), 224 days are enough
+    ds = plant(items=[("A", "")], routings=[("A", 10, "WC", 0, 1.0, False)])
+    orders = orders_frame([("O1", "A", 100_000, "2026-11-23", "2027-06-30", 3)])
+    return ds, orders
+
+
+def test_calendar_too_short_is_seen_before_the_heuristic_runs(monkeypatch):
+    import planlib.schedule as sched
+    from planlib.schedule.dispatch import calendar_too_short
+
+    ds, orders = _overloaded_plant()
+    settings = ScheduleSettings(time_limit_s=0)
+    short = build_problem(ds, orders, T0, settings, calendar_days=56)
+    assert "machine M1 needs at least 100000 working minutes" in calendar_too_short(short)
+    assert calendar_too_short(build_problem(ds, orders, T0, settings, calendar_days=224)) is None
+    calls = []
+    real = sched.dispatch
+    monkeypatch.setattr(sched, "dispatch", lambda p, rule="atcs": calls.append(1) or real(p, rule))
+    res = make_schedule(ds, orders, T0, settings)
+    assert len(calls) == 1  # 56 and 112 days were skipped without dispatching
+    # the same schedule as finding out by running the heuristic on each calendar
+    monkeypatch.setattr(sched, "calendar_too_short", lambda p: None)
+    again = make_schedule(ds, orders, T0, settings)
+    assert len(calls) == 4
+    pd.testing.assert_frame_equal(res.schedule, again.schedule)
+    checked(res, ds)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from planlib.data import Dataset
 from planlib.schedule.check import check_schedule
-from planlib.schedule.dispatch import CalendarTooShort, compact, dispatch
+from planlib.schedule.dispatch import CalendarTooShort, calendar_too_short, compact, dispatch
 from planlib.schedule.model import build_model, solve
 from planlib.schedule.problem import (
     Problem,
@@ -199,6 +199,9 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     for _ in range(6):
         problem = build_problem(ds, orders, plan_start, settings, material=material, crews=crews,
                                 calendar_days=days)
+        if calendar_too_short(problem):  # certain: do not run the heuristic to find out
+            days *= 2
+            continue
         try:
             hint = dispatch(problem, settings.rule)
             break

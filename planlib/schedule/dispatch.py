@@ -38,6 +38,27 @@ class CalendarTooShort(Exception):
     """The machine calendars end before the heuristic could place every operation."""
 
 
+def calendar_too_short(problem: Problem) -> str | None:
+    """Why the machine calendars certainly cannot hold every operation, or None.
+
+    A necessary condition only, checked before the heuristic (which would find out after placing
+    most operations): an operation with a single eligible machine needs at least its setup and
+    run minutes of that machine's working clock, so their sum per machine must fit in the
+    machine's working minutes (after ``not_before``, when rescheduling).
+    """
+    alts = problem.alts
+    single = alts[alts.groupby("op").machine_id.transform("size").to_numpy() == 1]
+    need = (single.setup_min + single.run_min).groupby(single.machine_id).sum()
+    for m, minutes in need.items():
+        tl = problem.timelines.get(m)
+        if tl is None:
+            continue
+        have = tl.total - (tl.work_at(problem.not_before) if problem.not_before else 0)
+        if minutes > have:
+            return f"machine {m} needs at least {int(minutes)} working minutes, its calendar has {int(have)}"
+    return None
+
+
 def _place(tl, free_w, ready, setup, run, change, unbroken):
     """Working-clock placement of one operation on one machine: ``(ws, wr, we, end)`` or None."""
     wr = max(free_w + change + setup, tl.work_at(ready))
