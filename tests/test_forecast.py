@@ -463,6 +463,8 @@ def test_cli_missing_column_stops_with_the_column_named(tmp_path, capsys):
     assert main(["forecast", str(src), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "demand_history.csv header" in err and "item_id" in err and "required column is missing" in err
+    assert "warning" not in err  # an error up front, not a warning followed by a failure on every row
+    assert "no row can be used" not in err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
 
 
