@@ -68,6 +68,11 @@ def run_cli(tmp_path, source, *args):
 
 # --------------------------------------------------------------------------- textbook cases via the CLI
 
+def lot_cost(grid, orders, item, setup, holding):
+    """Textbook lot-sizing cost of an item's plan: setups per order plus holding on the ending inventory."""
+    return setup * (orders.item_id == item).sum() + holding * grid[grid.item_id == item].projected_on_hand.sum()
+
+
 def test_heizer_render_lot_sizing_through_cli(tmp_path):
     """Heizer & Render, Operations Management, MRP chapter lot-sizing examples (Speaker Kits):
     gross requirements 35, 30, 40, 0, 10, 40, 30, 0, 30, 55, 35 on hand, lead time 1 week,
@@ -84,8 +89,7 @@ def test_heizer_render_lot_sizing_through_cli(tmp_path):
         return g[g.item_id == kit].planned_order_releases.tolist()
 
     def cost(kit):
-        held = g[g.item_id == kit].projected_on_hand.sum()
-        return 100 * (orders.item_id == kit).sum() + 1.0 * held
+        return lot_cost(g, orders, kit, setup=100, holding=1.0)
 
     assert releases("KIT-L4L") == [30, 40, 0, 10, 40, 30, 0, 30, 55, 0]
     assert cost("KIT-L4L") == 700
@@ -207,7 +211,7 @@ def test_jacobs_chase_lot_sizing_page_284_285_through_cli(tmp_path):
         return g[g.item_id == i].planned_order_receipts.tolist()
 
     def cost(i):
-        return 47 * (orders.item_id == i).sum() + 0.05 * g[g.item_id == i].projected_on_hand.sum()
+        return lot_cost(g, orders, i, setup=47, holding=0.05)
 
     assert receipts("PART-L4L") == JACOBS_CHASE_NET
     assert cost("PART-L4L") == pytest.approx(376.00)
