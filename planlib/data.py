@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -449,9 +450,69 @@ class _atomic_file:
             self.tmp.unlink(missing_ok=True)
 
 
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date-time columns as ISO text: ``YYYY-MM-DD`` where every value is a midnight,
+    ``YYYY-MM-DD HH:MM`` where one has a time of day (``:SS`` where one has seconds)."""
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    cols = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if not cols:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        s = out[c]
+        if s.dt.tz is not None:
+            s = s.dt.tz_localize(None)
+        since_midnight = (s - s.dt.normalize()).dropna()
+        if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any():
+            fmt = "%Y-%m-%d %H:%M:%S"
+        elif (since_midnight != pd.Timedelta(0)).any():
+            fmt = "%Y-%m-%d %H:%M"
+        else:
+            fmt = "%Y-%m-%d"
+        out[c] = s.dt.strftime(fmt)
+    return out
+
+
+#: Columns of planlib's own output tables read as text (identifiers keep leading zeros).
+ID_COLUMNS = ("item_id", "order_id", "supplier_id", "supply_id", "demand_id", "demand_item_id",
+              "work_center_id", "machine_id", "component_id", "parent_id", "customer_id", "op_seq_text")
+
+
+def _is_date_column(name: str) -> bool:
+    name = str(name)
+    return (name in ("date", "start", "end", "completion", "week_start")
+            or name.endswith(("_date", "_start", "_end", "_ready", "_completion", "_at"))
+            or name.startswith(("earliest_", "latest_")))
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read back a table :func:`write_tables` wrote: identifiers as text, dates and
+    date-times (with their time of day) as timestamps.
+
+    The one reader of planlib's own outputs (run folders, ``--out`` folders):
+    a table written and read back equals the table written, up to float
+    formatting.
+    """
+    frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
+    for col in frame.columns:
+        if _is_date_column(col) and frame[col].dtype == object:
+            frame[col] = pd.to_datetime(frame[col], errors="coerce", format="ISO8601")
+    return frame
+
+
+def mask_source(source: str | os.PathLike) -> str:
+    """The source as it may be shown or logged: a database URL's password replaced by ``***``."""
+    text = str(source)
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):([^@/]*)@", r"\1:***@", text)
+
+
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
                  extra_files: Mapping[str, str | bytes] | None = None) -> Path:
     """Write tables as ``<name>.csv`` into ``out_dir``, all or nothing.
+
+    Dates are written ``YYYY-MM-DD``, date-times with a time of day
+    ``YYYY-MM-DD HH:MM`` (see :func:`read_table` for reading them back).
 
     The files go to a temporary folder beside ``out_dir`` and are moved in
     only when every one is written, so a failure never leaves half an output.
@@ -463,7 +524,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for name, frame in tables.items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
+            _dates_as_text(frame).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
         for name, content in (extra_files or {}).items():
             mode = "wb" if isinstance(content, bytes) else "w"
             with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib.data import Dataset, load, write_tables
+from planlib.data import Dataset, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
 from planlib.problems import InputError
 
@@ -92,12 +92,7 @@ def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
     path = Path(run_dir) / step / f"{table}.csv"
     if not path.exists():
         return None
-    frame = pd.read_csv(path, dtype={"item_id": str, "order_id": str, "supplier_id": str}, low_memory=False)
-    for col in frame.columns:
-        if col in ("period_start", "due_date", "release_date", "date", "start", "end", "setup_start",
-                    "new_date", "completion", "earliest_start"):
-            frame[col] = pd.to_datetime(frame[col], errors="coerce")
-    return frame
+    return read_table(path)
 
 
 # --------------------------------------------------------------------------- steps

@@ -111,3 +111,29 @@ def test_copy_of_sample_with_extra_columns_still_loads(sample_dir, tmp_path):
     items = [items[0] + ",planner_note"] + [line + ",ok" for line in items[1:]]
     (src / "items.csv").write_text("\n".join(items) + "\n")
     assert "planner_note" not in load(src).items
+
+
+def test_write_tables_keeps_the_time_of_day_and_read_table_reads_it_back(tmp_path):
+    from planlib.data import read_table
+
+    frame = pd.DataFrame({
+        "order_id": ["007", "PLN-1"],
+        "start": pd.to_datetime(["2026-11-23 06:30", "2026-11-24 00:00"]),
+        "due_date": pd.to_datetime(["2026-11-27", "2026-11-30"]),
+        "qty": [1.5, 2.0],
+    })
+    write_tables({"schedule": frame}, tmp_path)
+    text = (tmp_path / "schedule.csv").read_text()
+    assert "2026-11-23 06:30" in text and "2026-11-24 00:00" in text
+    assert "2026-11-27," in text and "2026-11-27 00:00" not in text  # date-only columns stay dates
+    back = read_table(tmp_path / "schedule.csv")
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_mask_source_hides_a_database_password():
+    from planlib.data import mask_source
+
+    assert mask_source("postgresql://planner:S3cret@host/plant") == "postgresql://planner:***@host/plant"
+    assert mask_source("postgresql+psycopg://u:p%40ss@db:5432/x") == "postgresql+psycopg://u:***@db:5432/x"
+    assert mask_source("sqlite:///plant.db") == "sqlite:///plant.db"
+    assert mask_source("data/sample") == "data/sample"

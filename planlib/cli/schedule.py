@@ -77,15 +77,6 @@ def _planned_orders(args, ds, params, progress):
     return po
 
 
-def _text_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timestamps with a time of day as ``YYYY-MM-DD HH:MM`` text (the writer keeps only dates)."""
-    out = frame.copy()
-    for col in ("setup_start", "start", "end", "completion", "earliest_start", "earliest_finish"):
-        if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M")
-    return out
-
-
 def run(args) -> int:
     from planlib.schedule import ScheduleSettings, dispatch_html, schedule_dataset
 
@@ -116,10 +107,10 @@ def run(args) -> int:
              f"{info['solver_status']}, objective {info.get('objective')}, bound {info.get('bound')} "
              f"(heuristic {info['heuristic_objective']:g})")
     tables = {
-        "schedule": _text_times(result.schedule),
-        "dispatch_list": _text_times(result.dispatch_list),
+        "schedule": result.schedule,
+        "dispatch_list": result.dispatch_list,
         "schedule_kpis": result.kpis,
-        "late_orders": _text_times(result.late_orders),
+        "late_orders": result.late_orders,
         "schedule_exceptions": result.exceptions,
     }
     pages = {}
