@@ -42,6 +42,12 @@ class PlanParams:
         CP-SAT search workers (2 on this project's machines).
     seed : int
         Random seed of every solver and generator, for repeatable plans.
+    objective : str
+        What the schedule minimises first: ``tardiness`` (weighted, default),
+        ``makespan`` or ``setup`` (total changeover time).
+    deterministic : bool
+        CP-SAT stops on a deterministic work budget of ``time_limit_s`` units,
+        so the same inputs give the same schedule on a loaded machine (default).
     """
 
     plan_start: dt.date = SAMPLE_PLAN_START
@@ -57,6 +63,8 @@ class PlanParams:
     time_limit_s: float = 30.0
     workers: int = 2
     seed: int = 0
+    objective: str = "tardiness"
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
         start = self.plan_start
@@ -72,6 +80,8 @@ class PlanParams:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if not 0 < self.service_level < 1:
             raise ValueError(f"service_level must be between 0 and 1, not {self.service_level!r}")
+        if self.objective not in ("tardiness", "makespan", "setup"):
+            raise ValueError(f"objective must be tardiness, makespan or setup, not {self.objective!r}")
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be positive, not {self.time_limit_s!r}")
 

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import platform
+import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planlib import steps
 from planlib.data import Dataset, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
 from planlib.problems import InputError
@@ -97,81 +101,141 @@ def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
 
 # --------------------------------------------------------------------------- steps
 
+def note(text: str) -> None:
+    """Tell the reader something about how a step was computed: a note in a notebook's output,
+    a line on stderr elsewhere."""
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is not None:
+            from IPython.display import Markdown, display
+
+            display(Markdown(f"> **Note:** {html.escape(text)}"))
+            return
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        pass
+    print(f"note: {text}", file=sys.stderr)
+
+
+def _write_step(run_dir, step: str, tables: dict, used: dict, extra_files: dict | None = None) -> None:
+    files = {"parameters.json": json.dumps(used, indent=2, default=str), **(extra_files or {})}
+    write_tables(tables, _step_dir(run_dir, step), extra_files=files)
+
+
+def read_parameters(run_dir, step: str) -> dict:
+    """The planning parameters a step of a run folder used (its ``parameters.json``), or {}."""
+    path = Path(run_dir) / step / "parameters.json" if run_dir else None
+    if path is None or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None):
-    """Forecast every item with demand history; safety stock suggestions from its errors.
+    """:func:`planlib.steps.forecast`, its tables written into ``<run_dir>/forecast``.
 
-    Returns the :class:`planlib.forecast.ForecastResult` with ``safety_stock``
-    set as an attribute; writes ``forecast.csv, forecast_accuracy.csv,
-    safety_stock.csv, demand_classes.csv`` into ``<run_dir>/forecast``.
+    Returns the :class:`planlib.forecast.ForecastResult` (``safety_stock`` set).
     """
-    from planlib.forecast import ForecastSettings, build_forecast
-    from planlib.inventory import safety_stock_from_forecast
-
-    res = build_forecast(ds.demand_history, params.forecast_horizon, params.bucket, as_of=params.plan_start,
-                         overrides=ds.forecast_overrides if ds.has("forecast_overrides") else None,
-                         settings=ForecastSettings(seed=params.seed), progress=progress)
-    if scenario is not None:
-        from planlib.scenario import scale_forecast
-
-        res.forecast = scale_forecast(res.forecast, scenario, ds.items)
-    res.safety_stock = safety_stock_from_forecast(res, ds.items, params)
+    res = steps.forecast(ds, params, scenario, progress=progress)
     if run_dir:
-        write_tables({"forecast": res.forecast, "forecast_accuracy": res.accuracy,
-                      "safety_stock": res.safety_stock, "demand_classes": res.classes},
-                     _step_dir(run_dir, "forecast"))
+        _write_step(run_dir, "forecast", steps.forecast_tables(res),
+                    steps.used_parameters(params, forecast=res.settings))
     return res
+
+
+def upstream_forecast(ds: Dataset, params: PlanParams, run_dir=None, scenario=None):
+    """The forecast and safety stock suggestions MRP plans from: the run folder's forecast step,
+    or, when there is none (a notebook opened on its own), the forecast computed in process.
+
+    Returns
+    -------
+    (DataFrame or None, DataFrame or None)
+        ``forecast`` and ``safety_stock`` tables; (None, None) when the dataset has no
+        demand history (MRP then plans customer orders alone).
+    """
+    fc = read_step(run_dir, "forecast", "forecast")
+    if fc is not None:
+        return fc, read_step(run_dir, "forecast", "safety_stock")
+    if not ds.has("demand_history") or not len(ds.demand_history):
+        note("the dataset has no demand history: MRP plans customer orders alone, without a forecast.")
+        return None, None
+    note("no forecast from an earlier step in this run folder: the forecast step (01_forecast) is "
+         "computed in process first, as the weekly run does.")
+    res = steps.forecast(ds, params, scenario)
+    return res.forecast, res.safety_stock
 
 
 def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFrame | None = None,
-             safety_stock: pd.DataFrame | None = None):
-    """MPS and MRP from the forecast of the run folder (or the one given), customer orders and stock.
+             safety_stock: pd.DataFrame | None = None, scenario=None, settings=None):
+    """:func:`planlib.steps.mrp` from the forecast given, else the run folder's (else computed in
+    process, with a note); its tables written into ``<run_dir>/mrp``.
 
-    Returns the :class:`planlib.mrp.MrpResult`; writes its tables into ``<run_dir>/mrp``.
+    Returns the :class:`planlib.mrp.MrpResult`.
     """
-    from planlib.mrp import run_mrp
-
     if forecast is None:
-        forecast = read_step(run_dir, "forecast", "forecast")
-    if safety_stock is None:
-        safety_stock = read_step(run_dir, "forecast", "safety_stock")
-        if safety_stock is not None and "safety_stock" in safety_stock:
-            # suggestions are used only for items that carry a service level target
-            targeted = set(ds.items.item_id[ds.items.service_level.notna()])
-            safety_stock = safety_stock[safety_stock.item_id.isin(targeted)][["item_id", "safety_stock"]]
-    res = run_mrp(ds, params.replace(horizon_weeks=max(params.horizon_weeks, params.forecast_horizon)),
-                  forecast=forecast, safety_stock=safety_stock)
+        forecast, upstream_ss = upstream_forecast(ds, params, run_dir, scenario)
+        safety_stock = upstream_ss if safety_stock is None else safety_stock
+    res = steps.mrp(ds, params, forecast, safety_stock, settings)
     if run_dir:
-        write_tables(res.tables(), _step_dir(run_dir, "mrp"))
+        _write_step(run_dir, "mrp", res.tables(),
+                    steps.used_parameters(steps.mrp_params(params, forecast), mrp=settings))
     return res
+
+
+def upstream_mrp(ds: Dataset, params: PlanParams, run_dir=None, scenario=None):
+    """MRP's ``planned_orders`` and ``pegging`` for the schedule: the run folder's MRP step, or,
+    when there is none, MRP (and its forecast) computed in process, with a note."""
+    planned = read_step(run_dir, "mrp", "planned_orders")
+    if planned is not None:
+        return planned, read_step(run_dir, "mrp", "pegging")
+    note("no material plan from an earlier step in this run folder: the MRP step (02_mrp) is computed "
+         "in process first, as the weekly run does.")
+    res = mrp_step(ds, params, scenario=scenario)
+    return res.planned_orders, res.pegging
 
 
 def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders: pd.DataFrame | None = None,
-                  settings=None):
-    """Finite-capacity schedule of released and planned make orders in the horizon.
+                  settings=None, pegging: pd.DataFrame | None = None, scenario=None, mrp=None):
+    """:func:`planlib.steps.schedule` of MRP's orders (``mrp``, or ``planned_orders`` and
+    ``pegging``, else the run folder's MRP step, else MRP computed in process with a note).
 
-    Returns the :class:`planlib.schedule.ScheduleResult`; writes ``schedule, dispatch_list,
-    schedule_kpis, late_orders`` and one printable ``dispatch_<work_center>.html`` per work
-    center into ``<run_dir>/schedule``.
+    Returns the :class:`planlib.schedule.ScheduleResult`; writes the tables of
+    :func:`planlib.steps.schedule_tables` and one printable ``dispatch_<work_center>.html``
+    per work center into ``<run_dir>/schedule``.
     """
-    from planlib.schedule import ScheduleSettings, check, dispatch_html, schedule_dataset
-
-    if planned_orders is None:
-        planned_orders = read_step(run_dir, "mrp", "planned_orders")
-    settings = settings or ScheduleSettings(horizon_days=params.schedule_horizon_days,
-                                            time_limit_s=params.time_limit_s, workers=params.workers,
-                                            seed=params.seed, deterministic=True, skip_unschedulable=True)
-    res = schedule_dataset(ds, pd.Timestamp(params.plan_start), settings, planned_orders=planned_orders)
-    violations = check(res, ds)
-    if len(violations):  # the independent checker disagrees with the solver: never publish such a schedule
-        raise RuntimeError(f"the schedule breaks {len(violations)} rule(s), first: "
-                           f"{violations.iloc[0].to_dict()}")
+    if mrp is not None:
+        planned_orders, pegging = mrp.planned_orders, mrp.pegging
+    elif planned_orders is None:
+        planned_orders, pegging = upstream_mrp(ds, params, run_dir, scenario)
+    settings = settings or steps.schedule_settings(params)
+    res = steps.schedule(ds, params, planned_orders, pegging, settings)
     if run_dir:
-        pages = {f"dispatch_{wc}.html": dispatch_html(res.dispatch_list, wc, f"Dispatch list {wc}")
-                 for wc in sorted(res.dispatch_list.work_center_id.unique())}
-        write_tables({"schedule": res.schedule, "dispatch_list": res.dispatch_list, "schedule_kpis": res.kpis,
-                      "late_orders": res.late_orders, "schedule_exceptions": res.exceptions},
-                     _step_dir(run_dir, "schedule"), extra_files=pages)
+        _write_step(run_dir, "schedule", steps.schedule_tables(res),
+                    steps.used_parameters(params, schedule=settings),
+                    extra_files=schedule_pages(res, f"Plan start {params.plan_start}"))
     return res
+
+
+def schedule_pages(result, title: str, gantt: bool = False) -> dict[str, str]:
+    """The schedule's HTML pages by file name: one printable ``dispatch_<work_center>.html`` per work
+    center (a name made safe for a file), and ``gantt.html`` if asked."""
+    from planlib.schedule import dispatch_html
+
+    pages = {}
+    for wc in sorted(result.dispatch_list.work_center_id.unique()):
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(wc)).lstrip(".") or "_"
+        pages[f"dispatch_{safe}.html"] = dispatch_html(result.dispatch_list, wc, f"Dispatch list {wc}. {title}")
+    if gantt and len(result.schedule):
+        pages["gantt.html"] = gantt_page(result.gantt(f"Schedule, {title}"))
+    return pages
+
+
+def gantt_page(chart) -> str:
+    """A chart as a standalone HTML page, however many bars it has (a large plant has more
+    than altair's default limit of 5,000 rows)."""
+    import altair as alt
+
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_html()
 
 
 # --------------------------------------------------------------------------- KPIs
@@ -203,6 +267,9 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         add("on_time_pct", "orders on time (schedule)", on_time, "%", on_time >= 95)
         late = int(float(k.get("late_orders", 0)))
         add("late_orders", "late production orders", late, "orders", late == 0)
+        unscheduled = int(float(k.get("unscheduled_orders", k.get("orders_left_out", 0)) or 0))
+        add("unscheduled_orders", "make orders not scheduled (data errors)", unscheduled, "orders",
+            unscheduled == 0)
         add("weighted_tardiness", "weighted tardiness (schedule)", round(float(k.get("weighted_tardiness", 0)), 1),
             "weighted h")
         util = schedule_kpis[schedule_kpis.kpi == "utilisation"].value.astype(float)
@@ -252,6 +319,7 @@ class WeekPlan:
     schedule: object
     kpis: pd.DataFrame
     timings: dict = field(default_factory=dict)
+    forecast_result: object = None
 
     @property
     def planned_orders(self) -> pd.DataFrame:
@@ -266,17 +334,24 @@ class WeekPlan:
         return self.mrp.capacity_load
 
 
-def plan_week(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
+def plan_week(ds: Dataset, params: PlanParams, forecast=None,
               progress: Callable[[str], None] | None = None, scenario=None) -> WeekPlan:
-    """Forecast (unless given), MRP and schedule in process; the KPIs of :func:`week_kpis`.
+    """Forecast (unless given), MRP and schedule in process, with the steps of the weekly run.
+
+    The same functions as the weekly run's notebooks (:mod:`planlib.steps`), so the same
+    data and parameters give the same planned orders and schedule.
 
     Parameters
     ----------
     ds : Dataset
         The data, with any scenario already applied.
     params : PlanParams
-    forecast : DataFrame, optional
-        A forecast to reuse (``item_id, period_start, forecast``); computed if None.
+    forecast : ForecastResult or DataFrame, optional
+        A forecast to reuse. A :class:`planlib.forecast.ForecastResult` (what
+        :func:`planlib.steps.forecast` returns) carries its safety stock
+        suggestions too, as in the weekly run; a bare ``item_id, period_start,
+        forecast`` table has none (MRP then plans to the item master's safety
+        stock). Computed if None.
     progress : callable, optional
         Called with a line of text before each step.
     scenario : Scenario, optional
@@ -284,27 +359,30 @@ def plan_week(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = N
     """
     say = progress or (lambda message: None)
     timings = {}
-    accuracy = None
     t = time.perf_counter()
+    result = None
     if forecast is None:
         say("forecast")
-        fc = forecast_step(ds, params, scenario)
-        forecast, accuracy = fc.forecast, fc.accuracy
+        result = steps.forecast(ds, params, scenario)
         timings["forecast"] = time.perf_counter() - t
-    elif scenario is not None:
-        from planlib.scenario import scale_forecast
+    elif isinstance(forecast, pd.DataFrame):
+        if scenario is not None:
+            from planlib.scenario import scale_forecast
 
-        forecast = scale_forecast(forecast, scenario, ds.items)
+            forecast = scale_forecast(forecast, scenario, ds.items)
+    else:
+        result = steps.scenario_forecast(forecast, scenario, ds.items, params) if scenario is not None else forecast
+    table = result.forecast if result is not None else forecast
     say("mrp")
     t = time.perf_counter()
-    mrp = mrp_step(ds, params, forecast=forecast)
+    mrp = steps.mrp(ds, params, table, result.safety_stock if result is not None else None)
     timings["mrp"] = time.perf_counter() - t
     say("schedule")
     t = time.perf_counter()
-    sched = schedule_step(ds, params, planned_orders=mrp.planned_orders)
+    sched = steps.schedule(ds, params, mrp.planned_orders, mrp.pegging)
     timings["schedule"] = time.perf_counter() - t
-    kpis = week_kpis(ds, params, mrp, sched.kpis, accuracy)
-    return WeekPlan(forecast, mrp, sched, kpis, timings)
+    kpis = week_kpis(ds, params, mrp, sched.kpis, result.accuracy if result is not None else None)
+    return WeekPlan(table, mrp, sched, kpis, timings, result)
 
 
 # --------------------------------------------------------------------------- weekly run
@@ -497,6 +575,7 @@ class WeeklySummary:
     kpi_history: pd.DataFrame
     capacity_load: pd.DataFrame
     purchase_requisitions: pd.DataFrame
+    unscheduled_orders: pd.DataFrame | None = None
     base_comparison: pd.DataFrame | None = None
     base_order_differences: pd.DataFrame | None = None
 
@@ -527,10 +606,12 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
         accuracy = read_step(run_dir, "forecast", "forecast_accuracy")
         schedule = read_step(run_dir, "schedule", "schedule")
         late = read_step(run_dir, "schedule", "late_orders")
+        unscheduled = read_step(run_dir, "schedule", "schedule_exceptions")
     else:  # on its own (interactive use, notebook tests): plan the week in process
         plan = plan_week(ds, params)
         mrp, sched_kpis, accuracy = plan.mrp, plan.schedule.kpis, None
         schedule, late = plan.schedule.schedule, plan.schedule.late_orders
+        unscheduled = plan.schedule.exceptions
     kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy)
     if run_dir:
         write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
@@ -546,7 +627,8 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     ex = mrp.exceptions.sort_values(["severity", "date"], key=lambda s: s.map(severity) if s.name == "severity" else s)
     summary = WeeklySummary(kpis, prev_week, prev.get("kpis", pd.DataFrame(columns=["kpi", "value"])), ex,
                             late if late is not None else empty, changes, sched_changes, history,
-                            mrp.capacity_load, mrp.purchase_requisitions)
+                            mrp.capacity_load, mrp.purchase_requisitions,
+                            unscheduled_orders=unscheduled if unscheduled is not None else empty)
     if scenario_name != "base" and archive_path:
         base = archive.read_run(archive_path, week, "base")
         if base:

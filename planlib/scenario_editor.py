@@ -155,13 +155,14 @@ def _default_planner():
     return plan_week
 
 
-def _default_forecaster(ds, params: PlanParams, progress=None) -> pd.DataFrame | None:
-    """The forecast the weekly run uses (overrides included)."""
+def _default_forecaster(ds, params: PlanParams, progress=None):
+    """The weekly run's forecast step (overrides and safety stock suggestions included), or None
+    without demand history."""
     if not len(ds.demand_history):
         return None
-    from planlib.pipeline import forecast_step
+    from planlib import steps
 
-    return forecast_step(ds, params, progress=progress).forecast
+    return steps.forecast(ds, params, progress=progress)
 
 
 class ScenarioEditor:
@@ -181,12 +182,14 @@ class ScenarioEditor:
         with ``kpis`` (``kpi, value, unit``) and, for the charts and tables,
         ``capacity_load``, ``exceptions`` and ``planned_orders``; default
         :func:`planlib.pipeline.plan_week`.
-    forecast : DataFrame, optional
-        The base forecast (``item_id, period_start, forecast`` ...); default
-        ``base.forecast``, else computed once by ``forecaster`` on the first Run.
-        The scenario plan gets it through :func:`planlib.scenario.scale_forecast`.
+    forecast : ForecastResult or DataFrame, optional
+        The base forecast: the forecast step's result (:func:`planlib.steps.forecast`, with its
+        safety stock suggestions, as the weekly run plans) or a bare ``item_id, period_start,
+        forecast`` table; default ``base.forecast_result``, else computed once by ``forecaster``
+        on the first Run. The scenario plan gets it through
+        :func:`planlib.steps.scenario_forecast` (a table: :func:`planlib.scenario.scale_forecast`).
     forecaster : callable, optional
-        ``forecaster(ds, params, progress=None) -> DataFrame``; default the weekly
+        ``forecaster(ds, params, progress=None) -> ForecastResult``; default the weekly
         run's forecast step.
     scenario : Scenario, optional
         Start from this scenario (name, description and changes).
@@ -216,7 +219,10 @@ class ScenarioEditor:
                  scenario: Scenario | None = None, save_dir: str | Path = "data/scenarios") -> None:
         self.ds, self.params, self.base = ds, params, base
         self.planner = planner
-        self.forecast = forecast if forecast is not None else getattr(base, "forecast", None)
+        if forecast is None and base is not None:
+            forecast = getattr(base, "forecast_result", None)
+            forecast = forecast if forecast is not None else getattr(base, "forecast", None)
+        self.forecast = forecast
         self.forecaster = forecaster or _default_forecaster
         self.save_dir = Path(save_dir)
         self.changes: list = list(scenario.changes) if scenario else []
@@ -477,7 +483,7 @@ class ScenarioEditor:
                 self._say("planning the base")
                 self.base = planner(self.ds, self.params, forecast=self.forecast,
                                     progress=self._progress(0.3, 0.6, "base plan"))
-            fc = scale_forecast(self.forecast, scenario, self.ds.items) if self.forecast is not None else None
+            fc = self._scenario_forecast(scenario)
             self._say("planning the scenario")
             self.result = planner(ds_s, self.params, forecast=fc,
                                   progress=self._progress(0.6, 0.95, "scenario plan"))
@@ -501,6 +507,17 @@ class ScenarioEditor:
                   f"{len(scenario.changes)} change(s)")
         self._show()
         return self.comparison
+
+    def _scenario_forecast(self, scenario: Scenario):
+        """The base forecast with the scenario's demand multipliers (and, for a forecast result,
+        its safety stock suggestions recomputed), as the weekly run's scenario plan has it."""
+        if self.forecast is None:
+            return None
+        if isinstance(self.forecast, pd.DataFrame):
+            return scale_forecast(self.forecast, scenario, self.ds.items)
+        from planlib import steps
+
+        return steps.scenario_forecast(self.forecast, scenario, self.ds.items, self.params)
 
     def _charts(self) -> dict:
         charts = {"kpi_delta": kpi_delta_chart(self.comparison)}

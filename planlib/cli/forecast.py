@@ -4,9 +4,8 @@ from __future__ import annotations
 import sys
 
 from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
+from planlib import steps
 from planlib.data import read_dataset, write_tables
-from planlib.forecast import ForecastSettings, build_forecast
-from planlib.inventory import safety_stock
 from planlib.problems import InputError, Problems, format_problems
 
 
@@ -55,17 +54,10 @@ def run(args) -> int:
     params = params_from(args) if args.as_of else params_from(args, plan_start=_default_start())
     horizon = args.horizon or params.forecast_horizon
     say(f"{len(ds.demand_history)} demand_history row(s)")
-    settings = ForecastSettings(clean_outliers=args.clean_outliers, net_returns=not args.gross,
-                                n_jobs=params.workers, seed=params.seed)
-    overrides = ds.forecast_overrides if ds.has("forecast_overrides") else None
-    res = build_forecast(ds.demand_history, horizon, args.bucket, args.as_of, overrides, settings, say)
-    items = ds.items if ds.has("items") else None
-    ss = safety_stock(res.forecast, res.backtest, items, params, args.bucket, args.service_type, res.buckets)
-    tables = {"forecast": res.forecast.round(3), "forecast_accuracy": res.accuracy.round(4),
-              "safety_stock": ss.round(3)}
-    if args.clean_outliers:
-        tables["forecast_outliers"] = res.outliers
-    out = write_tables(tables, args.out)
+    settings = steps.forecast_settings(params, clean_outliers=args.clean_outliers, net_returns=not args.gross)
+    res = steps.forecast(ds, params, settings=settings, as_of=args.as_of or "history", horizon=horizon,
+                         service_type=args.service_type, progress=say)
+    out = write_tables(steps.forecast_tables(res), args.out)
     if len(res.problems):
         print(format_problems(res.problems), file=sys.stderr)
     tot = res.accuracy[res.accuracy.item_id == "TOTAL"]

@@ -17,8 +17,9 @@ from planlib.cli.common import (
     params_from,
     positive_int,
 )
-from planlib.data import load, write_tables
-from planlib.mrp import MrpSettings, run_mrp
+from planlib import steps
+from planlib.data import load, read_table, write_tables
+from planlib.mrp import MrpSettings
 from planlib.problems import InputError, Problems
 
 
@@ -34,12 +35,14 @@ def add_parser(sub) -> None:
     p.add_argument("--start", type=date_arg, metavar="DATE",
                    help="plan start (YYYY-MM-DD or ISO week YYYY-Www); a date after Monday plans from the "
                         "Monday of its week, the first weekly bucket; default 2026-W48")
-    p.add_argument("--horizon-weeks", type=positive_int, metavar="N", help="weekly buckets to plan (default 26)")
+    p.add_argument("--horizon-weeks", type=positive_int, metavar="N", help="weekly buckets to plan (default 26; with --forecast, at least to the end of the forecast)")
     p.add_argument("--forecast", metavar="FILE",
                    help="CSV with item_id, period_start, forecast (the planning forecast); "
                         "without it customer orders alone are the demand")
     p.add_argument("--safety-stock", metavar="FILE",
-                   help="CSV with item_id, safety_stock; replaces items.safety_stock for the items listed")
+                   help="CSV with item_id, safety_stock (the forecast step's safety_stock.csv); replaces "
+                        "items.safety_stock for the items listed that have a service_level target, as in "
+                        "the weekly run")
     p.add_argument("--demand-time-fence", type=non_negative_int, metavar="N",
                    help="weeks from the start in which only customer orders count (default 2)")
     p.add_argument("--consume-backward", type=non_negative_int, metavar="N",
@@ -59,7 +62,7 @@ def _read_csv(path: str, name: str) -> pd.DataFrame:
         p = Problems()
         p.add(name, str(file), "", "", "file not found", f"give the path of the {name} CSV file")
         raise InputError(f"cannot read {name} file {file}", p.frame())
-    return pd.read_csv(file, dtype={"item_id": str})
+    return read_table(file)
 
 
 def run(args) -> int:
@@ -77,9 +80,8 @@ def run(args) -> int:
     progress(f"loaded {args.source}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
     safety = _read_csv(args.safety_stock, "safety_stock") if args.safety_stock else None
-    result = run_mrp(ds, params, forecast=forecast, safety_stock=safety,
-                     settings=MrpSettings(past_releases=args.past_releases))
-    progress(f"planned {params.horizon_weeks} weeks from {params.plan_start}: "
+    result = steps.mrp(ds, params, forecast, safety, MrpSettings(past_releases=args.past_releases))
+    progress(f"planned {steps.mrp_params(params, forecast).horizon_weeks} weeks from {params.plan_start}: "
              f"{len(result.planned_orders)} planned orders, {len(result.exceptions)} exceptions")
     out = write_tables(result.tables(), args.out)
     progress(f"wrote {len(result.tables())} tables to {out}")

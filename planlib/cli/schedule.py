@@ -1,10 +1,8 @@
 """``planlib schedule SOURCE --out DIR``: finite-capacity schedule and dispatch lists."""
 from __future__ import annotations
 
-import re
+import argparse
 from pathlib import Path
-
-import pandas as pd
 
 from planlib.cli.common import (
     Progress,
@@ -15,7 +13,9 @@ from planlib.cli.common import (
     positive_float,
     positive_int,
 )
-from planlib.data import load, write_tables
+from planlib import steps
+from planlib.data import load, read_table, write_tables
+from planlib.pipeline import gantt_page, schedule_pages  # noqa: F401  (gantt_page: public here too)
 from planlib.problems import InputError, Problems, format_problems
 
 
@@ -40,11 +40,16 @@ def add_parser(sub) -> None:
                    help="weighted tardiness (default), makespan or total changeover time")
     p.add_argument("--then", choices=("tardiness", "makespan", "setup"), metavar="OBJ",
                    help="second objective, minimised among the schedules best on --objective")
-    p.add_argument("--deterministic", action="store_true",
-                   help="same inputs give the same schedule (deterministic CP-SAT time budget)")
+    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=True,
+                   help="same inputs give the same schedule: CP-SAT stops on a deterministic work budget "
+                        "(default, as in the weekly run); --no-deterministic stops on wall-clock time")
+    p.add_argument("--mrp", metavar="DIR",
+                   help="folder of an MRP run (planlib mrp --out DIR, or a weekly run's mrp/ folder): its "
+                        "planned_orders.csv and pegging.csv give the planned make orders and the supply of "
+                        "their components; default: run MRP on SOURCE (customer orders, no forecast)")
     p.add_argument("--planned-orders", metavar="FILE",
                    help="CSV of MRP planned orders (order_id, item_id, order_type, qty, release_date, "
-                        "due_date); default: run MRP on SOURCE")
+                        "due_date) without pegging; prefer --mrp")
     p.add_argument("--no-mrp", action="store_true", help="schedule only released and in-progress orders")
     p.add_argument("--crew", action="append", default=[], metavar="WC=N",
                    help="operators available at work center WC (repeatable); runs needing routings.crew_size "
@@ -53,42 +58,40 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _planned_orders(args, ds, params, progress):
+def _need_file(path: Path, table: str) -> Path:
+    if not path.is_file():
+        pr = Problems()
+        pr.add(table, str(path), "", "", "file not found",
+               f"give the path of the {table} CSV file (written by planlib mrp --out DIR)")
+        raise InputError(f"cannot read {table} file {path}", pr.frame())
+    return path
+
+
+def _mrp_orders(args, ds, params, progress):
+    """Planned orders and pegging: from --mrp DIR, --planned-orders FILE, or MRP run in process."""
+    if args.mrp:
+        folder = Path(args.mrp)
+        planned = read_table(_need_file(folder / "planned_orders.csv", "planned_orders"))
+        pegging = read_table(_need_file(folder / "pegging.csv", "pegging"))
+        return planned, pegging
     if args.planned_orders:
-        file = Path(args.planned_orders)
-        if not file.is_file():
-            pr = Problems()
-            pr.add("planned_orders", str(file), "", "", "file not found", "give the path of the CSV file")
-            raise InputError(f"cannot read planned orders file {file}", pr.frame())
-        po = pd.read_csv(file, dtype={"order_id": str, "item_id": str}, parse_dates=["release_date", "due_date"])
-        return po
+        return read_table(_need_file(Path(args.planned_orders), "planned_orders")), None
     if args.no_mrp:
-        return None
-    try:
-        from planlib.mrp import run_mrp
-    except ImportError:
-        return None
-    try:
-        po = run_mrp(ds, params).planned_orders
-    except InputError as exc:
-        print(f"MRP could not run ({exc}); scheduling released orders only")
-        return None
-    progress(f"MRP: {int((po.order_type == 'make').sum())} planned make orders")
-    return po
+        return None, None
+    res = steps.mrp(ds, params)
+    progress(f"MRP in process (customer orders, no forecast; give --mrp DIR to schedule a weekly run's "
+             f"plan): {int((res.planned_orders.order_type == 'make').sum())} planned make orders")
+    return res.planned_orders, res.pegging
 
 
 def run(args) -> int:
-    from planlib.schedule import ScheduleSettings, dispatch_html, schedule_dataset
-
     progress = Progress(args.quiet)
     params = params_from(args)
     ds = load(args.source)
     progress(f"loaded {args.source}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
-    planned = _planned_orders(args, ds, params, progress)
+    planned, pegging = _mrp_orders(args, ds, params, progress)
     objective = (args.objective, args.then) if args.then and args.then != args.objective else args.objective
-    settings = ScheduleSettings(horizon_days=params.schedule_horizon_days, time_limit_s=params.time_limit_s,
-                                workers=params.workers, seed=params.seed, deterministic=args.deterministic,
-                                objective=objective, skip_unschedulable=True)
+    settings = steps.schedule_settings(params, deterministic=args.deterministic, objective=objective)
     crews = {}
     for text in args.crew:
         wc, _, n = text.partition("=")
@@ -98,7 +101,7 @@ def run(args) -> int:
             pr = Problems()
             pr.add("arguments", "--crew", "", text, "not of the form WC=N", "write e.g. --crew ASSY=3")
             raise InputError(f"bad --crew {text!r}", pr.frame()) from None
-    result = schedule_dataset(ds, params.plan_start, settings, planned_orders=planned, crews=crews)
+    result = steps.schedule(ds, params, planned, pegging, settings, crews=crews)
     if len(result.exceptions):
         print(f"{len(result.exceptions)} order problem(s); these orders are left out:")
         print(format_problems(result.exceptions))
@@ -106,32 +109,12 @@ def run(args) -> int:
     progress(f"scheduled {len(result.schedule)} operations of {result.schedule.order_id.nunique()} orders: "
              f"{info['solver_status']}, objective {info.get('objective')}, bound {info.get('bound')} "
              f"(heuristic {info['heuristic_objective']:g})")
-    tables = {
-        "schedule": result.schedule,
-        "dispatch_list": result.dispatch_list,
-        "schedule_kpis": result.kpis,
-        "late_orders": result.late_orders,
-        "schedule_exceptions": result.exceptions,
-    }
-    pages = {}
-    title = f"Plan start {params.plan_start}, schedule status {info['solver_status']}"
-    for wc in sorted(result.dispatch_list.work_center_id.unique()):
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(wc))
-        pages[f"dispatch_{safe}.html"] = dispatch_html(result.dispatch_list, wc, title)
-    if len(result.schedule):
-        pages["gantt.html"] = gantt_page(result.gantt(f"Schedule from {params.plan_start}"))
+    tables = steps.schedule_tables(result)
+    pages = schedule_pages(result, f"Plan start {params.plan_start}, schedule status {info['solver_status']}",
+                           gantt=True)
     out = write_tables(tables, args.out, extra_files=pages)
     k = result.kpis.set_index("kpi").value
     print(f"{len(result.schedule)} operations, on time {k.get('on_time_pct')} %, "
           f"weighted tardiness {k.get('weighted_tardiness')} weighted h, makespan {k.get('makespan')} h, "
           f"status {info['solver_status']}; wrote {len(tables)} tables and {len(pages)} pages to {out}")
     return 0
-
-
-def gantt_page(chart) -> str:
-    """The Gantt chart as a standalone HTML page, however many bars it has (a large plant has more
-    than altair's default limit of 5,000 rows)."""
-    import altair as alt
-
-    with alt.data_transformers.disable_max_rows():
-        return chart.to_html()
