@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planlib.problems import InputError, Problems
+
 PROMISE_COLUMNS = ["order_id", "item_id", "customer_id", "qty", "due_date", "scheduled_date", "basis",
                    "supply_id", "mrp_date", "days_late", "gap_days", "short_qty", "reason"]
 
@@ -74,6 +76,12 @@ def promise_dates(demand: pd.DataFrame, pegging: pd.DataFrame, schedule: pd.Data
         The schedule's horizon [days from plan start]: a make order released after it is said
         to be beyond the horizon.
 
+    Raises
+    ------
+    InputError
+        A table without a column it needs, a demand line without a due date or a repeated
+        ``order_id`` in ``demand``; the problems table names table, row and column.
+
     Returns
     -------
     DataFrame
@@ -89,6 +97,8 @@ def promise_dates(demand: pd.DataFrame, pegging: pd.DataFrame, schedule: pd.Data
         ``short_qty`` [uom, no supply], ``reason`` (why the line is late or later than MRP, or
         short; empty otherwise).
     """
+    _check_inputs(demand=demand, pegging=pegging, schedule=schedule, late_orders=late_orders,
+                  planned_orders=planned_orders)
     t0 = pd.Timestamp(plan_start).normalize()
     peg = pegging[pegging.demand_type.astype(str) == "customer_order"]
     peg = peg.assign(demand_id=peg.demand_id.astype(str), supply_id=peg.supply_id.astype(str),
@@ -107,6 +117,40 @@ def promise_dates(demand: pd.DataFrame, pegging: pd.DataFrame, schedule: pd.Data
     for col in ("days_late", "gap_days"):
         out[col] = out[col].astype("Int64")
     return out
+
+
+_REQUIRED = {
+    "demand": ("order_id", "item_id", "qty", "due_date"),
+    "pegging": ("item_id", "supply_type", "supply_id", "supply_date", "demand_type", "demand_id", "qty"),
+    "schedule": ("order_id", "op_seq", "work_center_id", "setup_start", "end"),
+    "late_orders": ("order_id",),
+    "planned_orders": ("order_id", "order_type", "release_date", "due_date"),
+}
+
+
+def _check_inputs(**tables) -> None:
+    problems = Problems()
+    for name, frame in tables.items():
+        if frame is None:
+            continue
+        for col in _REQUIRED[name]:
+            if col not in frame.columns:
+                problems.add(name, "", col, "", f"{name} has no column {col}",
+                             f"pass the {name} table as planlib writes it (see docs/promise-dates.md)")
+    demand = tables["demand"]
+    if not problems.errors:
+        due = pd.to_datetime(demand.due_date, errors="coerce")
+        for k in np.flatnonzero(due.isna().to_numpy()):
+            problems.add("demand", f"demand row {k + 1}", "due_date", demand.due_date.iat[k],
+                         f"order line {demand.order_id.iat[k]} has no due date", "give it a date YYYY-MM-DD")
+        dup = demand.order_id.duplicated(keep="first").to_numpy()
+        for k in np.flatnonzero(dup):
+            problems.add("demand", f"demand row {k + 1}", "order_id", demand.order_id.iat[k],
+                         f"order line {demand.order_id.iat[k]} appears more than once",
+                         "give every customer order line its own order_id")
+    if problems.errors:
+        raise InputError(f"cannot compute promise dates: {problems.errors} problem(s) with the inputs",
+                         problems.frame())
 
 
 class _Context:

@@ -167,6 +167,22 @@ def test_unpegged_line_is_flagged(case):
     assert row.basis == "not pegged" and pd.isna(row.scheduled_date) and "not in MRP's plan" in row.reason
 
 
+def test_bad_inputs_named(case):
+    from planlib.problems import InputError
+
+    case["demand"].loc[2, "due_date"] = pd.NaT
+    case["demand"].loc[4, "order_id"] = "SO-1"
+    with pytest.raises(InputError) as err:
+        promise_dates(**case)
+    assert err.value.problems[["table", "row", "column", "value"]].values.tolist() == [
+        ["demand", "demand row 3", "due_date", "NaT"], ["demand", "demand row 5", "order_id", "SO-1"]]
+    case = dict(case, pegging=case["pegging"].drop(columns="supply_date"))
+    with pytest.raises(InputError) as err:
+        promise_dates(**case)
+    assert err.value.problems[["table", "column", "problem"]].values.tolist() == [
+        ["pegging", "supply_date", "pegging has no column supply_date"]]
+
+
 def test_inputs_not_mutated(case):
     before = {k: v.copy() for k, v in case.items() if isinstance(v, pd.DataFrame)}
     promise_dates(**case)
