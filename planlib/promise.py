@@ -188,7 +188,10 @@ class _Context:
             return self.t0, "on hand"
         if supply_id in self.completion:
             return max(self.completion[supply_id], self.t0), "schedule"
-        date = max(pd.Timestamp(supply_date), self.t0)
+        date = pd.Timestamp(supply_date)
+        if pd.isna(date):  # no date on the pegging row: the planned order's own due date
+            date = self.planned.get(supply_id, (None, None, self.t0))[2]
+        date = max(date, self.t0)
         if supply_type == "planned_order":
             kind = self.planned.get(supply_id, ("buy",))[0]
             return date, "purchase order" if kind == "buy" else "MRP due date"

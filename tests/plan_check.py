@@ -23,10 +23,12 @@ lists every broken rule:
     operation longer than every shift ...); a component without supply is not one.
 ``material``
     For every scheduled order, every component supply MRP pegs to it (``pegging.csv`` rows with
-    ``demand_type == "dependent"`` and ``demand_id`` the order) is available when the order's
-    first operation starts its run (the operation that consumes the components; its setup may be
-    done before): on hand at the plan start, a purchase order (open or planned) at its due date,
-    a make order at its last operation's end in ``schedule.csv`` (its due date when it is not
+    ``demand_type == "dependent"`` and ``demand_id`` the order) is available when the operation
+    that consumes the components starts its run (its setup may be done before). That operation is
+    the first of the routing, or the first flagged in a ``routings.consumes_material`` column
+    where the dataset has one (the first scheduled one if it is already done). On hand is
+    available at the plan start, a purchase order (open or planned) at its due date, a make
+    order at its last operation's end in ``schedule.csv`` (its due date when it is not
     scheduled). A component pegged to ``shortage`` is a violation too. Released and in-progress
     production orders are not checked (their material was issued at release).
 
@@ -278,10 +280,23 @@ def _missing(schedule, planned, exceptions, ds: Dataset, t0, horizon: int) -> li
     return bad
 
 
+def _consuming_operations(routings: pd.DataFrame) -> dict:
+    """``item_id -> op_seq`` consuming the components: the first operation of the routing, or the
+    first one flagged in a ``consumes_material`` column where the routings have one."""
+    r = routings.sort_values(["item_id", "op_seq"])
+    if "consumes_material" in r:
+        flagged = r[r.consumes_material.astype("boolean").fillna(False).astype(bool)]
+        r = pd.concat([flagged, r])
+    return {i: int(s) for i, s in zip(*r.groupby("item_id").op_seq.first().reset_index().values.T)}
+
+
 def _material(schedule, pegging, planned, ds: Dataset, t0) -> list:
     if not len(schedule):
         return []
-    first = schedule.sort_values(["order_id", "op_seq"]).groupby("order_id").head(1).set_index("order_id")
+    consume = _consuming_operations(ds.routings)
+    ordered = schedule.sort_values(["order_id", "op_seq"])
+    at = ordered.op_seq == ordered.item_id.map(consume)
+    first = pd.concat([ordered[at], ordered]).groupby("order_id").head(1).set_index("order_id")
     done = schedule.groupby("order_id").end.max()
     due = dict(zip(planned.order_id, planned.due_date))
     sr = ds.scheduled_receipts

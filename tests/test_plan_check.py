@@ -14,7 +14,7 @@ import pytest
 from planlib.data import load, write_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plan_check import RunFolderError, check_plan, main, working_intervals  # noqa: E402
+from plan_check import RunFolderError, _consuming_operations, check_plan, main, working_intervals  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = pd.Timestamp("2026-11-23")  # Monday
@@ -261,6 +261,14 @@ def test_working_intervals(tmp_path):
                    ("2026-11-30 22:00:00", "2026-12-01 00:00:00")],
         "WELD-1": [("2026-11-23 06:00:00", "2026-11-23 14:00:00"), ("2026-11-28 08:00:00", "2026-11-28 12:00:00")],
     }
+
+
+def test_consuming_operation():
+    """The first operation of the routing, unless a consumes_material column flags another."""
+    r = pd.DataFrame({"item_id": ["A", "A", "B", "B", "C"], "op_seq": [20, 10, 10, 20, 5],
+                      "consumes_material": [None, False, False, True, None]})
+    assert _consuming_operations(r) == {"A": 10, "B": 20, "C": 5}
+    assert _consuming_operations(r.drop(columns="consumes_material")) == {"A": 10, "B": 10, "C": 5}
 
 
 def test_checker_is_independent_of_the_engines():
