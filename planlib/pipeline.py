@@ -244,7 +244,8 @@ KPI_COLUMNS = ["kpi", "label", "value", "unit", "good"]
 
 
 def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataFrame | None = None,
-              forecast_accuracy: pd.DataFrame | None = None) -> pd.DataFrame:
+              forecast_accuracy: pd.DataFrame | None = None,
+              promise_dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """The key figures of a weekly plan, as the report shows them first.
 
     Returns
@@ -276,6 +277,11 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         if len(util):
             add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
         add("solver_status", "schedule solver status", str(k.get("solver_status", "")), "")
+    if promise_dates is not None and len(promise_dates):
+        late_lines = int((pd.to_numeric(promise_dates.days_late, errors="coerce").fillna(0) > 0).sum()
+                         + (promise_dates.basis == "shortage").sum())
+        add("late_order_lines", "customer order lines the schedule completes late", late_lines, "lines",
+            late_lines == 0)
     if mrp is not None:
         ex = mrp.exceptions
         short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
@@ -381,7 +387,8 @@ def plan_week(ds: Dataset, params: PlanParams, forecast=None,
     t = time.perf_counter()
     sched = steps.schedule(ds, params, mrp.planned_orders, mrp.pegging)
     timings["schedule"] = time.perf_counter() - t
-    kpis = week_kpis(ds, params, mrp, sched.kpis, result.accuracy if result is not None else None)
+    kpis = week_kpis(ds, params, mrp, sched.kpis, result.accuracy if result is not None else None,
+                     getattr(sched, "promise_dates", None))
     return WeekPlan(table, mrp, sched, kpis, timings, result)
 
 
@@ -576,8 +583,21 @@ class WeeklySummary:
     capacity_load: pd.DataFrame
     purchase_requisitions: pd.DataFrame
     unscheduled_orders: pd.DataFrame | None = None
+    late_order_lines: pd.DataFrame | None = None
     base_comparison: pd.DataFrame | None = None
     base_order_differences: pd.DataFrame | None = None
+
+
+def late_lines(promise_dates: pd.DataFrame | None) -> pd.DataFrame:
+    """Customer order lines the schedule completes after their due date (or cannot supply), latest
+    first: ``order_id, customer_id, item_id, qty, due_date, scheduled_date, days_late, reason``."""
+    cols = ["order_id", "customer_id", "item_id", "qty", "due_date", "scheduled_date", "days_late", "reason"]
+    if promise_dates is None or not len(promise_dates):
+        return pd.DataFrame(columns=cols)
+    p = promise_dates
+    late = p[(pd.to_numeric(p.days_late, errors="coerce").fillna(0) > 0) | (p.basis == "shortage")]
+    late = late.sort_values(["days_late", "due_date"], ascending=[False, True], na_position="first")
+    return late.reindex(columns=cols).reset_index(drop=True)
 
 
 class _Tables:
@@ -607,12 +627,14 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
         schedule = read_step(run_dir, "schedule", "schedule")
         late = read_step(run_dir, "schedule", "late_orders")
         unscheduled = read_step(run_dir, "schedule", "schedule_exceptions")
+        promises = read_step(run_dir, "schedule", "promise_dates")
     else:  # on its own (interactive use, notebook tests): plan the week in process
         plan = plan_week(ds, params)
         mrp, sched_kpis, accuracy = plan.mrp, plan.schedule.kpis, None
         schedule, late = plan.schedule.schedule, plan.schedule.late_orders
         unscheduled = plan.schedule.exceptions
-    kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy)
+        promises = getattr(plan.schedule, "promise_dates", None)
+    kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy, promises)
     if run_dir:
         write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
     prev_week = archive.previous_week(archive_path, week, scenario_name) if archive_path else None
@@ -628,7 +650,8 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     summary = WeeklySummary(kpis, prev_week, prev.get("kpis", pd.DataFrame(columns=["kpi", "value"])), ex,
                             late if late is not None else empty, changes, sched_changes, history,
                             mrp.capacity_load, mrp.purchase_requisitions,
-                            unscheduled_orders=unscheduled if unscheduled is not None else empty)
+                            unscheduled_orders=unscheduled if unscheduled is not None else empty,
+                            late_order_lines=late_lines(promises))
     if scenario_name != "base" and archive_path:
         base = archive.read_run(archive_path, week, "base")
         if base:

@@ -225,7 +225,9 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
     Returns
     -------
     ScheduleResult
-        :func:`schedule_tables` lists the tables written.
+        :func:`schedule_tables` lists the tables written. Given MRP's pegging, its
+        ``promise_dates`` (:func:`planlib.promise.promise_dates`) are set: when the schedule
+        completes each customer order line, what MRP would promise, and why they differ.
 
     Raises
     ------
@@ -246,6 +248,12 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
     if len(violations):  # the independent checker disagrees with the solver: never publish such a schedule
         raise RuntimeError(f"the schedule breaks {len(violations)} rule(s), first: "
                            f"{violations.iloc[0].to_dict()}")
+    if pegging is not None and planned_orders is not None and ds.has("demand") and len(ds.demand):
+        from planlib.promise import promise_dates
+
+        res.promise_dates = promise_dates(ds.demand, pegging, res.schedule, res.late_orders, planned_orders,
+                                          params.plan_start, scheduled_receipts=ds.scheduled_receipts,
+                                          exceptions=res.exceptions, horizon_days=settings.horizon_days)
     return res
 
 
