@@ -235,8 +235,13 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
             cache[i] = x
         return cache[i]
 
-    for i, pred in enumerate(ops.pred.to_numpy()):
-        if pred < 0 or i in frozen:
+    # precedences: the previous operation of the order, and the make orders supplying the
+    # operation's material (links; their last operation must end before the run starts)
+    pairs = [(i, int(p)) for i, p in enumerate(ops.pred.to_numpy()) if p >= 0]
+    if problem.links is not None and len(problem.links):
+        pairs += [(int(i), int(j)) for i, j in zip(problem.links.op, problem.links.supply_op)]
+    for i, pred in pairs:
+        if i in frozen:
             continue
         gp, gs = wclock[pred], wclock[i]
         if len(gp) == 1 and len(gs) == 1 and list(gp) == list(gs):
