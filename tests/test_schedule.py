@@ -268,7 +268,7 @@ def test_late_orders_get_a_reason():
     checked(res, ds)
     late = res.late_orders.set_index("order_id")
     assert late.cause["REL"] == "release date"
-    assert late.reason["REL"] == "release date: released 2026-11-25, too late for the due date"
+    assert late.reason["REL"] == "release date: released 2026-11-25, due 2026-11-24: too late even on free machines"
     assert "capacity" in set(late.cause.drop("REL"))
     cap = late[late.cause == "capacity"]
     assert all(r.startswith("capacity at work center WC: op 10 waited ") for r in cap.reason)
@@ -485,3 +485,22 @@ def test_calendar_too_short_is_seen_before_the_heuristic_runs(monkeypatch):
     assert len(calls) == 4
     pd.testing.assert_frame_equal(res.schedule, again.schedule)
     checked(res, ds)
+
+
+@pytest.mark.parametrize("limit", [0, 5], ids=["heuristic", "cp-sat"])
+def test_zero_minute_inspection_step(limit):
+    """An inspection step of zero minutes (no setup, no run) between two operations, on a calendar with
+    breaks: scheduled, reported with start == end, and accepted by the checker."""
+    ds = plant(shift=("06:00", "14:00"), items=[("A", "")],
+               routings=[("A", 10, "WC", 0, 48.0, False), ("A", 20, "WC", 0, 0.0, True),
+                         ("A", 30, "WC", 0, 48.0, False)])
+    orders = orders_frame([("O1", "A", 5, "2026-11-23", "2026-11-24", 1),   # 240 + 0 + 240 min
+                           ("O2", "A", 5, "2026-11-23", "2026-11-25", 3)])
+    res = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=limit, workers=2, seed=0))
+    s = checked(res, ds).set_index(["order_id", "op_seq"]).sort_index()
+    assert list(s.run_min.loc["O1"]) == [240, 0, 240]
+    for o in ("O1", "O2"):
+        insp = s.loc[(o, 20)]
+        assert insp.start == insp.end
+        assert s.loc[(o, 10), "end"] <= insp.start <= s.loc[(o, 30), "start"]
+    assert s.end.max() == pd.Timestamp("2026-11-24 14:00")  # 960 min of work in two 8 h shifts

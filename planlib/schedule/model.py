@@ -201,7 +201,7 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 intervals[alts.machine_id.iat[j]].append((j, iv))
             if earliest[i] > 0 and i not in frozen:
                 model.add(wr >= tl.work_at(int(earliest[i]))).only_enforce_if(lit)
-            if unbroken[i] and not tl.continuous:
+            if unbroken[i] and not tl.continuous and max(run.values()) > 0:
                 # the run stays inside one segment: start and end read in the same segment
                 (lr, hr), (le, he) = krange(i, g, 0), krange(i, g, 1)
                 _, kr = _real_time(model, tl, wr, lr, f"ur{i}_{g}", is_end=False, hi_k=hr)
@@ -211,10 +211,15 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 v.seg[(i, g, "ue")] = (ke, tl)
             wclock[i][g] = (lit, wr, we)
 
+    zero_run = (alts.groupby("op").run_min.max() <= 0).reindex(range(len(ops)), fill_value=False).to_numpy()
+
     def real(i, which):
         """Real run start (``which == 0``) or end (1) of operation ``i``, built once."""
         cache = v.start if which == 0 else v.end
         if i in cache:
+            return cache[i]
+        if which == 1 and zero_run[i]:  # a run of zero minutes ends where it starts
+            cache[i] = real(i, 0)
             return cache[i]
         parts = []
         for g, (lit, wr, we) in wclock[i].items():

@@ -663,7 +663,9 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                                 uninterruptible=bool(r.uninterruptible), status=status, pred=pred))
             for m in cand:
                 run = int(math.ceil(qty * float(r.run_min_per_unit) / speed.get(m, 1.0) - 1e-9))
-                alt_rows.append(dict(op=idx, machine_id=m, setup_min=int(math.ceil(setup)), run_min=max(1, run)))
+                # at least a minute, unless the routing says none (an inspection or paperwork step)
+                run = max(1, run) if qty * float(r.run_min_per_unit) > 0 else 0
+                alt_rows.append(dict(op=idx, machine_id=m, setup_min=int(math.ceil(setup)), run_min=run))
             if status == "running":
                 frozen_rows.append(dict(op=idx, machine_id=fixed or cand[0], ws=0, kind="running"))
             pred = idx

@@ -298,7 +298,8 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
             else:
                 cause = "release date"
                 rel = orders.loc[r.order_id].release_date
-                reason = f"release date: released {pd.Timestamp(rel):%Y-%m-%d}, too late for the due date"
+                reason = (f"release date: released {pd.Timestamp(rel):%Y-%m-%d}, due {pd.Timestamp(r.due_date):%Y-%m-%d}: "
+                          "too late even on free machines")
         else:
             cause = "capacity"
             w = waited(r.order_id)
