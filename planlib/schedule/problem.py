@@ -378,10 +378,12 @@ def material_supply(ds: Dataset, orders: pd.DataFrame, plan_start, planned_order
             qty_of.update(zip(planned_orders.order_id, planned_orders.qty.astype(float)))
         for item in by_item:
             by_item[item].sort(key=lambda x: (x[0], x[1]))
-        bom = ds.bom
+        bom = ds.bom[ds.bom.parent_id.isin(set(rest.item_id))]
+        lines_of = {p: g for p, g in bom.groupby("parent_id", sort=False)}
+        empty = bom.iloc[:0]
         for oid, item, qty, rel in zip(rest.order_id, rest.item_id, rest.qty,
                                        pd.to_datetime(rest.release_date).fillna(plan_start)):
-            lines = bom[bom.parent_id == item]
+            lines = lines_of.get(item, empty)
             if "valid_from" in lines:
                 vf, vt = pd.to_datetime(lines.valid_from), pd.to_datetime(lines.valid_to)
                 lines = lines[(vf.isna() | (vf <= rel)) & (vt.isna() | (vt > rel))]
