@@ -21,7 +21,6 @@ from planlib.schedule import (
     check_material,
     check_schedule,
     long_uninterruptible_operations,
-    make_schedule,
     material_supply,
     schedule_dataset,
 )
@@ -288,3 +287,21 @@ def test_random_factories_keep_the_material_invariant(case):
             assert first[r.demand_id] >= done[r.supply_id], (r.demand_id, r.supply_id)
         elif r.supply_id in due.index:
             assert first[r.demand_id] >= due[r.supply_id], (r.demand_id, r.supply_id)
+
+
+def test_rescheduling_keeps_the_link_between_orders():
+    """A breakdown on Wednesday morning pushes the SA order; the FG order it feeds moves after it."""
+    from planlib.schedule.reschedule import machine_down, reschedule
+
+    ds, planned, pegging = three_levels()
+    settings = ScheduleSettings(time_limit_s=2, workers=2, seed=0)
+    orders = build_orders(ds, T0, 14, planned)
+    mat = material_supply(ds, orders, T0, planned, pegging)
+    res = schedule_dataset(ds, T0, settings, planned_orders=planned, pegging=pegging)
+    ds2 = machine_down(ds, "M1", "2026-11-24 12:00", "2026-11-25 06:00")
+    rr = reschedule(ds2, orders, res.schedule, pd.Timestamp("2026-11-24 12:00"), settings, plan_start=T0,
+                    material=mat, frozen_hours=0)
+    s = checked(rr.result, ds2).set_index("order_id")
+    assert s.loc["PLN-SA", "start"] == pd.Timestamp("2026-11-25 06:00")
+    assert s.loc["PLN-FG", "start"] >= s.loc["PLN-SA", "end"] == pd.Timestamp("2026-11-25 07:00")
+    assert len(rr.result.problem.links) == 1

@@ -304,8 +304,8 @@ def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = Non
 
 
 __all__ = ["Problem", "ScheduleResult", "ScheduleSettings", "Timeline", "build_model", "build_orders",
-           "build_problem", "check", "check_material", "check_schedule", "consuming_operations", "dispatch", "dispatch_html", "dispatch_list",
-           "evaluate", "gantt_chart", "late_orders", "long_uninterruptible_operations", "make_schedule",
-           "make_schedule_from_problem", "material_availability", "material_supply", "material_table",
-           "order_summary", "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule",
-           "trim"]
+           "build_problem", "check", "check_material", "check_schedule", "consuming_operations",
+           "dispatch", "dispatch_html", "dispatch_list", "evaluate", "gantt_chart", "late_orders",
+           "long_uninterruptible_operations", "make_schedule", "make_schedule_from_problem",
+           "material_availability", "material_supply", "material_table", "order_summary",
+           "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule", "trim"]
