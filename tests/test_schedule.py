@@ -239,13 +239,23 @@ def test_unschedulable_orders_are_named():
     with pytest.raises(InputError) as err:
         build_problem(ds, orders, T0, FAST)
     text = " ".join(err.value.problems.problem)
-    for oid in ("LONG", "NOMACH", "NOROUTE", "LATE"):
+    for oid in ("NOMACH", "NOROUTE", "LATE"):
         assert oid in text
-    assert "OK" not in text.replace("NOROUTE", "")
-    # skip mode schedules the rest and lists the problems
+    assert "OK" not in text.replace("NOROUTE", "") and "LONG" not in text
+    # skip mode schedules the rest and lists the problems; LONG's lot is too long for a shift, which is
+    # no data error (validate checks a typical lot): it is scheduled to pause at shift ends, with a warning
     res = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=2, skip_unschedulable=True))
-    assert list(res.schedule.order_id) == ["OK"]
-    assert len(res.exceptions) == 4
+    assert sorted(res.schedule.order_id) == ["LONG", "OK"]
+    assert len(res.exceptions) == 3
+    assert res.unscheduled_orders == ["LATE", "NOMACH", "NOROUTE"]
+    kpi = res.kpis.set_index("kpi").value
+    assert kpi["unscheduled_orders"] == 3
+    warn = res.warnings
+    assert list(warn.severity) == ["warning"] and "LONG" in warn.problem.iat[0]
+    assert "lots of at most 48 units" in warn.fix.iat[0]
+    long = res.schedule.set_index("order_id").loc["LONG"]
+    assert long.end - long.start > pd.Timedelta(hours=10)  # 600 min over two days' shifts
+    checked(res, ds)
 
 
 def test_late_orders_get_a_reason():
@@ -256,9 +266,13 @@ def test_late_orders_get_a_reason():
                            ("C2", "A", 2, "2026-11-23", "2026-11-23", 5)])     # one machine, both due day 1
     res = make_schedule(ds, orders, T0, FAST)
     checked(res, ds)
-    reasons = res.late_orders.set_index("order_id").reason
-    assert reasons["REL"] == "release date"
-    assert "capacity" in set(reasons.drop("REL"))
+    late = res.late_orders.set_index("order_id")
+    assert late.cause["REL"] == "release date"
+    assert late.reason["REL"] == "release date: released 2026-11-25, due 2026-11-24: too late even on free machines"
+    assert "capacity" in set(late.cause.drop("REL"))
+    cap = late[late.cause == "capacity"]
+    assert all(r.startswith("capacity at work center WC: op 10 waited ") for r in cap.reason)
+    assert set(cap.work_center_id) == {"WC"}
 
 
 def test_material_availability_from_stock_and_purchase_orders():
@@ -471,3 +485,22 @@ def test_calendar_too_short_is_seen_before_the_heuristic_runs(monkeypatch):
     assert len(calls) == 4
     pd.testing.assert_frame_equal(res.schedule, again.schedule)
     checked(res, ds)
+
+
+@pytest.mark.parametrize("limit", [0, 5], ids=["heuristic", "cp-sat"])
+def test_zero_minute_inspection_step(limit):
+    """An inspection step of zero minutes (no setup, no run) between two operations, on a calendar with
+    breaks: scheduled, reported with start == end, and accepted by the checker."""
+    ds = plant(shift=("06:00", "14:00"), items=[("A", "")],
+               routings=[("A", 10, "WC", 0, 48.0, False), ("A", 20, "WC", 0, 0.0, True),
+                         ("A", 30, "WC", 0, 48.0, False)])
+    orders = orders_frame([("O1", "A", 5, "2026-11-23", "2026-11-24", 1),   # 240 + 0 + 240 min
+                           ("O2", "A", 5, "2026-11-23", "2026-11-25", 3)])
+    res = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=limit, workers=2, seed=0))
+    s = checked(res, ds).set_index(["order_id", "op_seq"]).sort_index()
+    assert list(s.run_min.loc["O1"]) == [240, 0, 240]
+    for o in ("O1", "O2"):
+        insp = s.loc[(o, 20)]
+        assert insp.start == insp.end
+        assert s.loc[(o, 10), "end"] <= insp.start <= s.loc[(o, 30), "start"]
+    assert s.end.max() == pd.Timestamp("2026-11-24 14:00")  # 960 min of work in two 8 h shifts

@@ -105,17 +105,53 @@ def test_bench_schedule_command(tmp_path, capsys):
     assert sched.end.max() == 55
 
 
-def test_bench_schedule_refuses_unreadable_files_before_solving(tmp_path, capsys):
+def test_bench_schedule_reports_a_bad_instance_and_goes_on(tmp_path, capsys):
     short = tmp_path / "short.txt"
     short.write_text("2 2\n0 3 1 4\n")
     results = tmp_path / "results.csv"
     code = main(["bench-schedule", str(DATA / "ft06"), str(short), str(tmp_path / "none.txt"),
-                 "--format", "jsplib", "--out", str(results), "--quiet"])
-    assert code == 2 and not results.exists()  # nothing solved, nothing written
+                 str(DATA / "zero_duration.txt"), "--format", "jsplib", "--time-limit", "3",
+                 "--out", str(results), "--quiet"])
+    assert code == 0  # two instances solved and checked
+    r = pd.read_csv(results).set_index("instance")
+    r["error"] = r.error.fillna("")
+    assert list(r.index) == ["ft06", "short", "none", "zero_duration"]
+    assert r.loc["ft06", "makespan"] == 55 and r.loc["ft06", "check"] == "ok" and r.loc["ft06", "error"] == ""
+    assert r.loc["zero_duration", "makespan"] == 15 and r.loc["zero_duration", "check"] == "ok"
+    assert r.loc["short", "status"] == "FAILED"
+    assert r.loc["short", "error"] == ("cannot be read as --format jsplib: the header announces 2 jobs but "
+                                       "1 job line(s) follow")
+    assert r.loc["none", "status"] == "FAILED" and "No such file or directory" in r.loc["none", "error"]
     err = capsys.readouterr().err
-    assert "2 file(s) cannot be read" in err
-    assert "short.txt: the header announces 2 jobs but 1 job line(s) follow" in err
-    assert "none.txt: No such file or directory" in err and "Traceback" not in err
+    assert "2 instance(s) failed" in err and "short.txt" in err and "Traceback" not in err
+
+
+def test_bench_schedule_survives_a_solver_error_and_fails_only_if_all_fail(tmp_path, monkeypatch, capsys):
+    import planlib.schedule.jobshop as jobshop
+
+    real = jobshop.solve_jobshop
+
+    def flaky(jobs, settings=None, name="", **kw):
+        if name == "ft06":
+            raise RuntimeError("solver crashed")
+        return real(jobs, settings, name, **kw)
+
+    monkeypatch.setattr(jobshop, "solve_jobshop", flaky)
+    results = tmp_path / "results.csv"
+    code = main(["bench-schedule", str(DATA / "ft06"), str(DATA / "zero_duration.txt"), "--format", "jsplib",
+                 "--time-limit", "2", "--out", str(results), "--quiet"])
+    assert code == 0
+    r = pd.read_csv(results).set_index("instance")
+    r["error"] = r.error.fillna("")
+    assert r.loc["ft06", "status"] == "FAILED"
+    assert r.loc["ft06", "error"] == "solver error: RuntimeError: solver crashed"
+    assert r.loc["zero_duration", "check"] == "ok"
+    # every instance failed: exit code 1, and the results still written
+    code = main(["bench-schedule", str(DATA / "ft06"), str(tmp_path / "none.txt"), "--format", "jsplib",
+                 "--out", str(results), "--quiet"])
+    assert code == 1
+    assert list(pd.read_csv(results).status) == ["FAILED", "FAILED"]
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_gantt_page_of_a_large_plant_is_written():

@@ -128,3 +128,29 @@ def test_random_flexible_job_shops_are_feasible_and_bounded(jobs):
             if len(op) == 1:
                 fixed[op[0][0]] = fixed.get(op[0][0], 0) + op[0][1]
     assert res.makespan >= max(fixed.values(), default=0)
+
+
+def test_zero_duration_operations_schedule_and_check():
+    """tests/data/schedule/zero_duration.txt: inspection and paperwork steps of zero duration, first, in
+    the middle and last in a job. The heuristic used to crash on them (``max() arg is an empty sequence``)."""
+    jobs = read_jsplib(DATA / "zero_duration.txt")
+    assert sorted(d for job in jobs for op in job for _, d in op)[:3] == [0, 0, 0]
+    problem = to_problem(jobs)
+    for rule in ("atcs", "edd", "mwkr"):
+        sol = dispatch(problem, rule)
+        assert len(sol) == sum(len(j) for j in jobs)
+    res = solve_jobshop(jobs, QUICK, "zero_duration")
+    assert check_jobshop(jobs, res.schedule) == []
+    assert (res.makespan, res.bound, res.status) == (15, 15, "OPTIMAL")
+    zero = res.schedule[res.schedule.end == res.schedule.start]
+    assert len(zero) == 3
+
+
+def test_checker_lets_a_zero_duration_operation_sit_inside_another():
+    jobs = [[[(0, 5)]], [[(0, 0)]]]
+    import pandas as pd
+    sched = pd.DataFrame({"job": [0, 1], "op": [0, 0], "machine": [0, 0], "start": [0, 2], "end": [5, 2]})
+    assert check_jobshop(jobs, sched) == []
+    sched.loc[1, "end"] = 3  # no longer of zero duration: a duration error and an overlap
+    errors = check_jobshop(jobs, sched)
+    assert any("overlaps" in e for e in errors) and any("duration of 0" in e for e in errors)

@@ -10,7 +10,9 @@ from planlib.cli.common import Progress, positive_float, positive_int
 from planlib.data import write_tables
 
 RESULT_COLUMNS = ["instance", "makespan", "bound", "status", "seconds", "heuristic_makespan", "jobs",
-                  "operations", "check"]
+                  "operations", "check", "error"]
+"""``status`` is ``FAILED`` for an instance that could not be read or solved, or whose schedule the
+independent check rejects; ``error`` then says why (empty otherwise)."""
 
 
 def add_parser(sub) -> None:
@@ -21,7 +23,10 @@ def add_parser(sub) -> None:
                     "Brandimarte flexible job shop, machines 1-based), minimise the makespan with the "
                     "planlib scheduler (CP-SAT from the dispatching heuristic's hint) and write one row per "
                     "instance: instance, makespan, bound, status, seconds (plus the heuristic's makespan "
-                    "and the independent check). The CSV is rewritten after every instance.")
+                    "and the independent check). The CSV is rewritten after every instance. An instance that "
+                    "fails (unreadable, solver error, rejected by the check) is a row with status FAILED and "
+                    "its reason in 'error', and the batch goes on. Exit code 0 if at least one instance "
+                    "was solved and passed the check, 1 if every instance failed.")
     p.add_argument("files", nargs="+", metavar="FILE", help="instance files")
     p.add_argument("--format", choices=("jsplib", "fjs"), required=True, help="instance layout")
     p.add_argument("--time-limit", type=positive_float, default=60.0, metavar="S",
@@ -43,37 +48,55 @@ def run(args) -> int:
     settings = ScheduleSettings(time_limit_s=args.time_limit, workers=args.workers, seed=args.seed,
                                 objective="makespan")
     out = Path(args.out)
-    instances, unreadable = {}, []
-    for file in args.files:  # read every file first: a bad one stops the run before any solving
+    rows, failed = [], []
+
+    def publish():
+        table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        whole = ["makespan", "bound", "heuristic_makespan", "jobs", "operations"]
+        table[whole] = table[whole].apply(pd.to_numeric).astype("Int64")  # a failed row leaves them empty
+        write_tables({out.stem: table}, out.parent)
+
+    for file in args.files:
+        name = Path(file).stem
         try:
-            instances[file] = read_instance(file, args.format)
+            jobs = read_instance(file, args.format)
         except (OSError, ValueError, IndexError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             reason = reason.removeprefix(f"{file}: ")
             if "invalid literal for int()" in reason:
                 reason = f"{reason.rsplit(': ', 1)[-1]} is not a whole number"
-            unreadable.append(f"  {file}: {reason}")
-    if unreadable:
-        print(f"planlib bench-schedule: {len(unreadable)} file(s) cannot be read as --format {args.format}:\n"
-              + "\n".join(unreadable) + "\nfix or leave out these files (jsplib: 'n_jobs n_machines' then one "
-              "line of 'machine duration' pairs per job; fjs: Brandimarte's layout)", file=sys.stderr)
-        return 2
-    rows, schedules = [], {}
-    bad = 0
-    for file, jobs in instances.items():
-        name = Path(file).stem
-        res = solve_jobshop(jobs, settings, name)
-        errors = check_jobshop(jobs, res.schedule)
-        bad += bool(errors)
-        rows.append(dict(instance=name, makespan=res.makespan, bound=res.bound, status=res.status,
-                         seconds=round(res.seconds, 2), heuristic_makespan=res.heuristic_makespan,
-                         jobs=len(jobs), operations=sum(len(j) for j in jobs),
-                         check="ok" if not errors else f"{len(errors)} errors: {errors[0]}"))
+            reason = f"cannot be read as --format {args.format}: {reason}"
+            rows.append(dict(instance=name, status="FAILED", error=reason))
+            failed.append(f"  {file}: {reason}")
+            progress(f"{name}: FAILED, {reason}")
+            publish()
+            continue
+        try:
+            res = solve_jobshop(jobs, settings, name)
+            errors = check_jobshop(jobs, res.schedule)
+        except Exception as err:  # noqa: BLE001 - one instance's failure must not stop the batch
+            reason = f"solver error: {type(err).__name__}: {err}"
+            rows.append(dict(instance=name, status="FAILED", jobs=len(jobs),
+                             operations=sum(len(j) for j in jobs), error=reason))
+            failed.append(f"  {file}: {reason}")
+            progress(f"{name}: FAILED, {reason}")
+            publish()
+            continue
+        error = f"the check rejects the schedule: {len(errors)} error(s), first: {errors[0]}" if errors else ""
+        rows.append(dict(instance=name, makespan=res.makespan, bound=res.bound,
+                         status="FAILED" if errors else res.status, seconds=round(res.seconds, 2),
+                         heuristic_makespan=res.heuristic_makespan, jobs=len(jobs),
+                         operations=sum(len(j) for j in jobs),
+                         check="ok" if not errors else f"{len(errors)} errors: {errors[0]}", error=error))
+        if errors:
+            failed.append(f"  {file}: {error}")
         progress(f"{name}: makespan {res.makespan}, bound {res.bound}, {res.status}, {res.seconds:.1f}s, "
                  f"check {'ok' if not errors else 'FAILED'}")
-        write_tables({out.stem: pd.DataFrame(rows, columns=RESULT_COLUMNS)}, out.parent)
+        publish()
         if args.schedules:
-            schedules[name] = res.schedule
             write_tables({name: res.schedule}, args.schedules)
-    print(f"{len(rows)} instance(s) solved; results in {out}" + (f"; {bad} failed the check" if bad else ""))
-    return 1 if bad else 0
+    ok = len(rows) - len(failed)
+    print(f"{ok} of {len(rows)} instance(s) solved and checked; results in {out}")
+    if failed:
+        print(f"planlib bench-schedule: {len(failed)} instance(s) failed:\n" + "\n".join(failed), file=sys.stderr)
+    return 0 if ok else 1

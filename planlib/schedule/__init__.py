@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planlib.data import Dataset
-from planlib.schedule.check import check_schedule
+from planlib.schedule.check import check_material, check_schedule
 from planlib.schedule.dispatch import CalendarTooShort, calendar_too_short, compact, dispatch
 from planlib.schedule.model import build_model, solve
 from planlib.schedule.problem import (
@@ -36,13 +36,18 @@ from planlib.schedule.problem import (
     ScheduleSettings,
     build_orders,
     build_problem,
+    consuming_operations,
+    long_uninterruptible_operations,
     material_availability,
+    material_supply,
 )
 from planlib.schedule.report import (
     dispatch_html,
     dispatch_list,
     gantt_chart,
+    MATERIAL_RESULT_COLUMNS,
     late_orders,
+    material_table,
     order_summary,
     schedule_kpis,
     to_schedule,
@@ -72,6 +77,11 @@ class ScheduleResult:
     heuristic_objective : float
     problem : Problem
     solution : DataFrame
+    material : DataFrame
+        The supply of every consuming operation, as scheduled (see
+        :func:`planlib.schedule.report.material_table`): ``order_id, item_id, op_seq,
+        component_id, supply_type, supply_id, qty, supply_date, available_at, in_schedule``.
+        With the ``schedule`` table it is all :func:`planlib.schedule.check.check_material` needs.
     """
 
     schedule: pd.DataFrame
@@ -85,6 +95,7 @@ class ScheduleResult:
     problem: Problem
     solution: pd.DataFrame
     info: dict = field(default_factory=dict)
+    material: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATERIAL_RESULT_COLUMNS))
 
     @property
     def exceptions(self) -> pd.DataFrame:
@@ -92,6 +103,20 @@ class ScheduleResult:
         from planlib.problems import PROBLEM_COLUMNS
         ex = self.problem.exceptions
         return ex if ex is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Problems that did not keep an order out (severity ``warning``), as a problems table:
+        an uninterruptible operation longer than every shift (scheduled to pause), a component
+        no supply covers (assumed after its lead time), a loop between orders."""
+        from planlib.problems import PROBLEM_COLUMNS
+        w = self.problem.warnings
+        return w if w is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+    @property
+    def unscheduled_orders(self) -> list:
+        """Orders left out for a data error (see :attr:`exceptions`)."""
+        return list(self.problem.left_out or [])
 
     def gantt(self, title: str = "Schedule"):
         return gantt_chart(self.schedule, title)
@@ -229,23 +254,45 @@ def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | No
         info["orders_left_out"] = int(problem.exceptions.table.size)
     sched = to_schedule(problem, sol)
     kpis = schedule_kpis(sched, problem, info)
-    return ScheduleResult(schedule=sched, kpis=kpis, late_orders=late_orders(sched, problem),
+    material = material_table(problem, sched)
+    return ScheduleResult(schedule=sched, kpis=kpis, late_orders=late_orders(sched, problem, material),
                           dispatch_list=dispatch_list(sched), status=info["solver_status"],
                           objective=info.get("objective"), bound=info.get("bound"),
                           heuristic_objective=info["heuristic_objective"], problem=problem, solution=sol,
-                          info=info)
+                          info=info, material=material)
 
 
 def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None = None,
-                     planned_orders: pd.DataFrame | None = None, crews: dict | None = None) -> ScheduleResult:
+                     planned_orders: pd.DataFrame | None = None, crews: dict | None = None,
+                     pegging: pd.DataFrame | None = None) -> ScheduleResult:
     """Schedule the dataset's production orders (and MRP's planned make orders) in the horizon.
 
-    Builds the orders with :func:`build_orders`, their material dates with
-    :func:`material_availability`, then calls :func:`make_schedule`.
+    Builds the orders with :func:`build_orders`, the supply of their components with
+    :func:`material_supply` (following MRP's ``pegging`` when given), then calls
+    :func:`make_schedule`: an order's consuming operation starts its run only when its
+    purchased supply has arrived and the make orders supplying it have finished.
+
+    Parameters
+    ----------
+    ds : Dataset
+    plan_start : datetime-like
+    settings : ScheduleSettings
+    planned_orders : DataFrame, optional
+        MRP's planned orders (:attr:`planlib.mrp.MrpResult.planned_orders`): the make ones are
+        scheduled, all are supply.
+    crews : dict, optional
+        ``work_center_id -> operators``.
+    pegging : DataFrame, optional
+        MRP's pegging (:attr:`planlib.mrp.MrpResult.pegging`): which supply serves which order.
+        Without it each order's components are netted on their own (see :func:`material_supply`).
+
+    Returns
+    -------
+    ScheduleResult
     """
     settings = settings or ScheduleSettings()
     orders = build_orders(ds, plan_start, settings.horizon_days, planned_orders)
-    material = material_availability(ds, orders)
+    material = material_supply(ds, orders, plan_start, planned_orders, pegging)
     return make_schedule(ds, orders, plan_start, settings, material=material, crews=crews)
 
 
@@ -253,11 +300,12 @@ def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = Non
     """:func:`check_schedule` of a result against the dataset's calendars and setups."""
     p = result.problem
     return check_schedule(result.schedule, p.plan_start, p.calendar_intervals, ds.setup_matrix, frozen,
-                          ds.machines)
+                          ds.machines, material=result.material)
 
 
 __all__ = ["Problem", "ScheduleResult", "ScheduleSettings", "Timeline", "build_model", "build_orders",
-           "build_problem", "check", "check_schedule", "dispatch", "dispatch_html", "dispatch_list",
-           "evaluate", "gantt_chart", "late_orders", "make_schedule", "make_schedule_from_problem", "material_availability",
-           "order_summary", "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule",
-           "trim"]
+           "build_problem", "check", "check_material", "check_schedule", "consuming_operations",
+           "dispatch", "dispatch_html", "dispatch_list", "evaluate", "gantt_chart", "late_orders",
+           "long_uninterruptible_operations", "make_schedule", "make_schedule_from_problem",
+           "material_availability", "material_supply", "material_table", "order_summary",
+           "schedule_dataset", "schedule_kpis", "solve", "solve_problem", "to_schedule", "trim"]

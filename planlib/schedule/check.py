@@ -40,7 +40,8 @@ class _Calendar:
 
 def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame | None = None,
                    setup_matrix: pd.DataFrame | None = None, frozen: pd.DataFrame | None = None,
-                   machines: pd.DataFrame | None = None, crews: dict | None = None) -> pd.DataFrame:
+                   machines: pd.DataFrame | None = None, crews: dict | None = None,
+                   material: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every broken rule of a schedule; an empty table means feasible.
 
     Parameters
@@ -63,13 +64,15 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
         ``machine_id, work_center_id``: each operation must run on a machine of its work center.
     crews : dict, optional
         ``work_center_id -> operators``: runs needing ``crew_size`` operators never need more at once.
+    material : DataFrame, optional
+        The supply of each consuming operation (see :func:`check_material`).
 
     Returns
     -------
     DataFrame
         Columns ``rule, order_id, op_seq, machine_id, detail``; ``rule`` is one of
         ``precedence, overlap, setup, run, calendar, uninterruptible, release, frozen,
-        machine, start, crew``.
+        machine, start, crew, material``.
     """
     t0 = pd.Timestamp(plan_start)
     bad = []
@@ -130,8 +133,12 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
             if starts[k] < ends[k - 1]:
                 add("precedence", g.iloc[k], f"starts {starts[k] - ends[k - 1]:g} min before op "
                                               f"{g.op_seq.iat[k - 1]} ends")
-    # machines: no overlap, setups between consecutive operations
-    for m, g in sch.sort_values(["machine_id", "t_ss", "t_s"]).groupby("machine_id"):
+    # machines: no overlap, setups between consecutive operations; an operation of zero minutes
+    # (no setup, no changeover, no run) takes no machine time and may sit anywhere
+    empty = (sch.t_ss == sch.t_e) & (sch.setup_min == 0) & (sch.run_min == 0)
+    if "changeover_min" in sch:
+        empty &= sch.changeover_min == 0
+    for m, g in sch[~empty].sort_values(["machine_id", "t_ss", "t_s"]).groupby("machine_id"):
         cal = cals.get(m)
         rows = list(g.itertuples())
         for k, row in enumerate(rows):
@@ -171,4 +178,56 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
                     or pd.Timestamp(r.end) != pd.Timestamp(f.end):
                 bad.append(("frozen", f.order_id, int(f.op_seq), r.machine_id,
                             f"moved from {f.machine_id} {f.start}-{f.end} to {r.machine_id} {r.start}-{r.end}"))
+    out = pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
+    if material is not None:
+        out = pd.concat([out, check_material(schedule, material)], ignore_index=True)
+    return out
+
+
+def check_material(schedule: pd.DataFrame, material: pd.DataFrame) -> pd.DataFrame:
+    """Every operation that starts before its components are there; an empty table means none.
+
+    Recomputes from the two tables alone: each consuming operation's run starts at or after
+    the ``available_at`` of each of its supplies, and when the supply is an order that is
+    itself in the schedule, that order's last operation has ended by the consuming run's
+    start (and by ``available_at``): a make order must be finished before its output is
+    used. A supply whose consuming operation is not in the schedule is a violation too.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        ``order_id, op_seq, machine_id, start, end`` (timestamps).
+    material : DataFrame
+        ``order_id, op_seq, component_id, supply_id, available_at`` (timestamp), as
+        ``ScheduleResult.material`` or its published CSV.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rule, order_id, op_seq, machine_id, detail`` with ``rule == "material"``.
+    """
+    bad = []
+    if material is None or len(material) == 0:
+        return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
+    start = {(o, int(q)): (pd.Timestamp(s), m) for o, q, s, m in
+             zip(schedule.order_id, schedule.op_seq, schedule.start, schedule.machine_id)}
+    finish = {o: pd.Timestamp(e) for o, e in schedule.groupby("order_id").end.max().items()}
+    avail = pd.to_datetime(material.available_at)
+    for o, q, comp, sid, at in zip(material.order_id, material.op_seq, material.component_id,
+                                   material.supply_id.fillna(""), avail):
+        key = (o, int(q))
+        if key not in start:
+            bad.append(("material", o, int(q), "", f"consuming operation of {comp} is not in the schedule"))
+            continue
+        s, m = start[key]
+        if pd.notna(at) and s < at:
+            bad.append(("material", o, int(q), m, f"starts {s} before {comp} from {sid or 'stock'} is "
+                                                  f"available at {at}"))
+        if sid in finish and sid != o:
+            if s < finish[sid]:
+                bad.append(("material", o, int(q), m, f"starts {s} before order {sid} making {comp} ends "
+                                                      f"at {finish[sid]}"))
+            if pd.isna(at) or at < finish[sid]:
+                bad.append(("material", o, int(q), m, f"{comp} from {sid} said available at {at}, but "
+                                                      f"{sid} ends at {finish[sid]}"))
     return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)

@@ -67,9 +67,9 @@ def _place(tl, free_w, ready, setup, run, change, unbroken):
         if wr is None:
             return None
     we = wr + run
-    end = tl.end_at(we)
-    if end is None or we > tl.total:
+    if we > tl.total or tl.end_at(we) is None:
         return None
+    end = _real_end(tl, wr, we)
     return wr - setup, wr, we, end
 
 
@@ -129,17 +129,18 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     ready = ops.earliest.to_numpy().astype(np.int64).copy()
     done = np.zeros(n, bool)
 
-    succ = np.full(n, -1)
-    for i, p in enumerate(ops.pred.to_numpy()):
-        if p >= 0:
-            succ[p] = i
+    # successors: the next operation of the order, and the operations whose material an order
+    # supplies (links); an operation is a candidate once all its predecessors are placed
+    succs, waiting = _successors(problem)
 
     def record(i, m, ws, wr, we, change):
         out[i] = (i, m, ws, wr, we, change, last_op[m])
         free[m], last_fam[m], last_op[m] = we, family[i], i
         done[i] = True
-        if succ[i] >= 0:
-            ready[succ[i]] = max(ready[succ[i]], tls[m].end_at(we))
+        end = _real_end(tls[m], wr, we)
+        for s in succs[i]:
+            ready[s] = max(ready[s], end)
+            waiting[s] -= 1
 
     frozen = problem.frozen if problem.frozen is not None else pd.DataFrame(columns=["op", "machine_id", "ws"])
     for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
@@ -149,8 +150,7 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     if problem.not_before:
         for m, tl in tls.items():  # nothing new starts before the repair time
             free[m] = max(free[m], tl.work_at(problem.not_before))
-    pred = ops.pred.to_numpy()
-    firsts = [i for i in range(n) if not done[i] and (pred[i] < 0 or done[pred[i]])]
+    firsts = [i for i in range(n) if not done[i] and waiting[i] == 0]
     cand = {}  # op -> (end, machine, ws, wr, we, change)
     prev_m, prev_s = {}, {}
     if rule == "previous" and problem.previous is not None:
@@ -250,7 +250,8 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
             heapq.heappop(heap)
         m_star = c[1]
         tl = tls[m_star]
-        conflict = [i for i in by_best[m_star] if run_start[i] < e_star]
+        # (the operation that ends first is always in conflict: a zero-duration one ends as it starts)
+        conflict = [i for i in by_best[m_star] if run_start[i] < e_star or i == i_star]
         if rule == "previous":  # repair: keep the old sequence, new operations by latest start
             chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
         elif rule == "mwkr":  # makespan: the order with most work remaining first
@@ -279,18 +280,53 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
         record(chosen, m, ws, wr, we, change)
         if wc_of[chosen] in crew_use and crew[chosen] > 0:
             crew_use[wc_of[chosen]].append((tls[m].start_at(wr), end, crew[chosen]))
-        nxt = succ[chosen]
-        if nxt >= 0 and not done[nxt]:
+        new = [s for s in succs[chosen] if waiting[s] == 0 and not done[s] and s not in cand]
+        for nxt in new:
             for mm, _, _ in options[nxt]:
                 eligible[mm].add(nxt)
             put(nxt)
         # only the candidates that counted on machine m need a new look (m got busier; a cheaper
         # changeover on m for another candidate is not looked for, to keep this fast)
         for i in list(by_best[m]):
-            if i != nxt and not unchanged(i, m):
+            if i not in new and not unchanged(i, m):
                 put(i)
+    if len(out) < n:
+        stuck = [i for i in range(n) if i not in out][:3]
+        raise ValueError("the dispatching heuristic could not place operation(s) "
+                         + ", ".join(f"{ops.order_id.iat[i]} op {ops.op_seq.iat[i]}" for i in stuck)
+                         + ": their predecessors (order sequence and material links) form a cycle")
     sol = pd.DataFrame([out[i] for i in range(n)], columns=SOLUTION_COLUMNS)
     return sol
+
+
+def _real_end(tl, wr: int, we: int) -> int:
+    """Real time a run ends; a run of zero minutes ends where it starts."""
+    if we <= wr:
+        t = tl.start_at(int(wr))
+        return int(t) if t is not None else int(tl.end_at(int(we)))
+    return int(tl.end_at(int(we)))
+
+
+def _successors(problem: Problem) -> tuple[list, np.ndarray]:
+    """Per operation, the operations that wait for it, and how many each waits for.
+
+    An operation waits for the previous operation of its order and, if it consumes material
+    made by other orders in the problem, for the last operation of each (``problem.links``).
+    Linear in operations plus links.
+    """
+    n = len(problem.ops)
+    succs = [[] for _ in range(n)]
+    waiting = np.zeros(n, np.int64)
+    for i, p in enumerate(problem.ops.pred.to_numpy()):
+        if p >= 0:
+            succs[p].append(i)
+            waiting[i] += 1
+    links = problem.links
+    if links is not None and len(links):
+        for i, j in zip(links.op.to_numpy(), links.supply_op.to_numpy()):
+            succs[int(j)].append(int(i))
+            waiting[int(i)] += 1
+    return succs, waiting
 
 
 def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
@@ -314,6 +350,10 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     mprev = dict(zip(sol.op, sol.groupby("machine_id").op.shift().fillna(-1).astype(int)))
     row = {int(i): k for k, i in enumerate(sol.op)}
     pred = ops.pred.to_numpy()
+    supplied_by = {}  # op -> last operations of the make orders supplying its material
+    if problem.links is not None and len(problem.links):
+        for i, j in zip(problem.links.op.to_numpy(), problem.links.supply_op.to_numpy()):
+            supplied_by.setdefault(int(i), []).append(int(j))
     earliest = ops.earliest.to_numpy()
     unbroken = ops.uninterruptible.to_numpy()
     ws, wr, we = sol.ws.to_numpy().copy(), sol.wr.to_numpy().copy(), sol.we.to_numpy().copy()
@@ -327,7 +367,9 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
         for i in pending:
             k = row[i]
             p, q = pred[i], mprev[i]
-            if (p >= 0 and not done[row[p]]) or (q >= 0 and not done[row[q]]):
+            links = supplied_by.get(i, ())
+            if (p >= 0 and not done[row[p]]) or (q >= 0 and not done[row[q]]) or \
+                    any(not done[row[j]] for j in links):
                 rest.append(i)
                 continue
             if i not in frozen:
@@ -335,8 +377,9 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
                 tl = tls[m]
                 a = alts.loc[(i, m)]
                 ready = int(earliest[i])
-                if p >= 0:
-                    ready = max(ready, tls[sol.machine_id.iat[row[p]]].end_at(int(we[row[p]])))
+                for j in ([p] if p >= 0 else []) + list(links):
+                    ready = max(ready, _real_end(tls[sol.machine_id.iat[row[j]]], int(wr[row[j]]),
+                                                 int(we[row[j]])))
                 free = we[row[q]] if q >= 0 else floor[m]
                 placed = _place(tl, int(free), ready, int(a.setup_min), int(a.run_min), int(change[k]),
                                 bool(unbroken[i]))

@@ -243,7 +243,8 @@ def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
     """Everything wrong with a job-shop schedule (``job, op, machine, start, end``); empty when feasible.
 
     Checks: every operation scheduled once, on one of its machines, for its duration
-    on that machine; operations of a job in order; no two operations overlap on a machine.
+    on that machine; operations of a job in order; no two operations overlap on a machine
+    (an operation of zero duration overlaps nothing).
     """
     errors = []
     s = schedule.sort_values(["job", "op"])
@@ -269,7 +270,9 @@ def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
             if r.start < 0:
                 errors.append(f"job {k} op {o} starts before 0")
             prev_end = int(r.end)
-    for m, g in s.sort_values(["machine", "start"]).groupby("machine"):
+    # an operation of zero duration takes no machine time: it may sit anywhere on its machine
+    busy = s[s.end > s.start]
+    for m, g in busy.sort_values(["machine", "start"]).groupby("machine"):
         st, en = g.start.to_numpy(), g.end.to_numpy()
         clash = np.flatnonzero(st[1:] < en[:-1])
         for c in clash:

@@ -201,7 +201,7 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 intervals[alts.machine_id.iat[j]].append((j, iv))
             if earliest[i] > 0 and i not in frozen:
                 model.add(wr >= tl.work_at(int(earliest[i]))).only_enforce_if(lit)
-            if unbroken[i] and not tl.continuous:
+            if unbroken[i] and not tl.continuous and max(run.values()) > 0:
                 # the run stays inside one segment: start and end read in the same segment
                 (lr, hr), (le, he) = krange(i, g, 0), krange(i, g, 1)
                 _, kr = _real_time(model, tl, wr, lr, f"ur{i}_{g}", is_end=False, hi_k=hr)
@@ -211,10 +211,15 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
                 v.seg[(i, g, "ue")] = (ke, tl)
             wclock[i][g] = (lit, wr, we)
 
+    zero_run = (alts.groupby("op").run_min.max() <= 0).reindex(range(len(ops)), fill_value=False).to_numpy()
+
     def real(i, which):
         """Real run start (``which == 0``) or end (1) of operation ``i``, built once."""
         cache = v.start if which == 0 else v.end
         if i in cache:
+            return cache[i]
+        if which == 1 and zero_run[i]:  # a run of zero minutes ends where it starts
+            cache[i] = real(i, 0)
             return cache[i]
         parts = []
         for g, (lit, wr, we) in wclock[i].items():
@@ -235,8 +240,13 @@ def build_model(problem: Problem, settings: ScheduleSettings | None = None,
             cache[i] = x
         return cache[i]
 
-    for i, pred in enumerate(ops.pred.to_numpy()):
-        if pred < 0 or i in frozen:
+    # precedences: the previous operation of the order, and the make orders supplying the
+    # operation's material (links; their last operation must end before the run starts)
+    pairs = [(i, int(p)) for i, p in enumerate(ops.pred.to_numpy()) if p >= 0]
+    if problem.links is not None and len(problem.links):
+        pairs += [(int(i), int(j)) for i, j in zip(problem.links.op, problem.links.supply_op)]
+    for i, pred in pairs:
+        if i in frozen:
             continue
         gp, gs = wclock[pred], wclock[i]
         if len(gp) == 1 and len(gs) == 1 and list(gp) == list(gs):

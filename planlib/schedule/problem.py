@@ -138,6 +138,18 @@ class Problem:
     exceptions : DataFrame
         Orders left out because they cannot be scheduled (the problems table of
         :mod:`planlib.problems`), when ``skip_unschedulable`` is set.
+    warnings : DataFrame
+        Problems that did not keep an order out (severity ``warning``): an uninterruptible
+        operation longer than every shift (scheduled to pause), a component no supply covers.
+    material : DataFrame
+        The supply of every consuming operation (see :func:`material_supply`) of the orders in
+        the problem, with ``op`` (the consuming operation's index) and ``supply_op`` (the last
+        operation of a make supply in this problem, -1 for a fixed date).
+    links : DataFrame
+        Precedences between orders: ``op`` may start its run only after ``supply_op`` has ended
+        (a make order supplying a component of another order).
+    left_out : list
+        Orders not scheduled (a data error; see ``exceptions``).
     """
 
     ops: pd.DataFrame
@@ -152,6 +164,10 @@ class Problem:
     calendar_intervals: pd.DataFrame | None = None
     exceptions: pd.DataFrame | None = None
     not_before: int = 0
+    warnings: pd.DataFrame | None = None
+    material: pd.DataFrame | None = None
+    links: pd.DataFrame | None = None
+    left_out: list = field(default_factory=list)
 
     @property
     def horizon(self) -> int:
@@ -240,54 +256,261 @@ def build_orders(ds: Dataset, plan_start, horizon_days: int = 14,
     return orders[ORDER_COLUMNS].sort_values(["due_date", "order_id"]).reset_index(drop=True)
 
 
-def material_availability(ds: Dataset, orders: pd.DataFrame) -> pd.DataFrame:
-    """Earliest start of each order not yet released, from its purchased components.
+MATERIAL_COLUMNS = ["order_id", "item_id", "op_seq", "component_id", "supply_type", "supply_id", "qty",
+                    "supply_date", "available_at"]
+"""Columns of the material table (see :func:`material_supply`)."""
 
-    Released and in-progress orders have their material (it is issued at release).
-    For the others, each ``buy`` component of the item (one BOM level) is covered
-    first by stock on hand less allocations, then by open purchase orders in
-    due-date order; the order can start once every component is covered. Orders
-    competing for the same stock are not netted against each other (that is MRP's
-    pegging).
+SUPPLY_TYPES = ("on_hand", "purchase_order", "planned_purchase", "production_order", "planned_make", "none")
+MAKE_SUPPLY = ("production_order", "planned_make")
+
+
+def consuming_operations(routings: pd.DataFrame) -> dict:
+    """``item_id -> op_seq`` of the operation that consumes the item's components.
+
+    The first operation of the routing, unless ``routings`` has a boolean column
+    ``consumes_material``: then the first operation flagged true (an item none is flagged
+    for keeps its first operation).
+    """
+    r = routings.sort_values(["item_id", "op_seq"])
+    first = r.groupby("item_id", sort=False).op_seq.first()
+    if "consumes_material" in r:
+        flag = r.consumes_material.astype("boolean").fillna(False).astype(bool)
+        flagged = r[flag].groupby("item_id", sort=False).op_seq.first()
+        first.update(flagged)
+    return {k: int(v) for k, v in first.items()}
+
+
+def _supplies(ds: Dataset, planned_orders: pd.DataFrame | None) -> dict:
+    """``order_id -> (item_id, supply_type, due_date)`` of every open and planned supply."""
+    out = {}
+    sr = ds.scheduled_receipts
+    kind = np.where(sr.order_type == "production", "production_order", "purchase_order")
+    for oid, item, k, due in zip(sr.order_id, sr.item_id, kind, pd.to_datetime(sr.due_date)):
+        out[oid] = (item, k, due)
+    if planned_orders is not None and len(planned_orders):
+        kind = np.where(planned_orders.order_type == "make", "planned_make", "planned_purchase")
+        for oid, item, k, due in zip(planned_orders.order_id, planned_orders.item_id, kind,
+                                     pd.to_datetime(planned_orders.due_date)):
+            out[oid] = (item, k, due)
+    return out
+
+
+def material_supply(ds: Dataset, orders: pd.DataFrame, plan_start, planned_orders: pd.DataFrame | None = None,
+                    pegging: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Which supply serves each component of each order, and from when it is available.
+
+    Only orders not yet released need material: a released or in-progress order had its
+    components issued at release (it gets no rows). The components are consumed by one
+    operation of the order (:func:`consuming_operations`), which may start its run only when
+    the last supply of every component has arrived (partial availability does not start it).
+
+    With ``pegging`` (MRP's table), the supplies of an order are its dependent-demand rows
+    (``demand_type == "dependent"``, ``demand_id`` the order). Without it, or for an order
+    MRP did not peg (a firm production order), each component of the order's BOM is netted on
+    its own: stock on hand less allocations first, then open and planned supplies of the
+    component (purchase orders, planned purchase orders, production orders, planned make
+    orders) in due-date order, up to the quantity needed; orders competing for the same stock
+    are not netted against each other (that is what the pegging adds).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``items, bom, inventory, scheduled_receipts, routings``.
+    orders : DataFrame
+        ``order_id, item_id, qty, status`` (see :func:`build_orders`).
+    plan_start : datetime-like
+    planned_orders : DataFrame, optional
+        MRP's ``order_id, item_id, order_type (make|buy), due_date``.
+    pegging : DataFrame, optional
+        MRP's ``item_id, supply_type (on_hand|scheduled_receipt|planned_order|none), supply_id,
+        supply_date, demand_type, demand_id, qty``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (order, component, supply): ``order_id, item_id`` (the order's),
+        ``op_seq`` (the consuming operation), ``component_id``, ``supply_type``
+        (``on_hand | purchase_order | planned_purchase | production_order | planned_make |
+        none``), ``supply_id`` (empty for on hand and none), ``qty`` [component uom],
+        ``supply_date`` (the supply's due date; plan start for on hand; for ``none``, plan
+        start plus the component's lead time), ``available_at`` (timestamp: ``supply_date``
+        here; a make supply in the schedule becomes available at its scheduled completion,
+        see :class:`planlib.schedule.ScheduleResult`).
+    """
+    plan_start = pd.Timestamp(plan_start)
+    status = orders.status if "status" in orders else pd.Series("planned", index=orders.index)
+    need = orders[~status.isin(["released", "in_progress"]).to_numpy()]
+    consume = consuming_operations(ds.routings) if ds.has("routings") else {}
+    supplies = _supplies(ds, planned_orders)
+    lead = ds.items.set_index("item_id").lead_time_days.fillna(0).to_dict()
+    rows = []
+
+    def add(oid, item, comp, kind, sid, qty, date):
+        rows.append((oid, item, consume.get(item, 0), comp, kind, sid, float(qty), date, date))
+
+    pegged = set()
+    if pegging is not None and len(pegging):
+        dep = pegging[(pegging.demand_type.astype(str) == "dependent") & pegging.demand_id.isin(set(need.order_id))]
+        item_of = dict(zip(need.order_id, need.item_id))
+        for oid, comp, st, sid, sdate, qty in zip(dep.demand_id, dep.item_id, dep.supply_type.astype(str),
+                                                  dep.supply_id, pd.to_datetime(dep.supply_date), dep.qty):
+            item = item_of[oid]
+            pegged.add(oid)
+            if st == "on_hand":
+                add(oid, item, comp, "on_hand", "", qty, plan_start)
+            elif st == "none" or sid not in supplies:
+                add(oid, item, comp, "none", "", qty,
+                    plan_start + pd.Timedelta(days=float(lead.get(comp, 0))))
+            else:
+                _, kind, due = supplies[sid]
+                add(oid, item, comp, kind, sid, qty, due if pd.notna(due) else sdate)
+    rest = need[~need.order_id.isin(pegged)]
+    if len(rest) and ds.has("bom") and len(ds.bom):
+        inv = ds.inventory.set_index("item_id") if ds.has("inventory") else pd.DataFrame()
+        stock = (inv.on_hand - inv.allocated.fillna(0)).to_dict() if len(inv) else {}
+        by_item: dict = {}
+        for sid, (item, kind, due) in supplies.items():
+            by_item.setdefault(item, []).append((due, sid, kind))
+        qty_of = {}
+        sr = ds.scheduled_receipts
+        qty_of.update(zip(sr.order_id, sr.qty.astype(float)))
+        if planned_orders is not None and len(planned_orders):
+            qty_of.update(zip(planned_orders.order_id, planned_orders.qty.astype(float)))
+        for item in by_item:
+            by_item[item].sort(key=lambda x: (x[0], x[1]))
+        bom = ds.bom[ds.bom.parent_id.isin(set(rest.item_id))]
+        lines_of = {p: g for p, g in bom.groupby("parent_id", sort=False)}
+        empty = bom.iloc[:0]
+        for oid, item, qty, rel in zip(rest.order_id, rest.item_id, rest.qty,
+                                       pd.to_datetime(rest.release_date).fillna(plan_start)):
+            lines = lines_of.get(item, empty)
+            if "valid_from" in lines:
+                vf, vt = pd.to_datetime(lines.valid_from), pd.to_datetime(lines.valid_to)
+                lines = lines[(vf.isna() | (vf <= rel)) & (vt.isna() | (vt > rel))]
+            for comp, per in zip(lines.component_id, lines.qty_per):
+                left = float(qty) * float(per)
+                have = max(0.0, float(stock.get(comp, 0.0)))
+                if have > 1e-9:
+                    add(oid, item, comp, "on_hand", "", min(have, left), plan_start)
+                    left -= have
+                for due, sid, kind in by_item.get(comp, []):
+                    if left <= 1e-9:
+                        break
+                    add(oid, item, comp, kind, sid, min(qty_of.get(sid, 0.0), left), due)
+                    left -= qty_of.get(sid, 0.0)
+                if left > 1e-9:
+                    add(oid, item, comp, "none", "", left,
+                        plan_start + pd.Timedelta(days=float(lead.get(comp, 0))))
+    out = pd.DataFrame(rows, columns=MATERIAL_COLUMNS)
+    out["op_seq"] = out.op_seq.astype(int)
+    for c in ("supply_date", "available_at"):
+        out[c] = pd.to_datetime(out[c])
+    return out
+
+
+def material_availability(ds: Dataset, orders: pd.DataFrame, plan_start=None,
+                          planned_orders: pd.DataFrame | None = None,
+                          pegging: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Earliest start of each order from its fixed-date supply, one row per order.
+
+    A summary of :func:`material_supply` (whose table :func:`build_problem` prefers: it also
+    links an order to the make orders supplying it): the latest ``supply_date`` of the
+    order's supplies, make orders included at their due date.
 
     Returns
     -------
     DataFrame
         Columns ``order_id, material_ready`` (timestamp; NaT when stock covers it),
         ``short_item_id`` (the component that sets the date; empty if none), ``problem``
-        (text when no open supply covers a component; empty otherwise).
+        (text when no supply covers a component: it is then assumed after its lead time;
+        empty otherwise).
     """
-    buy = set(ds.items.item_id[ds.items.item_type == "buy"])
-    inv = ds.inventory.set_index("item_id")
-    stock = (inv.on_hand - inv.allocated.fillna(0)).to_dict()
-    po = ds.scheduled_receipts[ds.scheduled_receipts.order_type == "purchase"].sort_values("due_date")
-    po_by_item = {i: g for i, g in po.groupby("item_id")}
-    bom = {p: g for p, g in ds.bom.groupby("parent_id")}
-    status = orders.status if "status" in orders else pd.Series("planned", index=orders.index)
+    if plan_start is None:
+        rel = pd.to_datetime(orders.release_date) if "release_date" in orders else pd.Series(dtype="datetime64[ns]")
+        plan_start = rel.min().normalize() if rel.notna().any() else pd.Timestamp.today().normalize()
+    m = material_supply(ds, orders, plan_start, planned_orders, pegging)
     rows = []
-    for oid, item, qty, st in zip(orders.order_id, orders.item_id, orders.qty, status):
-        ready, short, problem = pd.NaT, "", ""
-        if st in ("released", "in_progress") or item not in bom:
-            rows.append((oid, ready, short, problem))
+    for oid in orders.order_id:
+        g = m[m.order_id == oid]
+        g = g[g.supply_type != "on_hand"]
+        if g.empty:
+            rows.append((oid, pd.NaT, "", ""))
             continue
-        g_bom = bom[item]
-        for comp, per in zip(g_bom.component_id, g_bom.qty_per):
-            if comp not in buy:
-                continue
-            need = qty * per - stock.get(comp, 0.0)
-            if need <= 1e-9:
-                continue
-            g = po_by_item.get(comp)
-            ok = g[g.qty.cumsum() >= need - 1e-9] if g is not None else None
-            if ok is None or ok.empty:
-                problem = (f"component {comp}: {need:g} short and no open purchase order covers it")
-                short = comp
-                break
-            when = ok.due_date.iloc[0]
-            if pd.isna(ready) or when > ready:
-                ready, short = when, comp
-        rows.append((oid, ready if not problem else pd.NaT, short, problem))
+        last = g.loc[g.supply_date.idxmax()]
+        short = g[g.supply_type == "none"]
+        problem = "; ".join(f"component {c}: {q:g} short and no open purchase order or planned order covers it"
+                            for c, q in zip(short.component_id, short.qty))
+        rows.append((oid, last.supply_date, last.component_id, problem))
     return pd.DataFrame(rows, columns=["order_id", "material_ready", "short_item_id", "problem"])
+
+
+def long_uninterruptible_operations(ds: Dataset) -> pd.DataFrame:
+    """Uninterruptible routing operations that cannot run in one shift even for a typical lot.
+
+    An operation flagged ``uninterruptible`` must run inside one continuous working interval
+    of its machine. Its run for the item's typical lot (``items.lot_size`` of a fixed-order-
+    quantity item; else the median quantity of the item's open production orders; else
+    ``items.min_order_qty``; else one unit) divided by each machine's ``speed_factor`` is
+    compared with the longest continuous working interval of every machine of the work
+    center over the next four weeks of its calendar (from the Monday of the week of the first
+    open order's release, or of today). Setup is not counted: it may be done before.
+
+    Returns
+    -------
+    DataFrame
+        The problems table of :mod:`planlib.problems` (``severity, table, row, column,
+        value, problem, fix``), one error per operation, ``table`` ``routings``, ``row``
+        ``<item_id> op <op_seq>``, ``column`` ``uninterruptible``.
+    """
+    problems = Problems()
+    if not (ds.has("routings") and ds.has("machines")):
+        return problems.frame()
+    r = ds.routings
+    un = r[r.uninterruptible.astype("boolean").fillna(False).astype(bool)]
+    if un.empty:
+        return problems.frame()
+    items = ds.items.set_index("item_id")
+    sr = ds.scheduled_receipts if ds.has("scheduled_receipts") else pd.DataFrame(columns=["item_id", "qty",
+                                                                                          "order_type"])
+    prod = sr[sr.order_type == "production"].groupby("item_id").qty.median()
+    rel = pd.to_datetime(sr.release_date) if "release_date" in sr else pd.Series(dtype="datetime64[ns]")
+    t0 = rel.min() if rel.notna().any() else pd.Timestamp.today()
+    t0 = (t0 - pd.Timedelta(days=t0.weekday())).normalize()
+    iv = machine_intervals(ds, t0, t0 + pd.Timedelta(days=28))
+    tls = _timeline_from_intervals(iv, t0)
+    longest = {m: int(t.length.max()) if len(t.a) else 0 for m, t in tls.items()}
+    mach = ds.machines
+    speed = mach.set_index("machine_id").speed_factor.fillna(1.0).to_dict()
+    of_wc = {w: list(g.machine_id) for w, g in mach.groupby("work_center_id")}
+
+    def typical(item):
+        row = items.loc[item] if item in items.index else None
+        if row is not None and str(row.get("lot_rule", "")) == "FOQ" and pd.notna(row.get("lot_size")) \
+                and float(row.get("lot_size")) > 0:
+            return float(row.get("lot_size")), "fixed lot size"
+        if item in prod.index and pd.notna(prod[item]):
+            return float(prod[item]), "median open production order"
+        moq = float(row.get("min_order_qty") or 0) if row is not None else 0.0
+        if moq > 0:
+            return moq, "minimum order quantity"
+        return 1.0, "one unit"
+
+    for k, (item, seq, wc, rmpu) in enumerate(zip(un.item_id, un.op_seq, un.work_center_id, un.run_min_per_unit)):
+        machines = of_wc.get(wc, [])
+        if not machines:
+            continue  # no machine: another check's finding
+        lot, basis = typical(item)
+        runs = {m: math.ceil(lot * float(rmpu) / speed.get(m, 1.0) - 1e-9) for m in machines}
+        if all(runs[m] > longest.get(m, 0) for m in machines):
+            best = max(longest.get(m, 0) for m in machines)
+            max_lot = int(best * min(speed.get(m, 1.0) for m in machines) // float(rmpu)) if float(rmpu) else 0
+            problems.add("routings", f"{item} op {int(seq)}", "uninterruptible", True,
+                         f"uninterruptible run of {min(runs.values())} min for a typical lot of {lot:g} "
+                         f"({basis}) is longer than the longest working interval ({best} min) of every "
+                         f"machine of work center {wc}",
+                         f"allow the operation to pause (uninterruptible false), add a longer shift to "
+                         f"{wc}, or plan lots of at most {max_lot} units")
+    return problems.frame()
 
 
 # --------------------------------------------------------------------------- problem
@@ -322,6 +545,10 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     plan_start : datetime-like
         Time zero of the schedule.
     material : DataFrame, optional
+        The material table of :func:`material_supply` (``order_id, op_seq, component_id,
+        supply_type, supply_id, available_at``): the consuming operation may not start its run
+        before a fixed-date supply is available, nor before a make supply that is itself in
+        ``orders`` has finished (a link between the orders, see ``Problem.links``). Or the older
         ``order_id, material_ready`` (timestamp): the order's first operation may not start
         before it (see :func:`material_availability`).
     crews : dict, optional
@@ -360,13 +587,16 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     orders["weight"] = weight.fillna(pd.Series(default.to_numpy(), index=orders.index)).astype(int)
     orders["release"] = minutes(orders.release_date).fillna(0).clip(lower=0).astype(np.int64)
     orders["material"] = 0
-    if material is not None and len(material):
-        if "problem" in material:
+    supply = None  # the material table (material_supply): fixed dates and links to make orders
+    warnings = Problems()
+    if material is not None and len(material) and "component_id" in material:
+        supply = material[material.order_id.isin(set(orders.order_id))]
+    elif material is not None and len(material):
+        if "problem" in material:  # nothing is left out for a shortage: it is said, and the date holds
             for oid, text in zip(material.order_id, material.problem.fillna("")):
                 if text and oid in set(orders.order_id):
-                    bad_orders.add(oid)
-                    problems.add("scheduled_receipts", str(oid), "item_id", "", f"order {oid}: {text}",
-                                 "order the component (MRP) or give the order a later release")
+                    warnings.warn("scheduled_receipts", str(oid), "item_id", "", f"order {oid}: {text}",
+                                  "order the component (MRP) or give the order a later release")
         ready = orders.order_id.map(material.set_index("order_id").material_ready)
         ready = ready.where(ready.isna() | (ready < end), end)
         orders["material"] = minutes(ready).fillna(0).clip(lower=0).astype(np.int64)
@@ -435,7 +665,9 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                                 uninterruptible=bool(r.uninterruptible), status=status, pred=pred))
             for m in cand:
                 run = int(math.ceil(qty * float(r.run_min_per_unit) / speed.get(m, 1.0) - 1e-9))
-                alt_rows.append(dict(op=idx, machine_id=m, setup_min=int(math.ceil(setup)), run_min=max(1, run)))
+                # at least a minute, unless the routing says none (an inspection or paperwork step)
+                run = max(1, run) if qty * float(r.run_min_per_unit) > 0 else 0
+                alt_rows.append(dict(op=idx, machine_id=m, setup_min=int(math.ceil(setup)), run_min=run))
             if status == "running":
                 frozen_rows.append(dict(op=idx, machine_id=fixed or cand[0], ws=0, kind="running"))
             pred = idx
@@ -444,25 +676,35 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                                          "earliest", "due", "weight", "crew_size", "uninterruptible",
                                          "status", "pred"])
     alts = pd.DataFrame(alt_rows, columns=["op", "machine_id", "setup_min", "run_min"])
-    # an uninterruptible operation must fit in one shift of some eligible machine
+    # an uninterruptible operation must fit in one shift of some eligible machine; one that does not
+    # (a lot too large for a shift) is scheduled to pause at shift ends, and said
     if len(ops):
         longest = {m: int(t.length.max()) if len(t.a) else 0 for m, t in timelines.items()}
         un = alts[alts.op.map(ops.uninterruptible)]
-        fits = (un.setup_min * 0 + un.run_min) <= un.machine_id.map(longest)
+        fits = un.run_min <= un.machine_id.map(longest)
         bad = set(un.op) - set(un.op[fits])
         for i in sorted(bad):
             op = ops.loc[i]
-            bad_orders.add(op.order_id)
-            problems.add("routings", f"{op.item_id} op {op.op_seq}", "uninterruptible", True,
-                         f"order {op.order_id} op {op.op_seq}: uninterruptible run of "
-                         f"{int(alts[alts.op == i].run_min.min())} min is longer than every shift of "
-                         f"work center {op.work_center_id}",
-                         "split the order, allow the operation to pause, or add a longer shift")
+            best = max(longest.get(m, 0) for m in alts.machine_id[alts.op == i])
+            run = int(alts[alts.op == i].run_min.min())
+            max_lot = int(op.qty * best / run) if run else 0
+            warnings.warn("routings", f"{op.item_id} op {op.op_seq}", "uninterruptible", True,
+                          f"order {op.order_id} op {op.op_seq}: uninterruptible run of {run} min is longer than "
+                          f"every shift of work center {op.work_center_id} ({best} min); scheduled to pause at "
+                          "shift ends",
+                          f"split the order into lots of at most {max_lot} units or add a longer shift")
+        if bad:
+            ops.loc[sorted(bad), "uninterruptible"] = False
+    links = pd.DataFrame(columns=["op", "supply_op"], dtype=np.int64)
+    mat = None
+    if supply is not None and not problems.errors:
+        ops, mat, links = _material_links(ops, orders, supply, plan_start, warnings)
     if problems.errors and settings.skip_unschedulable:
         keep = orders[~orders.order_id.isin(bad_orders)][[c for c in orders.columns if c in ORDER_COLUMNS]]
         problem = build_problem(ds, keep, plan_start, replace(settings, skip_unschedulable=False),
                                 material=material, crews=crews, calendar_days=calendar_days)
         problem.exceptions = problems.frame()
+        problem.left_out = sorted(bad_orders, key=str)
         return problem
     if problems.errors:
         raise InputError(f"cannot schedule: {problems.errors} problem(s) with the orders", problems.frame())
@@ -476,4 +718,78 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     frozen = pd.DataFrame(frozen_rows, columns=["op", "machine_id", "ws", "kind"])
     return Problem(ops=ops, alts=alts, timelines=timelines, changeover=changeover,
                    orders=orders.reset_index(drop=True), plan_start=plan_start, frozen=frozen,
-                   crews=dict(crews or {}), calendar_intervals=iv)
+                   crews=dict(crews or {}), calendar_intervals=iv, warnings=warnings.frame(), material=mat,
+                   links=links)
+
+
+def _material_links(ops: pd.DataFrame, orders: pd.DataFrame, supply: pd.DataFrame, plan_start,
+                    warnings: Problems):
+    """Fixed material dates on the consuming operations, and links to the make orders supplying them.
+
+    Returns ``(ops, material, links)``: ``ops`` with ``earliest`` raised to the fixed-date
+    supplies (``orders.material`` set too), the supply rows of operations still to run with
+    ``op`` and ``supply_op``, and the ``op, supply_op`` precedences.
+    """
+    ops = ops.copy()
+    op_of = {(o, int(q)): i for i, (o, q) in enumerate(zip(ops.order_id, ops.op_seq))}
+    last_op = ops.groupby("order_id", sort=False).tail(1)
+    last_of = dict(zip(last_op.order_id, last_op.index))
+    in_problem = set(orders.order_id)
+    sup = supply.copy()
+    # an operation already running or done has its material: only operations still to run wait
+    sup["op"] = [op_of.get((o, int(q)), -1) for o, q in zip(sup.order_id, sup.op_seq)]
+    sup = sup[(sup.op >= 0).to_numpy()]
+    sup = sup[(ops.status.to_numpy()[sup.op.to_numpy()] == "planned")] if len(sup) else sup
+    make = sup.supply_type.isin(MAKE_SUPPLY) & sup.supply_id.isin(in_problem)
+    sup["supply_op"] = [int(last_of.get(s, -2)) if m else -1 for s, m in zip(sup.supply_id, make)]
+    # a make supply of this problem with no operation left has finished: available now
+    done = sup.supply_op == -2
+    sup.loc[done, "available_at"] = pd.Timestamp(plan_start)
+    sup.loc[done, "supply_op"] = -1
+    # no cycle between orders (a BOM loop would make one): drop the closing link, and say so
+    order_of = ops.order_id.to_numpy()
+    edges: dict = {}
+    for o, so in zip(sup.order_id, sup.supply_op):
+        if so >= 0:
+            edges.setdefault(order_of[so], set()).add(o)
+    cyclic = _cycle_edges(edges)
+    if cyclic:
+        drop = np.array([so >= 0 and (order_of[so], o) in cyclic for o, so in zip(sup.order_id, sup.supply_op)])
+        for o, s in sorted(cyclic):
+            warnings.warn("bom", str(s), "component_id", "", f"orders {o} and {s} supply each other",
+                          "fix the BOM loop (planlib validate)")
+        sup.loc[drop, "supply_op"] = -1
+    fixed = sup[sup.supply_op < 0]
+    t = ((pd.to_datetime(fixed.available_at) - pd.Timestamp(plan_start)).dt.total_seconds() / 60)
+    t = np.ceil(t.fillna(0).to_numpy()).clip(min=0).astype(np.int64)
+    need = pd.Series(t, index=fixed.op.to_numpy()).groupby(level=0).max()
+    if len(need):
+        idx = need.index.to_numpy()
+        ops.loc[idx, "earliest"] = np.maximum(ops.earliest.to_numpy()[idx], need.to_numpy())
+        by_order = pd.Series(need.to_numpy(), index=order_of[idx]).groupby(level=0).max()
+        orders["material"] = orders.order_id.map(by_order).fillna(0).astype(np.int64).to_numpy()
+    linked = sup[sup.supply_op >= 0]
+    links = linked[["op", "supply_op"]].drop_duplicates().astype(np.int64).reset_index(drop=True)
+    return ops, sup.reset_index(drop=True), links
+
+
+def _cycle_edges(edges: dict) -> set:
+    """Edges ``(a, b)`` that close a cycle in the graph ``a -> {b, ...}`` (iterative DFS)."""
+    state, out = {}, set()
+    for root in list(edges):
+        if root in state:
+            continue
+        stack = [(root, iter(sorted(edges.get(root, ()), key=str)))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                out.add((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(sorted(edges.get(nxt, ()), key=str))))
+    return out

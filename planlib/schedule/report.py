@@ -35,9 +35,11 @@ def to_schedule(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     for i, m, ws, wr, we, change in zip(sol.op, sol.machine_id, sol.ws, sol.wr, sol.we, sol.changeover_min):
         tl = tls[m]
         a = alts.loc[(i, m)]
+        start = tl.start_at(int(wr)) if int(wr) < tl.total else tl.end_at(int(wr))
+        end = start if int(we) <= int(wr) else tl.end_at(int(we))  # a zero-minute run ends as it starts
         rows.append((i, m, tl.start_at(int(ws) - int(change)) if int(ws) - int(change) < tl.total
                      else tl.end_at(int(ws) - int(change)),
-                     tl.start_at(int(wr)), tl.end_at(int(we)), int(a.setup_min), int(change), int(a.run_min)))
+                     start, end, int(a.setup_min), int(change), int(a.run_min)))
     t = pd.DataFrame(rows, columns=["op", "machine_id", "ss", "s", "e", "setup_min", "changeover_min", "run_min"])
     orders = problem.orders.set_index("order_id")
     o = ops.loc[t.op]
@@ -78,7 +80,8 @@ def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = 
     Returns
     -------
     DataFrame
-        Columns ``kpi, machine_id, value, unit``: ``orders, operations, on_time_pct [%],
+        Columns ``kpi, machine_id, value, unit``: ``orders, unscheduled_orders`` (left out for a
+        data error, see ``ScheduleResult.exceptions``), ``operations, on_time_pct [%],
         weighted_tardiness [weighted h], late_orders, makespan [h from plan start], setup_hours [h]``,
         ``changeover_hours [h]``, ``utilisation [%]`` per machine (run and setup minutes over working
         minutes up to the makespan), and from ``info``: ``solver_status, objective, bound, gap_pct,
@@ -91,6 +94,7 @@ def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = 
 
     orders = order_summary(schedule) if len(schedule) else pd.DataFrame(columns=["tardiness", "weight"])
     add("orders", len(orders))
+    add("unscheduled_orders", len(problem.left_out or []))
     add("operations", len(schedule))
     late = orders.tardiness > 1e-9
     add("on_time_pct", round(100.0 * (1 - late.mean()), 2) if len(orders) else 100.0, "%")
@@ -110,57 +114,203 @@ def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = 
     return pd.DataFrame(rows, columns=["kpi", "machine_id", "value", "unit"])
 
 
-def late_orders(schedule: pd.DataFrame, problem: Problem) -> pd.DataFrame:
-    """Late orders with the reason: ``release date``, ``material`` or ``capacity``.
+MATERIAL_RESULT_COLUMNS = ["order_id", "item_id", "op_seq", "component_id", "supply_type", "supply_id", "qty",
+                           "supply_date", "available_at", "in_schedule"]
 
-    An order is late for its release date or material if even with every machine
-    free it could not finish by the due date (its operations back to back from the
-    release, on the fastest machine's calendar); otherwise the machines were busy
-    with other orders.
+LATE_COLUMNS = ["order_id", "item_id", "due_date", "completion", "lateness", "earliest_finish", "cause",
+                "reason", "component_id", "supply_id", "available_at", "work_center_id"]
+
+
+def material_table(problem: Problem, schedule: pd.DataFrame) -> pd.DataFrame:
+    """The supply of every consuming operation, as scheduled.
 
     Returns
     -------
     DataFrame
-        ``order_id, item_id, due_date, completion, lateness`` [h], ``earliest_finish`` (timestamp),
-        ``reason``.
+        Columns ``order_id, item_id, op_seq`` (the consuming operation), ``component_id,
+        supply_type`` (``on_hand | purchase_order | planned_purchase | production_order |
+        planned_make | none``), ``supply_id, qty`` [component uom], ``supply_date`` (the
+        supply's due date), ``available_at`` (timestamp: when the component is there; for a
+        make supply in this schedule, that order's scheduled completion), ``in_schedule``
+        (the supply is a make order of this schedule).
+    """
+    mat = problem.material
+    if mat is None or mat.empty:
+        return pd.DataFrame(columns=MATERIAL_RESULT_COLUMNS)
+    out = mat.copy()
+    done = schedule.groupby("order_id").end.max() if len(schedule) else pd.Series(dtype="datetime64[ns]")
+    linked = (out.supply_op >= 0).to_numpy()
+    out["in_schedule"] = linked
+    out.loc[linked, "available_at"] = out.supply_id[linked].map(done).to_numpy()
+    out["available_at"] = pd.to_datetime(out.available_at)
+    return out[MATERIAL_RESULT_COLUMNS].sort_values(["order_id", "component_id", "available_at"]).reset_index(drop=True)
+
+
+def _when(row) -> str:
+    """How a supply is named in a reason."""
+    if row.supply_type == "on_hand":
+        return f"{row.component_id} on hand"
+    if row.supply_type == "none":
+        return (f"{row.component_id}: {row.qty:g} short, no supply (assumed after its lead time, "
+                f"{row.available_at:%Y-%m-%d})")
+    if row.in_schedule:
+        return f"{row.component_id} from {row.supply_id} (done {row.available_at:%Y-%m-%d %H:%M})"
+    return f"{row.component_id} from {row.supply_id} due {row.available_at:%Y-%m-%d}"
+
+
+def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Late orders with the cause and a reason naming what they wait for.
+
+    An order is late for its release date or its material if even with every machine
+    free it could not finish by the due date (its operations back to back from the
+    release and from the time its components are there, on the fastest machine's
+    calendar); otherwise the machines were busy with other orders (``capacity``), and the
+    reason names the work center where the order waited longest. A material reason
+    follows the supply through every level: the component whose supply comes last, the
+    supplying order and its date, and, if that order is a make order of this schedule
+    that itself waited for material or capacity, why, and so on ("material: waits for
+    SA-08 from PLN-0000202 (done 2026-11-26 14:00), which waits for RM-11 from PO-40011
+    due 2026-11-25").
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        See :func:`to_schedule`.
+    problem : Problem
+    material : DataFrame, optional
+        See :func:`material_table`; built from the problem if not given.
+
+    Returns
+    -------
+    DataFrame
+        ``order_id, item_id, due_date, completion, lateness`` [h], ``earliest_finish``
+        (timestamp), ``cause`` (``release date | material | capacity``), ``reason`` (the cause,
+        then what the order waits for), ``component_id, supply_id, available_at`` (the
+        binding supply of a material cause), ``work_center_id`` (of a capacity cause).
     """
     summary = order_summary(schedule)
     late = summary[summary.tardiness > 1e-9]
     if late.empty:
-        return pd.DataFrame(columns=["order_id", "item_id", "due_date", "completion", "lateness",
-                                     "earliest_finish", "reason"])
+        return pd.DataFrame(columns=LATE_COLUMNS)
+    if material is None:
+        material = material_table(problem, schedule)
     ops, alts, tls = problem.ops, problem.alts, problem.timelines
     orders = problem.orders.set_index("order_id")
-    rows = []
-    for r in late.itertuples():
-        o = orders.loc[r.order_id]
-        t = int(o.earliest)
-        for i in ops.index[ops.order_id == r.order_id]:
+    ops_of = ops.groupby("order_id", sort=False).indices
+    alts_of = alts.groupby("op").indices
+    amach, asetup, arun = alts.machine_id.to_numpy(), alts.setup_min.to_numpy(), alts.run_min.to_numpy()
+    mat_of = {o: g for o, g in material.groupby("order_id", sort=False)}
+    sched_of = {o: g.sort_values("op_seq") for o, g in schedule.groupby("order_id", sort=False)}
+    t0 = problem.plan_start
+    links_of: dict = {}
+    if problem.links is not None and len(problem.links):
+        done = schedule.groupby("order_id").end.max()
+        order_of = ops.order_id.to_numpy()
+        for i, j in zip(problem.links.op, problem.links.supply_op):
+            links_of.setdefault(int(i), []).append(problem.minutes(done[order_of[j]]))
+
+    def minutes(ts):
+        return int((pd.Timestamp(ts) - t0).total_seconds() // 60)
+
+    def earliest_finish(oid):
+        """Operations back to back on the fastest machine from the release and the material."""
+        t = int(orders.loc[oid].earliest)
+        g = sched_of.get(oid)
+        for i in ops_of.get(oid, []):
+            t = max([t, int(ops.earliest.iat[i])] + links_of.get(int(i), []))
             best = None
-            for m, s, p in zip(alts.machine_id[alts.op == i], alts.setup_min[alts.op == i],
-                               alts.run_min[alts.op == i]):
-                tl = tls[m]
-                if ops.status.iat[i] != "planned":
-                    e = schedule[(schedule.order_id == r.order_id) & (schedule.op_seq == ops.op_seq.iat[i])].end
-                    e = int((e.iat[0] - problem.plan_start).total_seconds() // 60)
+            for j in alts_of.get(i, []):
+                tl, s, p = tls[amach[j]], int(asetup[j]), int(arun[j])
+                if ops.status.iat[i] != "planned" and g is not None:
+                    e = g[g.op_seq == ops.op_seq.iat[i]].end
+                    e = minutes(e.iat[0]) if len(e) else None
                 else:
-                    # setups may be done before the part arrives
-                    w = max(tl.work_at(t), s) + p
+                    w0 = max(tl.work_at(t), s)  # setups may be done before the part arrives
                     if ops.uninterruptible.iat[i]:
-                        w0 = tl.fit_unbroken(max(tl.work_at(t), s), p)
-                        w = None if w0 is None else w0 + p
-                    e = tl.end_at(w) if w is not None else None
+                        w0 = tl.fit_unbroken(w0, p)
+                    e = None if w0 is None else (tl.start_at(w0) if p == 0 else tl.end_at(w0 + p))
                 if e is not None and (best is None or e < best):
                     best = e
             t = best if best is not None else t
+        return t
+
+    def binding(oid):
+        """The supply of ``oid`` that comes last (a row of the material table), or None."""
+        g = mat_of.get(oid)
+        if g is None or g.empty:
+            return None
+        g = g[g.supply_type != "on_hand"]
+        if g.empty:
+            return None
+        return g.loc[g.available_at.idxmax()]
+
+    def waited(oid):
+        """``(work_center_id, op_seq, hours)`` of the longest wait for a machine, or None."""
+        g = sched_of.get(oid)
+        if g is None or g.empty:
+            return None
+        ready = t0 + pd.Timedelta(minutes=int(orders.loc[oid].earliest))
+        b = binding(oid)
+        if b is not None and pd.notna(b.available_at):
+            ready = max(ready, b.available_at)
+        best = None
+        for r in g.itertuples():
+            if pd.notna(r.earliest_start):
+                ready = max(ready, r.earliest_start)
+            wait = (r.start - ready).total_seconds() / 3600
+            if wait > 1e-9 and (best is None or wait > best[2]):
+                best = (r.work_center_id, r.op_seq, wait)
+            ready = r.end
+        return best
+
+    def chain(oid, seen):
+        """Why the make order ``oid`` finished when it did, as ``which waits for ...``."""
+        if oid in seen or len(seen) > 12:
+            return ""
+        seen = seen | {oid}
+        b = binding(oid)
+        o = orders.loc[oid] if oid in orders.index else None
+        if b is not None and o is not None and pd.notna(b.available_at) \
+                and b.available_at > max(t0, t0 + pd.Timedelta(minutes=int(o.release))):
+            text = ", which waits for " + _when(b)
+            if b.in_schedule:
+                text += chain(b.supply_id, seen)
+            return text
+        w = waited(oid)
+        if w is not None and w[2] >= 1:
+            return f", which waits for capacity at work center {w[0]}"
+        return ""
+
+    rows = []
+    for r in late.itertuples():
+        o = orders.loc[r.order_id]
+        t = earliest_finish(r.order_id)
+        comp = sid = wc = ""
+        avail = pd.NaT
+        b = binding(r.order_id)
         if t > o.due:
-            reason = "material" if o.material > o.release and o.material >= o.earliest else "release date"
+            if b is not None and pd.notna(b.available_at) and \
+                    b.available_at > t0 + pd.Timedelta(minutes=int(o.release)):
+                cause = "material"
+                comp, sid, avail = b.component_id, b.supply_id, b.available_at
+                reason = "material: waits for " + _when(b) + (chain(b.supply_id, {r.order_id}) if b.in_schedule
+                                                            else "")
+            else:
+                cause = "release date"
+                rel = orders.loc[r.order_id].release_date
+                reason = (f"release date: released {pd.Timestamp(rel):%Y-%m-%d}, due {pd.Timestamp(r.due_date):%Y-%m-%d}: "
+                          "too late even on free machines")
         else:
-            reason = "capacity"
-        rows.append((r.order_id, r.item_id, r.due_date, r.completion, r.lateness,
-                     problem.timestamp([t])[0], reason))
-    return pd.DataFrame(rows, columns=["order_id", "item_id", "due_date", "completion", "lateness",
-                                       "earliest_finish", "reason"])
+            cause = "capacity"
+            w = waited(r.order_id)
+            if w is not None:
+                wc = w[0]
+                reason = (f"capacity at work center {w[0]}: op {w[1]} waited {w[2]:.1f} h for a machine")
+            else:
+                reason = "capacity: the machines were busy with other orders"
+        rows.append((r.order_id, r.item_id, r.due_date, r.completion, r.lateness, problem.timestamp([t])[0],
+                     cause, reason, comp, sid, avail, wc))
+    return pd.DataFrame(rows, columns=LATE_COLUMNS)
 
 
 def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:

@@ -93,7 +93,22 @@ def _subset(problem: Problem, keep: np.ndarray) -> Problem:
     if fr is not None and len(fr):
         fr = fr[keep[fr.op.to_numpy()]].copy()
         fr["op"] = new_index[fr.op.to_numpy()]
-    return Problem(**{**problem.__dict__, "ops": ops2, "alts": alts.reset_index(drop=True), "frozen": fr})
+    links, mat = problem.links, problem.material
+    if links is not None and len(links):
+        # a supplier order done by now holds nobody up; a consuming operation done needs nothing
+        ok = keep[links.op.to_numpy()] & keep[links.supply_op.to_numpy()]
+        links = pd.DataFrame({"op": new_index[links.op.to_numpy()[ok]],
+                              "supply_op": new_index[links.supply_op.to_numpy()[ok]]})
+    if mat is not None and len(mat):
+        mat = mat[keep[mat.op.to_numpy()]].copy()
+        sop = mat.supply_op.to_numpy()
+        gone = (sop >= 0) & ~keep[np.maximum(sop, 0)]
+        if gone.any():  # the supplying order finished before the repair time
+            mat.loc[gone, "available_at"] = problem.plan_start + pd.Timedelta(minutes=int(problem.not_before))
+        mat["supply_op"] = np.where((sop >= 0) & ~gone, new_index[np.maximum(sop, 0)], -1)
+        mat["op"] = new_index[mat.op.to_numpy()]
+    return Problem(**{**problem.__dict__, "ops": ops2, "alts": alts.reset_index(drop=True), "frozen": fr,
+                      "links": links, "material": mat})
 
 
 def _work_minutes(iv: pd.DataFrame, machine, t1, t2) -> float:
