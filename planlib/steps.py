@@ -238,12 +238,8 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
     from planlib.schedule import check, schedule_dataset
 
     settings = settings or schedule_settings(params)
-    kwargs = {"planned_orders": planned_orders, "crews": crews}
-    import inspect  # MERGE: remove once schedule_dataset takes pegging
-
-    if pegging is not None and "pegging" in inspect.signature(schedule_dataset).parameters:
-        kwargs["pegging"] = pegging
-    res = schedule_dataset(ds, pd.Timestamp(params.plan_start), settings, **kwargs)
+    res = schedule_dataset(ds, pd.Timestamp(params.plan_start), settings, planned_orders=planned_orders,
+                           crews=crews, pegging=pegging)
     violations = check(res, ds)
     if len(violations):  # the independent checker disagrees with the solver: never publish such a schedule
         raise RuntimeError(f"the schedule breaks {len(violations)} rule(s), first: "
@@ -258,13 +254,16 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
 
 
 def schedule_tables(result) -> dict[str, pd.DataFrame]:
-    """The tables a schedule step writes: ``schedule, dispatch_list, schedule_kpis,
-    late_orders, schedule_exceptions`` and, when present, ``material`` and ``promise_dates``."""
+    """The tables a schedule step writes: ``schedule, dispatch_list, schedule_kpis, late_orders,
+    schedule_exceptions`` (orders left out), ``schedule_warnings`` (scheduled, but look),
+    ``material`` (when each order's components are available, the checker's input) and, given
+    MRP's pegging, ``promise_dates``."""
     tables = {"schedule": result.schedule, "dispatch_list": result.dispatch_list,
               "schedule_kpis": result.kpis, "late_orders": result.late_orders,
               "schedule_exceptions": result.exceptions}
-    for name in ("material", "promise_dates"):
-        table = getattr(result, name, None)
+    for name, attr in (("schedule_warnings", "warnings"), ("material", "material"),
+                       ("promise_dates", "promise_dates")):
+        table = getattr(result, attr, None)
         if isinstance(table, pd.DataFrame):
             tables[name] = table
     return tables

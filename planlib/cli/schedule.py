@@ -105,6 +105,10 @@ def run(args) -> int:
     if len(result.exceptions):
         print(f"{len(result.exceptions)} order problem(s); these orders are left out:")
         print(format_problems(result.exceptions))
+    warnings = getattr(result, "warnings", None)
+    if warnings is not None and len(warnings):
+        print(f"{len(warnings)} warning(s); these orders are scheduled, but look:")
+        print(format_problems(warnings))
     info = result.info
     progress(f"scheduled {len(result.schedule)} operations of {result.schedule.order_id.nunique()} orders: "
              f"{info['solver_status']}, objective {info.get('objective')}, bound {info.get('bound')} "
