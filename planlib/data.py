@@ -184,11 +184,11 @@ def _read_csv(path: Path, name: str, problems: Problems) -> tuple[pd.DataFrame, 
             header_line = fh.readline().rstrip("\r\n")
             fh.seek(0)
             if not header_line.strip():
-                problems.add(name, f"{path.name} line 1", "", "", "the file has no header line", fix_text)
+                problems.add(name, f"{path.name} header", "", "", "the file has no header line", fix_text)
                 return None
             delim = _other_delimiter(name, header_line)
             if delim is not None:
-                problems.add(name, f"{path.name} line 1", "", header_line[:60],
+                problems.add(name, f"{path.name} header", "", header_line[:60],
                              f"this file uses {_OTHER_DELIMITERS[delim]} as delimiter, not the comma",
                              f"save as comma-separated: {fix_text}, numbers with a decimal point")
                 return None
@@ -234,9 +234,9 @@ def _read_csv(path: Path, name: str, problems: Problems) -> tuple[pd.DataFrame, 
                      fix_text)
         return None
     if header is None:
-        problems.add(name, f"{path.name} line 1", "", "", "the file has no header line", fix_text)
+        problems.add(name, f"{path.name} header", "", "", "the file has no header line", fix_text)
         return None
-    keep = _check_header(name, header, f"{path.name} line 1", problems)
+    keep = _check_header(name, header, f"{path.name} header", problems)
     frame = pd.DataFrame(records, columns=range(len(header)), dtype=object)
     frame = frame.loc[:, keep]
     frame.columns = [h for h, k in zip(header, keep) if k]
@@ -271,7 +271,7 @@ def _excel_checks(path: Path, names: Iterable[str], problems: Problems) -> dict[
             for r, (row_f, row_v) in enumerate(zip(rows_f, rows_v), start=1):
                 if header is None:
                     header = ["" if h is None else str(h).strip() for h in row_f]
-                    keep[name] = _check_header(name, header, f"sheet {name} row 1", problems)
+                    keep[name] = _check_header(name, header, f"sheet {name} header", problems)
                     continue
                 for c, (f, v) in enumerate(zip(row_f, row_v), start=1):
                     is_formula = (isinstance(f, str) and f.startswith("=")) or type(f).__name__ in (
@@ -667,8 +667,19 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
     return url
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class _atomic_file:
-    """Context manager: a temporary path beside ``dest``, renamed onto it on success."""
+    """Context manager: a temporary path beside ``dest``, renamed onto it on success.
+
+    The file gets the permissions any new file gets (``0666`` less the umask), not
+    the ``0600`` of :func:`tempfile.mkstemp`, so others can read a converted workbook
+    when the umask lets them.
+    """
 
     def __init__(self, dest: Path) -> None:
         self.dest = Path(dest)
@@ -683,6 +694,7 @@ class _atomic_file:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
+            os.chmod(self.tmp, 0o666 & ~_current_umask())
             os.replace(self.tmp, self.dest)
         else:
             self.tmp.unlink(missing_ok=True)

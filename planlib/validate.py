@@ -428,6 +428,19 @@ def _history_rules(ds: Dataset, p: Problems, today=None) -> None:
                    "in between")
 
 
+def history_problems(ds: Dataset, today=None) -> pd.DataFrame:
+    """The problems of :func:`_history_rules` alone (for callers that read only the history).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity, table, row, column, value, problem, fix``.
+    """
+    p = Problems()
+    _history_rules(ds, p, today)
+    return p.frame()
+
+
 def weekly_requirement(ds: Dataset) -> pd.Series:
     """A rough weekly requirement per item, to judge order-size limits.
 
