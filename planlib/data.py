@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -192,6 +193,11 @@ def _read_csv(path: Path, name: str, problems: Problems) -> tuple[pd.DataFrame, 
                              f"this file uses {_OTHER_DELIMITERS[delim]} as delimiter, not the comma",
                              f"save as comma-separated: {fix_text}, numbers with a decimal point")
                 return None
+            plain = _read_plain_csv(fh.read(), path.name)
+            fh.seek(0)
+            if plain is not None:
+                header, frame, labels = plain
+                return _keep_header(name, header, frame, f"{path.name} header", problems), labels
             reader = csv.reader(fh, skipinitialspace=True, strict=True)
             header: list[str] | None = None
             records, labels = [], []
@@ -236,11 +242,38 @@ def _read_csv(path: Path, name: str, problems: Problems) -> tuple[pd.DataFrame, 
     if header is None:
         problems.add(name, f"{path.name} header", "", "", "the file has no header line", fix_text)
         return None
-    keep = _check_header(name, header, f"{path.name} header", problems)
     frame = pd.DataFrame(records, columns=range(len(header)), dtype=object)
+    return _keep_header(name, header, frame, f"{path.name} header", problems), labels
+
+
+def _keep_header(name: str, header: list[str], frame: pd.DataFrame, where: str,
+                 problems: Problems) -> pd.DataFrame:
+    """Name the columns of ``frame`` (numbered 0..n-1) by ``header``; a duplicated header is reported
+    and only its first column kept."""
+    keep = _check_header(name, header, where, problems)
     frame = frame.loc[:, keep]
     frame.columns = [h for h, k in zip(header, keep) if k]
-    return frame.reset_index(drop=True), labels
+    return frame.reset_index(drop=True)
+
+
+def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame, list[str]] | None:
+    """The fast path of :func:`_read_csv`: a file without quotes whose every line has the header's
+    field count, read by pandas. None when the file needs the record-by-record reader."""
+    if '"' in text:
+        return None
+    lines = re.split(r"\r\n|\n|\r", text)
+    filled = [i for i, line in enumerate(lines) if line]
+    if not filled or any(not lines[i].strip() for i in filled):
+        return None  # no header, or a line of blanks (a record or a blank line?): the careful reader decides
+    header = [h.strip() for h in lines[filled[0]].split(",")]
+    n = len(header) - 1
+    if any(lines[i].count(",") != n for i in filled[1:]):
+        return None
+    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=filled[:1], dtype=str,
+                        keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
+    if len(frame) != len(filled) - 1:
+        return None
+    return header, frame, [f"{file_name} line {i + 1}" for i in filled[1:]]
 
 
 def record_text(record: list[str], width: int = 60) -> str:
