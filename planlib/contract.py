@@ -70,8 +70,17 @@ class Table:
         raise KeyError(name)
 
 
+#: Largest quantity or amount of money in any cell [uom or currency]: a billion. Larger values are
+#: typing errors (1e308 overflows the plan's arithmetic) and are refused by validation.
+QTY_MAX = 1e9
+#: Longest lead time [days]: ten years.
+LEAD_TIME_MAX_DAYS = 3650
+#: Longest setup or run time of one operation per order or unit [min]: 100,000 (69 days).
+MINUTES_MAX = 1e5
+
+
 def _qty(name, doc, **kw):
-    return Column(name, "float", min=0, **kw, doc=doc)
+    return Column(name, "float", min=0, max=kw.pop("max", QTY_MAX), **kw, doc=doc)
 
 
 TABLES: dict[str, Table] = {}
@@ -91,7 +100,7 @@ _table(
         Column("item_type", nullable=False, choices=("make", "buy"),
                doc="`make`: produced on a routing from a BOM; `buy`: purchased from a supplier."),
         Column("uom", required=False, default="ea", doc="Unit of measure of every quantity of the item."),
-        Column("lead_time_days", "float", nullable=False, min=0,
+        Column("lead_time_days", "float", nullable=False, min=0, max=LEAD_TIME_MAX_DAYS,
                doc="Planned lead time in calendar days (production or purchase)."),
         _qty("safety_stock", "Fixed safety stock [uom].", required=False, default=0.0),
         Column("lot_rule", required=False, default="L4L", choices=LOT_RULES,
@@ -106,7 +115,7 @@ _table(
         _qty("max_order_qty", "Largest single order [uom]; empty for no limit.", required=False),
         _qty("unit_cost", "Standard cost per unit [currency/uom].", required=False, default=0.0),
         _qty("order_cost", "Fixed cost per order or setup [currency].", required=False, default=0.0),
-        Column("holding_cost_rate", "float", required=False, default=0.25, min=0,
+        Column("holding_cost_rate", "float", required=False, default=0.25, min=0, max=1000,
                doc="Holding cost per year as a fraction of unit_cost (0.25 = 25 %/year; above 5 is "
                    "reported as a warning)."),
         Column("scrap_pct", "float", required=False, default=0.0, min=0, max=100,
@@ -127,7 +136,7 @@ _table(
     (
         Column("parent_id", nullable=False, ref="items.item_id", doc="Item made."),
         Column("component_id", nullable=False, ref="items.item_id", doc="Item consumed."),
-        Column("qty_per", "float", nullable=False, min=0, min_exclusive=True,
+        Column("qty_per", "float", nullable=False, min=0, min_exclusive=True, max=1e6,
                doc="Component units per parent unit [component uom]."),
         Column("scrap_pct", "float", required=False, default=0.0, min=0, max=100,
                doc="Percent extra of the component lost when making the parent."),
@@ -158,7 +167,8 @@ _table(
         Column("order_id", nullable=False, doc="Purchase or production order number, unique."),
         Column("item_id", nullable=False, ref="items.item_id"),
         Column("order_type", nullable=False, choices=("purchase", "production")),
-        Column("qty", "float", nullable=False, min=0, min_exclusive=True, doc="Open quantity [uom]."),
+        Column("qty", "float", nullable=False, min=0, min_exclusive=True, max=QTY_MAX,
+               doc="Open quantity [uom]."),
         Column("due_date", "date", nullable=False, doc="Date the receipt is expected."),
         Column("release_date", "date", required=False, doc="Date the order was or will be released."),
         Column("status", required=False, default="firm", choices=("firm", "released", "in_progress")),
@@ -175,7 +185,8 @@ _table(
         Column("order_id", nullable=False, doc="Customer order line, unique."),
         Column("customer_id", required=False, default=""),
         Column("item_id", nullable=False, ref="items.item_id"),
-        Column("qty", "float", nullable=False, min=0, min_exclusive=True, doc="Open quantity [uom]."),
+        Column("qty", "float", nullable=False, min=0, min_exclusive=True, max=QTY_MAX,
+               doc="Open quantity [uom]."),
         Column("due_date", "date", nullable=False, doc="Date promised to the customer."),
         Column("priority", "int", required=False, default=3, min=1, max=9,
                doc="1 is the most urgent, 9 the least."),
@@ -191,7 +202,8 @@ _table(
         Column("item_id", nullable=False, aliases=("unique_id",)),
         Column("date", "date", nullable=False, doc="Transaction date, or the first day of a bucket.",
                aliases=("ds",)),
-        Column("qty", "float", nullable=False, doc="Quantity shipped [uom]; negative for a return.",
+        Column("qty", "float", nullable=False, min=-QTY_MAX, max=QTY_MAX,
+               doc="Quantity shipped [uom]; negative for a return.",
                aliases=("y",)),
     ),
     doc="Past demand: daily transactions or bucket totals. The long format of statsforecast "
@@ -205,7 +217,7 @@ _table(
         Column("item_id", nullable=False, ref="items.item_id"),
         Column("period_start", "date", nullable=False, doc="First day of the bucket overridden."),
         _qty("qty", "Replace the statistical forecast by this quantity [uom].", required=False),
-        Column("pct", "float", required=False, min=-100,
+        Column("pct", "float", required=False, min=-100, max=10000,
                doc="Or change it by this percent (+20 = 20 % more)."),
         Column("reason", required=False, default="", doc="Why (promotion, customer news...)."),
     ),
@@ -219,7 +231,8 @@ _table(
     (
         Column("supplier_id", nullable=False),
         Column("name", required=False, default=""),
-        Column("lead_time_days", "float", required=False, min=0, doc="Quoted lead time [days]."),
+        Column("lead_time_days", "float", required=False, min=0, max=LEAD_TIME_MAX_DAYS,
+               doc="Quoted lead time [days]."),
     ),
     key=("supplier_id",),
     doc="Suppliers of buy items.",
@@ -235,9 +248,9 @@ _table(
                doc="Shift pattern of the work center's machines."),
         Column("efficiency", "float", required=False, default=1.0, min=0, max=2, min_exclusive=True,
                doc="Share of calendar time that is productive (1.0 = 100 %)."),
-        Column("cost_per_hour", "float", required=False, default=0.0, min=0,
+        Column("cost_per_hour", "float", required=False, default=0.0, min=0, max=1e6,
                doc="Machine cost per running hour [currency/h]."),
-        Column("labour_cost_per_hour", "float", required=False, default=0.0, min=0,
+        Column("labour_cost_per_hour", "float", required=False, default=0.0, min=0, max=1e6,
                doc="Cost of one operator per hour [currency/h]."),
     ),
     key=("work_center_id",),
@@ -252,7 +265,7 @@ _table(
         Column("work_center_id", nullable=False, ref="work_centers.work_center_id"),
         Column("calendar_id", required=False, ref="calendars.calendar_id",
                doc="Overrides the work center's calendar; empty to inherit it."),
-        Column("speed_factor", "float", required=False, default=1.0, min=0, min_exclusive=True,
+        Column("speed_factor", "float", required=False, default=1.0, min=0, min_exclusive=True, max=100,
                doc="Run time is divided by this (1.2 = 20 % faster)."),
     ),
     key=("machine_id",),
@@ -264,11 +277,14 @@ _table(
     "routings",
     (
         Column("item_id", nullable=False, ref="items.item_id"),
-        Column("op_seq", "int", nullable=False, min=0, doc="Operation number; run in increasing order."),
+        Column("op_seq", "int", nullable=False, min=0, max=1_000_000,
+               doc="Operation number; run in increasing order."),
         Column("work_center_id", nullable=False, ref="work_centers.work_center_id"),
-        Column("setup_min", "float", required=False, default=0.0, min=0, doc="Setup per order [min]."),
-        Column("run_min_per_unit", "float", nullable=False, min=0, doc="Run time per unit [min]."),
-        Column("crew_size", "float", required=False, default=0.0, min=0,
+        Column("setup_min", "float", required=False, default=0.0, min=0, max=MINUTES_MAX,
+               doc="Setup per order [min]."),
+        Column("run_min_per_unit", "float", nullable=False, min=0, max=MINUTES_MAX,
+               doc="Run time per unit [min]."),
+        Column("crew_size", "float", required=False, default=0.0, min=0, max=1000,
                doc="Operators needed while the operation runs; 0 for unmanned."),
         Column("uninterruptible", "bool", required=False, default=False,
                doc="True if the operation may not pause over a shift end."),
@@ -315,7 +331,7 @@ _table(
         Column("work_center_id", nullable=False, ref="work_centers.work_center_id"),
         Column("from_family", nullable=False),
         Column("to_family", nullable=False),
-        Column("setup_min", "float", nullable=False, min=0,
+        Column("setup_min", "float", nullable=False, min=0, max=MINUTES_MAX,
                doc="Changeover time from the one family to the other [min]."),
     ),
     key=("work_center_id", "from_family", "to_family"),
@@ -327,7 +343,7 @@ _table(
     "operations_progress",
     (
         Column("order_id", nullable=False, ref="scheduled_receipts.order_id"),
-        Column("op_seq", "int", nullable=False, min=0),
+        Column("op_seq", "int", nullable=False, min=0, max=1_000_000),
         Column("status", nullable=False, choices=("done", "running")),
         Column("machine_id", required=False, ref="machines.machine_id"),
         Column("actual_start", "datetime", required=False),
@@ -340,6 +356,13 @@ _table(
 
 
 # --------------------------------------------------------------------------- documentation
+
+def bound_text(value: float) -> str:
+    """A bound as a person reads it: 3650, 1,000,000,000, 0.9999."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
+
 
 _KIND_WORDS = {"str": "text", "int": "whole number", "float": "number", "date": "date", "datetime": "date and time",
                "time": "time HH:MM", "weekday": "weekday", "bool": "true/false"}
@@ -359,9 +382,9 @@ def contract_markdown() -> str:
             if c.choices:
                 rules.append(" \\| ".join(c.choices))
             if c.min is not None:
-                rules.append(f"{'>' if c.min_exclusive else '>='} {c.min:g}")
+                rules.append(f"{'>' if c.min_exclusive else '>='} {bound_text(c.min)}")
             if c.max is not None:
-                rules.append(f"<= {c.max:g}")
+                rules.append(f"<= {bound_text(c.max)}")
             if c.ref:
                 rules.append(f"in `{c.ref}`")
             required = "yes, never empty" if not c.nullable else ("yes" if c.required else "no")

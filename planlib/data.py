@@ -15,7 +15,9 @@ Every source gives the same typed :class:`Dataset`.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -109,43 +111,252 @@ def _sql_url(source: str | os.PathLike) -> str:
     return s if "://" in s else f"sqlite:///{Path(s).resolve()}"
 
 
+#: Delimiters a spreadsheet may write instead of the comma, as a person names them.
+_OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'"}
+
+
+def _known_headers(name: str) -> set[str]:
+    spec = TABLES.get(name)
+    if spec is None:
+        return set()
+    return {c.name for c in spec.columns} | {a for c in spec.columns for a in c.aliases}
+
+
+def _column_letter(position: int) -> str:
+    """Spreadsheet letter of a 1-based column position (1 -> A, 27 -> AA)."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _check_header(name: str, header: list[str], where: str, problems: Problems) -> list[bool]:
+    """Report contract columns whose header appears more than once; True for the columns to keep.
+
+    The first of the duplicates is kept (so the other checks still run); the
+    error names every position, as a number and as a spreadsheet letter.
+    """
+    known = _known_headers(name)
+    keep, seen = [], {}
+    for pos, head in enumerate(header, start=1):
+        head = str(head).strip()
+        if head and head in seen:
+            keep.append(False)
+            if head in known:
+                first = seen[head]
+                problems.add(name, where, head, head,
+                             f"column '{head}' appears twice: columns {first} and {pos} "
+                             f"({_column_letter(first)} and {_column_letter(pos)}); only one can be used",
+                             "delete one of the two columns or rename it")
+        else:
+            keep.append(True)
+            seen.setdefault(head, pos)
+    return keep
+
+
+def _other_delimiter(name: str, header_line: str) -> str | None:
+    """The delimiter the header line uses if it is clearly not the comma, else None."""
+    known = _known_headers(name)
+
+    def score(delim: str) -> tuple[int, int]:
+        fields = [f.strip().strip('"').strip() for f in header_line.split(delim)]
+        return sum(f in known for f in fields), len(fields)
+
+    comma = score(",")
+    for delim in _OTHER_DELIMITERS:
+        hits, n = score(delim)
+        if hits > comma[0] or (comma[1] == 1 and n > 1 and hits >= comma[0]):
+            return delim
+    return None
+
+
+def _read_csv(path: Path, name: str, problems: Problems) -> tuple[pd.DataFrame, list[str]] | None:
+    """One CSV file as text cells with the line each record starts on; None if unreadable.
+
+    Stricter than a plain CSV reader, because every defect here would silently
+    change the plan: another delimiter, a quote that is not closed (it merges
+    the following lines into one value), a line with more or fewer fields
+    than the header, a header that appears twice.
+    """
+    fix_text = "save it as comma-separated UTF-8 text with a header line (Excel: CSV UTF-8)"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header_line = fh.readline().rstrip("\r\n")
+            fh.seek(0)
+            if not header_line.strip():
+                problems.add(name, f"{path.name} header", "", "", "the file has no header line", fix_text)
+                return None
+            delim = _other_delimiter(name, header_line)
+            if delim is not None:
+                problems.add(name, f"{path.name} header", "", header_line[:60],
+                             f"this file uses {_OTHER_DELIMITERS[delim]} as delimiter, not the comma",
+                             f"save as comma-separated: {fix_text}, numbers with a decimal point")
+                return None
+            plain = _read_plain_csv(fh.read(), path.name)
+            fh.seek(0)
+            if plain is not None:
+                header, frame, labels = plain
+                return _keep_header(name, header, frame, f"{path.name} header", problems), labels
+            reader = csv.reader(fh, skipinitialspace=True, strict=True)
+            header: list[str] | None = None
+            records, labels = [], []
+            line = 1
+            while True:
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    problems.add(name, f"{path.name} line {line}", "", "",
+                                 f"cannot read the line: {exc}; a quote is probably not closed",
+                                 "close the quote or remove it (write \"\" for a quote inside a quoted value)")
+                    return None
+                first, line = line, reader.line_num + 1
+                if not record or record == [""]:
+                    continue  # a blank line
+                if header is None:
+                    header = [h.strip() for h in record]
+                    continue
+                where = f"{path.name} line {first}"
+                if reader.line_num > first:
+                    problems.add(name, where, "", record_text(record),
+                                 f"a quoted value runs over lines {first} to {reader.line_num}: "
+                                 "a quote is not closed, so these lines were read as one",
+                                 f"close the quote on line {first} or remove it (write \"\" for a quote "
+                                 "inside a quoted value); values cannot hold line breaks")
+                    continue
+                extra = record[len(header):]
+                if len(record) < len(header) or any(v.strip() for v in extra):
+                    problems.add(name, where, "", record_text(record),
+                                 f"the line has {len(record)} fields, the header has {len(header)}",
+                                 "give every line one value per header column, separated by commas "
+                                 "(quote a value that holds a comma)")
+                    continue
+                records.append(record[:len(header)])
+                labels.append(where)
+    except UnicodeDecodeError as exc:
+        problems.add(name, path.name, "", "", f"cannot read the file: not UTF-8 text (byte {exc.start})",
+                     fix_text)
+        return None
+    if header is None:
+        problems.add(name, f"{path.name} header", "", "", "the file has no header line", fix_text)
+        return None
+    frame = pd.DataFrame(records, columns=range(len(header)), dtype=object)
+    return _keep_header(name, header, frame, f"{path.name} header", problems), labels
+
+
+def _keep_header(name: str, header: list[str], frame: pd.DataFrame, where: str,
+                 problems: Problems) -> pd.DataFrame:
+    """Name the columns of ``frame`` (numbered 0..n-1) by ``header``; a duplicated header is reported
+    and only its first column kept."""
+    keep = _check_header(name, header, where, problems)
+    frame = frame.loc[:, keep]
+    frame.columns = [h for h, k in zip(header, keep) if k]
+    return frame.reset_index(drop=True)
+
+
+def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame, list[str]] | None:
+    """The fast path of :func:`_read_csv`: a file without quotes whose every line has the header's
+    field count, read by pandas. None when the file needs the record-by-record reader."""
+    if '"' in text:
+        return None
+    lines = re.split(r"\r\n|\n|\r", text)
+    filled = [i for i, line in enumerate(lines) if line]
+    if not filled or any(not lines[i].strip() for i in filled):
+        return None  # no header, or a line of blanks (a record or a blank line?): the careful reader decides
+    header = [h.strip() for h in lines[filled[0]].split(",")]
+    n = len(header) - 1
+    if any(lines[i].count(",") != n for i in filled[1:]):
+        return None
+    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=filled[:1], dtype=str,
+                        keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
+    if len(frame) != len(filled) - 1:
+        return None
+    return header, frame, [f"{file_name} line {i + 1}" for i in filled[1:]]
+
+
+def record_text(record: list[str], width: int = 60) -> str:
+    """A record as the user wrote it, cut to ``width`` characters, line breaks shown as ⏎."""
+    text = ",".join(record).replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _excel_checks(path: Path, names: Iterable[str], problems: Problems) -> dict[str, list[bool]]:
+    """Duplicated headers and formulas without a stored value in the workbook's table sheets.
+
+    pandas reads a formula cell whose result was never stored (a workbook written by a
+    program, not saved by Excel) as empty, which an optional column turns into its
+    default: report every such cell. Returns the columns to keep per sheet.
+    """
+    import openpyxl
+
+    keep: dict[str, list[bool]] = {}
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for name in names:
+            if name not in formulas.sheetnames:
+                continue
+            rows_f = formulas[name].iter_rows(values_only=True)
+            rows_v = values[name].iter_rows(values_only=True)
+            header = None
+            for r, (row_f, row_v) in enumerate(zip(rows_f, rows_v), start=1):
+                if header is None:
+                    header = ["" if h is None else str(h).strip() for h in row_f]
+                    keep[name] = _check_header(name, header, f"sheet {name} header", problems)
+                    continue
+                for c, (f, v) in enumerate(zip(row_f, row_v), start=1):
+                    is_formula = (isinstance(f, str) and f.startswith("=")) or type(f).__name__ in (
+                        "ArrayFormula", "DataTableFormula")
+                    if is_formula and v is None:
+                        column = header[c - 1] if c - 1 < len(header) else _column_letter(c)
+                        text = f if isinstance(f, str) else getattr(f, "text", "formula")
+                        problems.add(name, f"sheet {name} row {r}", column, str(text)[:60],
+                                     f"cell {_column_letter(c)}{r} holds a formula without a stored value",
+                                     "open and save the workbook in Excel so the values are stored "
+                                     "(or type the value)")
+    finally:
+        formulas.close()
+        values.close()
+    return keep
+
+
 def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
              ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], Problems]:
     """Read the tables of a source as text cells, with the row labels a user sees.
 
     Returns ``(raw, rows, problems)``: raw tables of strings (empty cell = ``""``),
-    row labels per table, and problems with the source itself.
+    row labels per table, and problems with the source itself. A database
+    password never appears in the problems (see :func:`mask_source`).
     """
     wanted = list(TABLES) if tables is None else list(tables)
     kind = _source_kind(source)
+    shown = mask_source(source)
     problems = Problems()
     raw: dict[str, pd.DataFrame] = {}
     rows: dict[str, list[str]] = {}
     if kind == "csv":
         folder = Path(source)
         if not folder.is_dir():
-            problems.add("(source)", "", "", str(source), "no such folder, workbook or database",
+            problems.add("(source)", "", "", shown, "no such folder, workbook or database",
                          "give a folder of CSV files, an .xlsx workbook or a database URL")
             return raw, rows, problems
         for name in wanted:
             path = folder / f"{name}.csv"
             if not path.exists():
                 continue
-            try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-            except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-                problems.add(name, path.name, "", "", f"cannot read the file: {exc}".splitlines()[0],
-                             "save it as comma-separated UTF-8 text with a header line")
-                continue
-            raw[name] = frame
-            rows[name] = [f"{path.name} line {i + 2}" for i in range(len(frame))]
+            read = _read_csv(path, name, problems)
+            if read is not None:
+                raw[name], rows[name] = read
     elif kind == "excel":
         path = Path(source)
         if not path.exists():
-            problems.add("(source)", "", "", str(source), "no such workbook", "check the path")
+            problems.add("(source)", "", "", shown, "no such workbook", "check the path")
             return raw, rows, problems
         try:
             book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+            keep = _excel_checks(path, [n for n in wanted if n in book], problems)
         except Exception as exc:  # openpyxl raises many kinds on a damaged file
             problems.add("(source)", "", "", path.name, f"cannot read the workbook: {exc}",
                          "save it as an .xlsx workbook")
@@ -153,6 +364,8 @@ def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
         for name in wanted:
             if name in book:
                 frame = book[name]
+                if name in keep and len(keep[name]) == frame.shape[1]:
+                    frame = frame.loc[:, keep[name]]
                 raw[name] = frame.map(_excel_cell) if len(frame) else frame
                 rows[name] = [f"sheet {name} row {i + 2}" for i in range(len(frame))]
     else:
@@ -160,7 +373,7 @@ def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
 
         url = _sql_url(source)
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-            problems.add("(source)", "", "", str(source), "no such database file", "check the path")
+            problems.add("(source)", "", "", shown, "no such database file", "check the path")
             return raw, rows, problems
         try:
             engine = sa.create_engine(url)
@@ -172,8 +385,9 @@ def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
                         raw[name] = frame.astype(object).map(_sql_cell)
                         rows[name] = [f"table {name} row {i + 1}" for i in range(len(frame))]
             engine.dispose()
-        except Exception as exc:  # driver errors vary by database
-            problems.add("(source)", "", "", url, f"cannot read the database: {exc}".splitlines()[0],
+        except Exception as exc:  # driver errors vary by database; some echo the URL
+            message = mask_text(f"cannot read the database: {exc}".splitlines()[0], source)
+            problems.add("(source)", "", "", mask_source(url), message,
                          "check the URL and that the database is reachable")
     return raw, rows, problems
 
@@ -203,24 +417,30 @@ def _sql_cell(value) -> str:
 def _parse_column(values: pd.Series, col: Column):
     """Parse text cells into the column's kind. Returns (parsed, bad_mask)."""
     text = values.astype(str).str.strip()
-    empty = text.eq("") | text.str.lower().isin(["nan", "none", "null", "nat"])
     kind = col.kind
+    # "NaN" is a value only in a text column; in a numeric one it is a non-finite number (an error)
+    empty_words = ["none", "null", "nat"] + ([] if kind in ("float", "int") else ["nan"])
+    empty = text.eq("") | text.str.lower().isin(empty_words)
     if kind == "str":
         out = text.where(~empty, None)
         # "12.0" from Excel or SQL for an id written as a number: keep "12"
         out = out.where(~out.fillna("").str.fullmatch(r"-?\d+\.0"), out.str[:-2])
         return out.astype(object), pd.Series(False, index=values.index)
     if kind in ("float", "int"):
-        num = pd.to_numeric(text.where(~empty), errors="coerce")
-        bad = num.isna() & ~empty
+        num = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
+        # inf, -inf, 1e999 and a written NaN are not numbers a plan can use
+        bad = ~np.isfinite(num.fillna(0.0)) | (num.isna() & ~empty)
         if kind == "int":
+            bad |= num.abs() > _INT_LIMIT  # would overflow the integer type
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
-            num = num.where(~frac)
+            num = num.where(~bad)
             return num.round().astype("Int64"), bad
-        return num.astype("float64"), bad
+        return num.where(~bad), bad
     if kind in ("date", "datetime"):
-        parsed = pd.to_datetime(text.where(~empty), errors="coerce", format="mixed")
+        # ISO only: 03/04/2026 is 3 April in Europe and March 4 in the US (see _date_problem)
+        iso = text.str.fullmatch(_ISO_DATE)
+        parsed = pd.to_datetime(text.where(iso & ~empty), errors="coerce", format="ISO8601")
         bad = parsed.isna() & ~empty
         if kind == "date":
             parsed = parsed.dt.normalize()
@@ -249,8 +469,45 @@ def _parse_column(values: pd.Series, col: Column):
     raise ValueError(f"unknown column kind {kind}")
 
 
+#: Largest magnitude read into a whole-number column (beyond it the integer type overflows).
+_INT_LIMIT = 2.0 ** 53
+
+#: The date and date-time forms read: ISO ``YYYY-MM-DD``, optionally with ``HH:MM`` or
+#: ``HH:MM:SS`` (``T`` or a blank between). Excel and SQL date cells arrive in this form.
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+
+_DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?")
+
+
+def _date_problem(value: str, kind: str) -> tuple[str, str]:
+    """Problem and fix for a date cell that is not ISO: say what it would be, never guess."""
+    example = "YYYY-MM-DD HH:MM" if kind == "datetime" else "YYYY-MM-DD"
+    m = _DMY.fullmatch(str(value).strip())
+    if not m:
+        return f"not a valid {kind}", _KIND_FIX[kind]
+    a, b, year = int(m.group(1)), int(m.group(2)), m.group(3)
+    time = f" {m.group(4)}" if m.group(4) and kind == "datetime" else ""
+
+    def iso(day: int, month: int) -> str:
+        try:
+            return dt.date(int(year), month, day).isoformat() + time
+        except ValueError:
+            return ""
+
+    day_first, month_first = iso(a, b), iso(b, a)
+    if day_first and month_first and day_first != month_first:
+        return ("ambiguous date: day and month could be either way round",
+                f"write dates as {example}: {day_first} if it is day/month/year, "
+                f"{month_first} if month/day/year")
+    if day_first or month_first:
+        order = "day/month/year" if day_first else "month/day/year"
+        return (f"date written {order}; only {example} is read",
+                f"write dates as {example}: this one is {day_first or month_first}")
+    return f"not a valid {kind}", _KIND_FIX[kind]
+
+
 _KIND_FIX = {
-    "float": "write a number such as 12.5 (no units or thousands separators)",
+    "float": "write a finite number such as 12.5 (no units or thousands separators; empty for no value)",
     "int": "write a whole number such as 3",
     "date": "write a date as YYYY-MM-DD, e.g. 2026-11-23",
     "datetime": "write a date and time as YYYY-MM-DD HH:MM, e.g. 2026-11-23 06:00",
@@ -279,8 +536,15 @@ def type_table(spec: Table, raw: pd.DataFrame, labels: list[str], problems: Prob
             values = raw[col.name].fillna("")
         parsed, bad = _parse_column(values, col)
         for pos in np.flatnonzero(bad.to_numpy()):
-            problems.add(spec.name, labels[pos], col.name, values.iloc[pos],
-                         f"not a valid {col.kind}", _KIND_FIX.get(col.kind, ""))
+            value = values.iloc[pos]
+            if col.kind in ("date", "datetime"):
+                problem, fix = _date_problem(value, col.kind)
+            elif col.kind in ("float", "int") and str(value).strip().lower().lstrip("+-") in (
+                    "inf", "infinity", "nan") or _is_overflow(value):
+                problem, fix = "not a finite number", "write a finite number (empty for no value)"
+            else:
+                problem, fix = f"not a valid {col.kind}", _KIND_FIX.get(col.kind, "")
+            problems.add(spec.name, labels[pos], col.name, value, problem, fix)
         if col.default is not None and col.kind != "bool":
             parsed = parsed.where(parsed.notna() | bad, col.default)
             if col.kind == "int":
@@ -288,6 +552,13 @@ def type_table(spec: Table, raw: pd.DataFrame, labels: list[str], problems: Prob
         out[col.name] = parsed
     frame = pd.DataFrame(out, index=range(len(raw)))
     return frame
+
+
+def _is_overflow(value) -> bool:
+    try:
+        return not np.isfinite(float(str(value).strip()))
+    except ValueError:
+        return False
 
 
 def load(source: str | os.PathLike, tables: Iterable[str] | None = None, *,
@@ -314,7 +585,7 @@ def load(source: str | os.PathLike, tables: Iterable[str] | None = None, *,
     ds, problems = check_source(source, tables)
     errors = problems[problems.severity == "error"]
     if strict and len(errors):
-        raise InputError(f"{len(errors)} problem(s) in {source}", problems)
+        raise InputError(f"{len(errors)} problem(s) in {mask_source(source)}", problems)
     return Dataset(ds.tables, ds.source, ds.present, ds.rows, problems[problems.severity == "warning"])
 
 
@@ -429,8 +700,19 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
     return url
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class _atomic_file:
-    """Context manager: a temporary path beside ``dest``, renamed onto it on success."""
+    """Context manager: a temporary path beside ``dest``, renamed onto it on success.
+
+    The file gets the permissions any new file gets (``0666`` less the umask), not
+    the ``0600`` of :func:`tempfile.mkstemp`, so others can read a converted workbook
+    when the umask lets them.
+    """
 
     def __init__(self, dest: Path) -> None:
         self.dest = Path(dest)
@@ -445,6 +727,7 @@ class _atomic_file:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
+            os.chmod(self.tmp, 0o666 & ~_current_umask())
             os.replace(self.tmp, self.dest)
         else:
             self.tmp.unlink(missing_ok=True)
@@ -505,6 +788,30 @@ def mask_source(source: str | os.PathLike) -> str:
     """The source as it may be shown or logged: a database URL's password replaced by ``***``."""
     text = str(source)
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):([^@/]*)@", r"\1:***@", text)
+
+
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s'\"]*):([^@/\s'\"]+)@")
+
+
+def mask_text(text: str, source: str | os.PathLike | None = None) -> str:
+    """``text`` (an error message, a problem row) with database passwords replaced by ``***``.
+
+    Every ``scheme://user:password@`` in the text is masked, and, when ``source`` is a
+    database URL with a password, every other appearance of that password too (a driver
+    may echo it on its own, URL-encoded or not).
+    """
+    text = str(text)
+    if source is not None:
+        m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:([^@/]*)@", str(source))
+        if m and m.group(1):
+            from urllib.parse import quote, unquote
+
+            password = m.group(1)
+            for form in sorted({password, unquote(password), quote(unquote(password), safe="")},
+                               key=len, reverse=True):
+                if form:
+                    text = text.replace(form, "***")
+    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,

@@ -49,6 +49,18 @@ class InputError(Exception):
         self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
+def mask_problems(problems: pd.DataFrame, source=None) -> pd.DataFrame:
+    """A copy of ``problems`` with database passwords masked in every text cell
+    (see :func:`planlib.data.mask_text`)."""
+    from planlib.data import mask_text
+
+    out = problems.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: mask_text(v, source) if isinstance(v, str) else v)
+    return out
+
+
 def format_problems(problems: pd.DataFrame, max_rows: int = 200) -> str:
     """Problems as an aligned plain-text table for a terminal."""
     if problems.empty:

@@ -8,18 +8,19 @@ without routing ...) are written out below, one function each.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from planlib.calendar import shift_hours
-from planlib.contract import TABLES, Table
-from planlib.data import Dataset, read_dataset
-from planlib.problems import Problems
+from planlib.contract import TABLES, Table, bound_text
+from planlib.data import Dataset, mask_source, read_dataset
+from planlib.problems import InputError, Problems
 
 
-def validate(ds: Dataset, tables: Iterable[str] | None = None) -> pd.DataFrame:
+def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) -> pd.DataFrame:
     """Check a dataset; return its problems.
 
     Parameters
@@ -27,6 +28,9 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None) -> pd.DataFrame:
     ds : Dataset
     tables : iterable of str, optional
         Check only these tables (references into tables not loaded are skipped).
+    today : date-like, optional
+        The day the check runs (default: the computer's date); demand history dated
+        after it is an error (see :func:`_history_rules`).
 
     Returns
     -------
@@ -43,6 +47,7 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None) -> pd.DataFrame:
             _check_refs(ds, TABLES[name], p)
     for rule in _RULES:
         rule(ds, p)
+    _history_rules(ds, p, today)
     return p.frame()
 
 
@@ -65,6 +70,8 @@ def _fmt(v) -> str:
         return "(empty)"
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d") if v == v.normalize() else v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, float) and abs(v) >= 1e15:
+        return f"{v:g}"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -93,11 +100,12 @@ def _check_columns(ds: Dataset, spec: Table, p: Problems) -> None:
             too_high = num > col.max if col.max is not None else pd.Series(False, index=s.index)
             for pos in np.flatnonzero((too_low | too_high).fillna(False).to_numpy()):
                 if col.min is not None and col.max is not None:
-                    rng = f"{'above' if col.min_exclusive else 'at least'} {_fmt(col.min)} and at most {_fmt(col.max)}"
+                    rng = (f"{'above' if col.min_exclusive else 'at least'} {bound_text(col.min)} "
+                           f"and at most {bound_text(col.max)}")
                 elif col.min is not None:
-                    rng = f"{'above' if col.min_exclusive else 'at least'} {_fmt(col.min)}"
+                    rng = f"{'above' if col.min_exclusive else 'at least'} {bound_text(col.min)}"
                 else:
-                    rng = f"at most {_fmt(col.max)}"
+                    rng = f"at most {bound_text(col.max)}"
                 p.add(spec.name, ds.where(spec.name, pos), col.name, _fmt(num.iloc[pos]),
                       "out of range" + (" (negative)" if num.iloc[pos] < 0 else ""),
                       f"{col.name} must be {rng}")
@@ -338,5 +346,242 @@ def _progress_rules(ds: Dataset, p: Problems) -> None:
               "fill in the machine it runs on and when it started")
 
 
-_RULES = [_bom_cycles, _bom_dates, _items_rules, _calendar_rules, _exception_rules,
-          _override_rules, _receipt_rules, _progress_rules]
+#: A gap in the demand history longer than this [days] splits it into separate stretches.
+HISTORY_GAP_DAYS = 365
+
+#: More planned orders than this for one item in one week means max_order_qty is a typing error.
+ORDERS_PER_WEEK_MAX = 1000
+
+
+def _history_rules(ds: Dataset, p: Problems, today=None) -> None:
+    """Demand history far outside the rest of it: a typo in a year moves or distorts the forecast.
+
+    - a row dated after ``today`` is an error (history is what was shipped; one row in
+      2036 moves the whole forecast to 2036);
+    - the table's dates are split where two consecutive dates are more than
+      :data:`HISTORY_GAP_DAYS` apart; rows after the stretch holding most rows are an
+      error, rows before it a warning (a 2016 row in a 2024-2026 history makes the
+      item look intermittent);
+    - per item the same split: rows before the item's main stretch are a warning.
+    """
+    if not ds.has("demand_history"):
+        return
+    h = ds.demand_history
+    if h.empty:
+        return
+    today = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
+    dates = h["date"]
+    future = (dates > today).fillna(False).to_numpy()
+    for pos in np.flatnonzero(future):
+        p.add("demand_history", ds.where("demand_history", pos), "date", _fmt(dates.iloc[pos]),
+              f"history dated after today ({today:%Y-%m-%d})",
+              "correct the date (a typo in the year?) or remove the row: history is what was shipped, "
+              "and a forecast starts after its last date")
+    usable = dates.notna().to_numpy() & ~future
+    if not usable.any():
+        return
+    reported = future.copy()
+    frame = pd.DataFrame({"item": h["item_id"].to_numpy(), "date": dates.to_numpy(),
+                          "pos": np.arange(len(h))})[usable]
+
+    def stretches(sorted_frame: pd.DataFrame, by_item: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Rows before and after the main stretch (the one with most rows) of each group."""
+        gap = sorted_frame["date"].diff().dt.days.gt(HISTORY_GAP_DAYS).to_numpy()
+        new_group = sorted_frame["item"].ne(sorted_frame["item"].shift()).to_numpy() if by_item \
+            else np.r_[True, np.zeros(len(sorted_frame) - 1, bool)]
+        stretch = np.cumsum(gap | new_group)
+        group = np.cumsum(new_group)
+        size = pd.Series(stretch).map(pd.Series(stretch).value_counts()).to_numpy()
+        main = pd.DataFrame({"group": group, "stretch": stretch, "size": size}) \
+            .sort_values(["group", "size", "stretch"]).groupby("group").stretch.last()
+        main_of_row = pd.Series(group).map(main).to_numpy()
+        return stretch < main_of_row, stretch > main_of_row
+
+    table = frame.sort_values("date", kind="stable")
+    before, after = stretches(table, by_item=False)
+    main_dates = table["date"][~before & ~after]
+    first, last = main_dates.min(), main_dates.max()
+    for pos, date in zip(table["pos"][after], table["date"][after]):
+        p.add("demand_history", ds.where("demand_history", pos), "date", _fmt(date),
+              f"history dated {(date - last).days} days after the rest of it ends ({last:%Y-%m-%d}): "
+              "the forecast would start after this date",
+              "correct the date (a typo in the year?) or remove the row")
+        reported[pos] = True
+    for pos, date in zip(table["pos"][before], table["date"][before]):
+        p.warn("demand_history", ds.where("demand_history", pos), "date", _fmt(date),
+               f"history dated {(first - date).days} days before the rest of it starts ({first:%Y-%m-%d}): "
+               "the item's history looks longer and mostly zero (intermittent)",
+               "correct the date (a typo in the year?) or remove the row; if the item really sold then, "
+               "give its history in between")
+        reported[pos] = True
+    per_item = frame[~reported[frame["pos"].to_numpy()]].sort_values(["item", "date"], kind="stable")
+    if per_item.empty:
+        return
+    before, _ = stretches(per_item, by_item=True)
+    if before.any():
+        starts = per_item[~before].groupby("item")["date"].min()
+        for pos, item, date in zip(per_item["pos"][before], per_item["item"][before], per_item["date"][before]):
+            p.warn("demand_history", ds.where("demand_history", pos), "date", _fmt(date),
+                   f"history of {item} dated {(starts[item] - date).days} days before the rest of its history "
+                   f"starts ({starts[item]:%Y-%m-%d}): the item looks intermittent",
+                   "correct the date or remove the row; if the item really sold then, give its history "
+                   "in between")
+
+
+def history_problems(ds: Dataset, today=None) -> pd.DataFrame:
+    """The problems of :func:`_history_rules` alone (for callers that read only the history).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity, table, row, column, value, problem, fix``.
+    """
+    p = Problems()
+    _history_rules(ds, p, today)
+    return p.frame()
+
+
+def weekly_requirement(ds: Dataset) -> pd.Series:
+    """A rough weekly requirement per item, to judge order-size limits.
+
+    The larger of the item's largest open order line and its average weekly
+    demand history, plus what its parents need of it through the BOM (quantity
+    per and scrap, effectivity ignored; items in a BOM cycle get only their own).
+
+    Returns
+    -------
+    Series
+        Requirement per ``item_id`` [uom per week].
+    """
+    own = pd.Series(0.0, index=pd.Index(ds.items.item_id.dropna().unique(), name="item_id"))
+    if ds.has("demand") and len(ds.demand):
+        own = np.maximum(own, ds.demand.groupby("item_id").qty.max().reindex(own.index).fillna(0.0))
+    if ds.has("demand_history") and len(ds.demand_history):
+        h = ds.demand_history.dropna(subset=["date", "qty"])
+        if len(h):
+            weeks = max(1.0, (h.date.max() - h.date.min()).days / 7 + 1)
+            mean = h[h.qty > 0].groupby("item_id").qty.sum() / weeks
+            own = np.maximum(own, mean.reindex(own.index).fillna(0.0))
+    need = own.astype(float).copy()
+    if not ds.has("bom") or ds.bom.empty:
+        return need
+    bom = ds.bom.dropna(subset=["parent_id", "component_id", "qty_per"])
+    bom = bom[bom.parent_id.isin(need.index) & bom.component_id.isin(need.index)]
+    parents_left = bom.groupby("component_id").size().to_dict()
+    children = {k: g for k, g in bom.groupby("parent_id")}
+    ready = [i for i in need.index if parents_left.get(i, 0) == 0]
+    while ready:  # Kahn's order: a component once all its parents are known
+        item = ready.pop()
+        if item not in children:
+            continue
+        for comp, qty_per, scrap in zip(children[item].component_id, children[item].qty_per,
+                                        children[item].scrap_pct.fillna(0.0)):
+            need[comp] += need[item] * qty_per * (1 + scrap / 100)
+            parents_left[comp] -= 1
+            if parents_left[comp] == 0:
+                ready.append(comp)
+    return need
+
+
+def _order_count_rule(ds: Dataset, p: Problems) -> None:
+    """A max_order_qty so small that one week needs more than ORDERS_PER_WEEK_MAX orders."""
+    if not ds.has("items"):
+        return
+    items = ds.items
+    capped = items.max_order_qty.notna() & (items.max_order_qty > 0)
+    if not capped.any():
+        return
+    need = weekly_requirement(ds)
+    for pos in np.flatnonzero(capped.to_numpy()):
+        cap, weekly = float(items.max_order_qty.iloc[pos]), float(need.get(items.item_id.iloc[pos], 0.0))
+        if weekly / cap > ORDERS_PER_WEEK_MAX:
+            p.add("items", ds.where("items", pos), "max_order_qty", _fmt(cap),
+                  f"max_order_qty splits about {weekly:,.0f} a week (largest open order or average weekly "
+                  f"demand, through the BOM) into {weekly / cap:,.0f} orders",
+                  f"raise max_order_qty to at least {weekly / ORDERS_PER_WEEK_MAX:.3g} (at most "
+                  f"{ORDERS_PER_WEEK_MAX:,} orders a week) or leave it empty for no limit")
+
+
+def _machine_rules(ds: Dataset, p: Problems, severity: str = "warning") -> None:
+    """Work centers that routings use but no machine belongs to: nothing can schedule there."""
+    if not (ds.has("routings") and ds.has("machines")) and severity == "warning":
+        return
+    equipped = set(ds.machines.work_center_id.dropna())
+    routings = ds.routings
+    for wc in sorted(set(routings.work_center_id.dropna()) - equipped):
+        pos = int(np.flatnonzero((routings.work_center_id == wc).to_numpy())[0])
+        p.add("routings", ds.where("routings", pos), "work_center_id", wc,
+              "no machine belongs to this work center: its operations cannot be scheduled",
+              f"add a machine with work_center_id {wc} to machines", severity=severity)
+
+
+_RULES = [_bom_cycles, _bom_dates, _items_rules, _order_count_rule, _calendar_rules, _exception_rules,
+          _override_rules, _receipt_rules, _progress_rules, _machine_rules]
+
+
+# --------------------------------------------------------------------------- per planning step
+
+#: Tables each step cannot run without, then the further tables it reads when present.
+STEP_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "forecast": (("demand_history",), ("forecast_overrides", "items")),
+    "mrp": (("items", "bom"), ("inventory", "scheduled_receipts", "demand", "suppliers", "routings",
+                               "work_centers")),
+    "schedule": (("items", "routings", "work_centers", "machines", "calendars"),
+                 ("scheduled_receipts", "operations_progress", "calendar_exceptions", "setup_matrix",
+                  "bom", "inventory", "demand")),
+}
+STEP_TABLES["run"] = (
+    tuple(dict.fromkeys(t for s in ("forecast", "mrp", "schedule") for t in STEP_TABLES[s][0])),
+    tuple(dict.fromkeys(t for s in ("forecast", "mrp", "schedule") for t in STEP_TABLES[s][1])),
+)
+
+
+def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
+    """Check that a dataset holds what one planning step needs.
+
+    Parameters
+    ----------
+    ds : Dataset
+    step : {"forecast", "mrp", "schedule", "run"}
+        ``run`` is the weekly run: all three.
+    today : date-like, optional
+        As in :func:`validate`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity, table, row, column, value, problem, fix``: a missing
+        required table (see :data:`STEP_TABLES`), the errors of :func:`validate`
+        in the tables the step reads, and the step's own rules (the schedule:
+        every work center a routing uses has a machine). Empty when the step can run.
+    """
+    if step not in STEP_TABLES:
+        raise ValueError(f"unknown step {step!r}: one of {', '.join(STEP_TABLES)}")
+    required, used = STEP_TABLES[step]
+    p = Problems()
+    for name in required:
+        if not ds.has(name):
+            columns = ", ".join(c.name for c in TABLES[name].columns if c.required)
+            p.add(name, "", "", "", f"table {name} is missing: planlib {step} needs it",
+                  f"add the table {name} ({name}.csv, a sheet or a database table) with the columns {columns}")
+    if step in ("schedule", "run") and ds.has("routings"):
+        _machine_rules(ds, p, severity="error")
+    found = validate(ds, tables=required + used, today=today)
+    frame = pd.concat([p.frame(), found[found.severity == "error"]], ignore_index=True)
+    return frame.drop_duplicates(subset=["table", "row", "column", "problem"]).reset_index(drop=True)
+
+
+def require(ds: Dataset, step: str, *, today=None) -> None:
+    """Raise :class:`InputError` with the problems of :func:`check_for` if ``step`` cannot run.
+
+    Call it first in each step function, so a missing table or a broken rule is
+    a table of problems (exit 2), never a ``KeyError`` halfway through.
+    """
+    problems = check_for(ds, step, today=today)
+    errors = problems[problems.severity == "error"]
+    if errors.empty:
+        return
+    missing = [t for t in STEP_TABLES[step][0] if not ds.has(t)]
+    what = f"table {', '.join(missing)} missing" if missing else f"{len(errors)} problem(s)"
+    raise InputError(f"cannot run {step}: {what} in {mask_source(ds.source) or 'the dataset'}", errors)
+

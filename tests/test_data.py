@@ -1,6 +1,7 @@
 """Loading and writing datasets: the three sources give the same typed tables."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import numpy as np
@@ -137,3 +138,125 @@ def test_mask_source_hides_a_database_password():
     assert mask_source("postgresql+psycopg://u:p%40ss@db:5432/x") == "postgresql+psycopg://u:***@db:5432/x"
     assert mask_source("sqlite:///plant.db") == "sqlite:///plant.db"
     assert mask_source("data/sample") == "data/sample"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+@pytest.mark.parametrize("suffix", ["plant.xlsx", "plant.db"])
+def test_written_workbooks_and_databases_follow_the_umask(sample, tmp_path, umask, suffix):
+    """planlib convert's workbook was 0600 (mkstemp) whatever the umask (issue #12 item 10)."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        dest = write_dataset(sample, tmp_path / suffix)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------- issue #12: what the reader refuses
+
+from hypothesis import given  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELL = st.text(st.sampled_from(list("ab7,;\"'| -.")), max_size=8).map(str.strip)
+
+
+@given(st.lists(st.tuples(_CELL, _CELL, _CELL), max_size=12), st.lists(st.booleans(), max_size=12))
+@hsettings(max_examples=60, deadline=None)
+def test_any_csv_a_writer_quotes_is_read_back_cell_for_cell_with_its_lines(rows, blanks):
+    """Invariant: commas, quotes and semicolons inside values survive; each row is labelled with the line
+    it is on, blank lines counted."""
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from planlib.data import read_raw
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["item_id", "description", "family"])
+    lines, line = [], 1
+    for i, row in enumerate(rows):
+        if i < len(blanks) and blanks[i]:
+            buf.write("\n")
+            line += 1
+        writer.writerow(row)
+        line += 1
+        lines.append(f"items.csv line {line}")
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "items.csv").write_text(buf.getvalue())
+        raw, labels, problems = read_raw(folder, ["items"])
+    assert len(problems) == 0
+    assert raw["items"].values.tolist() == [list(r) for r in rows]  # ",," is a record of empty cells
+    assert labels["items"] == lines
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)))
+@hsettings(max_examples=80, deadline=None)
+def test_iso_dates_are_read_and_day_month_forms_never_are(day):
+    """Invariant: YYYY-MM-DD reads as that date; dd/mm/yyyy and mm/dd/yyyy never read as a date."""
+    from planlib.contract import Column
+    from planlib.data import _date_problem, _parse_column
+
+    col = Column("due_date", "date")
+    forms = [day.isoformat(), f"{day:%d/%m/%Y}", f"{day:%m/%d/%Y}", f"{day:%d.%m.%Y}"]
+    parsed, bad = _parse_column(pd.Series(forms), col)
+    assert parsed.iloc[0] == pd.Timestamp(day) and not bad.iloc[0]
+    assert bad.iloc[1:].all() and parsed.iloc[1:].isna().all()
+    problem, fix = _date_problem(forms[1], "date")
+    if day.day <= 12 and day.day != day.month:
+        assert problem.startswith("ambiguous") and day.isoformat() in fix
+    else:
+        assert f"this one is {day.isoformat()}" in fix
+
+
+def test_datetime_columns_read_iso_with_minutes_or_seconds():
+    from planlib.contract import Column
+    from planlib.data import _parse_column
+
+    parsed, bad = _parse_column(pd.Series(["2026-11-23 06:30", "2026-11-23T06:30:15", "2026-11-23", "23.11.2026 06:30"]),
+                                Column("start", "datetime"))
+    assert parsed.iloc[:3].tolist() == [pd.Timestamp("2026-11-23 06:30"), pd.Timestamp("2026-11-23 06:30:15"),
+                                       pd.Timestamp("2026-11-23")]
+    assert bad.tolist() == [False, False, False, True]
+
+
+@given(st.text(st.sampled_from(list("aZ9!$%&()+=~@/:?#[]")), max_size=12))
+@hsettings(max_examples=80, deadline=None)
+def test_mask_text_never_shows_the_password(tail):
+    from urllib.parse import quote
+
+    password = "Qx" + tail  # any characters, URL-encoded in the URL; shown raw or encoded by a driver
+    from planlib.data import mask_source, mask_text
+
+    url = f"postgresql://planner:{quote(password, safe='')}@db.example:5432/plant"
+    message = f"could not connect to {url}: password {password!s} rejected, {quote(password, safe='')} too"
+    for text in (mask_text(message, url), mask_source(url)):
+        assert quote(password, safe="") not in text
+    assert password not in mask_text(message, url)
+    assert mask_source(url) == "postgresql://planner:***@db.example:5432/plant"
+
+
+def test_an_unreadable_csv_line_names_it(tmp_path):
+    (tmp_path / "demand.csv").write_text('order_id,item_id,qty,due_date\nSO-1,A,5,2026-11-23\n"SO-2,A,5,2026-11-24\n')
+    _, labels, problems = read_raw_problems(tmp_path)
+    assert problems[["row", "problem"]].values.tolist()[0][0] == "demand.csv line 3"
+    assert "quote" in problems.problem.iloc[0]
+
+
+def test_trailing_empty_fields_are_accepted_but_extra_values_are_not(tmp_path):
+    (tmp_path / "items.csv").write_text("item_id,item_type,lead_time_days\nA,buy,7,,\nB,buy,7,x\n")
+    raw, labels, problems = read_raw_problems(tmp_path)
+    assert raw["items"].item_id.tolist() == ["A"] and labels["items"] == ["items.csv line 2"]
+    assert problems[["row", "problem"]].values.tolist() == [["items.csv line 3", "the line has 4 fields, the header has 3"]]
+
+
+def read_raw_problems(folder):
+    from planlib.data import read_raw
+
+    raw, labels, problems = read_raw(folder)
+    return raw, labels, problems.frame()

@@ -5,8 +5,12 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from planlib.data import from_frames, load, read_dataset
 from planlib.problems import InputError
@@ -179,3 +183,144 @@ def test_calendar_exception_needs_one_target():
 def test_night_shift_past_midnight_is_working_time():
     cal = pd.DataFrame({"calendar_id": ["N"], "weekday": ["Mon"], "start_time": ["22:00"], "end_time": ["06:00"]})
     assert validate(from_frames({"calendars": cal})).empty
+
+
+# --------------------------------------------------------------------------- issue #12: history, bounds, steps
+
+def _history(dates, items=None):
+    items = items or ["A"] * len(dates)
+    return from_frames({"demand_history": pd.DataFrame({"item_id": items, "date": dates, "qty": [5.0] * len(dates)})})
+
+
+def _weekly(start, weeks, item="A"):
+    return [str(d.date()) for d in pd.date_range(start, periods=weeks, freq="W-MON")], [item] * weeks
+
+
+def test_history_after_today_is_an_error_naming_the_row():
+    dates, items = _weekly("2025-01-06", 60)
+    dates[10] = "2036-03-10"
+    problems = validate(_history(dates, items), today="2026-12-03")
+    assert problems[["severity", "row", "column", "value"]].values.tolist() == [
+        ["error", "demand_history row 11", "date", "2036-03-10"]]
+    assert "after today (2026-12-03)" in problems.problem.iloc[0]
+
+
+def test_history_far_after_the_rest_is_an_error_even_before_today():
+    """A 2026 history with one row in 2028, checked in 2030: the forecast would start in 2028."""
+    dates, items = _weekly("2025-01-06", 60)
+    dates[3] = "2028-01-03"
+    problems = validate(_history(dates, items), today="2030-01-01")
+    assert problems[["severity", "row"]].values.tolist() == [["error", "demand_history row 4"]]
+    assert "after the rest of it ends" in problems.problem.iloc[0]
+
+
+def test_a_row_long_before_the_rest_is_a_warning():
+    dates, items = _weekly("2024-11-25", 104)
+    dates[0] = "2016-11-28"
+    problems = validate(_history(dates, items), today="2026-12-03")
+    assert problems[["severity", "row", "column"]].values.tolist() == [["warning", "demand_history row 1", "date"]]
+    assert "before the rest of it starts (2024-12-02)" in problems.problem.iloc[0]
+
+
+def test_an_item_whose_first_row_is_long_before_its_others_is_a_warning():
+    a_dates, a_items = _weekly("2024-01-01", 150, "A")
+    b_dates, b_items = _weekly("2025-06-02", 60, "B")
+    b_dates[0] = "2024-01-08"  # inside the table's history, but 17 months before B's next row
+    problems = validate(_history(a_dates + b_dates, a_items + b_items), today="2026-12-03")
+    assert problems[["severity", "row"]].values.tolist() == [["warning", "demand_history row 151"]]
+    assert "history of B" in problems.problem.iloc[0]
+
+
+@given(weeks=st.integers(2, 150), gap_weeks=st.integers(0, 52), seed=st.integers(0, 10_000))
+@hsettings(max_examples=40, deadline=None)
+def test_history_without_a_year_long_gap_gives_no_finding(weeks, gap_weeks, seed):
+    """Invariant: weekly history with gaps of at most a year, all before today, is never reported."""
+    rng = np.random.default_rng(seed)
+    dates, items = _weekly("2022-01-03", weeks)
+    cut = int(rng.integers(0, weeks))
+    shifted = [d if i < cut else str((pd.Timestamp(d) + pd.Timedelta(weeks=gap_weeks)).date())
+               for i, d in enumerate(dates)]
+    assert validate(_history(shifted, items), today="2026-12-03").empty
+
+
+@pytest.mark.parametrize("column,value,bound", [
+    ("lead_time_days", 1e308, "at most 3,650"), ("lead_time_days", 3651, "at most 3,650"),
+    ("safety_stock", 2e9, "at most 1,000,000,000"), ("max_order_qty", 1e12, "at most 1,000,000,000"),
+])
+def test_absurd_values_are_errors_that_say_the_bound(column, value, bound):
+    problems = validate(from_frames({"items": _items(**{column: [value, 1.0]})}))
+    errors = problems[problems.severity == "error"]
+    assert errors[["row", "column"]].values.tolist() == [["items row 1", column]]
+    assert errors.fix.iloc[0].endswith(bound)
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "Infinity", "NaN", "nan", "1e999"])
+def test_non_finite_numbers_are_errors(text):
+    with pytest.raises(InputError) as info:
+        from_frames({"items": _items(lead_time_days=[text, "7"], safety_stock=["1", text])})
+    problems = info.value.problems
+    assert problems[["row", "column", "problem"]].values.tolist() == [
+        ["items row 1", "lead_time_days", "not a finite number"], ["items row 2", "safety_stock", "not a finite number"]]
+
+
+def test_a_tiny_max_order_qty_is_an_error_with_the_smallest_sensible_limit(sample):
+    items = sample.items.copy()
+    items.loc[items.item_id == "FG-01", "max_order_qty"] = 0.001
+    problems = validate(sample.replace(items=items))
+    errors = problems[problems.severity == "error"]
+    assert errors[["row", "column", "value"]].values.tolist() == [["items row 1", "max_order_qty", "0.001"]]
+    assert "110,000 orders" in errors.problem.iloc[0]  # FG-01's largest open order line is 110
+    assert "at least 0.11" in errors.fix.iloc[0]
+    items.loc[items.item_id == "FG-01", "max_order_qty"] = 0.2  # 550 orders a week: odd, but allowed
+    assert validate(sample.replace(items=items)).empty
+
+
+# --------------------------------------------------------------------------- per planning step
+
+def test_each_step_of_the_sample_has_what_it_needs(sample):
+    from planlib.validate import STEP_TABLES, check_for
+
+    for step in STEP_TABLES:
+        assert check_for(sample, step).empty, step
+
+
+def test_require_names_a_missing_machines_table(sample_dir, tmp_path):
+    """A dataset without machines.csv: the schedule died with KeyError 'SAW-1' (issue #12 item 6)."""
+    from planlib.validate import check_for, require
+
+    src = tmp_path / "plant"
+    shutil.copytree(sample_dir, src)
+    (src / "machines.csv").unlink()
+    (src / "calendar_exceptions.csv").unlink()  # it names machines too
+    ds = load(src)  # a dataset without machines is valid: MRP does not need them
+    with pytest.raises(InputError) as info:
+        require(ds, "schedule")
+    assert "machines" in str(info.value)
+    problems = info.value.problems
+    missing = problems[problems.table == "machines"]
+    assert missing.problem.tolist() == ["table machines is missing: planlib schedule needs it"]
+    assert "machine_id, work_center_id" in missing.fix.iloc[0]
+    # every work center a routing uses is named too
+    assert set(problems[problems.table == "routings"].value) == set(ds.routings.work_center_id)
+    require(ds, "mrp")  # MRP runs without machines
+    assert not check_for(ds, "run").empty
+
+
+def test_require_forecast_refuses_future_history(sample):
+    from planlib.validate import require
+
+    history = sample.demand_history.copy()
+    history.loc[5, "date"] = pd.Timestamp("2036-11-24")
+    with pytest.raises(InputError) as info:
+        require(sample.replace(demand_history=history), "forecast", today="2026-12-03")
+    assert info.value.problems[["row", "column"]].values.tolist() == [["demand_history row 6", "date"]]
+
+
+def test_require_masks_the_password_in_its_message():
+    from planlib.data import Dataset
+    from planlib.validate import require
+
+    ds = Dataset({}, "postgresql://planner:S3cret@host/plant", frozenset(), {})
+    with pytest.raises(InputError) as info:
+        require(ds, "forecast")
+    assert "S3cret" not in str(info.value) and "planner:***@host" in str(info.value)

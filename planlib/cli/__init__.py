@@ -7,7 +7,8 @@ planlib function a notebook can call too.
 
 Exit codes: 0 success (warnings allowed), 2 bad input (the problems are
 printed as a table), 1 anything else, reported in one line without traceback
-(``PLANLIB_DEBUG=1`` shows it).
+(``PLANLIB_DEBUG=1`` shows it). A database password never appears in what
+is printed (:func:`planlib.data.mask_text`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import os
 import sys
 
 from planlib import __version__
-from planlib.problems import InputError, format_problems
+from planlib.data import mask_text
+from planlib.problems import InputError, format_problems, mask_problems
 
 # Subcommand modules, in the order --help lists them. A module that is not
 # there yet (an engine still being built) is skipped.
@@ -48,12 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    source = getattr(args, "source", None)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"planlib {args.command}: {exc}", file=sys.stderr)
+        print(f"planlib {args.command}: {mask_text(exc, source)}", file=sys.stderr)
         if not exc.problems.empty:
-            print(format_problems(exc.problems), file=sys.stderr)
+            print(format_problems(mask_problems(exc.problems, source)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"planlib {args.command}: interrupted", file=sys.stderr)
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PLANLIB_DEBUG"):
             raise
-        print(f"planlib {args.command}: error: {type(exc).__name__}: {exc}\n"
+        print(f"planlib {args.command}: error: {type(exc).__name__}: {mask_text(exc, source)}\n"
               f"(set PLANLIB_DEBUG=1 to see the traceback)", file=sys.stderr)
         return 1
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from planlib.cli.common import add_source
-from planlib.data import write_tables
-from planlib.problems import format_problems
+from planlib.data import mask_source, write_tables
+from planlib.problems import format_problems, mask_problems
 from planlib.validate import check_source
 
 
@@ -21,11 +21,12 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     ds, frame = check_source(args.source)
+    frame = mask_problems(frame, args.source)
     if args.problems:
         out = Path(args.problems)
         write_tables({out.stem: frame}, out.parent)
     counts = {name: len(ds[name]) for name in sorted(ds.present)}
-    print(f"{args.source}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    print(f"{mask_source(args.source)}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
     errors = int((frame.severity == "error").sum())
     warnings = int((frame.severity == "warning").sum())
     if len(frame):
