@@ -123,6 +123,7 @@ def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
         if mid not in own:
             shared[cid] = work
         rows.append(work.assign(machine_id=mid, work_center_id=wid))
+    rows = [r for r in rows if len(r)]  # a machine without working time adds nothing (and no dtype)
     if not rows:
         return pd.DataFrame(columns=["machine_id", "work_center_id", "start", "end"])
     out = pd.concat(rows, ignore_index=True)[["machine_id", "work_center_id", "start", "end"]]

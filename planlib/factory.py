@@ -109,6 +109,7 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     receipts, progress = _open_supply(rng, items, usage, routings, machines, start)
     calendars, exceptions = _calendars(wc, machines, start)
     routings = _calibrate_run_times(rng, routings, usage, wc, calendars)
+    items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
 
@@ -379,6 +380,31 @@ def _calibrate_run_times(rng, routings, usage: pd.Series, wc, calendars) -> pd.D
     run = r.run_min_per_unit.to_numpy() * r.work_center_id.map(scale).to_numpy()
     r["run_min_per_unit"] = np.maximum(0.1, np.round(run, 2))
     return r
+
+
+def _fit_uninterruptible_lots(items, routings, machines, wc, calendars) -> pd.DataFrame:
+    """Cap ``max_order_qty`` so that every uninterruptible operation of a lot fits in one shift.
+
+    A planner who flags an operation uninterruptible (painting: a batch may not wait over a
+    shift end) limits the lot to what one shift can run: 90 % of the shortest shift of the work
+    center's calendar, on its slowest machine, setup done before. Draws no random numbers: the
+    other tables are those of the same seed without the cap.
+    """
+    un = routings[routings.uninterruptible.astype(bool)]
+    if un.empty:
+        return items
+    shift_min = 60 * (calendars.end_time - calendars.start_time)
+    shortest = shift_min.groupby(calendars.calendar_id).min()
+    wc_shift = wc.set_index("work_center_id").calendar_id.map(shortest)
+    slowest = machines.groupby("work_center_id").speed_factor.min()
+    fits = np.floor(0.9 * un.work_center_id.map(wc_shift).to_numpy() * un.work_center_id.map(slowest).to_numpy()
+                    / un.run_min_per_unit.to_numpy())
+    cap = pd.Series(fits, index=un.item_id.to_numpy()).groupby(level=0).min()
+    items = items.copy()
+    current = items.item_id.map(items.set_index("item_id").max_order_qty)
+    capped = items.item_id.map(cap)
+    items["max_order_qty"] = np.where(capped.notna(), np.fmin(current, capped), current)
+    return items
 
 
 def _machines(rng, wc: pd.DataFrame) -> pd.DataFrame:

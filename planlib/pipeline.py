@@ -37,6 +37,7 @@ from planlib import steps
 from planlib.data import Dataset, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
 from planlib.problems import InputError
+from planlib.validate import require
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -135,6 +136,7 @@ def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, 
 
     Returns the :class:`planlib.forecast.ForecastResult` (``safety_stock`` set).
     """
+    require(ds, "forecast")
     res = steps.forecast(ds, params, scenario, progress=progress)
     if run_dir:
         _write_step(run_dir, "forecast", steps.forecast_tables(res),
@@ -171,6 +173,7 @@ def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFra
 
     Returns the :class:`planlib.mrp.MrpResult`.
     """
+    require(ds, "mrp")
     if forecast is None:
         forecast, upstream_ss = upstream_forecast(ds, params, run_dir, scenario)
         safety_stock = upstream_ss if safety_stock is None else safety_stock
@@ -202,6 +205,7 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     :func:`planlib.steps.schedule_tables` and one printable ``dispatch_<work_center>.html``
     per work center into ``<run_dir>/schedule``.
     """
+    require(ds, "schedule")
     if mrp is not None:
         planned_orders, pegging = mrp.planned_orders, mrp.pegging
     elif planned_orders is None:

@@ -515,8 +515,18 @@ def _machine_rules(ds: Dataset, p: Problems, severity: str = "warning") -> None:
               f"add a machine with work_center_id {wc} to machines", severity=severity)
 
 
+def _uninterruptible_rule(ds: Dataset, p: Problems) -> None:
+    """Uninterruptible operations whose typical lot cannot run in one shift (see
+    :func:`planlib.schedule.long_uninterruptible_operations`)."""
+    if not (ds.has("routings") and ds.has("machines") and ds.has("calendars")):
+        return
+    from planlib.schedule.problem import long_uninterruptible_operations  # the schedule imports this module
+
+    p.extend(long_uninterruptible_operations(ds))
+
+
 _RULES = [_bom_cycles, _bom_dates, _items_rules, _order_count_rule, _calendar_rules, _exception_rules,
-          _override_rules, _receipt_rules, _progress_rules, _machine_rules]
+          _override_rules, _receipt_rules, _progress_rules, _machine_rules, _uninterruptible_rule]
 
 
 # --------------------------------------------------------------------------- per planning step
@@ -524,8 +534,8 @@ _RULES = [_bom_cycles, _bom_dates, _items_rules, _order_count_rule, _calendar_ru
 #: Tables each step cannot run without, then the further tables it reads when present.
 STEP_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forecast": (("demand_history",), ("forecast_overrides", "items")),
-    "mrp": (("items", "bom"), ("inventory", "scheduled_receipts", "demand", "suppliers", "routings",
-                               "work_centers")),
+    "mrp": (("items",), ("bom", "inventory", "scheduled_receipts", "demand", "suppliers", "routings",
+                         "work_centers")),
     "schedule": (("items", "routings", "work_centers", "machines", "calendars"),
                  ("scheduled_receipts", "operations_progress", "calendar_exceptions", "setup_matrix",
                   "bom", "inventory", "demand")),

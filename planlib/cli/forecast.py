@@ -5,7 +5,8 @@ import sys
 
 from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 from planlib import steps
-from planlib.data import read_dataset, write_tables
+from planlib.data import mask_source, read_dataset, write_tables
+from planlib.validate import history_problems
 from planlib.problems import InputError, Problems, format_problems
 
 
@@ -44,13 +45,18 @@ def run(args) -> int:
                  & ~loaded.row.astype(str).str.endswith("header"))
     fatal = loaded[(loaded.severity == "error") & ~row_level]
     if len(fatal):
-        raise InputError(f"{len(fatal)} problem(s) in {args.source}", fatal)
+        raise InputError(f"{len(fatal)} problem(s) in {mask_source(args.source)}", fatal)
     if not ds.has("demand_history"):
-        raise InputError(f"{args.source} has no demand_history table: nothing to forecast from",
+        raise InputError(f"{mask_source(args.source)} has no demand_history table: nothing to forecast from",
                          _problem("demand_history", "", "", "", "table missing",
                                   "add demand_history (item_id, date, qty) to the source"))
     if row_level.any():
         print(format_problems(loaded[row_level].assign(severity="warning")), file=sys.stderr)
+    history = history_problems(ds)  # a row dated years away would move the whole forecast
+    if (history.severity == "error").any():
+        raise InputError("demand history outside the plan's window", history[history.severity == "error"])
+    if len(history):
+        print(format_problems(history), file=sys.stderr)
     params = params_from(args) if args.as_of else params_from(args, plan_start=_default_start())
     horizon = args.horizon or params.forecast_horizon
     say(f"{len(ds.demand_history)} demand_history row(s)")

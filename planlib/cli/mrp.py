@@ -18,9 +18,10 @@ from planlib.cli.common import (
     positive_int,
 )
 from planlib import steps
-from planlib.data import load, read_table, write_tables
+from planlib.data import load, mask_source, read_table, write_tables
 from planlib.mrp import MrpSettings
 from planlib.problems import InputError, Problems
+from planlib.validate import require
 
 
 def add_parser(sub) -> None:
@@ -77,7 +78,8 @@ def run(args) -> int:
               f"weekly bucket starts on Monday {monday}", file=sys.stderr)
         params = replace(params, plan_start=monday)
     ds = load(args.source)
-    progress(f"loaded {args.source}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
+    require(ds, "mrp")
+    progress(f"loaded {mask_source(args.source)}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
     safety = _read_csv(args.safety_stock, "safety_stock") if args.safety_stock else None
     result = steps.mrp(ds, params, forecast, safety, MrpSettings(past_releases=args.past_releases))

@@ -14,9 +14,10 @@ from planlib.cli.common import (
     positive_int,
 )
 from planlib import steps
-from planlib.data import load, read_table, write_tables
+from planlib.data import load, mask_source, read_table, write_tables
 from planlib.pipeline import gantt_page, schedule_pages  # noqa: F401  (gantt_page: public here too)
 from planlib.problems import InputError, Problems, format_problems
+from planlib.validate import require
 
 
 def add_parser(sub) -> None:
@@ -88,7 +89,8 @@ def run(args) -> int:
     progress = Progress(args.quiet)
     params = params_from(args)
     ds = load(args.source)
-    progress(f"loaded {args.source}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
+    require(ds, "schedule")
+    progress(f"loaded {mask_source(args.source)}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
     planned, pegging = _mrp_orders(args, ds, params, progress)
     objective = (args.objective, args.then) if args.then and args.then != args.objective else args.objective
     settings = steps.schedule_settings(params, deterministic=args.deterministic, objective=objective)
