@@ -258,7 +258,9 @@ def test_reports_show_the_scenario_name_and_no_element_from_it(real_run):
         assert not [s for s in els.scripts if "alert(" in s]
         if path.name != "index.html":
             h1 = page[page.index('<h1 class="planlib-title">'):]
-            assert f"scenario <em>lathe</em>: {REAL_NAME}" in "".join(Elements(h1[:h1.index("</h1>") + 5]).text)
+            h1 = h1[:h1.index("</h1>") + 5]
+            assert "scenario <em>lathe</em>: " in h1 and [t for t, _ in Elements(h1).tags] == ["h1", "em"]
+            assert f"week 2026-W48 - scenario lathe: {REAL_NAME}" in "".join(Elements(h1).text)
             title = page[page.index("<title>") + 7:page.index("</title>")]
             assert "&lt;script&gt;" in title and "<" not in title
 
