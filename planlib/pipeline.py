@@ -398,7 +398,7 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     name = run_name(scenario) if scenario else "base"
     out = Path(out).resolve()
     source_arg = source if "://" in str(source) else str(Path(source).resolve())
-    scenario_arg = str(Path(scenario).resolve()) if scenario else ""
+    scenario_arg = str(Path(scenario).absolute()) if scenario else ""  # not resolved: a link keeps its name
     secrets = _secrets(source_arg)
     # Check the inputs first: a bad dataset or scenario never starts a run.
     say(f"checking {mask_source(source)}")

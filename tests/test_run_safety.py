@@ -51,7 +51,8 @@ def fake_execute(input_path, output_path, parameters=None, **kwargs):
     step = Path(input_path).stem.split("_", 1)[1]
     run_dir, seed = Path(parameters["run_dir"]), int(parameters["seed"])
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(f"source = {parameters['source']!r}\nseed = {seed}"),
+    nb.cells = [nbformat.v4.new_code_cell(f"source = {parameters['source']!r}\nseed = {seed}\n"
+                                          f"scenario = {parameters['scenario']!r}"),
                 nbformat.v4.new_markdown_cell(f"# {step}")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(output_path))
@@ -165,6 +166,15 @@ def test_unsafe_scenario_names_are_refused_and_the_published_plan_stays(fake, tm
     assert fix.startswith("rename the file to ") and info.value.problems.column.iloc[0] == "file name"
     assert published_seed(out) == 1 and published_seed(out, "rush") == 1 and archived_seed(out) == 1
     assert sorted(p.name for p in (out / WEEK).iterdir()) == ["base", "rush"]
+
+
+def test_a_link_to_base_yaml_keeps_its_own_name_in_the_notebooks(fake, tmp_path):
+    target = scenario_file(tmp_path / "files", "base.yaml")
+    (tmp_path / "rush.yaml").symlink_to(target)
+    folder = run(tmp_path / "reports", scenario=tmp_path / "rush.yaml")
+    assert folder.name == "rush"
+    cell = json.loads((folder / "notebooks" / "04_weekly_report.ipynb").read_text())["cells"][0]["source"]
+    assert f"scenario = {str(tmp_path / 'rush.yaml')!r}" in "".join(cell)  # notebook 04 keys the archive by it
 
 
 def test_cli_refuses_base_yaml_with_exit_2_and_the_fix(tmp_path):
