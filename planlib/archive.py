@@ -10,6 +10,8 @@ vendors and customers.
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +20,30 @@ import pandas as pd
 ARCHIVED_TABLES = ("planned_orders", "schedule", "exceptions", "kpis")
 
 
-def _connect(path: str | Path):
+class ArchiveBusy(RuntimeError):
+    """The archive file is held open by another program (DuckDB allows one writer process)."""
+
+
+def _connect(path: str | Path, wait_s: float = 10.0):
+    """A connection to the archive, waiting up to ``wait_s`` for another process to let go of it."""
     import duckdb
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", str(exc))
+                raise ArchiveBusy(
+                    f"the plan archive {path} is open in another program"
+                    + (f" (process {holder.group(1)})" if holder else "")
+                    + f"; waited {wait_s:g} s: close that program (a notebook or a DuckDB shell) and run again"
+                ) from None
+            time.sleep(0.2)
 
 
 def _ensure(con, name: str, frame: pd.DataFrame) -> None:
@@ -58,6 +79,48 @@ def archive_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd
     manifest : dict, optional
         Stored as JSON in the ``runs`` table.
     """
+    stage_run(path, week, scenario, tables, manifest).commit()
+
+
+class StagedRun:
+    """A run written into the archive inside an open transaction: nobody sees it until :meth:`commit`.
+
+    The weekly run stages the archive rows, publishes the run folder, then commits
+    (:func:`planlib.pipeline.run_week`); :meth:`rollback` (or a killed process, whose
+    open transaction DuckDB discards) leaves the archive as it was.
+    """
+
+    def __init__(self, con) -> None:
+        self._con = con
+
+    def commit(self) -> None:
+        try:
+            self._con.execute("commit")
+        finally:
+            self._close()
+
+    def rollback(self) -> None:
+        try:
+            self._con.execute("rollback")
+        except Exception:  # already rolled back by a failed commit
+            pass
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def stage_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd.DataFrame],
+              manifest: dict | None = None) -> StagedRun:
+    """Write a run's rows (as :func:`archive_run`) in a transaction left open: commit or roll it back.
+
+    Returns
+    -------
+    StagedRun
+    """
     con = _connect(path)
     try:
         con.execute("begin")
@@ -80,12 +143,33 @@ def archive_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd
                 con.register("_frame", frame.assign(week=week, scenario=scenario))
                 con.execute(f'insert into "{name}" by name select * from _frame')
                 con.unregister("_frame")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except BaseException:
+        try:
+            con.execute("rollback")
+        finally:
+            con.close()
         raise
+    return StagedRun(con)
+
+
+def run_ids(path: str | Path) -> dict[tuple[str, str], str]:
+    """``run_id`` of the manifest of every archived run, keyed by ``(week, scenario)`` ("" if it has none)."""
+    if not Path(path).exists():
+        return {}
+    con = _connect(path)
+    try:
+        rows = con.execute("select week, scenario, manifest from runs").fetchall()
+    except Exception:  # an archive without runs yet
+        rows = []
     finally:
         con.close()
+    out = {}
+    for week, scenario, manifest in rows:
+        try:
+            out[(week, scenario)] = str(json.loads(manifest or "{}").get("run_id", ""))
+        except ValueError:
+            out[(week, scenario)] = ""
+    return out
 
 
 def weeks(path: str | Path, scenario: str = "base") -> list[str]:

@@ -17,6 +17,7 @@ and, given a run folder, write its tables there.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import html
 import json
@@ -27,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +38,8 @@ import pandas as pd
 from planlib import steps
 from planlib.data import Dataset, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
-from planlib.problems import InputError
+from planlib.problems import InputError, Problems
+from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME
 from planlib.validate import require
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,8 +182,10 @@ def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFra
         safety_stock = upstream_ss if safety_stock is None else safety_stock
     res = steps.mrp(ds, params, forecast, safety_stock, settings)
     if run_dir:
+        from planlib.mrp import MrpSettings
+
         _write_step(run_dir, "mrp", res.tables(),
-                    steps.used_parameters(steps.mrp_params(params, forecast), mrp=settings))
+                    steps.used_parameters(steps.mrp_params(params, forecast), mrp=settings or MrpSettings()))
     return res
 
 
@@ -399,11 +404,13 @@ def plan_week(ds: Dataset, params: PlanParams, forecast=None,
 # --------------------------------------------------------------------------- weekly run
 
 class StepFailed(Exception):
-    """A notebook of the weekly run failed; ``notebook`` is kept for inspection."""
+    """A step of the weekly run (a notebook, or ``publish``) failed; ``notebook`` is kept for inspection."""
 
     def __init__(self, step: str, error: str, notebook: Path | None) -> None:
         super().__init__(f"step '{step}' failed: {error}")
         self.step, self.error, self.notebook = step, error, notebook
+        self.disk_full = False  # set by run_week when the disk holding the reports folder is full
+        self.kept = None  # the .failed-<scenario> folder kept, or None
 
 
 def _checksums(source: str) -> dict:
@@ -426,8 +433,12 @@ def _versions() -> dict:
 
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
              seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
-             notebooks: Path = NOTEBOOKS) -> Path:
+             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0) -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
+
+    What a run guarantees (``docs/weekly-run.md``): one run at a time per reports
+    folder (a lock), an atomic publish, an archive that holds only published runs,
+    and a failed run kept aside in ``<out>/<week>/.failed-<scenario>/``.
 
     Parameters
     ----------
@@ -436,12 +447,18 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     week : str, optional
         ISO week to plan; default the current week.
     scenario : str, optional
-        Scenario YAML file; the run folder is named after the scenario's file name.
+        Scenario YAML file; the run folder is named after the file name, which must be
+        a safe name (:func:`run_name`).
     out : path
         The reports folder.
     seed, time_limit_s : passed to the notebooks (solver seed and time limit).
     progress : callable, optional
         Called with a line of text as the run goes.
+    notebooks : path
+        Folder of the step notebooks (:data:`STEPS`).
+    lock_wait_s : float
+        How long to wait for another run of the same reports folder to finish
+        before giving up with :class:`RunLocked` (default: do not wait).
 
     Returns
     -------
@@ -451,87 +468,469 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     Raises
     ------
     StepFailed
-        A step failed: the previous run of the week is left untouched and the
-        failed run, with its notebooks, is kept in ``<out>/<week>/.failed-<scenario>``.
+        A step (or the publish) failed: the previous run of the week is left untouched
+        and the failed run, with its notebooks, is kept in ``<out>/<week>/.failed-<scenario>``
+        (on a full disk only its manifest and failed notebook, or nothing if even that
+        cannot be written). ``disk_full`` tells a full disk.
+    RunLocked
+        Another run of the same reports folder is in progress (an :class:`InputError`).
     InputError
-        The inputs cannot be planned (checked before any notebook runs).
+        The inputs or the scenario's file name cannot be planned (checked before anything is written).
     """
     import papermill as pm
 
     from planlib import archive
+    from planlib.data import mask_source
     from planlib.report import export_html, write_index
 
     say = progress or (lambda message: None)
     week = week or iso_week(dt.date.today())
     week_start(week)  # raises on a bad week
-    name = Path(scenario).stem if scenario else "base"
+    name = run_name(scenario) if scenario else "base"
     out = Path(out).resolve()
     source_arg = source if "://" in str(source) else str(Path(source).resolve())
+    scenario_arg = str(Path(scenario).absolute()) if scenario else ""  # not resolved: a link keeps its name
+    secrets = _secrets(source_arg)
     # Check the inputs first: a bad dataset or scenario never starts a run.
-    say(f"checking {source}")
-    inputs(source_arg, week, str(Path(scenario).resolve()) if scenario else "")
-    final = out / week / name
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))
-    manifest = {"week": week, "scenario": name, "source": str(source), "scenario_file": scenario or "",
-                "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
-                "inputs_sha256": _checksums(source_arg), "versions": _versions(),
-                "scenario_sha256": hashlib.sha256(Path(scenario).read_bytes()).hexdigest() if scenario else "",
-                "started_at": dt.datetime.now().isoformat(timespec="seconds"), "steps": {}}
-    parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
-                      scenario=str(Path(scenario).resolve()) if scenario else "",
-                      archive=str(out / "archive.duckdb"))
-    (tmp / "notebooks").mkdir()
-    try:
-        for i, (step, notebook, title) in enumerate(STEPS, 1):
-            say(f"step {i}/{len(STEPS)}: {step}")
-            t = time.perf_counter()
-            executed = tmp / "notebooks" / notebook
-            try:
-                pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
-                                    progress_bar=False, cwd=str(notebooks), kernel_name="python3")
-            except pm.PapermillExecutionError as exc:
-                raise StepFailed(step, f"{exc.ename}: {exc.evalue}", executed) from None
-            except Exception as exc:  # kernel died, notebook missing ...
-                raise StepFailed(step, f"{type(exc).__name__}: {exc}", executed if executed.exists() else None) from None
-            export_html(executed, tmp / f"{Path(notebook).stem.split('_', 1)[1]}.html", f"{title} {week} ({name})")
-            manifest["steps"][step] = {"seconds": round(time.perf_counter() - t, 2), "notebook": f"notebooks/{notebook}"}
-            say(f"step {i}/{len(STEPS)}: {step} done in {time.perf_counter() - t:.1f} s")
-        kpis = read_step(tmp, "weekly_report", "kpis")
-        sched_kpis = read_step(tmp, "schedule", "schedule_kpis")
-        if sched_kpis is not None:
-            status = sched_kpis[sched_kpis.kpi == "solver_status"].value
-            manifest["solver_status"] = str(status.iloc[0]) if len(status) else ""
-        manifest["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
-        manifest["status"] = "ok"
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        archive.archive_run(out / "archive.duckdb", week, name, {
-            "planned_orders": read_step(tmp, "mrp", "planned_orders"),
-            "schedule": read_step(tmp, "schedule", "schedule"),
-            "exceptions": read_step(tmp, "mrp", "exceptions"),
-            "kpis": kpis}, manifest)
-    except BaseException as exc:
+    say(f"checking {mask_source(source)}")
+    inputs(source_arg, week, scenario_arg)
+    archive_path = out / "archive.duckdb"
+    out.mkdir(parents=True, exist_ok=True)
+    with _RunLock(out, week, name, lock_wait_s, say):
+        _recover(out, say)
+        final = out / week / name
+        final.parent.mkdir(parents=True, exist_ok=True)
         failed = final.parent / f".failed-{name}"
-        shutil.rmtree(failed, ignore_errors=True)
-        if tmp.exists():
-            manifest["status"] = "failed"
-            manifest["error"] = str(exc)
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-            os.replace(tmp, failed)
-        if isinstance(exc, StepFailed) and exc.notebook is not None:
-            exc.notebook = failed / "notebooks" / exc.notebook.name
-        raise
-    # publish: the old run goes aside, the new one takes its place, then the old one is removed
-    old = final.parent / f".old-{name}"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(final.parent / f".failed-{name}", ignore_errors=True)
-    write_index(out)
+        old = final.parent / f".old-{name}"
+        manifest = {"week": week, "scenario": name, "run_id": uuid.uuid4().hex, "source": mask_source(source),
+                    "scenario_file": scenario or "", "scenario_name": _scenario_title(scenario_arg, name),
+                    "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
+                    "inputs_sha256": _checksums(source_arg), "versions": _versions(),
+                    "scenario_sha256": hashlib.sha256(Path(scenario).read_bytes()).hexdigest() if scenario else "",
+                    "started_at": dt.datetime.now().isoformat(timespec="seconds"), "pid": os.getpid(), "steps": {}}
+        stage, staged, published, tmp = "start", None, False, None
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))  # 0700 until published
+            parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
+                              scenario=scenario_arg, archive=str(archive_path))
+            (tmp / "notebooks").mkdir()
+            for i, (step, notebook, title) in enumerate(STEPS, 1):
+                stage = step
+                say(f"step {i}/{len(STEPS)}: {step}")
+                t = time.perf_counter()
+                executed = tmp / "notebooks" / notebook
+                try:
+                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                                        progress_bar=False, cwd=str(notebooks), kernel_name="python3")
+                except pm.PapermillExecutionError as exc:
+                    raise StepFailed(step, f"{exc.ename}: {exc.evalue}", executed) from None
+                except Exception as exc:  # kernel died, notebook missing ...
+                    raise StepFailed(step, f"{type(exc).__name__}: {exc}", executed) from None
+                finally:
+                    _scrub_notebook(executed, secrets)
+                export_html(executed, tmp / f"{Path(notebook).stem.split('_', 1)[1]}.html",
+                            f"{title} {week} ({manifest['scenario_name']})")
+                manifest["steps"][step] = {"seconds": round(time.perf_counter() - t, 2),
+                                           "notebook": f"notebooks/{notebook}"}
+                say(f"step {i}/{len(STEPS)}: {step} done in {time.perf_counter() - t:.1f} s")
+            stage = "publish"
+            sched_kpis = read_step(tmp, "schedule", "schedule_kpis")
+            if sched_kpis is not None:
+                status = sched_kpis[sched_kpis.kpi == "solver_status"].value
+                manifest["solver_status"] = str(status.iloc[0]) if len(status) else ""
+            # every planning parameter the steps actually used (each step wrote its parameters.json)
+            used = {step: read_parameters(tmp, step) for step in ("forecast", "mrp", "schedule")}
+            manifest["parameters"] = {"plan": used["schedule"].get("plan") or used["mrp"].get("plan", {}),
+                                      "mrp_horizon_weeks": used["mrp"].get("plan", {}).get("horizon_weeks"),
+                                      **{step: used[step].get(step) for step in used if used[step].get(step)}}
+            manifest["schedule_horizon_days"] = manifest["parameters"]["plan"].get("schedule_horizon_days")
+            manifest["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+            manifest["status"] = "ok"
+            _write_manifest(tmp, manifest)
+            # Archive and publish agree: the archive rows are written in a transaction that is
+            # committed only once the run folder is in place (docs/weekly-run.md).
+            staged = archive.stage_run(archive_path, week, name, _archive_tables(tmp), manifest)
+            _follow_umask(tmp)
+            _rmtree(old)
+            had_previous = final.exists()
+            if had_previous:
+                os.replace(final, old)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                if had_previous:
+                    os.replace(old, final)
+                raise
+            published = True
+            try:
+                staged.commit()
+            except BaseException:  # the archive refused the run: take the publish back
+                os.replace(final, tmp)
+                published = False
+                if had_previous:
+                    os.replace(old, final)
+                raise
+        except BaseException as exc:
+            if staged is not None:
+                staged.rollback()
+            if published:  # failed after the commit: the run is published and archived
+                raise
+            raise _fail(exc, stage, tmp, failed, manifest, secrets, say) from None
+        _rmtree(old)
+        _rmtree(failed)  # this scenario's earlier failure is superseded; other scenarios' are left alone
+        try:
+            write_index(out)
+        except Exception as exc:  # the run is published and archived; only the index page is stale
+            say(f"could not rewrite {out / 'index.html'}: {exc}")
+            _unlink(out / ".index.html.tmp")
     say(f"published {final}")
     return final
+
+
+# --------------------------------------------------------------------------- weekly run: safety
+
+#: A scenario's run folder name is its file name without ``.yaml``, and must match this:
+#: lowercase letters, digits, ``_`` and ``-``, starting with a letter or digit, at most 64 characters.
+#: Lowercase only, so two names never differ by case alone (one folder on macOS or Windows).
+#: The lock file in the reports folder (``fcntl.flock``; the OS releases it when its process dies).
+LOCK_FILE = ".planlib-run.lock"
+_WEEK_DIR = re.compile(r"\d{4}-W\d{2}")
+_STALE = re.compile(r"\.(?:[a-z0-9][a-z0-9_-]*\.tmp-.+|old-[a-z0-9][a-z0-9_-]*)")
+
+
+class RunLocked(InputError):
+    """Another run of the same reports folder holds the lock; ``holder`` is what it wrote there."""
+
+    def __init__(self, message: str, problems: pd.DataFrame, holder: dict) -> None:
+        super().__init__(message, problems)
+        self.holder = holder
+
+
+def run_name(scenario: str | os.PathLike) -> str:
+    """The run folder name of a scenario file: its file name without the extension.
+
+    Parameters
+    ----------
+    scenario : str or path
+        The scenario file.
+
+    Returns
+    -------
+    str
+        A name matching :data:`SAFE_NAME` and not in :data:`RESERVED_NAMES`: it can never be
+        ``base``, another scenario's folder under another case, or a path outside the week's folder.
+
+    Raises
+    ------
+    InputError
+        The name is not safe; the fix names the file to rename it to.
+    """
+    path = Path(scenario)
+    stem = path.stem if path.suffix.lower() in (".yaml", ".yml") else path.name
+    if SAFE_NAME.fullmatch(stem) and stem not in RESERVED_NAMES:
+        return stem
+    suggestion = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_-")[:64].strip("_-") or "scenario"
+    if suggestion in RESERVED_NAMES:
+        suggestion = f"{suggestion}_scenario"
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in path.name)
+    if stem.lower() in RESERVED_NAMES:
+        problem = (f"'{stem}' is reserved ('base' is the base plan's folder)" if stem.lower() == "base"
+                   else f"'{stem}' is a name Windows reserves")
+    else:
+        problem = ("the file name is not a safe run folder name: use lowercase letters, digits, _ and -, "
+                   "starting with a letter or digit, at most 64 characters")
+    p = Problems()
+    p.add("scenario", shown, "file name", shown, problem,
+          f"rename the file to {suggestion}{path.suffix.lower() if path.suffix.lower() in ('.yaml', '.yml') else '.yaml'}"
+          " (its name becomes the run folder reports/<week>/<name>/; the scenario's name: field is what reports show)")
+    raise InputError(f"the scenario file name {shown} cannot name a run folder", p.frame())
+
+
+def _scenario_title(scenario_path: str, name: str) -> str:
+    """The scenario's ``name:`` field (what reports show), or the run name."""
+    if not scenario_path:
+        return name
+    from planlib.scenario import load_scenario
+
+    try:
+        return load_scenario(scenario_path).name or name
+    except InputError:
+        return name
+
+
+class _RunLock:
+    """One run at a time per reports folder: ``fcntl.flock`` on :data:`LOCK_FILE`.
+
+    The holder writes its pid, host, week, scenario and start time into the file, so
+    the next run can say who holds it. The OS drops the lock when the process dies,
+    however it dies: a lock file left by a killed run is simply taken over.
+    """
+
+    def __init__(self, out: Path, week: str, name: str, wait_s: float, say) -> None:
+        self.path, self.wait_s, self.say = out / LOCK_FILE, max(0.0, float(wait_s)), say
+        self.info = {"pid": os.getpid(), "host": platform.node(), "week": week, "scenario": name,
+                     "started_at": dt.datetime.now().isoformat(timespec="seconds")}
+        self.fd = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Linux or macOS: no lock
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        deadline = time.monotonic() + self.wait_s
+        said = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = self._holder(fd)
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise self._locked(holder) from None
+                if not said:
+                    self.say(f"waiting up to {self.wait_s:g} s for {_describe_holder(holder)}")
+                    said = True
+                time.sleep(min(0.5, max(0.01, deadline - time.monotonic())))
+        left = self._holder(fd)
+        if left:  # written by a run that never let go of the file normally: it died
+            self.say(f"taking over the lock of {_describe_holder(left)}, which is no longer running")
+        self.fd = fd
+        try:  # who holds it, for the next run to say; the flock alone is the lock (a full disk may refuse this)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(self.info).encode(), 0)
+        except OSError:
+            pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, 0)
+            finally:
+                os.close(self.fd)  # releases the flock
+                self.fd = None
+
+    @staticmethod
+    def _holder(fd) -> dict:
+        try:
+            text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+            return json.loads(text) if text.strip() else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _locked(self, holder: dict) -> RunLocked:
+        p = Problems()
+        p.add("reports folder", str(self.path.parent), "", _describe_holder(holder),
+              "another run of this reports folder is in progress",
+              "wait for it to finish and run again (or pass --wait SECONDS); a run whose process died "
+              "releases the lock by itself")
+        waited = f" (waited {self.wait_s:g} s)" if self.wait_s else ""
+        return RunLocked(f"{_describe_holder(holder)} holds {self.path}{waited}", p.frame(), holder)
+
+
+def _describe_holder(holder: dict) -> str:
+    if not holder:
+        return "another run (starting)"
+    return (f"the run of week {holder.get('week', '?')}, scenario {holder.get('scenario', '?')}, "
+            f"process {holder.get('pid', '?')} on {holder.get('host', '?')}, started {holder.get('started_at', '?')}")
+
+
+def _recover(out: Path, say) -> None:
+    """Clean what killed runs left in the reports folder (called under the lock, so no live run owns it).
+
+    ``.<name>.tmp-*`` folders (runs being built) are removed; an ``.old-<name>`` folder is
+    a publish cut short: it is put back if ``<name>`` is missing, else removed. Published
+    runs missing from the archive, or archived under another run, are archived again from
+    their folder (the folder is the truth).
+    """
+    from planlib import archive
+
+    for week_dir in sorted(p for p in out.iterdir() if p.is_dir() and _WEEK_DIR.fullmatch(p.name)):
+        for entry in sorted(week_dir.iterdir()):
+            if not _STALE.fullmatch(entry.name):
+                continue
+            if entry.name.startswith(".old-"):
+                final = week_dir / entry.name[len(".old-"):]
+                if not final.exists():
+                    os.replace(entry, final)
+                    say(f"restored {final} (a publish was cut short)")
+                    continue
+            say(f"removing {entry} (left by a run that was killed)")
+            _rmtree(entry)
+    _unlink(out / ".index.html.tmp")
+    archive_path = out / "archive.duckdb"
+    archived = archive.run_ids(archive_path)
+    for manifest_path in sorted(out.glob("*/*/manifest.json")):
+        run = manifest_path.parent
+        if not _WEEK_DIR.fullmatch(run.parent.name) or run.name.startswith("."):
+            continue
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        run_id = manifest.get("run_id")
+        if manifest.get("status") != "ok" or not run_id or archived.get((run.parent.name, run.name)) == run_id:
+            continue
+        say(f"archiving {run} (published, but its archive write was cut short)")
+        archive.archive_run(archive_path, run.parent.name, run.name, _archive_tables(run), manifest)
+
+
+def _archive_tables(run_dir: Path) -> dict:
+    """The tables of a run folder the archive keeps."""
+    return {"planned_orders": read_step(run_dir, "mrp", "planned_orders"),
+            "schedule": read_step(run_dir, "schedule", "schedule"),
+            "exceptions": read_step(run_dir, "mrp", "exceptions"),
+            "kpis": read_step(run_dir, "weekly_report", "kpis")}
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    """``manifest.json``, written whole or not at all."""
+    tmp = folder / ".manifest.json.tmp"
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        os.replace(tmp, folder / "manifest.json")
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "Disk quota exceeded" in text or "[Errno 28]" in text
+
+
+def _fail(exc: BaseException, stage: str, tmp: Path | None, failed: Path, manifest: dict, secrets, say) -> BaseException:
+    """Keep a failed run in ``failed`` (or remove it) and say which step failed and why.
+
+    On a full disk, what the run wrote is removed first, keeping only the manifest and
+    the failed notebook; if even the manifest cannot be written the run folder goes.
+    Never raises itself: the error the user sees is the step's.
+    """
+    disk_full = _is_disk_full(exc) or (isinstance(exc, StepFailed) and _is_disk_full(Exception(exc.error)))
+    if isinstance(exc, StepFailed):
+        step, error, notebook = exc.step, exc.error, exc.notebook
+    elif isinstance(exc, KeyboardInterrupt):
+        step, error, notebook = stage, "interrupted", None
+    else:
+        step, error, notebook = stage, f"{type(exc).__name__}: {exc}", None
+    error = _mask(error, secrets)
+    if disk_full:
+        free = _free_bytes(failed.parent)
+        error = (f"the disk is full ({free / 1e6:,.1f} MB free in {failed.parent}); free some space and run "
+                 f"again. {error}")
+    kept = None
+    try:
+        if tmp is not None and tmp.exists():
+            if disk_full:  # give the space back: keep only what says what went wrong
+                for entry in tmp.iterdir():
+                    if entry.name != "notebooks":
+                        _rmtree(entry)
+                for nb in (tmp / "notebooks").glob("*"):
+                    if notebook is None or nb.name != notebook.name:
+                        _rmtree(nb)
+            manifest.update(status="failed", failed_step=step, error=error, disk_full=disk_full,
+                            finished_at=dt.datetime.now().isoformat(timespec="seconds"))
+            _write_manifest(tmp, manifest)
+            _follow_umask(tmp)
+            _rmtree(failed)
+            os.replace(tmp, failed)
+            kept = failed
+    except OSError as cleanup_error:  # cannot even keep the failed run: leave nothing behind
+        say(f"could not keep the failed run ({cleanup_error}); removing it")
+        if tmp is not None:
+            _rmtree(tmp)
+        _rmtree(failed)
+    if isinstance(exc, KeyboardInterrupt):
+        return exc
+    kept_notebook = kept / "notebooks" / notebook.name if kept is not None and notebook is not None else None
+    if kept_notebook is not None and not kept_notebook.exists():
+        kept_notebook = None
+    result = StepFailed(step, error, kept_notebook)
+    result.disk_full, result.kept = disk_full, kept
+    return result
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the OS allows."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _follow_umask(folder: Path) -> None:
+    """``mkdtemp`` creates 0700: give the run folder the mode any other folder would get."""
+    os.chmod(folder, 0o777 & ~_umask())
+
+
+def _secrets(source: str) -> list[tuple[str, str]]:
+    """(text, replacement) pairs that hide a database password wherever the run records the source."""
+    from planlib.data import mask_source
+
+    masked = mask_source(source)
+    if masked == source:
+        return []
+    pairs = [(source, masked)]
+    password = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:([^@/]*)@", source)
+    if password and len(password.group(1)) >= 4:
+        pairs.append((password.group(1), "***"))
+    return pairs
+
+
+def _mask(text: str, secrets) -> str:
+    for secret, replacement in secrets:
+        text = text.replace(secret, replacement)
+    return text
+
+
+def _scrub_notebook(path: Path, secrets) -> None:
+    """Replace the database password in an executed notebook (its parameters cell, any traceback)."""
+    if not secrets or not path.exists():
+        return
+
+    def clean(value):
+        if isinstance(value, str):
+            return _mask(value, secrets)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(clean(nb), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _rmtree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        _unlink(path)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass
 
 
 # --------------------------------------------------------------------------- report helpers

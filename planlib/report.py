@@ -8,7 +8,9 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -106,12 +108,15 @@ def write_index(reports_dir: str | os.PathLike) -> Path:
     rows = []
     for week_dir in sorted((p for p in root.iterdir() if p.is_dir() and p.name[:1].isdigit()), reverse=True):
         for run in sorted(p for p in week_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            manifest = run / "manifest.json"
-            info = json.loads(manifest.read_text()) if manifest.exists() else {}
+            try:
+                info = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # no manifest, or one cut short
+                info = {}
+            info = info if isinstance(info, dict) else {}
             pages = sorted(run.glob("*.html"))
-            links = " ".join(f'<a href="{html.escape(str(p.relative_to(root)))}">{html.escape(p.stem)}</a>'
+            links = " ".join(f'<a href="{html.escape(quote(p.relative_to(root).as_posix()))}">{html.escape(p.stem)}</a>'
                              for p in pages)
-            status = info.get("status", "")
+            status = str(info.get("status", ""))
             rows.append(f"<tr><td>{html.escape(week_dir.name)}</td><td>{html.escape(run.name)}</td>"
                         f"<td>{html.escape(str(info.get('finished_at', ''))[:19])}</td>"
                         f"<td>{html.escape(status)}</td><td>{links}</td></tr>")
@@ -131,11 +136,45 @@ td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left}}a{{margin-right
 
 
 def heading(title: str, scenario: str = ""):
-    """The report's title line, naming the scenario when there is one."""
-    from IPython.display import Markdown
+    """The report's title line, naming the scenario when there is one.
 
-    name = Path(scenario).stem if scenario else ""
-    return Markdown(f"# {title}" + (f" - scenario *{name}*" if name else ""))
+    The scenario's ``name:`` field (``docs/scenarios.md``) and its description are shown
+    with the run name (the file name): ``Weekly planning report, week 2026-W48 - scenario
+    lathe_breakdown: Lathe breakdown``. Every text is HTML-escaped, so a name carrying
+    markup shows as text and never becomes an element of the page.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    return HTML(heading_html(title, scenario))
+
+
+def heading_html(title: str, scenario: str = "") -> str:
+    """The HTML of :func:`heading` (escaped)."""
+    run = ""
+    name = description = ""
+    if scenario:
+        path = Path(scenario)
+        run = path.stem
+        try:
+            from planlib.scenario import load_scenario
+
+            sc = load_scenario(path)
+            name, description = sc.name, sc.description
+        except Exception:  # a report heading never fails: the run name alone
+            pass
+    text = html.escape(title)
+    if run:
+        text += f" - scenario <em>{html.escape(run)}</em>"
+        if name and name != run:
+            text += f": {html.escape(name)}"
+    page = f'<h1 class="planlib-title">{text}</h1>'
+    if description:
+        page += f'<p class="planlib-scenario">{html.escape(description)}</p>'
+    return page
 
 
 _SEVERITY_ORDER = {"critical": 0, "error": 0, "warning": 1, "info": 2}
@@ -159,6 +198,8 @@ def changes_text(summary):
     if summary.previous_week is None:
         return Markdown("No earlier week in the plan archive: this is the first run; next week's report will "
                         "show what changed.")
+    if not re.fullmatch(r"\d{4}-W\d{2}", str(summary.previous_week)):  # only a week enters the Markdown
+        raise ValueError(f"not an ISO week: {summary.previous_week!r}")
     ch = summary.order_changes
     counts = ch.change.value_counts() if len(ch) else pd.Series(dtype=int)
     words = {"new": "new planned orders", "cancelled": "orders no longer needed", "moved_in": "orders pulled in",

@@ -83,8 +83,53 @@ _MOMENT_FIX = "write a date and time as YYYY-MM-DD HH:MM (2026-11-24 06:00), or 
 
 # =========================================================================== reading YAML with lines
 
+#: Limits of a scenario file, checked before anything is expanded (docs/scenarios.md, "Limits").
+MAX_SCENARIO_BYTES = 1_000_000  # a hand-written file is a few kB
+MAX_ALIASES = 20  # ``*name`` references to an ``&name`` anchor
+MAX_NODES = 50_000  # values, lists and mappings once the aliases are expanded
+MAX_DEPTH = 50  # lists and mappings nested in one another
+
+#: The YAML tags a scenario may carry (plain values); ``!!python/...`` and the like are refused.
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+
+
+class _Refused(Exception):
+    """The file is refused before its content is expanded: ``problem`` at ``line``, how to ``fix`` it."""
+
+    def __init__(self, line: int, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.line, self.problem, self.fix = line, problem, fix
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: planlib parses them itself (and ISO weeks)."""
+    """SafeLoader that leaves dates as text: planlib parses them itself (and ISO weeks).
+
+    Composing counts aliases and nesting, so a file of nested aliases (the "billion
+    laughs" shape) is refused after :data:`MAX_ALIASES` aliases, before any expansion.
+    """
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.alias_count = 0
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                raise _Refused(self.peek_event().start_mark.line + 1,
+                               f"more than {MAX_ALIASES} aliases (*name)",
+                               "write the values out instead of referring to an &anchor again and again")
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark.line + 1,
+                               f"lists and mappings nested more than {MAX_DEPTH} deep",
+                               "a scenario nests three levels: the file, its changes, a change's keys")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -143,12 +188,22 @@ class _Where:
         return f"{self.file} line {n}" if n else f"{self.file} change {self.index + 1}"
 
 
-def _to_python(node: yaml.Node, loader: _Loader, p: Problems, where) -> object:
+def _to_python(node: yaml.Node, loader: _Loader, p: Problems, where, budget: list | None = None) -> object:
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Refused(node.start_mark.line + 1, f"more than {MAX_NODES:,} values once the aliases are expanded",
+                       "write the values out instead of referring to an &anchor again and again")
+    if node.tag not in _PLAIN_TAGS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        p.add(_TABLE, where(node.start_mark.line + 1), "", tag, f"the tag {tag} is not allowed",
+              "remove the tag: a scenario file holds plain text, numbers, dates and lists")
+        return None
     if isinstance(node, yaml.MappingNode):
         out = _Map()
         out.line, out.lines, out.raw = node.start_mark.line + 1, {}, {}
         for knode, vnode in node.value:
-            key = _to_python(knode, loader, p, where)
+            key = _to_python(knode, loader, p, where, budget)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 p.add(_TABLE, where(knode.start_mark.line + 1), "", "", "a key must be a plain word",
                       "write `key: value`")
@@ -158,16 +213,21 @@ def _to_python(node: yaml.Node, loader: _Loader, p: Problems, where) -> object:
                 p.add(_TABLE, where(knode.start_mark.line + 1), key, "", f"'{key}' is given twice",
                       "keep one of them")
                 continue
-            out[key] = _to_python(vnode, loader, p, where)
+            out[key] = _to_python(vnode, loader, p, where, budget)
             out.lines[key] = knode.start_mark.line + 1
             out.raw[key] = _raw(vnode)
         return out
     if isinstance(node, yaml.SequenceNode):
-        out = _Seq(_to_python(v, loader, p, where) for v in node.value)
+        out = _Seq(_to_python(v, loader, p, where, budget) for v in node.value)
         out.line, out.lines = node.start_mark.line + 1, [v.start_mark.line + 1 for v in node.value]
         out.raw = [_raw(v) for v in node.value]
         return out
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        p.add(_TABLE, where(node.start_mark.line + 1), "", _raw(node) or "", f"not a plain value: {exc.problem}",
+              "write plain text, a number or a date (quote text that YAML reads otherwise)")
+        return None
 
 
 _YAML_PLAIN = (
@@ -185,12 +245,22 @@ def _compose(text: str, source: str, p: Problems):
     def where(n):
         return f"{file} line {n}"
 
+    if len(text) > MAX_SCENARIO_BYTES:
+        p.add(_TABLE, where(1), "", f"{len(text):,} characters", f"the file is larger than {MAX_SCENARIO_BYTES:,} "
+              "bytes", "a scenario lists a few changes: split it, or check that this is the scenario file")
+        return None
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+        if node is None:
+            return _Map()
+        return _to_python(node, _Loader(""), p, where)
+    except _Refused as exc:
+        p.add(_TABLE, where(exc.line), "", "", f"refused: {exc.problem}", exc.fix)
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -205,9 +275,6 @@ def _compose(text: str, source: str, p: Problems):
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors without a mark
         p.add(_TABLE, where(1), "", "", f"not valid YAML: {exc}", "save the file as UTF-8 text")
         return None
-    if node is None:
-        return _Map()
-    return _to_python(node, _Loader(""), p, where)
 
 
 # =========================================================================== value parsers
@@ -991,9 +1058,11 @@ class Scenario:
 
     @property
     def slug(self) -> str:
-        """The name as a folder or file name: ``Lathe breakdown`` -> ``lathe_breakdown``."""
-        s = re.sub(r"[^0-9a-zA-Z]+", "_", self.name.strip().lower()).strip("_")
-        return s or "scenario"
+        """The name as a file and run folder name (:func:`planlib.scenario_names.safe_name`):
+        ``Lathe breakdown`` -> ``lathe_breakdown``, never ``base`` or another name a run refuses."""
+        from planlib.scenario_names import safe_name
+
+        return safe_name(self.name)
 
     def demand_multipliers(self) -> list[DemandMultiplier]:
         return [c for c in self.changes if isinstance(c, DemandMultiplier)]
@@ -1139,12 +1208,21 @@ def load_scenario(path: str | os.PathLike, ds=None) -> Scenario:
         unknown reference (with ``ds``).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise InputError(f"no scenario file {path}", _one(path.name, "no such file",
                                                           "check the path (scenarios live in data/scenarios/)"))
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
+    if not path.is_file():  # a folder, a pipe or a device (/dev/zero) is never read
+        raise InputError(f"cannot read {path}", _one(path.name, "not a regular file",
+                                                     "give the path of a .yaml file"))
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SCENARIO_BYTES + 1)
+        if len(data) > MAX_SCENARIO_BYTES:
+            raise InputError(f"cannot read {path}", _one(
+                path.name, f"the file is larger than {MAX_SCENARIO_BYTES:,} bytes",
+                "a scenario lists a few changes: split it, or check that this is the scenario file"))
+        text = data.decode("utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read {path}", _one(path.name, f"cannot read the file: {exc}",
                                                      "save it as UTF-8 text"))
     scenario = parse_scenario(text, str(path))

@@ -81,3 +81,15 @@ def test_kpis_with_text_values_read_back_as_numbers_and_text(tmp_path):
     kpis = pd.DataFrame({"kpi": ["on_time_pct", "solver_status"], "value": [85.5, "OPTIMAL"], "unit": ["%", ""]})
     archive.archive_run(db, "2026-W48", "base", {"kpis": kpis})
     assert archive.read_run(db, "2026-W48")["kpis"].value.tolist() == [85.5, "OPTIMAL"]
+
+
+def test_a_staged_run_is_seen_only_once_committed_and_a_rollback_keeps_the_earlier_run(tmp_path):
+    db = tmp_path / "archive.duckdb"
+    archive.archive_run(db, "2026-W48", "base", {"planned_orders": PREV}, {"run_id": "first"})
+    staged = archive.stage_run(db, "2026-W48", "base", {"planned_orders": CUR}, {"run_id": "second"})
+    staged.rollback()
+    assert archive.run_ids(db) == {("2026-W48", "base"): "first"}
+    assert archive.read_run(db, "2026-W48")["planned_orders"].order_id.tolist() == ["P1", "P2", "P3", "P4"]
+    archive.stage_run(db, "2026-W48", "base", {"planned_orders": CUR}, {"run_id": "second"}).commit()
+    assert archive.run_ids(db) == {("2026-W48", "base"): "second"}
+    assert archive.read_run(db, "2026-W48")["planned_orders"].order_id.tolist() == ["Q1", "Q2", "Q3", "Q4"]

@@ -50,3 +50,27 @@ def test_index_lists_weeks_and_scenarios(tmp_path):
     page = report.write_index(tmp_path).read_text()
     assert page.index("2026-W49") < page.index("2026-W48")  # newest first
     assert 'href="2026-W49/rush/weekly_report.html"' in page and ".failed" not in page
+
+
+def test_index_escapes_folder_names_and_manifest_text(tmp_path):
+    from html.parser import HTMLParser
+
+    payload = '"><img src=x onerror=alert(1)>'
+    run = tmp_path / "2026-W48" / f"x{payload}"
+    run.mkdir(parents=True)
+    (run / f"r{payload}.html").write_text("x")
+    (run / "manifest.json").write_text('{"status": "<script>alert(2)</script>", "finished_at": "' + payload + '"}')
+    (tmp_path / "2026-W49" / "base").mkdir(parents=True)
+    (tmp_path / "2026-W49" / "base" / "manifest.json").write_text('{"status": "ok"')  # cut short: still listed
+
+    tags = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, dict(attrs)))
+
+    Tags().feed(report.write_index(tmp_path).read_text())
+    assert not [a for _, a in tags if any(k.startswith("on") for k in a)]
+    assert {t for t, _ in tags} == {"html", "head", "meta", "title", "style", "body", "h1", "table", "thead", "tr",
+                                    "th", "tbody", "td", "a"}
+    assert sum(t == "a" for t, _ in tags) == 1 and sum(t == "tr" for t, _ in tags) == 3

@@ -21,7 +21,9 @@ def add_parser(sub) -> None:
         description="Run the step notebooks with papermill for one ISO week and publish the run folder "
                     "OUT/<week>/<scenario>/ (tables, executed notebooks, self-contained HTML reports, "
                     "manifest.json). The week's previous run is replaced only when every step succeeded; a "
-                    "failed run is kept in OUT/<week>/.failed-<scenario>/ for inspection.")
+                    "failed run is kept in OUT/<week>/.failed-<scenario>/ for inspection. One run at a time "
+                    "per reports folder. The scenario file's name (without .yaml) names the run folder: "
+                    "lowercase letters, digits, _ and -, not 'base' (docs/weekly-run.md).")
     add_source(p)
     p.add_argument("--week", metavar="YYYY-Www", default=None,
                    help="ISO week to plan, e.g. 2026-W48 (default: the coming week)")
@@ -30,6 +32,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of models and solvers (default 0)")
     p.add_argument("--time-limit", type=positive_float, default=10.0, metavar="S",
                    help="CP-SAT time limit in seconds (default 10; deterministic, so repeatable)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S",
+                   help="if another run of the same reports folder is in progress, wait up to S seconds for "
+                        "it (default 0: exit 2 at once, naming the run that holds the folder)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -39,11 +44,15 @@ def run(args) -> int:
     week = args.week or coming_week()
     try:
         folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
-                          time_limit_s=args.time_limit, progress=progress)
+                          time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait)
     except StepFailed as exc:
         print(f"planlib run: {exc}", file=sys.stderr)
         if exc.notebook is not None:
             print(f"the failed notebook is kept at {exc.notebook}", file=sys.stderr)
+        elif exc.kept is not None:
+            print(f"the failed run is kept at {exc.kept}", file=sys.stderr)
+        else:
+            print("the failed run could not be kept and was removed", file=sys.stderr)
         print(f"the previous run of {week}, if any, is untouched", file=sys.stderr)
         return 1
     print(f"weekly report: {folder / 'weekly_report.html'}")
