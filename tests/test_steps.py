@@ -138,3 +138,23 @@ def test_planning_rules_live_in_steps(sample, params):
     assert steps.mrp_params(params, fc).horizon_weeks == 40
     assert steps.mrp_params(params, None).horizon_weeks == params.horizon_weeks
     assert steps.mrp_params(params.replace(horizon_weeks=52), fc).horizon_weeks == 52
+
+
+def test_manifest_records_every_parameter_the_steps_used(run):
+    """The manifest recorded seed and time limit only; now the plan parameters and each step's settings."""
+    import json
+
+    m = json.loads((run / "manifest.json").read_text())
+    used = m["parameters"]
+    plan = used["plan"]
+    assert plan["plan_start"] == "2026-11-23" and plan["time_limit_s"] == LIMIT and plan["seed"] == 0
+    assert {"horizon_weeks", "forecast_horizon", "demand_time_fence_weeks", "service_level",
+            "schedule_horizon_days", "workers", "objective", "deterministic"} <= set(plan)
+    assert used["schedule"]["objective"] == "tardiness" and used["schedule"]["deterministic"] is True
+    assert used["schedule"]["time_limit_s"] == LIMIT and used["schedule"]["workers"] == 2
+    assert used["mrp_horizon_weeks"] == 26 and "past_releases" in used["mrp"]
+    assert used["forecast"]["seed"] == 0
+    assert m["schedule_horizon_days"] == 14
+    promise = read_table(run / "schedule" / "promise_dates.csv")
+    assert len(promise) == len(load(SAMPLE).demand)
+    assert (promise.scheduled_date.notna() | (promise.basis == "shortage")).all()
