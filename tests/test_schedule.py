@@ -504,3 +504,18 @@ def test_zero_minute_inspection_step(limit):
         assert insp.start == insp.end
         assert s.loc[(o, 10), "end"] <= insp.start <= s.loc[(o, 30), "start"]
     assert s.end.max() == pd.Timestamp("2026-11-24 14:00")  # 960 min of work in two 8 h shifts
+
+
+def test_an_absurd_quantity_is_an_input_error_naming_the_order(sample):
+    """A 20,000,000-unit order passes validation (below the bounds) but no calendar holds it: the
+    schedule said 'CalendarTooShort' with exit 1; now the orders with the most work, exit 2."""
+    from planlib.schedule import build_orders, make_schedule
+
+    orders = build_orders(sample, T0, 14)
+    big = orders.order_id.iloc[0]
+    orders.loc[orders.order_id == big, "qty"] = 20_000_000.0
+    with pytest.raises(InputError) as info:
+        make_schedule(sample, orders, T0, ScheduleSettings(time_limit_s=0.01, horizon_days=14))
+    problems = info.value.problems
+    assert problems.row.iloc[0] == big and problems.column.iloc[0] == "qty"
+    assert float(problems.value.iloc[0]) > 1e7 and "check the quantity" in problems.fix.iloc[0]

@@ -233,8 +233,29 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
         except CalendarTooShort:
             days *= 2
     else:
-        raise CalendarTooShort(f"the orders do not fit in {days} days of machine calendars")
+        raise _too_long(problem, days)
     return make_schedule_from_problem(problem, settings, hint)
+
+
+def _too_long(problem: Problem, days: int):
+    """An :class:`InputError` naming the orders with the most work when even ``days`` of machine
+    calendars cannot hold the schedule (an absurd quantity passes validation but not this)."""
+    from planlib.problems import InputError, Problems
+
+    alts = problem.alts
+    least = (alts.setup_min + alts.run_min).groupby(alts.op).min()  # [working min] on its best machine
+    ops = problem.ops
+    work = least.reindex(ops.index).fillna(0).groupby(ops.order_id.to_numpy()).sum().sort_values(ascending=False)
+    qty = ops.groupby("order_id").qty.first()
+    item = ops.groupby("order_id").item_id.first()
+    p = Problems()
+    for oid in work.index[:5]:
+        p.add("orders", str(oid), "qty", f"{float(qty[oid]):g}",
+              f"order {oid} ({item[oid]}) needs {work[oid] / 60:,.0f} h of machine work: with the other orders "
+              f"it does not fit in {days} days of machine calendars",
+              "check the quantity (a typing error?) and the routing's run_min_per_unit, or split the order")
+    return InputError(f"the orders do not fit in {days} days of machine calendars; the largest are listed",
+                      p.frame())
 
 
 def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | None = None,
