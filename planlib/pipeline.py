@@ -521,7 +521,8 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
                 executed = tmp / "notebooks" / notebook
                 try:
                     pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
-                                        progress_bar=False, cwd=str(notebooks), kernel_name="python3")
+                                        progress_bar=False, cwd=str(notebooks), kernel_name="python3",
+                                        kernel_manager_class=_local_kernel_manager())
                 except pm.PapermillExecutionError as exc:
                     raise StepFailed(step, f"{exc.ename}: {exc.evalue}", executed) from None
                 except Exception as exc:  # kernel died, notebook missing ...
@@ -604,6 +605,33 @@ class RunLocked(InputError):
     def __init__(self, message: str, problems: pd.DataFrame, holder: dict) -> None:
         super().__init__(message, problems)
         self.holder = holder
+
+
+def _local_kernel_manager():
+    """A kernel manager whose kernels talk over Unix sockets in a private temporary folder, not
+    TCP: nothing listens on a port, and the kernels do not warn (on every step, in cron logs) that
+    TCP is unencrypted. The folder is removed when the process ends."""
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        import atexit
+
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import CaselessStrEnum
+
+        sockets = tempfile.mkdtemp(prefix="planlib-kernels-")  # short: a socket path has ~100 bytes
+        atexit.register(shutil.rmtree, sockets, True)
+
+        class LocalKernelManager(AsyncKernelManager):
+            transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+            def _ip_default(self):
+                return os.path.join(sockets, "kernel")
+
+        _KERNEL_MANAGER = LocalKernelManager
+    return _KERNEL_MANAGER
+
+
+_KERNEL_MANAGER = None
 
 
 def run_name(scenario: str | os.PathLike) -> str:
