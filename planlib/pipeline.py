@@ -39,7 +39,7 @@ from planlib import steps
 from planlib.data import Dataset, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
 from planlib.problems import InputError, Problems
-from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME
+from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME, safe_name
 from planlib.validate import require
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,10 +287,8 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
             add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
         add("solver_status", "schedule solver status", str(k.get("solver_status", "")), "")
     if promise_dates is not None and len(promise_dates):
-        late_lines = int((pd.to_numeric(promise_dates.days_late, errors="coerce").fillna(0) > 0).sum()
-                         + (promise_dates.basis == "shortage").sum())
-        add("late_order_lines", "customer order lines the schedule completes late", late_lines, "lines",
-            late_lines == 0)
+        n_late = len(late_lines(promise_dates))
+        add("late_order_lines", "customer order lines the schedule completes late", n_late, "lines", n_late == 0)
     if mrp is not None:
         ex = mrp.exceptions
         short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
@@ -657,9 +655,7 @@ def run_name(scenario: str | os.PathLike) -> str:
     stem = path.stem if path.suffix.lower() in (".yaml", ".yml") else path.name
     if SAFE_NAME.fullmatch(stem) and stem not in RESERVED_NAMES:
         return stem
-    suggestion = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_-")[:64].strip("_-") or "scenario"
-    if suggestion in RESERVED_NAMES:
-        suggestion = f"{suggestion}_scenario"
+    suggestion = safe_name(stem)  # the name the scenario editor would save it under
     shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in path.name)
     if stem.lower() in RESERVED_NAMES:
         problem = (f"'{stem}' is reserved ('base' is the base plan's folder)" if stem.lower() == "base"

@@ -158,7 +158,7 @@ def test_gantt_page_of_a_large_plant_is_written():
     """More than altair's default 5,000 rows (a 10,000-item plant has ~19,000 bars) must not fail."""
     import altair as alt
 
-    from planlib.cli.schedule import gantt_page
+    from planlib.pipeline import gantt_page
 
     bars = pd.DataFrame({"machine_id": [f"M{i % 30}" for i in range(6000)], "start": range(6000)})
     chart = alt.Chart(bars).mark_bar().encode(y="machine_id:N", x="start:Q")

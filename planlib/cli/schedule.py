@@ -15,7 +15,7 @@ from planlib.cli.common import (
 )
 from planlib import steps
 from planlib.data import load, mask_source, read_table, write_tables
-from planlib.pipeline import gantt_page, schedule_pages  # noqa: F401  (gantt_page: public here too)
+from planlib.pipeline import schedule_pages
 from planlib.problems import InputError, Problems, format_problems
 from planlib.validate import require
 
