@@ -1,6 +1,8 @@
 """Shared fixtures: the sample factory, loaded once per test session."""
 from __future__ import annotations
 
+import fcntl
+import json
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,26 @@ def sample_dir() -> Path:
 def sample():
     """The sample factory as a Dataset (do not mutate its tables)."""
     return load(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def weekly_reports(tmp_path_factory) -> Path:
+    """A reports folder as planners receive it: weekly runs of 2026-W48 and 2026-W49 of the sample and the
+    lathe_breakdown scenario of 2026-W48 (``<out>/index.html``, ``<out>/2026-W48/base/...``).
+
+    Built once per test session and shared by the pytest-xdist workers (a lock file guards the build);
+    read it, do not change it.
+    """
+    from planlib.pipeline import run_week
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    out = shared / "weekly_reports"
+    done = shared / "weekly_reports.done"
+    with open(shared / "weekly_reports.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            for week, scenario in (("2026-W48", None), ("2026-W49", None),
+                                   ("2026-W48", str(ROOT / "data" / "scenarios" / "lathe_breakdown.yaml"))):
+                run_week(str(SAMPLE), week, scenario=scenario, out=out, time_limit_s=5.0)
+            done.write_text(json.dumps({"out": str(out)}))
+    return out
