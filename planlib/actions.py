@@ -435,3 +435,81 @@ def _action(row, msgs: pd.DataFrame, currency: str) -> str:
     elif kind in SUPPLY_KINDS or kind == "shortage":
         text += ": no customer order at risk"
     return text
+
+
+# --------------------------------------------------------------------------- pegging view
+
+def at_risk_lines(wl: Worklist) -> pd.DataFrame:
+    """The customer order lines at risk, largest value first, each once.
+
+    Returns
+    -------
+    DataFrame
+        ``order_id, customer_id, item_id, qty`` [units], ``due_date, days_late`` [days, the
+        most of any message], ``value`` [currency], ``note`` (``12 days late: PLN-0000529,
+        PO-40011``: the orders that make it late).
+    """
+    cols = ["order_id", "customer_id", "item_id", "qty", "due_date", "days_late", "value", "note"]
+    if wl.lines.empty:
+        return pd.DataFrame(columns=cols)
+    ln = wl.lines.assign(cause=wl.lines.message.map(wl.messages.order_id))
+    g = ln.groupby("order_id", sort=False).agg(
+        customer_id=("customer_id", "first"), item_id=("item_id", "first"), qty=("qty", "first"),
+        due_date=("due_date", "first"), days_late=("days_late", "max"), value=("value", "first"),
+        cause=("cause", lambda s: ", ".join(dict.fromkeys(c for c in s if c))))
+    g = g.reset_index().sort_values(["value", "days_late"], ascending=False, kind="stable")
+    g["note"] = [f"at risk, up to {_plural(int(round(d)), 'day')} late: {c}" for d, c in zip(g.days_late, g.cause)]
+    return g[cols].reset_index(drop=True)
+
+
+def pegging_explorer(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | None = None, n_open: int = 5,
+                     n_supplies: int = 20):
+    """The report's pegging section: customer orders at risk down to every supply that serves
+    them (the ``n_open`` largest expanded, the others collapsed), then the orders of the top
+    ``n_supplies`` worklist messages up to the demands they serve (collapsed).
+
+    Returns
+    -------
+    IPython.display.HTML
+        A table of the lines at risk and the trees (``<details>``; no script, prints).
+    """
+    from IPython.display import HTML
+
+    return HTML(pegging_explorer_html(wl, pegging, items, n_open, n_supplies))
+
+
+def pegging_explorer_html(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | None = None, n_open: int = 5,
+                          n_supplies: int = 20) -> str:
+    """The HTML of :func:`pegging_explorer`."""
+    import html as _html
+
+    e = _html.escape
+    out = []
+    lines = at_risk_lines(wl)
+    if pegging is None or not len(pegging):
+        return "<p>No pegging in this run (MRP ran with pegging off).</p>"
+    if len(lines):
+        out.append("<h3>Customer orders at risk, down to their supplies</h3>")
+        out.append("<table class='peg-lines'><thead><tr><th>Customer order</th><th>Customer</th><th>Item</th>"
+                   "<th>Quantity</th><th>Due</th><th>Days late</th><th>Value</th><th>Made late by</th></tr></thead>"
+                   "<tbody>" + "".join(
+                       f"<tr><td>{e(str(r.order_id))}</td><td>{e(str(r.customer_id))}</td><td>{e(str(r.item_id))}"
+                       f"</td><td>{e(quantity(r.qty))}</td><td>{e(_day(r.due_date))}</td>"
+                       f"<td>{int(round(r.days_late))}</td><td>{e(money(r.value, wl.currency))}</td>"
+                       f"<td>{e(r.note.split(': ', 1)[-1])}</td></tr>" for r in lines.itertuples(index=False))
+                   + "</tbody></table>")
+        down = peg.trace_down(pegging, lines.order_id.tolist())
+        out.append(peg.down_tree_html(down, lines, items, open_ids=lines.order_id.head(n_open)))
+    else:
+        out.append("<p>No customer order is at risk from this week's exceptions.</p>")
+    msgs = wl.messages[wl.messages.exception.isin(SUPPLY_KINDS) & (wl.messages.order_id != "")]
+    msgs = msgs.drop_duplicates("order_id").head(n_supplies)
+    if len(msgs):
+        out.append("<h3>Orders of the exceptions, up to the demands they serve</h3>")
+        up = peg.trace_up(pegging, msgs.order_id.tolist())
+        sup = pd.DataFrame({"supply_id": msgs.order_id, "item_id": msgs.item_id,
+                            "label": [f"{o}: {quantity(q)} {i}, {k.replace('_', ' ')} (action {r})"
+                                      for o, q, i, k, r in zip(msgs.order_id, msgs.qty, msgs.item_id,
+                                                               msgs.exception, msgs.row)]})
+        out.append(peg.up_tree_html(up, sup, items))
+    return "".join(out)

@@ -254,8 +254,11 @@ KPI_COLUMNS = ["kpi", "label", "value", "unit", "good"]
 
 def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataFrame | None = None,
               forecast_accuracy: pd.DataFrame | None = None,
-              promise_dates: pd.DataFrame | None = None) -> pd.DataFrame:
+              promise_dates: pd.DataFrame | None = None, worklist=None) -> pd.DataFrame:
     """The key figures of a weekly plan, as the report shows them first.
+
+    ``exceptions`` ("messages to act on") is the number of rows of the exceptions worklist
+    the reports show (:func:`planlib.actions.worklist_of` of ``mrp``, or ``worklist`` when given).
 
     Returns
     -------
@@ -294,7 +297,11 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
         add("shortages", "shortage exceptions (release in the past, below safety stock, past due)",
             len(short), "exceptions", len(short) == 0)
-        add("exceptions", "exception messages to act on", len(ex), "messages")
+        if worklist is None:
+            from planlib.actions import worklist_of
+
+            worklist = worklist_of(ds, mrp, params.plan_start)
+        add("exceptions", "messages to act on", len(worklist), "count")
         cap = mrp.capacity_load
         first = cap[cap.period <= 4]
         if len(first):
@@ -1013,6 +1020,7 @@ class WeeklySummary:
     late_order_lines: pd.DataFrame | None = None
     base_comparison: pd.DataFrame | None = None
     base_order_differences: pd.DataFrame | None = None
+    worklist: object = None  # planlib.actions.Worklist: the exceptions to act on, ranked, by owner
 
 
 def late_lines(promise_dates: pd.DataFrame | None) -> pd.DataFrame:
@@ -1046,7 +1054,7 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     """
     from planlib import archive
 
-    names = ["planned_orders", "exceptions", "capacity_load", "purchase_requisitions", "cost_projection"]
+    names = ["planned_orders", "exceptions", "pegging", "capacity_load", "purchase_requisitions", "cost_projection"]
     if run_dir:
         mrp = _Tables({n: read_step(run_dir, "mrp", n) for n in names})
         sched_kpis = read_step(run_dir, "schedule", "schedule_kpis")
@@ -1061,7 +1069,10 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
         schedule, late = plan.schedule.schedule, plan.schedule.late_orders
         unscheduled = plan.schedule.exceptions
         promises = getattr(plan.schedule, "promise_dates", None)
-    kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy, promises)
+    from planlib.actions import worklist_of
+
+    worklist = worklist_of(ds, mrp, params.plan_start)
+    kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy, promises, worklist=worklist)
     if run_dir:
         write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
     prev_week = archive.previous_week(archive_path, week, scenario_name) if archive_path else None
@@ -1078,7 +1089,7 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
                             late if late is not None else empty, changes, sched_changes, history,
                             mrp.capacity_load, mrp.purchase_requisitions,
                             unscheduled_orders=unscheduled if unscheduled is not None else empty,
-                            late_order_lines=late_lines(promises))
+                            late_order_lines=late_lines(promises), worklist=worklist)
     if scenario_name != "base" and archive_path:
         base = archive.read_run(archive_path, week, "base")
         if base:

@@ -177,18 +177,94 @@ def heading_html(title: str, scenario: str = "") -> str:
     return page
 
 
-_SEVERITY_ORDER = {"critical": 0, "error": 0, "warning": 1, "info": 2}
+def exceptions_table(worklist):
+    """The exceptions to act on, by owner: a heading per owner (buyer per supplier, planner
+    per work center), then that owner's actions, largest impact first.
+
+    Parameters
+    ----------
+    worklist : planlib.actions.Worklist
+        :func:`planlib.actions.worklist_of` of the week's MRP (``Worklist.rows`` is what the
+        KPI card "messages to act on" counts: one row here per worklist row).
+
+    Returns
+    -------
+    IPython.display.HTML
+        Per row: rank, the action in one line, days late, customer orders at risk and their
+        value; a collapsible list (``<details>``) of the MRP messages of the row and the
+        customer order lines at risk (order, customer, item, quantity, due date, days late,
+        value). Every text is HTML-escaped; the page needs no script.
+    """
+    from IPython.display import HTML
+
+    return HTML(exceptions_html(worklist))
 
 
-def exceptions_table(exceptions: pd.DataFrame, limit: int = 40) -> pd.DataFrame:
-    """Exception messages, most severe and earliest first, with the columns a planner acts on."""
-    if exceptions is None or exceptions.empty:
-        return pd.DataFrame({"message": ["No exceptions: nothing to act on."]})
-    ex = exceptions.assign(_rank=exceptions.severity.map(_SEVERITY_ORDER).fillna(3))
-    ex = ex.sort_values(["_rank", "date", "item_id"]).drop(columns="_rank")
-    cols = [c for c in ("severity", "exception", "item_id", "order_id", "date", "new_date", "qty", "message")
-            if c in ex]
-    return ex[cols].head(limit).reset_index(drop=True)
+def exceptions_html(worklist) -> str:
+    """The HTML of :func:`exceptions_table`."""
+    from planlib.actions import money, quantity
+
+    e = html.escape
+    rows, cur = worklist.rows, worklist.currency
+    if rows.empty:
+        return '<p class="planlib-worklist">No exceptions: nothing to act on.</p>'
+    n_msg = len(worklist.messages)
+    risk = rows[rows.customer_lines > 0]
+    lines_at_risk = worklist.lines.order_id.nunique() if len(worklist.lines) else 0
+    head = (f"<p><b>{len(rows):,}</b> action{'s' if len(rows) != 1 else ''} from {n_msg:,} MRP message"
+            f"{'s' if n_msg != 1 else ''}, largest impact first; {len(risk):,} put customer orders at risk "
+            f"({lines_at_risk:,} order line{'s' if lines_at_risk != 1 else ''}, "
+            f"{e(money(worklist.lines.drop_duplicates('order_id').value.sum() if lines_at_risk else 0, cur))}).</p>")
+    out = [_WORKLIST_STYLE, '<div class="planlib-worklist">', head]
+    for own in worklist.owners().itertuples(index=False):
+        mine = rows[(rows.owner_type == own.owner_type) & (rows.owner_id == own.owner_id)]
+        out.append(f'<h3 class="owner">{e(str(own.owner))}</h3>')
+        out.append("<table><thead><tr><th>Rank</th><th>Action</th><th>Days late</th>"
+                   "<th>Customer orders at risk</th><th>Value at risk</th></tr></thead><tbody>")
+        for r in mine.itertuples(index=False):
+            msgs = worklist.messages[worklist.messages.row == r.rank]
+            lines = worklist.lines[worklist.lines.row == r.rank].drop_duplicates("order_id")
+            detail = ""
+            if r.messages > 1 or len(lines):
+                items = "".join(f"<li>{e(str(m.message))}</li>" for m in msgs.itertuples(index=False))
+                tab = ""
+                if len(lines):
+                    tab = ("<table class='lines'><thead><tr><th>Customer order</th><th>Customer</th><th>Item</th>"
+                           "<th>Quantity</th><th>Due</th><th>Days late</th><th>Value</th></tr></thead><tbody>"
+                           + "".join(f"<tr><td>{e(str(x.order_id))}</td><td>{e(str(x.customer_id))}</td>"
+                                     f"<td>{e(str(x.item_id))}</td><td class='n'>{e(quantity(x.qty))}</td>"
+                                     f"<td>{e(pd.Timestamp(x.due_date).strftime('%a %-d %b %Y'))}</td>"
+                                     f"<td class='n'>{int(round(x.days_late))}</td>"
+                                     f"<td class='n'>{e(money(x.value, cur))}</td></tr>"
+                                     for x in lines.itertuples(index=False))
+                           + "</tbody></table>")
+                what = []
+                if r.messages > 1:
+                    what.append(f"{r.messages} messages")
+                if len(lines):
+                    what.append(f"{len(lines)} customer order line{'s' if len(lines) != 1 else ''} at risk")
+                detail = (f"<details><summary>{e(', '.join(what))}</summary><ul>{items}</ul>{tab}</details>")
+            cls = ' class="risk"' if r.customer_lines else ""
+            days = int(round(r.days_late)) if r.days_late else ""
+            out.append(f"<tr{cls}><td class='n'>{r.rank}</td><td>{e(str(r.action))}{detail}</td>"
+                       f"<td class='n'>{days}</td><td class='n'>{r.customer_lines or ''}</td>"
+                       f"<td class='n'>{e(money(r.value_at_risk, cur)) if r.value_at_risk else ''}</td></tr>")
+        out.append("</tbody></table>")
+    out.append("</div>")
+    return "".join(out)
+
+
+_WORKLIST_STYLE = (
+    "<style>.planlib-worklist table{border-collapse:collapse;width:100%;margin-bottom:1em}"
+    ".planlib-worklist th,.planlib-worklist td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;"
+    "vertical-align:top}.planlib-worklist td.n{text-align:right;white-space:nowrap}"
+    ".planlib-worklist tr.risk>td:first-child{border-left:4px solid #b00020}"
+    ".planlib-worklist h3.owner{margin:1.2em 0 .3em}.planlib-worklist details>summary{cursor:pointer;color:#333}"
+    ".planlib-worklist>table{table-layout:fixed}.planlib-worklist>table th:nth-child(1){width:3.5em}"
+    ".planlib-worklist>table th:nth-child(3){width:5em}.planlib-worklist>table th:nth-child(4){width:7em}"
+    ".planlib-worklist>table th:nth-child(5){width:7em}"
+    ".planlib-worklist table.lines{width:auto;margin:.3em 0}@media print{.planlib-worklist details{display:block}}"
+    "</style>")
 
 
 def changes_text(summary):
