@@ -99,7 +99,7 @@ def trace_up(pegging: pd.DataFrame, supply_ids) -> pd.DataFrame:
                                  "slack_days": dep.slack_days})
         frontier = frontier[np.isfinite(frontier.share) & (frontier.share > 0)]
     if not out:
-        return pd.DataFrame(columns=UP_COLUMNS)
+        return pd.DataFrame(columns=UP_COLUMNS).astype({"level": int, "qty": float, "slack_days": float})
     return pd.concat(out, ignore_index=True)
 
 
@@ -115,7 +115,7 @@ def customer_lines_served(up: pd.DataFrame) -> pd.DataFrame:
     top = up[up.demand_type == "customer_order"]
     cols = ["supply_id", "demand_id", "demand_item_id", "demand_date", "qty", "slack_days"]
     if top.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=cols).astype({"qty": float, "slack_days": float})
     return (top.groupby(["supply_id", "demand_id", "demand_item_id", "demand_date"], as_index=False, sort=False)
             .agg(qty=("qty", "sum"), slack_days=("slack_days", "min")))[cols]
 
@@ -163,7 +163,7 @@ def trace_down(pegging: pd.DataFrame, demand_ids) -> pd.DataFrame:
                                  "share": made.qty / made.supply_id.map(totals).to_numpy()})
         frontier = frontier[np.isfinite(frontier.share) & (frontier.share > 0)]
     if not out:
-        return pd.DataFrame(columns=DOWN_COLUMNS)
+        return pd.DataFrame(columns=DOWN_COLUMNS).astype({"level": int, "qty": float})
     return pd.concat(out, ignore_index=True)
 
 
