@@ -221,6 +221,8 @@ def lines_at_risk(exceptions: pd.DataFrame, pegging: pd.DataFrame, demand: pd.Da
     delay[kind == "release_in_past"] = days[kind == "release_in_past"]
     delay[kind == "past_due_receipt"] = days[kind == "past_due_receipt"]
     found = []
+    if len(pegging):
+        pegging = peg.prepare(pegging)
     sup = ex[kind.isin(SUPPLY_KINDS) & ex.order_id.notna() & (ex.order_id.astype(str) != "")]
     if len(sup) and len(pegging):
         served = peg.customer_lines_served(peg.trace_up(pegging, sup.order_id.astype(str).unique()))
@@ -238,18 +240,23 @@ def lines_at_risk(exceptions: pd.DataFrame, pegging: pd.DataFrame, demand: pd.Da
         p = pegging[pegging.supply_type.astype(str) == "none"]
         p = p.assign(item_id=p.item_id.astype(str), demand_id=p.demand_id.astype(str),
                      demand_type=p.demand_type.astype(str))
+        parents = p[p.demand_type == "dependent"].demand_id.unique()
+        above = peg.customer_lines_served(peg.trace_up(pegging, parents)) if len(parents) else None
         for i, r in short.iterrows():
             rows = p[p.item_id == str(r.item_id)]
             direct = rows[rows.demand_type == "customer_order"].demand_id.tolist()
-            parents = rows[rows.demand_type == "dependent"].demand_id.unique()
-            if len(parents):
-                direct += peg.customer_lines_served(peg.trace_up(pegging, parents)).demand_id.tolist()
-            found += [pd.DataFrame({"message": i, "order_id": sorted(set(direct)), "days_late": days[i]})]
+            mine = rows[rows.demand_type == "dependent"].demand_id.unique()
+            if len(mine):
+                direct += above[above.supply_id.isin(mine)].demand_id.tolist()
+            found += [pd.DataFrame({"message": i, "order_id": sorted(set(direct)), "days_late": days[i],
+                                    "uncovered": True})]
     cols = ["message", "order_id", "customer_id", "item_id", "qty", "due_date", "days_late", "value"]
     if not found:
         return days, pd.DataFrame(columns=cols)
     f = pd.concat(found, ignore_index=True)
-    f = f[f.days_late > 0].groupby(["message", "order_id"], as_index=False, sort=False).days_late.max()
+    uncovered = f["uncovered"].fillna(False).astype(bool) if "uncovered" in f else False
+    f = f[(f.days_late > 0) | uncovered]  # demand no supply covers is at risk, however early
+    f = f.groupby(["message", "order_id"], as_index=False, sort=False).days_late.max()
     d = demand.assign(order_id=demand.order_id.astype(str))
     if "customer_id" not in d:
         d = d.assign(customer_id="")

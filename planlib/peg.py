@@ -42,12 +42,21 @@ def _prepared(pegging: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"pegging table: column(s) {', '.join(missing)} missing; pass MRP's pegging table "
                          "(MrpResult.pegging or <run>/mrp/pegging.csv)")
+    if pegging.attrs.get("planlib_prepared"):  # already prepared (see prepare)
+        return pegging
     p = pd.DataFrame({c: pegging[c].astype(object).where(pegging[c].notna(), None).astype(str)
                       if c not in ("supply_date", "demand_date", "qty") else pegging[c] for c in cols})
     p["supply_date"] = pd.to_datetime(p.supply_date)
     p["demand_date"] = pd.to_datetime(p.demand_date)
     p["qty"] = p.qty.astype(float)
+    p.attrs["planlib_prepared"] = True
     return p
+
+
+def prepare(pegging: pd.DataFrame) -> pd.DataFrame:
+    """The pegging with its ids as plain text, once: pass the result to several traces of
+    one plan to convert the (categorical) id columns only once. Same columns and rows."""
+    return _prepared(pegging)
 
 
 def _totals(p: pd.DataFrame) -> pd.Series:

@@ -43,13 +43,14 @@ def _pegging(rows):
     return p
 
 
-PEGGING = _pegging([
+PEG_ROWS = [
     ("FG-A", "on_hand", "on hand", None, "customer_order", "SO-1", "FG-A", "2026-12-10", 4.0),
     ("FG-A", "planned_order", "PLN-1", "2026-12-07", "customer_order", "SO-1", "FG-A", "2026-12-10", 6.0),
     ("FG-A", "planned_order", "PLN-1", "2026-12-07", "customer_order", "SO-2", "FG-A", "2026-12-21", 5.0),
     ("RM-B", "scheduled_receipt", "PO-1", "2026-12-14", "dependent", "PLN-1", "FG-A", "2026-11-30", 22.0),
     ("RM-B", "scheduled_receipt", "PO-1", "2026-12-14", "excess", "excess", "RM-B", None, 8.0),
-])
+]
+PEGGING = _pegging(PEG_ROWS)
 ITEMS = pd.DataFrame({
     "item_id": ["FG-A", "RM-B", "RM-C"], "description": ["Pump", "Steel bar", "Gasket"],
     "item_type": ["make", "buy", "buy"], "uom": ["ea", "kg", "ea"], "lead_time_days": [7, 14, 35],
@@ -145,6 +146,18 @@ def test_release_in_past_lateness_follows_the_lead_time_and_the_slack():
     assert w.rows.action.iloc[0] == ("Release PLN-1 (11 FG-A) now, due 7 Dec, 14 days late: 1 customer order, "
                                      "€ 1,000 at risk")
     assert w.rows.owner.iloc[0] == "Planner - ASSY (Final assembly)"
+
+
+def test_a_shortage_puts_the_uncovered_line_at_risk():
+    short = _pegging(PEG_ROWS + [("FG-A", "none", "shortage", None, "customer_order", "SO-3", "FG-A",
+                                  "2026-12-03", 2.0)])
+    demand = pd.concat([DEMAND, pd.DataFrame({"order_id": ["SO-3"], "customer_id": ["C3"], "item_id": ["FG-A"],
+                                              "qty": [2.0], "due_date": [T("2026-12-03")], "priority": [1]})])
+    ex = pd.DataFrame([_exc("shortage", "FG-A", "", "2026-11-30", None, -2.0)])
+    w = actions.worklist(ex, short, None, demand, ITEMS, START, suppliers=SUPPLIERS, routings=ROUTINGS,
+                         work_centers=WORK_CENTERS)
+    assert w.lines.order_id.tolist() == ["SO-3"] and w.rows.value_at_risk.tolist() == [200.0]
+    assert w.rows.action.iloc[0].startswith("Cover the shortage of FG-A from week of 30 Nov")
 
 
 def test_owners_buyer_per_supplier_planner_per_first_work_center():
