@@ -459,7 +459,8 @@ def at_risk_lines(wl: Worklist) -> pd.DataFrame:
     cols = ["order_id", "customer_id", "item_id", "qty", "due_date", "days_late", "value", "note"]
     if wl.lines.empty:
         return pd.DataFrame(columns=cols)
-    ln = wl.lines.assign(cause=wl.lines.message.map(wl.messages.order_id))
+    cause = wl.messages.order_id.where(wl.messages.exception != "past_due_demand", "its due date has passed")
+    ln = wl.lines.assign(cause=wl.lines.message.map(cause))
     g = ln.groupby("order_id", sort=False).agg(
         customer_id=("customer_id", "first"), item_id=("item_id", "first"), qty=("qty", "first"),
         due_date=("due_date", "first"), days_late=("days_late", "max"), value=("value", "first"),
@@ -491,7 +492,7 @@ def pegging_explorer_html(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFra
     import html as _html
 
     e = _html.escape
-    out = []
+    out = [peg.STYLE]
     lines = at_risk_lines(wl)
     if pegging is None or not len(pegging):
         return "<p>No pegging in this run (MRP ran with pegging off).</p>"
@@ -501,8 +502,8 @@ def pegging_explorer_html(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFra
                    "<th>Quantity</th><th>Due</th><th>Days late</th><th>Value</th><th>Made late by</th></tr></thead>"
                    "<tbody>" + "".join(
                        f"<tr><td>{e(str(r.order_id))}</td><td>{e(str(r.customer_id))}</td><td>{e(str(r.item_id))}"
-                       f"</td><td>{e(quantity(r.qty))}</td><td>{e(_day(r.due_date))}</td>"
-                       f"<td>{int(round(r.days_late))}</td><td>{e(money(r.value, wl.currency))}</td>"
+                       f"</td><td class='n'>{e(quantity(r.qty))}</td><td>{e(peg._date(r.due_date))}</td>"
+                       f"<td class='n'>{int(round(r.days_late))}</td><td class='n'>{e(money(r.value, wl.currency))}</td>"
                        f"<td>{e(r.note.split(': ', 1)[-1])}</td></tr>" for r in lines.itertuples(index=False))
                    + "</tbody></table>")
         down = peg.trace_down(pegging, lines.order_id.tolist())

@@ -178,11 +178,24 @@ def trace_down(pegging: pd.DataFrame, demand_ids) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- HTML
 
+#: Styles of the trees and the table of lines (a class selector with its element, so a notebook
+#: theme's ``ul li`` or ``td`` rules do not win).
+STYLE = ("<style>ul.peg-tree{list-style:none;margin:0 0 0 1.2em;padding:0}ul.peg-tree>li{margin:2px 0;"
+         "list-style:none}details.peg-line{margin:4px 0}details.peg-line summary{cursor:pointer}"
+         "span.peg-desc{color:#555}span.peg-none{color:#b00020;font-weight:bold}span.peg-note{color:#b00020}"
+         "table.peg-lines{border-collapse:collapse;margin-bottom:1em}"
+         "table.peg-lines th,table.peg-lines td{text-align:left;padding:3px 8px;border-bottom:1px solid #ddd;"
+         "vertical-align:top}table.peg-lines td.n{text-align:right;white-space:nowrap}"
+         "@media print{details.peg-line{display:block}}</style>")
+
 def _qty(v: float) -> str:
+    """A quantity (often a proportional share): whole numbers as such, else 1 decimal from 10 up,
+    2 below (``45.05`` -> ``45.1``, ``0.86`` stays)."""
     v = float(v)
     if abs(v - round(v)) < 5e-7:
         return f"{v:,.0f}"
-    return f"{v:,.2f}".rstrip("0").rstrip(".")
+    text = f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return text.rstrip("0").rstrip(".")
 
 
 def _date(v) -> str:
@@ -265,11 +278,7 @@ def down_tree_html(down: pd.DataFrame, lines: pd.DataFrame, items: pd.DataFrame 
         body = children(oid, oid, 0) or "<p>No supply is pegged to this line (it is outside the plan).</p>"
         attr = " open" if oid in open_ids else ""
         out.append(f"<details class='peg-line'{attr}><summary>{head}</summary>{body}</details>")
-    style = ("<style>.peg-tree{list-style:none;margin:0 0 0 1.2em;padding:0}.peg-tree li{margin:2px 0}"
-             ".peg-line{margin:4px 0}.peg-line>summary{cursor:pointer}.peg-desc{color:#555}"
-             ".peg-none{color:#b00020;font-weight:bold}.peg-note{color:#b00020}"
-             "details>summary{cursor:pointer}@media print{details{display:block}}</style>")
-    return style + "".join(out)
+    return STYLE + "".join(out)
 
 
 def up_tree_html(up: pd.DataFrame, supplies: pd.DataFrame, items: pd.DataFrame | None = None,
@@ -334,4 +343,4 @@ def up_tree_html(up: pd.DataFrame, supplies: pd.DataFrame, items: pd.DataFrame |
         body = level(sid, sid, units.get(item, ""), 1) or "<p>Not pegged to any demand.</p>"
         attr = " open" if sid in open_ids else ""
         out.append(f"<details class='peg-line'{attr}><summary>{e(label)}</summary>{body}</details>")
-    return "".join(out)
+    return STYLE + "".join(out)

@@ -302,6 +302,9 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
 
             worklist = worklist_of(ds, mrp, params.plan_start)
         add("exceptions", "messages to act on", len(worklist), "count")
+        n_lines = int(worklist.lines.order_id.nunique()) if len(worklist.lines) else 0
+        add("customer_lines_at_risk", "customer order lines put at risk by MRP's exceptions", n_lines, "lines",
+            n_lines == 0)
         cap = mrp.capacity_load
         first = cap[cap.period <= 4]
         if len(first):

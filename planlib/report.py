@@ -256,8 +256,8 @@ def exceptions_html(worklist) -> str:
 
 _WORKLIST_STYLE = (
     "<style>.planlib-worklist table{border-collapse:collapse;width:100%;margin-bottom:1em}"
-    ".planlib-worklist th,.planlib-worklist td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;"
-    "vertical-align:top}.planlib-worklist td.n{text-align:right;white-space:nowrap}"
+    "div.planlib-worklist table th,div.planlib-worklist table td{border-bottom:1px solid #ddd;padding:4px 6px;"
+    "text-align:left;vertical-align:top}div.planlib-worklist table td.n{text-align:right;white-space:nowrap}"
     ".planlib-worklist tr.risk>td:first-child{border-left:4px solid #b00020}"
     ".planlib-worklist h3.owner{margin:1.2em 0 .3em}.planlib-worklist details>summary{cursor:pointer;color:#333}"
     ".planlib-worklist>table{table-layout:fixed}.planlib-worklist>table th:nth-child(1){width:3.5em}"
