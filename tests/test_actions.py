@@ -281,6 +281,8 @@ def test_mrp_page_shows_owner_headings_and_the_pegging_tree_expands(weekly_repor
         headings = page.locator(".planlib-worklist h3.owner").all_inner_texts()
         assert headings and all(h.startswith(("Buyer - ", "Planner - ")) for h in headings)
         rows = page.locator(".planlib-worklist > table > tbody > tr").count()
+        text = page.locator(".planlib-worklist").inner_text() + page.locator("details.peg-line").first.inner_text()
+        assert not re.search(r"\b(NaN|nan|None|NaT)\b", text)
         cards = page.locator(".planlib-kpi", has_text="messages to act on").first.locator(".value").inner_text()
         assert int(cards.replace(",", "")) == rows
         # a collapsed line of the pegging tree opens on a click and shows its supplies
