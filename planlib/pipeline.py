@@ -293,14 +293,14 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         n_late = len(late_lines(promise_dates))
         add("late_order_lines", "customer order lines the schedule completes late", n_late, "lines", n_late == 0)
     if mrp is not None:
-        ex = mrp.exceptions
-        short = ex[ex.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
-        add("shortages", "shortage exceptions (release in the past, below safety stock, past due)",
-            len(short), "exceptions", len(short) == 0)
         if worklist is None:
             from planlib.actions import worklist_of
 
             worklist = worklist_of(ds, mrp, params.plan_start)
+        actions = worklist.rows
+        short = actions[actions.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
+        add("shortages", "of them shortages (release in the past, below safety stock, past due)",
+            len(short), "count", len(short) == 0)
         add("exceptions", "messages to act on", len(worklist), "count")
         n_lines = int(worklist.lines.order_id.nunique()) if len(worklist.lines) else 0
         add("customer_lines_at_risk", "customer order lines put at risk by MRP's exceptions", n_lines, "lines",

@@ -206,6 +206,9 @@ def test_card_count_equals_rows_shown(sample_plan):
     kpis = week_kpis(ds, params, mrp).set_index("kpi")
     shown = len(re.findall(r"<tr(?: class=\"risk\")?><td class='n'>\d+</td>", report.exceptions_html(w)))
     assert kpis.loc["exceptions", "value"] == len(w) == shown
+    kinds = ["release_in_past", "below_safety_stock", "past_due_demand", "shortage"]
+    assert kpis.loc["shortages", "value"] == w.rows.exception.isin(kinds).sum() <= len(w)
+    assert kpis.loc["customer_lines_at_risk", "value"] == w.lines.order_id.nunique() > 0
     assert len(w) <= len(mrp.exceptions) and w.messages.row.notna().all()
     assert sorted(w.rows["rank"]) == list(range(1, len(w) + 1))
     # ranked: value at risk never increases down the list; ties by days late
