@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from planlib.params import PlanParams
 from planlib.scenario import (
+    compare_kpis,
     compare_load,
     compare_order_status,
     compare_plans,
     comparison_html,
     judge_kpis,
-    compare_kpis,
     parse_scenario,
 )
 
@@ -207,3 +207,119 @@ def _plant():
         "work_centers": pd.DataFrame({"work_center_id": ["W1"], "calendar_id": ["C"]}),
         "machines": pd.DataFrame({"machine_id": ["M1"], "work_center_id": ["W1"]}),
     })
+
+
+# --------------------------------------------------------------------------- KPI trends
+
+def _history(weeks):
+    rows = []
+    for k, week in enumerate(weeks):
+        for kpi, value in (("on_time_pct", 80.0 + k), ("late_orders", 5 - k), ("peak_utilisation_pct", 120.0),
+                           ("overloaded_work_centers", 2), ("shortages", 3), ("exceptions", 40 + k),
+                           ("plan_cost", 7e6), ("inventory_value", 2.6e6), ("solver_status", "FEASIBLE")):
+            rows.append({"week": week, "kpi": kpi, "value": value, "unit": ""})
+    return pd.DataFrame(rows)
+
+
+def test_kpi_trends_one_chart_per_theme_with_units_points_and_week_labels():
+    from planlib.charts import kpi_trend_chart
+
+    spec = kpi_trend_chart(_history(["2026-W47", "2026-W48", "2026-W49"]), currency="€").to_dict()
+    themes = [row["title"]["text"] for row in spec["vconcat"]]
+    assert themes == ["Delivery", "Load", "Material", "Money"]
+    panels = {p["title"]: p for row in spec["vconcat"] for p in row["hconcat"]}
+    assert set(panels) == {"Production orders on time (%)", "Late production orders (orders)",
+                           "Peak work center load, next 4 weeks (% of available hours)",
+                           "Work centers overloaded, next 4 weeks (work centers)", "Shortage exceptions (exceptions)",
+                           "Exception messages (messages)", "Plan cost over the horizon (€)",
+                           "Inventory value on hand (€)"}
+    on_time = panels["Production orders on time (%)"]
+    assert on_time["mark"]["type"] == "line" and on_time["mark"]["point"]
+    assert on_time["encoding"]["x"]["scale"]["domain"] == ["2026-W47", "2026-W48", "2026-W49"]
+    data = spec["datasets"][on_time["data"]["name"]]
+    assert [d["value"] for d in data] == [80.0, 81.0, 82.0]
+
+
+def test_kpi_trends_with_one_week_are_a_sentence():
+    from IPython.display import Markdown
+
+    from planlib.charts import kpi_trend_chart
+
+    out = kpi_trend_chart(_history(["2026-W48"]))
+    assert isinstance(out, Markdown) and "only week 2026-W48" in out.data
+
+
+# --------------------------------------------------------------------------- the reports, in Chromium
+
+def _late_sets(run):
+    """Independently of planlib: the late production orders and customer order lines of a run folder."""
+    late = pd.read_csv(run / "schedule" / "late_orders.csv")
+    prom = pd.read_csv(run / "schedule" / "promise_dates.csv")
+    lines = prom[(pd.to_numeric(prom.days_late, errors="coerce").fillna(0) > 0) | (prom.basis == "shortage")]
+    return set(late.order_id.astype(str)), set(lines.order_id.astype(str))
+
+
+_TABLES_JS = """() => Array.from(document.querySelectorAll('.planlib-comparison h4')).map(h => {
+    let t = h.nextElementSibling;
+    return {title: h.innerText, text: t ? t.innerText : '',
+            rows: t && t.tagName === 'TABLE' ? Array.from(t.querySelectorAll('tbody tr')).map(
+                r => Array.from(r.cells).map(c => c.innerText.trim())) : []};
+})"""
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_scenario_report_lists_the_orders_that_changed_status_and_names_its_changes(weekly_reports):
+    base_prod, base_lines = _late_sets(weekly_reports / "2026-W48" / "base")
+    scen_prod, scen_lines = _late_sets(weekly_reports / "2026-W48" / "lathe_breakdown")
+    with chromium() as context:
+        page, errors, _ = open_page(context, weekly_reports / "2026-W48" / "lathe_breakdown" / "weekly_report.html")
+        body = page.inner_text("body")
+        parts = {p["title"]: p for p in page.evaluate(_TABLES_JS)}
+    assert not errors
+    section = body[body.index("Scenario against the base plan"):]
+    # the scenario and its changes first, in words
+    assert section.index("Lathe breakdown") < section.index("LATHE-2 2026-11-24 06:00") < section.index("Key figures")
+    assert "LATHE-1, LATHE-3 2026-11-28 06:00" in section
+    for title, base, scen in (("Production orders that became late or on time", base_prod, scen_prod),
+                              ("Customer order lines that became late or on time", base_lines, scen_lines)):
+        part = parts[title]
+        listed = {(r[0], r[1]) for r in part["rows"]}
+        expected = {("became late", o) for o in scen - base} | {("now on time", o) for o in base - scen}
+        assert {x for x in listed if x[0] in ("became late", "now on time")} == expected
+        if not part["rows"]:
+            assert part["text"].startswith("None:")  # an empty list is said in words
+        for row in part["rows"]:
+            assert all(cell not in ("", "nan", "NaN", "None", "NaT") for cell in row)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_week_49_warns_of_identical_inputs_and_lists_changes_by_impact(weekly_reports):
+    with chromium() as context:
+        page, errors, _ = open_page(context, weekly_reports / "2026-W49" / "base" / "weekly_report.html")
+        body = page.inner_text("body")
+        tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(t => ({
+            head: Array.from(t.querySelectorAll('thead th')).map(c => c.innerText.trim()),
+            rows: Array.from(t.querySelectorAll('tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim()))
+        }))""")
+        first, _, _ = open_page(context, weekly_reports / "2026-W48" / "base" / "weekly_report.html")
+        first_body = first.inner_text("body")
+    assert not errors
+    # the sample's files are the same both weeks: said once, above the key figures
+    warning = "The input data are identical to week 2026-W48"
+    assert body.count(warning) == 1 and body.index(warning) < body.lower().index("late production orders")
+    assert "identical" not in first_body and "No trend yet: only week 2026-W48" in first_body
+    since = body[body.index("Since week 2026-W48:"):]
+    assert re.match(r"Since week 2026-W48: (\d+ new orders?, )?\d+ rescheduled", since)
+    changes = next(t for t in tables if any(h.lower().startswith("value") for h in t["head"])
+                   and any(h.lower().startswith("message") for h in t["head"]))
+    col = next(k for k, h in enumerate(changes["head"]) if h.lower().startswith("value"))
+    offset = len(changes["head"]) - len(changes["rows"][0])  # a row-number column has a header, not a cell
+    values = []
+    for row in changes["rows"]:
+        cell = row[col - offset].replace(",", "").replace("€", "").strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", cell):
+            values.append(float(cell))
+    assert len(values) >= 10 and values == sorted(values, reverse=True)
+    assert "No trend yet" not in body
