@@ -119,13 +119,14 @@ def test_same_item_and_need_date_under_a_new_number_is_unchanged():
 
 
 def test_an_exact_need_date_wins_over_a_nearer_guess():
-    """A new order due between two old ones must not steal the exact match of another."""
+    """An order due a day before an old one must not take that old order from the order due on its very day."""
     last = _plan([("PLN-1", "A", "make", 10, "2026-11-23", "2026-12-07"),
-                  ("PLN-2", "A", "make", 10, "2026-11-23", "2026-12-14")])
-    this = _plan([("PLN-8", "A", "make", 10, "2026-11-23", "2026-12-08"),   # PLN-1 moved a day
+                  ("PLN-2", "A", "make", 10, "2026-11-23", "2026-12-10")])
+    this = _plan([("PLN-8", "A", "make", 10, "2026-11-23", "2026-12-06"),   # PLN-2 pulled in 4 days
                   ("PLN-9", "A", "make", 10, "2026-11-23", "2026-12-07")])  # same day as PLN-1: unchanged
     ch = archive.compare_orders(last, this)
-    assert ch[["change", "previous_order_id", "order_id"]].values.tolist() == [["rescheduled", "PLN-2", "PLN-8"]]
+    assert ch[["change", "previous_order_id", "order_id", "days_moved"]].values.tolist() == [
+        ["rescheduled", "PLN-2", "PLN-8", -4]]
 
 
 def test_released_orders_keep_their_id_and_planned_orders_match_on_date():
