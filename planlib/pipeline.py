@@ -1066,9 +1066,10 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     scenario makes late or on time, KPIs, work center load), read from the base run
     folder next to the archive (``<reports>/<week>/base``).
 
-    What changed since last week (``order_changes``, :func:`planlib.archive.compare_orders`)
-    keeps an order's identity across weeks (planned orders by item and due date,
-    released orders by id) and is sorted by impact (value, then customer orders served);
+    What changed since last week (``order_changes``: :func:`planlib.archive.compare_orders`
+    as :func:`planlib.archive.changes_view` words it) keeps an order's identity across
+    weeks (planned orders by item and due date, released orders by id) and is sorted by
+    impact (value, then customer orders served);
     ``changes_summary`` says it in a sentence, and ``same_inputs_as`` names the previous
     week when this run's input files are byte for byte the same as that run's (its
     manifest's ``inputs_sha256``).
@@ -1106,6 +1107,7 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
                                          plan_start=params.plan_start, pegging=pegging)
         unchanged = len(mrp.planned_orders) - int(changes.order_id.notna().sum())
         changes_summary = archive.summarize_changes(changes, unchanged)
+        changes = archive.changes_view(changes)
     else:
         changes, changes_summary = empty, ""
     sched_changes = archive.compare_schedule(prev.get("schedule"), schedule) if "schedule" in prev else empty
