@@ -310,6 +310,71 @@ def customer_orders_served(pegging: pd.DataFrame | None) -> dict:
     return {sid: served(sid) for sid in up}
 
 
+def _prepare(orders: pd.DataFrame) -> pd.DataFrame:
+    out = orders.assign(due_date=pd.to_datetime(orders.due_date)).reset_index(drop=True)
+    if "order_type" not in out:
+        out["order_type"] = ""
+    return out
+
+
+def _match(prev: pd.DataFrame, cur: pd.DataFrame, tolerance_days: int):
+    """Pairs ``(i, j)`` of the same order in ``prev`` and ``cur`` (positions), and the unmatched masks."""
+    pairs: list[tuple[int, int]] = []
+    p_free = np.ones(len(prev), dtype=bool)
+    c_free = np.ones(len(cur), dtype=bool)
+    # 1. released / firm orders by id
+    p_firm, c_firm = ~_is_planned(prev).to_numpy(), ~_is_planned(cur).to_numpy()
+    c_pos = {oid: i for i, oid in enumerate(cur.order_id.astype(str)) if c_firm[i]}
+    for i, oid in enumerate(prev.order_id.astype(str)):
+        j = c_pos.get(oid)
+        if p_firm[i] and j is not None and c_free[j]:
+            pairs.append((i, j))
+            p_free[i] = c_free[j] = False
+    # 2. planned orders: same item, order type and due date (closest quantity first)
+    def groups(frame, free):
+        idx = np.flatnonzero(free)
+        sub = frame.iloc[idx]
+        return {k: idx[g] for k, g in sub.groupby(["item_id", "order_type"], sort=False).indices.items()}
+
+    pg, cg = groups(prev, p_free), groups(cur, c_free)
+    p_due, c_due = prev.due_date.to_numpy(), cur.due_date.to_numpy()
+    p_qty, c_qty = prev.qty.to_numpy(dtype=float), cur.qty.to_numpy(dtype=float)
+    for key in pg.keys() & cg.keys():
+        cand = [(abs(c_qty[j] - p_qty[i]), i, j) for i in pg[key] for j in cg[key] if p_due[i] == c_due[j]]
+        for _, i, j in sorted(cand):
+            if p_free[i] and c_free[j]:
+                pairs.append((i, j))
+                p_free[i] = c_free[j] = False
+    # 3. what is left: the closest due dates within the tolerance (rescheduled)
+    pg, cg = groups(prev, p_free), groups(cur, c_free)
+    for key in pg.keys() & cg.keys():
+        cand = []
+        for i in pg[key]:
+            for j in cg[key]:
+                gap = abs((c_due[j] - p_due[i]) / np.timedelta64(1, "D"))
+                if gap <= tolerance_days:
+                    cand.append((gap, abs(c_qty[j] - p_qty[i]), i, j))
+        for _, _, i, j in sorted(cand):
+            if p_free[i] and c_free[j]:
+                pairs.append((i, j))
+                p_free[i] = c_free[j] = False
+    return pairs, p_free, c_free
+
+
+def order_identity(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days: int = 28) -> pd.DataFrame:
+    """Which order of this week's plan is which order of last week's (the rule of :func:`compare_orders`).
+
+    Returns
+    -------
+    DataFrame
+        ``previous_order_id, order_id``: every matched pair, unchanged orders included.
+    """
+    prev, cur = _prepare(previous), _prepare(current)
+    pairs, _, _ = _match(prev, cur, tolerance_days)
+    return pd.DataFrame({"previous_order_id": [prev.order_id.iat[i] for i, _ in pairs],
+                         "order_id": [cur.order_id.iat[j] for _, j in pairs]}, dtype=object)
+
+
 def compare_orders(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days: int = 28,
                    unit_cost: pd.Series | None = None, plan_start=None,
                    pegging: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -353,51 +418,8 @@ def compare_orders(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days
     """
     cols = ["change", "item_id", "order_type", "order_id", "previous_order_id", "qty", "previous_qty",
             "qty_change", "due_date", "previous_due_date", "days_moved", "value", "customer_orders", "message"]
-    prev = previous.assign(due_date=pd.to_datetime(previous.due_date)).reset_index(drop=True)
-    cur = current.assign(due_date=pd.to_datetime(current.due_date)).reset_index(drop=True)
-    if "order_type" not in prev:
-        prev["order_type"] = ""
-    if "order_type" not in cur:
-        cur["order_type"] = ""
-    pairs: list[tuple[int, int]] = []
-    p_free = np.ones(len(prev), dtype=bool)
-    c_free = np.ones(len(cur), dtype=bool)
-    # 1. released / firm orders by id
-    p_firm, c_firm = ~_is_planned(prev).to_numpy(), ~_is_planned(cur).to_numpy()
-    c_pos = {oid: i for i, oid in enumerate(cur.order_id.astype(str)) if c_firm[i]}
-    for i, oid in enumerate(prev.order_id.astype(str)):
-        j = c_pos.get(oid)
-        if p_firm[i] and j is not None and c_free[j]:
-            pairs.append((i, j))
-            p_free[i] = c_free[j] = False
-    # 2. planned orders: same item, order type and due date (closest quantity first)
-    def groups(frame, free):
-        idx = np.flatnonzero(free)
-        sub = frame.iloc[idx]
-        return {k: idx[g] for k, g in sub.groupby(["item_id", "order_type"], sort=False).indices.items()}
-
-    pg, cg = groups(prev, p_free), groups(cur, c_free)
-    p_due, c_due = prev.due_date.to_numpy(), cur.due_date.to_numpy()
-    p_qty, c_qty = prev.qty.to_numpy(dtype=float), cur.qty.to_numpy(dtype=float)
-    for key in pg.keys() & cg.keys():
-        cand = [(abs(c_qty[j] - p_qty[i]), i, j) for i in pg[key] for j in cg[key] if p_due[i] == c_due[j]]
-        for _, i, j in sorted(cand):
-            if p_free[i] and c_free[j]:
-                pairs.append((i, j))
-                p_free[i] = c_free[j] = False
-    # 3. what is left: the closest due dates within the tolerance (rescheduled)
-    pg, cg = groups(prev, p_free), groups(cur, c_free)
-    for key in pg.keys() & cg.keys():
-        cand = []
-        for i in pg[key]:
-            for j in cg[key]:
-                gap = abs((c_due[j] - p_due[i]) / np.timedelta64(1, "D"))
-                if gap <= tolerance_days:
-                    cand.append((gap, abs(c_qty[j] - p_qty[i]), i, j))
-        for _, _, i, j in sorted(cand):
-            if p_free[i] and c_free[j]:
-                pairs.append((i, j))
-                p_free[i] = c_free[j] = False
+    prev, cur = _prepare(previous), _prepare(current)
+    pairs, p_free, c_free = _match(prev, cur, tolerance_days)
     cost = unit_cost if unit_cost is not None else pd.Series(dtype=float)
     served = customer_orders_served(pegging)
     start = pd.Timestamp(plan_start) if plan_start is not None else None
@@ -520,28 +542,40 @@ def summarize_changes(changes: pd.DataFrame, unchanged: int | None = None) -> st
     return "; ".join([", ".join(parts), f"largest: {top.message.rstrip('.')} (value {top.value:,.0f})."])
 
 
-def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame,
+                     identity: pd.DataFrame | None = None) -> pd.DataFrame:
     """Operations whose machine or start moved between two schedules.
 
     Parameters
     ----------
     previous, current : DataFrame
-        ``schedule`` tables with ``order_id, op_seq, machine_id, start, end``.
+        ``schedule`` tables with ``order_id, op_seq, machine_id, start``.
+    identity : DataFrame, optional
+        ``previous_order_id, order_id`` (:func:`order_identity`): last week's planned orders
+        under this week's numbers, so a renumbered order is the same order, not one dropped
+        and one new.
 
     Returns
     -------
     DataFrame
-        Columns ``order_id, op_seq, change (new|dropped|moved|machine_changed), machine_id,
-        previous_machine_id, start, previous_start, hours_moved``.
+        Columns ``order_id, op_seq, change`` (``moved``, ``machine_changed``, ``new``, ``dropped``),
+        ``machine_id, previous_machine_id, start, previous_start, hours_moved`` [h, + later],
+        ``previous_order_id``, ``message`` (the change in words); largest moves first, then new
+        and dropped operations.
     """
     cols = ["order_id", "op_seq", "change", "machine_id", "previous_machine_id", "start", "previous_start",
-            "hours_moved"]
+            "hours_moved", "previous_order_id", "message"]
     if previous is None or current is None:
         return pd.DataFrame(columns=cols)
     key = ["order_id", "op_seq"]
     a = previous[key + ["machine_id", "start"]].rename(columns={"machine_id": "previous_machine_id",
                                                                 "start": "previous_start"})
-    b = current[key + ["machine_id", "start"]]
+    a = a.assign(previous_order_id=a.order_id)
+    if identity is not None and len(identity):
+        rename = dict(zip(identity.previous_order_id.astype(str), identity.order_id.astype(str)))
+        a["order_id"] = a.order_id.astype(str).map(lambda o: rename.get(o, o))
+    b = current[key + ["machine_id", "start"]].assign(order_id=lambda f: f.order_id.astype(str))
+    a = a.assign(order_id=a.order_id.astype(str))
     m = b.merge(a, on=key, how="outer", indicator=True)
     m["start"] = pd.to_datetime(m.start)
     m["previous_start"] = pd.to_datetime(m.previous_start)
@@ -550,4 +584,38 @@ def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFr
         [m._merge == "left_only", m._merge == "right_only", m.machine_id != m.previous_machine_id,
          m.hours_moved.abs() > 1e-9],
         ["new", "dropped", "machine_changed", "moved"], default="")
-    return m[m.change != ""][cols].sort_values(key).reset_index(drop=True)
+    m = m[m.change != ""].copy()
+
+    def say(r):
+        if r.change == "new":
+            return f"{r.order_id} op {r.op_seq}: new on {r.machine_id} at {r.start:%Y-%m-%d %H:%M}."
+        if r.change == "dropped":
+            return (f"{r.previous_order_id} op {r.op_seq}: no longer scheduled (was on {r.previous_machine_id} "
+                    f"at {r.previous_start:%Y-%m-%d %H:%M}).")
+        h = r.hours_moved
+        when = f"{abs(h):.0f} h {'later' if h > 0 else 'earlier'}" if abs(h) >= 0.5 else "same time"
+        return (f"{r.order_id} op {r.op_seq}: {r.previous_machine_id} {r.previous_start:%Y-%m-%d %H:%M} -> "
+                f"{r.machine_id} {r.start:%Y-%m-%d %H:%M} ({when}).")
+
+    m["message"] = [say(r) for r in m.itertuples(index=False)] if len(m) else []
+    rank = m.change.map({"machine_changed": 0, "moved": 0, "new": 1, "dropped": 2}).to_numpy()
+    order = np.lexsort((m.op_seq.to_numpy(), m.order_id.astype(str).to_numpy(),
+                        -m.hours_moved.abs().fillna(0).to_numpy(), rank)) if len(m) else []
+    return m.iloc[order][cols].reset_index(drop=True)
+
+
+def schedule_changes_view(changes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_schedule` output as the weekly report lists it, no empty cell: ``change`` (in
+    words), ``order_id, op_seq, machine_id`` (now, else before), ``hours_moved`` [h, 0 for new or
+    dropped operations], ``message``."""
+    cols = ["change", "order_id", "op_seq", "machine_id", "hours_moved", "message"]
+    if changes is None or not len(changes):
+        return pd.DataFrame(columns=cols)
+    words = {"moved": "moved", "machine_changed": "other machine", "new": "new", "dropped": "no longer scheduled"}
+    return pd.DataFrame({
+        "change": changes.change.map(words).fillna(changes.change),
+        "order_id": changes.order_id.where(changes.change != "dropped", changes.previous_order_id),
+        "op_seq": changes.op_seq,
+        "machine_id": changes.machine_id.where(changes.machine_id.notna(), changes.previous_machine_id),
+        "hours_moved": changes.hours_moved.fillna(0.0).round(1),
+        "message": changes.message}).reset_index(drop=True)

@@ -1070,7 +1070,9 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     as :func:`planlib.archive.changes_view` words it) keeps an order's identity across
     weeks (planned orders by item and due date, released orders by id) and is sorted by
     impact (value, then customer orders served);
-    ``changes_summary`` says it in a sentence, and ``same_inputs_as`` names the previous
+    ``changes_summary`` says it in a sentence. ``schedule_changes`` (:func:`planlib.archive.compare_schedule`
+    as :func:`planlib.archive.schedule_changes_view` words it) follows a renumbered planned
+    order to its new number. ``same_inputs_as`` names the previous
     week when this run's input files are byte for byte the same as that run's (its
     manifest's ``inputs_sha256``).
 
@@ -1101,7 +1103,9 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     prev = archive.read_run(archive_path, prev_week, scenario_name) if prev_week else {}
     empty = pd.DataFrame()
     pegging = read_step(run_dir, "mrp", "pegging") if run_dir else getattr(mrp, "pegging", None)
+    identity = None
     if "planned_orders" in prev:
+        identity = archive.order_identity(prev["planned_orders"], mrp.planned_orders)
         changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders,
                                          unit_cost=ds.items.set_index("item_id").unit_cost,
                                          plan_start=params.plan_start, pegging=pegging)
@@ -1110,7 +1114,8 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
         changes = archive.changes_view(changes)
     else:
         changes, changes_summary = empty, ""
-    sched_changes = archive.compare_schedule(prev.get("schedule"), schedule) if "schedule" in prev else empty
+    sched_changes = (archive.schedule_changes_view(archive.compare_schedule(prev.get("schedule"), schedule, identity))
+                     if "schedule" in prev else empty)
     same_inputs = None
     if prev_week:
         checksums = _checksums(ds.source) if ds.source and "://" not in str(ds.source) else {}

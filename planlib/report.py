@@ -221,9 +221,12 @@ def changes_text(summary, inputs_only: bool = False):
     if not re.fullmatch(r"\d{4}-W\d{2}", str(summary.previous_week)):  # only a week enters the page
         raise ValueError(f"not an ISO week: {summary.previous_week!r}")
     text = getattr(summary, "changes_summary", "") or "No order changed."
-    moved = len(summary.schedule_changes)
-    ops = ("no scheduled operation changed machine or start" if moved == 0 else
-           f"{moved} scheduled operation{'s' if moved != 1 else ''} changed machine or start")
+    sc = summary.schedule_changes
+    if not len(sc):
+        ops = "no scheduled operation changed machine or start"
+    else:
+        n = sc.change.value_counts() if "change" in sc else pd.Series({"changed": len(sc)})
+        ops = "scheduled operations: " + ", ".join(f"{int(v)} {k}" for k, v in n.items())
     return HTML(warning + f"<p>Since week {summary.previous_week}: {html.escape(text)}</p>"
                 f"<p>Orders are listed by value (unit cost times the quantity added, cancelled, changed or "
                 f"moved), largest first; {ops}.</p>")

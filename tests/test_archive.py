@@ -75,8 +75,26 @@ def test_compare_schedule():
                       "start": pd.to_datetime(["2026-11-23 09:00", "2026-11-23 08:00", "2026-11-24 06:00"])})
     ch = archive.compare_schedule(a, b)
     assert list(zip(ch.order_id, ch.op_seq, ch.change)) == [("O1", 10, "moved"), ("O1", 20, "machine_changed"),
-                                                           ("O2", 10, "dropped"), ("O3", 10, "new")]
+                                                           ("O3", 10, "new"), ("O2", 10, "dropped")]
     assert ch.hours_moved.iloc[0] == 3.0
+    assert ch.message.iloc[0] == "O1 op 10: M1 2026-11-23 06:00 -> M1 2026-11-23 09:00 (3 h later)."
+    view = archive.schedule_changes_view(ch)
+    assert view.notna().all().all() and view.machine_id.tolist() == ["M1", "M3", "M1", "M1"]
+    assert view.order_id.tolist()[-1] == "O2" and view.change.tolist()[-1] == "no longer scheduled"
+
+
+def test_a_renumbered_planned_order_in_the_schedule_is_moved_not_dropped_and_new():
+    last_orders = _orders([("PLN-0000007", "A", "make", 10, "2026-11-23", "2026-12-07")])
+    this_orders = _orders([("PLN-0000003", "A", "make", 10, "2026-11-30", "2026-12-07")])
+    last = pd.DataFrame({"order_id": ["PLN-0000007"], "op_seq": [10], "machine_id": ["M1"],
+                         "start": pd.to_datetime(["2026-11-25 06:00"])})
+    this = last.assign(order_id="PLN-0000003", start=pd.to_datetime(["2026-12-01 06:00"]))
+    identity = archive.order_identity(last_orders, this_orders)
+    assert identity.values.tolist() == [["PLN-0000007", "PLN-0000003"]]
+    ch = archive.compare_schedule(last, this, identity)
+    assert ch[["change", "order_id", "previous_order_id", "hours_moved"]].values.tolist() == [
+        ["moved", "PLN-0000003", "PLN-0000007", 144.0]]
+    assert sorted(archive.compare_schedule(last, this).change) == ["dropped", "new"]  # without the identity
 
 
 def test_kpis_with_text_values_read_back_as_numbers_and_text(tmp_path):
