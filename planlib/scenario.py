@@ -1805,10 +1805,14 @@ def comparison_html(comp: PlanComparison) -> str:
                    + "".join(f"<li>{e(c)}</li>" for c in comp.changes) + "</ul>")
     out.append(f"<p><strong>{e(comp.headline())}</strong></p>")
 
-    def table(head, rows, numeric=()):
-        """``numeric``: the column positions aligned right (numbers); text left, no wrapping in short cells."""
+    def table(head, rows, numeric=(), wrap=None):
+        """``numeric``: the column positions aligned right; only column ``wrap`` (the text, the last by
+        default) may wrap, codes and dates stay on one line."""
+        wrap = len(head) - 1 if wrap is None else wrap
+
         def cell(tag, k, v):
-            style = "text-align:right;white-space:nowrap" if k in numeric else "text-align:left"
+            style = ("text-align:right" if k in numeric else "text-align:left") + (
+                "" if k == wrap else ";white-space:nowrap")
             return f"<{tag} style='{style}'>{e(str(v))}</{tag}>"
         th = "".join(cell("th", k, h) for k, h in enumerate(head))
         body = "".join("<tr>" + "".join(cell("td", k, c) for k, c in enumerate(r)) + "</tr>" for r in rows)
@@ -1829,10 +1833,17 @@ def comparison_html(comp: PlanComparison) -> str:
         for r in k.itertuples(index=False):
             label = getattr(r, "label", "") or str(r.kpi).replace("_", " ")
             unit = getattr(r, "unit", "") or ""
-            delta = "-" if pd.isna(r.delta) else ("+" if r.delta > 0 else "") + _num_text(r.delta)
-            rows.append((label, _num_text(r.base) or "-", _num_text(r.scenario) or "-", delta,
+            nums = [float(v) for v in (r.base, r.scenario, r.delta) if _is_number(v)]
+            digits = 1 if any(not x.is_integer() and abs(x) < 1000 for x in nums) else 0
+
+            def fmt(v, digits=digits):
+                return f"{float(v):,.{digits}f}" if _is_number(v) else "-"
+
+            delta = "-" if pd.isna(r.delta) else ("+" if r.delta > 0 else "") + fmt(r.delta)
+            rows.append((label, fmt(r.base), fmt(r.scenario), delta,
                          r.judgment or "-", "-" if unit in ("", "count") else unit))
-        out.append(table(["key figure", "base", "scenario", "change", "better or worse", "unit"], rows, (1, 2, 3)))
+        out.append(table(["key figure", "base", "scenario", "change", "better or worse", "unit"], rows, (1, 2, 3),
+                         wrap=0))
     else:
         out.append("<p>None: no key figures to compare.</p>")
     st = comp.order_status
