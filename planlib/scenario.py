@@ -1726,7 +1726,8 @@ def compare_plans(base, scenario, scenario_def: Scenario | None = None) -> PlanC
         The two plans' tables, by key or attribute (a :class:`planlib.pipeline.WeekPlan`
         also through its ``schedule`` and ``mrp``): ``kpis`` (``kpi, value`` ...) and, where
         present, ``late_orders`` (schedule), ``promise_dates`` (schedule), ``capacity_load``
-        and ``planned_orders`` (MRP). A table missing from either plan leaves its part empty.
+        and ``planned_orders`` (MRP). A table missing from either plan leaves its part empty
+        (never "every order became late" against a base without a schedule).
     scenario_def : Scenario, optional
         The scenario (name, description and changes shown first).
 
@@ -1749,7 +1750,7 @@ def compare_plans(base, scenario, scenario_def: Scenario | None = None) -> PlanC
         columns=["kpi", "base", "scenario", "delta", "delta_pct"])
     kpis["judgment"] = judge_kpis(kpis) if len(kpis) else pd.Series(dtype=str)
     parts = []
-    if get(base, "late_orders") is not None or get(scenario, "late_orders") is not None:
+    if get(base, "late_orders") is not None and get(scenario, "late_orders") is not None:
         parts.append(compare_order_status(_late_production(get(base, "late_orders")),
                                           _late_production(get(scenario, "late_orders")), "production order"))
     if get(base, "promise_dates") is not None and get(scenario, "promise_dates") is not None:

@@ -126,6 +126,11 @@ def test_the_html_names_the_scenario_its_changes_and_every_changed_order():
     assert "nan" not in text.lower() and "None" not in text.replace("None:", "")
 
 
+def test_a_base_without_a_schedule_makes_no_order_late():
+    comp = compare_plans({"kpis": BASE["kpis"]}, SCEN)
+    assert comp.order_status.empty and comp.load.empty
+
+
 def test_empty_parts_are_said_in_words():
     same = compare_plans(BASE, BASE)
     text = re.sub(r"<[^>]+>", " ", comparison_html(same))
@@ -181,7 +186,8 @@ def test_the_scenario_editor_shows_the_same_comparison(monkeypatch):
     shown_objects = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown_objects.extend(objs))
 
-    forecast = pd.DataFrame({"item_id": ["A"], "period_start": pd.to_datetime(["2026-11-23"]), "forecast": [5.0]})
+    forecast = pd.DataFrame({"item_id": ["A"], "period_start": pd.to_datetime(["2026-11-23"]),
+                             "forecast": [5.0]})
     e = ScenarioEditor(_plant(), PlanParams(plan_start="2026-11-23", time_limit_s=0.01), planner=_Planner(),
                        forecast=forecast)
     e.dt_machines.value = ("M1",)
@@ -201,7 +207,8 @@ def _plant():
 
     return from_frames({
         "items": pd.DataFrame({"item_id": ["A"], "item_type": ["make"], "lead_time_days": [7]}),
-        "demand": pd.DataFrame({"order_id": ["O1"], "item_id": ["A"], "qty": [10], "due_date": ["2026-11-25"]}),
+        "demand": pd.DataFrame({"order_id": ["O1"], "item_id": ["A"], "qty": [10],
+                                "due_date": ["2026-11-25"]}),
         "calendars": pd.DataFrame({"calendar_id": ["C"], "weekday": ["Mon"], "start_time": ["06:00"],
                                    "end_time": ["14:00"]}),
         "work_centers": pd.DataFrame({"work_center_id": ["W1"], "calendar_id": ["C"]}),
@@ -230,7 +237,8 @@ def test_kpi_trends_one_chart_per_theme_with_units_points_and_week_labels():
     panels = {p["title"]: p for row in spec["vconcat"] for p in row["hconcat"]}
     assert set(panels) == {"Production orders on time (%)", "Late production orders (orders)",
                            "Peak work center load, next 4 weeks (% of available hours)",
-                           "Work centers overloaded, next 4 weeks (work centers)", "Shortage exceptions (exceptions)",
+                           "Work centers overloaded, next 4 weeks (work centers)",
+                           "Shortage exceptions (exceptions)",
                            "Exception messages (messages)", "Plan cost over the horizon (€)",
                            "Inventory value on hand (€)"}
     on_time = panels["Production orders on time (%)"]
@@ -273,13 +281,15 @@ def test_scenario_report_lists_the_orders_that_changed_status_and_names_its_chan
     base_prod, base_lines = _late_sets(weekly_reports / "2026-W48" / "base")
     scen_prod, scen_lines = _late_sets(weekly_reports / "2026-W48" / "lathe_breakdown")
     with chromium() as context:
-        page, errors, _ = open_page(context, weekly_reports / "2026-W48" / "lathe_breakdown" / "weekly_report.html")
+        page, errors, _ = open_page(context, weekly_reports / "2026-W48" / "lathe_breakdown"
+                                    / "weekly_report.html")
         body = page.inner_text("body")
         parts = {p["title"]: p for p in page.evaluate(_TABLES_JS)}
     assert not errors
     section = body[body.index("Scenario against the base plan"):]
     # the scenario and its changes first, in words
-    assert section.index("Lathe breakdown") < section.index("LATHE-2 2026-11-24 06:00") < section.index("Key figures")
+    assert (section.index("Lathe breakdown") < section.index("LATHE-2 2026-11-24 06:00")
+            < section.index("Key figures"))
     assert "LATHE-1, LATHE-3 2026-11-28 06:00" in section
     for title, base, scen in (("Production orders that became late or on time", base_prod, scen_prod),
                               ("Customer order lines that became late or on time", base_lines, scen_lines)):
@@ -301,7 +311,8 @@ def test_week_49_warns_of_identical_inputs_and_lists_changes_by_impact(weekly_re
         body = page.inner_text("body")
         tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(t => ({
             head: Array.from(t.querySelectorAll('thead th')).map(c => c.innerText.trim()),
-            rows: Array.from(t.querySelectorAll('tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText.trim()))
+            rows: Array.from(t.querySelectorAll('tbody tr')).map(
+                r => Array.from(r.cells).map(c => c.innerText.trim()))
         }))""")
         first, _, _ = open_page(context, weekly_reports / "2026-W48" / "base" / "weekly_report.html")
         first_body = first.inner_text("body")
