@@ -426,7 +426,7 @@ def compare_orders(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days
 
     def uc(item):
         v = cost.get(item, 0.0)
-        return float(v) if v is not None and v == v else 0.0
+        return float(v) if v is not None and not pd.isna(v) else 0.0
 
     rows = []
     for i, j in pairs:

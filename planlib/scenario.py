@@ -62,13 +62,13 @@ __all__ = [
     "Downtime",
     "LeadTimeChange",
     "Overtime",
+    "PlanComparison",
     "RushOrder",
     "Scenario",
     "SupplierDelay",
     "apply_scenario",
     "change_from_dict",
     "check_scenario",
-    "PlanComparison",
     "compare_item_orders",
     "compare_kpis",
     "compare_load",
@@ -1782,7 +1782,7 @@ def _days(v: float) -> str:
 
 def _num_text(v, digits: int = 1) -> str:
     if not _is_number(v):
-        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
     v = float(v)
     if abs(v) >= 1000 or float(v).is_integer():
         return f"{v:,.0f}"
