@@ -104,17 +104,76 @@ def cost_chart(cost_projection: pd.DataFrame) -> alt.Chart:
         tooltip=["period_start:T", "cost", "amount:Q"]).properties(width=600, height=220)
 
 
-def kpi_trend_chart(history: pd.DataFrame, kpis=None) -> alt.Chart:
-    """KPIs over the archived weeks (``week, kpi, value``), one small panel per KPI."""
+#: The KPI trend charts: theme -> (kpi, title, unit) of its panels (``week_kpis`` names).
+KPI_THEMES = {
+    "Delivery": [("on_time_pct", "Production orders on time", "%"),
+                 ("late_orders", "Late production orders", "orders"),
+                 ("late_order_lines", "Customer order lines late", "lines")],
+    "Load": [("peak_utilisation_pct", "Peak work center load, next 4 weeks", "% of available hours"),
+             ("overloaded_work_centers", "Work centers overloaded, next 4 weeks", "work centers")],
+    "Material": [("shortages", "Shortage exceptions", "exceptions"),
+                 ("exceptions", "Exception messages", "messages")],
+    "Money": [("plan_cost", "Plan cost over the horizon", "money"),
+              ("inventory_value", "Inventory value on hand", "money")],
+}
+
+
+def kpi_trend_chart(history: pd.DataFrame, kpis=None, currency: str = ""):
+    """KPIs over the archived weeks: one chart per theme (delivery, load, material, money).
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``week, kpi, value`` (``planlib.archive.kpi_history`` plus this week).
+    kpis : list of str, optional
+        Only these KPIs (one chart, "Selected key figures"); default the themes of
+        :data:`KPI_THEMES`.
+    currency : str
+        Symbol shown with money (``€``); default none.
+
+    Returns
+    -------
+    altair.VConcatChart or IPython.display.Markdown
+        A row of panels per theme, each titled with the KPI and its unit, a line with a
+        point per week and the week on the axis; with fewer than two weeks archived, a
+        sentence instead (a trend needs two points).
+    """
+    from IPython.display import Markdown
+
     data = history.copy()
     data["value"] = pd.to_numeric(data.value, errors="coerce")
     data = data.dropna(subset=["value"])
-    if kpis is not None:
-        data = data[data.kpi.isin(kpis)]
-    return (alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("week:O", title=None), y=alt.Y("value:Q", title=None), tooltip=["week", "kpi", "value"])
-        .properties(width=200, height=110).facet(facet=alt.Facet("kpi:N", title=None), columns=4)
-        .resolve_scale(y="independent"))
+    weeks = sorted(data.week.astype(str).unique())
+    if len(weeks) < 2:
+        only = f"only week {weeks[0]} is" if weeks else "no week is"
+        return Markdown(f"No trend yet: {only} in the plan archive. From next week's run on, the key figures "
+                        "are drawn week by week here.")
+    themes = KPI_THEMES if kpis is None else {"Selected key figures": [(k, k.replace("_", " ").capitalize(), "")
+                                                                      for k in kpis]}
+    rows = []
+    for theme, panels in themes.items():
+        charts = []
+        for kpi, title, unit in panels:
+            d = data[data.kpi == kpi]
+            if d.empty:
+                continue
+            unit = (currency or "") if unit == "money" else unit
+            full = f"{title} ({unit})" if unit else title
+            fmt = ",.0f" if d.value.abs().max() >= 100 or (d.value % 1 == 0).all() else ",.1f"
+            charts.append(alt.Chart(d.assign(week=d.week.astype(str))).mark_line(point=alt.OverlayMarkDef(size=60))
+                          .encode(x=alt.X("week:O", title="week", sort=weeks, scale=alt.Scale(domain=weeks),
+                                          axis=alt.Axis(labelAngle=0)),
+                                  y=alt.Y("value:Q", title=unit or None, axis=alt.Axis(format=fmt),
+                                          scale=alt.Scale(zero=True)),
+                                  tooltip=[alt.Tooltip("week:N", title="week"),
+                                           alt.Tooltip("value:Q", title=full, format=fmt)])
+                          .properties(width=260, height=140, title=full))
+        if charts:
+            rows.append(alt.hconcat(*charts).properties(
+                title=alt.TitleParams(theme, anchor="start", fontSize=15)))
+    if not rows:
+        return Markdown("No key figure with a trend to draw in the plan archive.")
+    return alt.vconcat(*rows).resolve_scale(y="independent")
 
 
 def mrp_grid_view(mrp_grid: pd.DataFrame, items, periods: int = 12) -> pd.DataFrame:

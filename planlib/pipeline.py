@@ -1024,6 +1024,12 @@ class WeeklySummary:
     base_comparison: pd.DataFrame | None = None
     base_order_differences: pd.DataFrame | None = None
     worklist: object = None  # planlib.actions.Worklist: the exceptions to act on, ranked, by owner
+    #: One sentence on ``order_changes`` (counts, then the largest change).
+    changes_summary: str = ""
+    #: The previous week when this run's input files are byte for byte those of that week's run.
+    same_inputs_as: str | None = None
+    #: A scenario run against the base plan of the week (:func:`planlib.scenario.compare_plans`).
+    comparison: object = None
 
 
 def late_lines(promise_dates: pd.DataFrame | None) -> pd.DataFrame:
@@ -1038,6 +1044,20 @@ def late_lines(promise_dates: pd.DataFrame | None) -> pd.DataFrame:
     return late.reindex(columns=cols).reset_index(drop=True)
 
 
+def _base_plan(run_dir: Path, archived: dict) -> dict:
+    """The base plan's tables for a comparison: the archived ``kpis`` and ``planned_orders``, and
+    from its run folder (when there) ``late_orders``, ``promise_dates`` and ``capacity_load``."""
+    if not archived:
+        return {}
+    plan = {k: archived[k] for k in ("kpis", "planned_orders") if k in archived}
+    if run_dir.is_dir():
+        for step, name in (("schedule", "late_orders"), ("schedule", "promise_dates"), ("mrp", "capacity_load")):
+            table = read_step(run_dir, step, name)
+            if table is not None:
+                plan[name] = table
+    return plan
+
+
 class _Tables:
     """Attribute access to a dict of tables (the MRP tables read back from a run folder)."""
 
@@ -1046,14 +1066,29 @@ class _Tables:
 
 
 def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str = "", week: str = "",
-                   scenario_name: str = "base") -> WeeklySummary:
+                   scenario_name: str = "base", scenario=None) -> WeeklySummary:
     """The weekly report's content from the run folder and the plan archive.
 
     KPIs of this week's plan and last week's, the exceptions to act on (MRP
     messages by severity, late production orders with their reason), what
     changed in the planned orders and the schedule since the previous archived
     week, and KPI trends. For a scenario run, also the comparison with the base
-    plan of the same week.
+    plan of the same week (:func:`planlib.scenario.compare_plans`: the orders the
+    scenario makes late or on time, KPIs, work center load), read from the base run
+    folder next to the archive (``<reports>/<week>/base``).
+
+    What changed since last week (``order_changes``: :func:`planlib.archive.compare_orders`
+    as :func:`planlib.archive.changes_view` words it) keeps an order's identity across
+    weeks (planned orders by item and due date, released orders by id) and is sorted by
+    impact (value, then customer orders served);
+    ``changes_summary`` says it in a sentence. ``schedule_changes`` (:func:`planlib.archive.compare_schedule`
+    as :func:`planlib.archive.schedule_changes_view` words it) follows a renumbered planned
+    order to its new number. ``same_inputs_as`` names the previous
+    week when this run's input files are byte for byte the same as that run's (its
+    manifest's ``inputs_sha256``).
+
+    ``scenario`` is the :class:`planlib.scenario.Scenario` of a scenario run (its name,
+    description and changes head the comparison); ``scenario_name`` its run name.
     """
     from planlib import archive
 
@@ -1081,8 +1116,25 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     prev_week = archive.previous_week(archive_path, week, scenario_name) if archive_path else None
     prev = archive.read_run(archive_path, prev_week, scenario_name) if prev_week else {}
     empty = pd.DataFrame()
-    changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders) if "planned_orders" in prev else empty
-    sched_changes = archive.compare_schedule(prev.get("schedule"), schedule) if "schedule" in prev else empty
+    pegging = read_step(run_dir, "mrp", "pegging") if run_dir else getattr(mrp, "pegging", None)
+    identity = None
+    if "planned_orders" in prev:
+        identity = archive.order_identity(prev["planned_orders"], mrp.planned_orders)
+        changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders,
+                                         unit_cost=ds.items.set_index("item_id").unit_cost,
+                                         plan_start=params.plan_start, pegging=pegging)
+        unchanged = len(mrp.planned_orders) - int(changes.order_id.notna().sum())
+        changes_summary = archive.summarize_changes(changes, unchanged)
+        changes = archive.changes_view(changes)
+    else:
+        changes, changes_summary = empty, ""
+    sched_changes = (archive.schedule_changes_view(archive.compare_schedule(prev.get("schedule"), schedule, identity))
+                     if "schedule" in prev else empty)
+    same_inputs = None
+    if prev_week:
+        checksums = _checksums(ds.source) if ds.source and "://" not in str(ds.source) else {}
+        if archive.same_inputs(archive.run_manifest(archive_path, prev_week, scenario_name), checksums):
+            same_inputs = prev_week
     history = archive.kpi_history(archive_path, scenario_name) if archive_path else empty
     history = history[history.week != week] if len(history) else history
     history = pd.concat([history, kpis.assign(week=week)[["week", "kpi", "value", "unit"]]], ignore_index=True)
@@ -1092,12 +1144,16 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
                             late if late is not None else empty, changes, sched_changes, history,
                             mrp.capacity_load, mrp.purchase_requisitions,
                             unscheduled_orders=unscheduled if unscheduled is not None else empty,
-                            late_order_lines=late_lines(promises), worklist=worklist)
+                            late_order_lines=late_lines(promises), worklist=worklist,
+                            changes_summary=changes_summary, same_inputs_as=same_inputs)
     if scenario_name != "base" and archive_path:
-        base = archive.read_run(archive_path, week, "base")
+        base = _base_plan(Path(archive_path).parent / week / "base", archive.read_run(archive_path, week, "base"))
         if base:
-            from planlib.scenario import compare_kpis
+            from planlib.scenario import compare_kpis, compare_plans
 
+            mine = {"kpis": kpis, "late_orders": late, "promise_dates": promises,
+                    "capacity_load": mrp.capacity_load, "planned_orders": mrp.planned_orders}
+            summary.comparison = compare_plans(base, mine, scenario)
             summary.base_comparison = compare_kpis(base["kpis"], kpis).rename(columns={"scenario": scenario_name})
-            summary.base_order_differences = archive.compare_orders(base["planned_orders"], mrp.planned_orders)
+            summary.base_order_differences = summary.comparison.item_orders
     return summary

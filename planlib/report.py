@@ -267,31 +267,77 @@ _WORKLIST_STYLE = (
     "</style>")
 
 
-def changes_text(summary):
-    """One paragraph: what changed in the plan since the previous archived week."""
-    from IPython.display import Markdown
+def changes_text(summary, inputs_only: bool = False):
+    """What changed in the plan since the previous archived week, in a few sentences.
 
+    The changes in one sentence, counts by kind and the largest (``summary.changes_summary``),
+    and the scheduled operations that moved. ``inputs_only=True`` gives instead the warning
+    for the top of the weekly report when the run read byte for byte the same input files
+    as last week's run (``summary.same_inputs_as``: the data were not refreshed), or None
+    when there is nothing to warn about.
+
+    Returns
+    -------
+    IPython.display.HTML or None
+    """
+    from IPython.display import HTML
+
+    warning = ""
+    same = getattr(summary, "same_inputs_as", None)
+    if same:
+        warning = (f'<p class="planlib-warning"><strong>The input data are identical to week {html.escape(str(same))}'
+                   "'s run</strong> (the same files, byte for byte): stock on hand, open orders and customer "
+                   "orders have not been updated since. Check the data export before acting on this plan.</p>")
+    if inputs_only:
+        return HTML(warning) if warning else None
+    warning = ""  # said once, at the top of the report
     if summary.previous_week is None:
-        return Markdown("No earlier week in the plan archive: this is the first run; next week's report will "
-                        "show what changed.")
-    if not re.fullmatch(r"\d{4}-W\d{2}", str(summary.previous_week)):  # only a week enters the Markdown
+        return HTML("<p>No earlier week in the plan archive: this is the first run; next week's report will "
+                    "show what changed.</p>")
+    if not re.fullmatch(r"\d{4}-W\d{2}", str(summary.previous_week)):  # only a week enters the page
         raise ValueError(f"not an ISO week: {summary.previous_week!r}")
-    ch = summary.order_changes
-    counts = ch.change.value_counts() if len(ch) else pd.Series(dtype=int)
-    words = {"new": "new planned orders", "cancelled": "orders no longer needed", "moved_in": "orders pulled in",
-             "moved_out": "orders pushed out", "qty_changed": "quantity changes"}
-    parts = [f"**{int(counts.get(k, 0))}** {w}" for k, w in words.items()]
-    moved = len(summary.schedule_changes)
-    return Markdown(f"Since week {summary.previous_week}: " + ", ".join(parts) +
-                    f"; **{moved}** scheduled operations changed machine or start.")
+    text = getattr(summary, "changes_summary", "") or "No order changed."
+    sc = summary.schedule_changes
+    if not len(sc):
+        ops = "no scheduled operation changed machine or start"
+    else:
+        n = sc.change.value_counts() if "change" in sc else pd.Series({"changed": len(sc)})
+        ops = "scheduled operations: " + ", ".join(f"{int(v)} {k}" for k, v in n.items())
+    return HTML(warning + f"<p>Since week {summary.previous_week}: {html.escape(text)}</p>"
+                f"<p>Orders are listed by value (unit cost times the quantity added, cancelled, changed or "
+                f"moved), largest first; {ops}.</p>")
 
 
-def scenario_comparison(summary):
-    """Base against scenario: KPIs side by side and how the planned orders differ."""
-    from IPython.display import Markdown, display
+def scenario_comparison(summary, scenario=None):
+    """The scenario against the base plan of the week: its changes, the orders that became late or
+    on time, KPIs side by side, the work centers whose load changed most
+    (:func:`planlib.scenario.comparison_html`, the same view as the scenario editor's).
 
-    if summary.base_comparison is None:
-        return Markdown("This is the base plan (or no base run of this week is archived yet): "
-                        "run a scenario with `planlib run --scenario FILE` to compare.")
-    display(summary.base_comparison)
-    return summary.base_order_differences
+    Parameters
+    ----------
+    summary : WeeklySummary
+    scenario : Scenario, optional
+        Its name, description and changes head the comparison (when ``summary`` lacks them).
+
+    Returns
+    -------
+    IPython.display.HTML or None
+        None for the base plan (``scenario`` None and no comparison).
+    """
+    from dataclasses import replace
+
+    from IPython.display import HTML
+
+    from planlib.scenario import comparison_html
+
+    comp = getattr(summary, "comparison", None)
+    head = "<h2>Scenario against the base plan</h2>"
+    if comp is None:
+        if scenario is None:  # the base plan: nothing to compare, nothing shown
+            return None
+        return HTML(head + f"<p>Scenario {html.escape(scenario.name)}: no base plan of this week is archived "
+                    "yet, so there is nothing to compare it with. Run the base plan of the week "
+                    "(<code>planlib run</code> without <code>--scenario</code>), then this scenario again.</p>")
+    if scenario is not None and not comp.changes:
+        comp = replace(comp, name=scenario.name, description=scenario.description, changes=scenario.describe())
+    return HTML(head + comparison_html(comp))

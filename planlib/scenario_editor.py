@@ -39,10 +39,12 @@ from planlib.scenario import (
     check_scenario,
     compare_item_orders,
     compare_kpis,
+    compare_plans,
     load_scenario,
     save_scenario,
     scale_forecast,
 )
+from planlib.scenario import comparison_html as plan_comparison_html
 
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
 _BUTTON = w.Layout(width="auto")
@@ -207,6 +209,9 @@ class ScenarioEditor:
     order_changes : DataFrame or None
         :func:`planlib.scenario.compare_item_orders` of the last Run (when the plans
         have ``planned_orders``).
+    plan_comparison : PlanComparison or None
+        :func:`planlib.scenario.compare_plans` of the last Run, as shown (and as the weekly
+        report's scenario section shows a scenario run).
     charts : dict of str to altair.Chart
     message : str
         The last status line (also shown in the widget).
@@ -229,6 +234,7 @@ class ScenarioEditor:
         self.result = None
         self.comparison: pd.DataFrame | None = None
         self.order_changes: pd.DataFrame | None = None
+        self.plan_comparison = None  # planlib.scenario.PlanComparison of the last Run (shown)
         self.charts: dict = {}
         self.message = ""
         self.saved_path: Path | None = None
@@ -529,23 +535,19 @@ class ScenarioEditor:
         return charts
 
     def _show(self) -> None:
+        """The comparison of the last Run: the same view as the weekly report's scenario section
+        (:func:`planlib.scenario.compare_plans`, :func:`planlib.scenario.comparison_html`), then charts."""
         from IPython.display import HTML, display
 
+        self.plan_comparison = compare_plans(self.base, self.result, self.scenario())
         self.output.clear_output()
         with self.output:
             display(HTML(f"<h4>{html.escape(self.scenario().name)} against the base</h4>"
-                         + comparison_html(self.comparison)))
+                         + plan_comparison_html(self.plan_comparison)))
             # charts as inline SVG: no chart library to fetch, so they show offline too
             with alt.renderers.enable("svg"):
                 for chart in self.charts.values():
                     display(chart)
-            if self.order_changes is not None and len(self.order_changes):
-                shown = self.order_changes.head(15)
-                display(HTML(f"<h4>Planned orders: the {len(shown)} items that changed most "
-                             f"(of {len(self.order_changes)})</h4>"
-                             + shown.to_html(index=False, float_format="{:,.0f}".format)))
-            elif self.order_changes is not None:
-                display(HTML("<p>Planned orders: the same for every item as in the base plan.</p>"))
 
     def _show_problems(self, problems: pd.DataFrame) -> None:
         from IPython.display import HTML, display
