@@ -76,7 +76,7 @@ def test_second_week_shows_what_changed(reports):
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "summary.order_changes")
     table = "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
     assert "Empty DataFrame" not in table and "change" in table
-    kinds = {"new", "cancelled", "moved_in", "moved_out", "qty_changed"}
+    kinds = {"new", "cancelled", "rescheduled", "quantity", "due"}
     assert kinds & set(table.split()), table[:500]
 
 
