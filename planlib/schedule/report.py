@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
 from planlib.schedule.problem import Problem
@@ -362,32 +361,9 @@ def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "") 
     return "".join(parts)
 
 
-def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule"):
-    """Altair Gantt chart: one row per machine, bars per operation, late orders in red.
+def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
+    """The Gantt chart of a schedule: see :func:`planlib.schedule.gantt.gantt_chart` (with ``ds``,
+    item descriptions and the calendar's bands)."""
+    from planlib.schedule import gantt
 
-    Returns
-    -------
-    altair.Chart
-        Setups as light bars before the runs; tooltips give order, item, times and lateness.
-    """
-    import altair as alt
-
-    s = schedule.copy()
-    s["late"] = np.where(s.groupby("order_id").lateness.transform("max") > 0, "late order", "on time")
-    runs = s.assign(kind="run", bar_start=s.start, bar_end=s.end)
-    setups = s[s.setup_start < s.start].assign(kind="setup", bar_start=lambda x: x.setup_start,
-                                               bar_end=lambda x: x.start)
-    data = pd.concat([runs, setups], ignore_index=True)
-    data = data[["machine_id", "order_id", "item_id", "op_seq", "bar_start", "bar_end", "late", "kind",
-                 "lateness", "due_date"]]
-    color = alt.Color("late:N", scale=alt.Scale(domain=["on time", "late order"], range=["#4c78a8", "#e45756"]),
-                      title="")
-    return alt.Chart(data, title=title).mark_bar().encode(
-        y=alt.Y("machine_id:N", title="machine", sort=sorted(data.machine_id.unique())),
-        x=alt.X("bar_start:T", title="time"), x2="bar_end:T",
-        color=color,
-        opacity=alt.condition(alt.datum.kind == "setup", alt.value(0.35), alt.value(1.0)),
-        tooltip=["order_id", "item_id", "op_seq", "kind", alt.Tooltip("bar_start:T", format="%a %d %b %H:%M"),
-                 alt.Tooltip("bar_end:T", format="%a %d %b %H:%M"), alt.Tooltip("lateness:Q", format=".1f"),
-                 "due_date:T"],
-    ).properties(width=900, height=max(120, 22 * data.machine_id.nunique()))
+    return gantt.gantt_chart(schedule, ds, title)
