@@ -312,8 +312,19 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
     return pd.DataFrame(rows, columns=LATE_COLUMNS)
 
 
-def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:
+def dispatch_list(schedule: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     """Work tickets per work center and machine, in the order they are to be run.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        See :func:`to_schedule`.
+    orders : DataFrame, optional
+        ``order_id, status`` (:attr:`Problem.orders`): ``status`` is then the order's
+        (``released``, ``in progress``, ``planned``; ``in progress (running)`` for a running
+        operation), see :func:`planlib.schedule.tickets.order_status`. Without it,
+        ``status`` is the operation's (``planned`` until it runs, so a released order's
+        operations read ``planned``).
 
     Returns
     -------
@@ -321,44 +332,41 @@ def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:
         ``work_center_id, machine_id, seq`` (1, 2, ... per machine), ``order_id, item_id, op_seq,
         qty, setup_start, start, end, setup_min, changeover_min, run_min, due_date, status, late``.
     """
+    from planlib.schedule.tickets import order_status
+
     cols = ["work_center_id", "machine_id", "order_id", "item_id", "op_seq", "qty", "setup_start", "start",
             "end", "setup_min", "changeover_min", "run_min", "due_date", "status"]
     d = schedule.sort_values(["work_center_id", "machine_id", "start"])[cols + ["lateness"]].copy()
+    if orders is not None:
+        d["status"] = order_status(d, orders)
     d.insert(2, "seq", d.groupby("machine_id").cumcount() + 1)
     d["late"] = d.pop("lateness") > 0
     return d.reset_index(drop=True)
 
 
-def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "") -> str:
-    """A printable HTML page of one work center's dispatch list (one table per machine)."""
-    d = dispatch[dispatch.work_center_id == work_center_id]
-    fmt = "%a %d %b %H:%M"
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Dispatch list {html.escape(work_center_id)}"
-             "</title><style>body{font-family:sans-serif;font-size:11pt;margin:1.5cm}"
-             "table{border-collapse:collapse;width:100%;margin-bottom:1.2em}"
-             "th,td{border:1px solid #999;padding:3px 6px;text-align:left}th{background:#eee}"
-             "tr.late td{background:#fde2e2}h2{page-break-before:auto}"
-             "@media print{h2{page-break-before:always}h2:first-of-type{page-break-before:avoid}}"
-             "</style></head><body>",
-             f"<h1>Dispatch list: work center {html.escape(work_center_id)}</h1>"]
-    if title:
-        parts.append(f"<p>{html.escape(title)}</p>")
-    for m, g in d.groupby("machine_id"):
-        parts.append(f"<h2>Machine {html.escape(str(m))}</h2><table><tr><th>#</th><th>Order</th><th>Item</th>"
-                     "<th>Op</th><th>Qty</th><th>Setup from</th><th>Run from</th><th>Until</th>"
-                     "<th>Setup min</th><th>Run min</th><th>Due</th><th>Status</th></tr>")
-        for r in g.itertuples():
-            cls = " class='late'" if r.late else ""
-            parts.append(
-                f"<tr{cls}><td>{r.seq}</td><td>{html.escape(str(r.order_id))}</td>"
-                f"<td>{html.escape(str(r.item_id))}</td><td>{r.op_seq}</td><td>{r.qty:g}</td>"
-                f"<td>{r.setup_start.strftime(fmt)}</td><td>{r.start.strftime(fmt)}</td>"
-                f"<td>{r.end.strftime(fmt)}</td><td>{r.setup_min + r.changeover_min}</td><td>{r.run_min}</td>"
-                f"<td>{pd.Timestamp(r.due_date).strftime('%d %b') if pd.notna(r.due_date) else ''}</td>"
-                f"<td>{html.escape(str(r.status))}{' LATE' if r.late else ''}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "".join(parts)
+def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "", ds=None,
+                  orders: pd.DataFrame | None = None, material: pd.DataFrame | None = None,
+                  plan_week: str = "", tickets: pd.DataFrame | None = None) -> str:
+    """A printable page of one work center's work tickets, one ticket list per day.
+
+    ``dispatch`` is the schedule (or the dispatch list); ``ds``, ``orders`` and ``material``
+    add item descriptions, units, components to pick, the order's status and where the parts
+    go (see :func:`planlib.schedule.tickets.work_tickets` and
+    :func:`planlib.schedule.tickets.tickets_html`); ``tickets``, if given, are used as they are
+    (the tickets of every work center, built once for all pages).
+    """
+    from planlib.schedule.tickets import tickets_html, work_tickets
+
+    if orders is None and "status" in dispatch and "late" in dispatch:  # a dispatch list: its status
+        orders = dispatch[["order_id", "status"]].drop_duplicates("order_id")  # is the order's
+    if tickets is None:
+        tickets = work_tickets(dispatch, ds, orders, material)  # all work centers: the next operation
+    name = ""
+    if ds is not None and ds.has("work_centers"):
+        wc = ds.work_centers.set_index("work_center_id")
+        if "description" in wc and work_center_id in wc.index and pd.notna(wc.description.get(work_center_id)):
+            name = str(wc.description[work_center_id])
+    return tickets_html(tickets, work_center_id, plan_week, title, name)
 
 
 def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
