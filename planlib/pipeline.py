@@ -230,11 +230,13 @@ def schedule_pages(result, title: str, gantt: bool = True, ds: Dataset | None = 
     One printable ``dispatch_<work_center>.html`` per work center (a name made safe for a
     file): its work tickets, one list per day (:func:`planlib.schedule.tickets.work_tickets`),
     and ``gantt.html`` (:func:`planlib.schedule.gantt.gantt_chart`, offline) if ``gantt``.
-    ``ds`` adds item descriptions and units, the components to pick and the calendar's bands
-    of the Gantt chart; without it the pages show codes and bars only.
+    ``ds`` adds item descriptions and units, the components to pick and the calendar's named
+    bands of the Gantt chart (breakdown, overtime ...); without it the pages show codes, and the
+    Gantt chart the problem's working time only.
     """
     from planlib.schedule import dispatch_html
     from planlib.schedule.gantt import gantt_chart
+    from planlib.schedule.report import dispatch_page_name
     from planlib.schedule.tickets import work_tickets
 
     p = result.problem
@@ -245,11 +247,11 @@ def schedule_pages(result, title: str, gantt: bool = True, ds: Dataset | None = 
     pages = {}
     tickets = work_tickets(result.schedule, ds, p.orders, result.material)
     for wc in sorted(result.schedule.work_center_id.unique()) if len(result.schedule) else []:
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(wc)).lstrip(".") or "_"
-        pages[f"dispatch_{safe}.html"] = dispatch_html(result.schedule, wc, title, ds=ds, plan_week=week,
+        pages[dispatch_page_name(wc)] = dispatch_html(result.schedule, wc, title, ds=ds, plan_week=week,
                                                        tickets=tickets)
     if gantt and len(result.schedule):
-        pages["gantt.html"] = gantt_page(gantt_chart(result.schedule, ds, f"Schedule, {title}"))
+        pages["gantt.html"] = gantt_page(gantt_chart(result.schedule, ds, f"Schedule, {title}",
+                                                     calendar_intervals=p.calendar_intervals))
     return pages
 
 
@@ -260,7 +262,8 @@ def gantt_page(chart) -> str:
     import altair as alt
 
     with alt.data_transformers.disable_max_rows():
-        return chart.to_html(inline=True)
+        # SVG: every bar is an element of the page (a tooltip, a test, a screen reader find it)
+        return chart.to_html(inline=True, embed_options={"renderer": "svg"})
 
 
 # --------------------------------------------------------------------------- KPIs

@@ -122,6 +122,21 @@ def gantt_bars(schedule: pd.DataFrame, items: pd.DataFrame | None = None,
     return _split(out, work) if work is not None and len(work) else out
 
 
+def off_shift(work: pd.DataFrame, machines, start, end) -> pd.DataFrame:
+    """The time between the working intervals ``work`` (``machine_id, start, end``) of each
+    machine in the window: ``machine_id, kind`` (``not working (off shift)``), ``start, end, text``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    rows = []
+    for m in [str(x) for x in machines]:
+        w = work[work.machine_id.astype(str) == m].sort_values("start")
+        w = w[(w.end > start) & (w.start < end)]
+        edges = [start] + [x for pair in zip(w.start.clip(lower=start), w.end.clip(upper=end)) for x in pair] + [end]
+        for a, b in zip(edges[0::2], edges[1::2]):
+            if b > a:
+                rows.append((m, "not working (off shift)", a, b, f"not working: {_dt(a)} to {_dt(b)}"))
+    return pd.DataFrame(rows, columns=["machine_id", "kind", "start", "end", "text"])
+
+
 def calendar_bands(ds, machines, start, end, work: pd.DataFrame | None = None) -> pd.DataFrame:
     """Bands to draw behind the bars: when each machine does not work, and why.
 
@@ -153,13 +168,7 @@ def calendar_bands(ds, machines, start, end, work: pd.DataFrame | None = None) -
     machines = [str(m) for m in machines]
     if work is None:
         work = machine_intervals(ds, start, end)
-    rows = []
-    for m in machines:
-        w = work[work.machine_id.astype(str) == m].sort_values("start")
-        edges = [start] + [x for pair in zip(w.start, w.end) for x in pair] + [end]
-        for a, b in zip(edges[0::2], edges[1::2]):
-            if b > a:
-                rows.append((m, "not working (off shift)", a, b, f"not working: {_dt(a)} to {_dt(b)}"))
+    rows = list(off_shift(work, machines, start, end).itertuples(index=False, name=None))
     mt = ds.machines.assign(machine_id=ds.machines.machine_id.astype(str))
     wc_cal = ds.work_centers.set_index("work_center_id").calendar_id
     cal_of = dict(zip(mt.machine_id, mt.calendar_id.fillna(mt.work_center_id.map(wc_cal))))
@@ -195,7 +204,8 @@ def _vl_date(ts) -> dict:
     return dict(year=ts.year, month=ts.month, date=ts.day, hours=ts.hour, minutes=ts.minute)
 
 
-def gantt_chart(schedule: pd.DataFrame, ds=None, title: str = "Schedule", width: int = 1100, days: int = 14):
+def gantt_chart(schedule: pd.DataFrame, ds=None, title: str = "Schedule", width: int = 1100, days: int = 14,
+                calendar_intervals: pd.DataFrame | None = None):
     """The Gantt chart of a schedule (altair), with calendar bands when ``ds`` is given.
 
     Parameters
@@ -205,13 +215,17 @@ def gantt_chart(schedule: pd.DataFrame, ds=None, title: str = "Schedule", width:
     ds : Dataset, optional
         For item descriptions and units, and the bands of non-working time, holidays,
         maintenance, breakdowns and overtime (:func:`calendar_bands`). Without it the chart
-        has bars only.
+        has bars only, or with ``calendar_intervals`` the off-shift bands alone.
     title : str
     width : int
         Width of the plot [px].
     days : int
         The chart opens on this many days from the first operation (0: the whole schedule);
         pan or zoom out for the rest.
+    calendar_intervals : DataFrame, optional
+        Without ``ds``: the machines' working intervals ``machine_id, start, end``
+        (:attr:`planlib.schedule.problem.Problem.calendar_intervals`); bars are cut to them and
+        the time between them is drawn as ``not working`` (a breakdown too, unnamed).
 
     Returns
     -------
@@ -233,6 +247,11 @@ def gantt_chart(schedule: pd.DataFrame, ds=None, title: str = "Schedule", width:
         work = machine_intervals(ds, t0, t1)
         bars = _split(bars, work)
         bands = calendar_bands(ds, order, t0, t1, work)
+    elif len(bars) and calendar_intervals is not None and len(calendar_intervals):
+        t1 = max(pd.Timestamp(bars.bar_end.max()).ceil("D"), t0 + pd.Timedelta(days=1))
+        work = calendar_intervals[["machine_id", "start", "end"]]
+        bars = _split(bars, work)
+        bands = off_shift(work, order, t0, t1)
     present = list(BAR_KINDS) + [k for k in KINDS if k not in BAR_KINDS and k in set(bands.kind)]
     color = alt.Color("kind:N", title=None, scale=alt.Scale(domain=present, range=[KINDS[k] for k in present]),
                       legend=alt.Legend(orient="top", columns=len(present), symbolType="square"))

@@ -375,3 +375,101 @@ def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
     from planlib.schedule import gantt
 
     return gantt.gantt_chart(schedule, ds, title)
+
+
+SOLVER_KPIS = ("solver_status", "cpsat_status", "objective", "bound", "gap_pct", "seconds", "heuristic_objective",
+               "heuristic_seconds", "restricted", "orders_left_out")
+
+
+def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The schedule's key figures a planner reads (:func:`schedule_kpis` less the solver's
+    own figures, which :func:`how_made` explains): ``kpi, machine_id, value, unit``."""
+    return kpis[~kpis.kpi.isin(SOLVER_KPIS)].reset_index(drop=True)
+
+
+def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = None,
+             workers: int | None = None, objective: str = "tardiness") -> str:
+    """How the schedule was made, in a few sentences (Markdown) for the end of a report.
+
+    Parameters
+    ----------
+    info : dict
+        :attr:`ScheduleResult.info`: ``solver_status`` (``OPTIMAL``, ``FEASIBLE`` or
+        ``HEURISTIC``), ``objective, bound, gap_pct, seconds, heuristic_objective``.
+    time_limit_s, seed, workers : optional
+        The solver settings (:class:`planlib.params.PlanParams`).
+    objective : str
+        What was minimised: ``tardiness``, ``makespan`` or ``setup``.
+
+    Returns
+    -------
+    str
+    """
+    what = {"tardiness": "weighted tardiness (hours late times the order's weight)",
+            "makespan": "the makespan (when the last operation ends)",
+            "setup": "the total changeover time"}.get(str(objective), str(objective))
+    status = str(info.get("solver_status", ""))
+    verdict = {"OPTIMAL": "proven the best possible schedule for this objective",
+               "FEASIBLE": "the best schedule found in the time allowed, not proven the best possible",
+               "HEURISTIC": "the dispatching rule's schedule: the solver found nothing better in the time allowed",
+               }.get(status, status.lower() or "not recorded")
+    lines = [f"The schedule minimises {what}. It was made by the CP-SAT constraint solver (Google OR-Tools), "
+             "starting from a schedule of the dispatching rule.",
+             f"- Result: {verdict} (solver status {status or 'unknown'})."]
+    gap = info.get("gap_pct")
+    if gap is not None and pd.notna(gap) and status == "FEASIBLE":
+        lines.append(f"- Gap: the best possible schedule is at most {float(gap):.1f} % better on the objective.")
+    obj, heur = info.get("objective"), info.get("heuristic_objective")
+    if obj is not None and heur is not None and pd.notna(obj) and pd.notna(heur):
+        lines.append(f"- Objective {float(obj):,.0f}; the dispatching rule alone gave {float(heur):,.0f}.")
+    settings = []
+    if time_limit_s is not None:
+        settings.append(f"time limit {time_limit_s:g} s")
+    if info.get("seconds") is not None:
+        settings.append(f"ran {float(info['seconds']):.0f} s")
+    if workers is not None:
+        settings.append(f"{workers} workers")
+    if seed is not None:
+        settings.append(f"random seed {seed}")
+    if settings:
+        lines.append("- Solver settings: " + ", ".join(settings) + ".")
+    return "\n".join(lines)
+
+
+def late_operations(schedule: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The operations that end after their order's due date, latest first.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order_id, item_id, description, op_seq, work_center_id, machine_id, start,
+        end`` (timestamps), ``due_date, late_hours`` [h].
+    """
+    cols = ["order_id", "item_id", "description", "op_seq", "work_center_id", "machine_id", "start", "end",
+            "due_date", "late_hours"]
+    s = schedule[schedule.lateness.astype(float) > 1e-9]
+    desc = items.set_index("item_id").description if items is not None and "description" in items else pd.Series(
+        dtype=object)
+    out = s.assign(description=s.item_id.map(desc).fillna(""), late_hours=s.lateness.astype(float).round(1))
+    return out.sort_values(["late_hours", "order_id"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def dispatch_page_name(work_center_id) -> str:
+    """File name of a work center's work tickets page: ``dispatch_<work center>.html``, the
+    name made safe for a file."""
+    import re
+
+    return "dispatch_" + (re.sub(r"[^A-Za-z0-9_.-]", "_", str(work_center_id)).lstrip(".") or "_") + ".html"
+
+
+def page_links(work_centers, folder: str = "schedule") -> str:
+    """HTML links to the schedule's pages of a run (relative to the run folder): the Gantt
+    chart and the work tickets of each work center (names as :func:`planlib.pipeline.schedule_pages`
+    writes them)."""
+    from urllib.parse import quote
+
+    links = [f'<a href="{quote(folder)}/gantt.html">Gantt chart (full page)</a>']
+    for wc in sorted({str(w) for w in work_centers}):
+        links.append(f'<a href="{quote(folder)}/{quote(dispatch_page_name(wc))}">{html.escape(wc)}</a>')
+    return ("<p>" + links[0] + "</p><p>Work tickets to print, one page per work center and day: "
+            + " &middot; ".join(links[1:]) + "</p>")
