@@ -204,3 +204,33 @@ def test_gantt_tooltips_on_hover_in_the_weekly_run(weekly_reports):
                 bands = page.evaluate("Array.from(document.querySelectorAll('g.bands_marks path'))"
                                       ".map(p => p.getAttribute('aria-label'))")
                 assert any("LATHE-2" in b and "breakdown" in b for b in bands)
+
+
+# --------------------------------------------------------------------------- the schedule report
+
+def test_solver_status_is_not_a_kpi_card_but_how_the_plan_was_made(sample):
+    from planlib.params import PlanParams
+    from planlib.pipeline import week_kpis
+    from planlib.schedule.report import how_made, schedule_figures
+
+    kpis = pd.DataFrame({"kpi": ["on_time_pct", "late_orders", "solver_status", "gap_pct"], "machine_id": "",
+                         "value": [90.0, 2, "FEASIBLE", 12.5], "unit": ["%", "", "", ""]})
+    cards = week_kpis(sample, PlanParams(plan_start=MON.date()), schedule_kpis=kpis)
+    assert "solver_status" not in set(cards.kpi) and "FEASIBLE" not in set(cards.value.astype(str))
+    assert list(schedule_figures(kpis).kpi) == ["on_time_pct", "late_orders"]
+    text = how_made({"solver_status": "FEASIBLE", "gap_pct": 12.5, "objective": 80, "heuristic_objective": 100},
+                    time_limit_s=30, seed=0, workers=2)
+    assert "not proven the best" in text and "12.5 %" in text and "time limit 30 s" in text and "100" in text
+    assert "proven the best possible" in how_made({"solver_status": "OPTIMAL"}) and "Gap" not in how_made(
+        {"solver_status": "OPTIMAL", "gap_pct": 0.0})
+
+
+def test_late_operations_and_links_to_the_pages(ds, schedule):
+    from planlib.schedule.report import late_operations, page_links
+
+    late = late_operations(schedule, ds.items)
+    assert list(zip(late.order_id, late.op_seq)) == [("O1", 20)] and late.late_hours[0] == 2.5
+    assert late.description[0] == "Pump body"
+    links = page_links(["A", "B/C"])
+    assert 'href="schedule/gantt.html"' in links and 'href="schedule/dispatch_A.html"' in links
+    assert 'href="schedule/dispatch_B_C.html"' in links  # the file name schedule_pages writes

@@ -388,7 +388,7 @@ def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = None,
-             workers: int | None = None, objective: str = "tardiness") -> str:
+             workers: int | None = None, objective: str = "tardiness", deterministic: bool = False) -> str:
     """How the schedule was made, in a few sentences (Markdown) for the end of a report.
 
     Parameters
@@ -400,6 +400,8 @@ def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = N
         The solver settings (:class:`planlib.params.PlanParams`).
     objective : str
         What was minimised: ``tardiness``, ``makespan`` or ``setup``.
+    deterministic : bool
+        The solver stopped on a work budget set from the time limit (repeatable), not on the clock.
 
     Returns
     -------
@@ -424,7 +426,8 @@ def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = N
         lines.append(f"- Objective {float(obj):,.0f}; the dispatching rule alone gave {float(heur):,.0f}.")
     settings = []
     if time_limit_s is not None:
-        settings.append(f"time limit {time_limit_s:g} s")
+        settings.append(f"a deterministic work budget set from a time limit of {time_limit_s:g} s (the same "
+                        "inputs give the same schedule)" if deterministic else f"time limit {time_limit_s:g} s")
     if info.get("seconds") is not None:
         settings.append(f"ran {float(info['seconds']):.0f} s")
     if workers is not None:
