@@ -160,3 +160,17 @@ def test_weekly_run_dispatch_pages_print_and_are_linked_from_the_index(weekly_re
             if lists > 1:  # and it is the page break that does it
                 page.add_style_tag(content="section.list{break-after:auto!important;page-break-after:auto!important}")
                 assert pdf_pages(page.pdf(format="A4")) < printed
+
+
+def test_index_links_the_gantt_chart_and_every_work_tickets_page(tmp_path):
+    from planlib.report import write_index
+
+    run = tmp_path / "2026-W48" / "base"
+    (run / "schedule").mkdir(parents=True)
+    (run / "weekly_report.html").write_text("x")
+    for name in ("gantt.html", "dispatch_ASSY.html", "dispatch_LATHE.html"):
+        (run / "schedule" / name).write_text("x")
+    page = write_index(tmp_path).read_text()
+    for name in ("gantt.html", "dispatch_ASSY.html", "dispatch_LATHE.html"):
+        assert f'href="2026-W48/base/schedule/{name}"' in page
+    assert ">work tickets LATHE</a>" in page and ">Gantt chart</a>" in page
