@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planlib.calendar import machine_intervals
+from planlib.schedule.tickets import format_qty
 
 #: Legend entries and colours: bars first, then the bands behind them.
 KINDS = {
@@ -108,8 +109,7 @@ def gantt_bars(schedule: pd.DataFrame, items: pd.DataFrame | None = None,
         "start_text": [_dt(t) for t in s.setup_start], "end_text": [_dt(t) for t in s["end"]],
         "setup_text": [_hours(a + b) for a, b in zip(s.setup_min, s.changeover_min)],
         "run_text": [_hours(r) for r in s.run_min],
-        "qty_text": [f"{q:,.0f} {uom.get(i, '')}".strip() if float(q).is_integer() else f"{q:,.2f} {uom.get(i, '')}".strip()
-                     for q, i in zip(s.qty.astype(float), s.item_id)],
+        "qty_text": [format_qty(q, uom.get(i, "")) for q, i in zip(s.qty.astype(float), s.item_id)],
         "due_text": [pd.Timestamp(d).strftime("%a %d %b %Y") if pd.notna(d) else "" for d in s.due_date],
         "late_text": [f"{v:.1f} h late" if v > 1e-9 else "on time" for v in s.lateness.astype(float)],
     })

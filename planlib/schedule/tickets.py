@@ -130,7 +130,8 @@ def next_steps(schedule: pd.DataFrame, material: pd.DataFrame | None = None) -> 
     return pd.Series(out).reindex(schedule.index)
 
 
-def _qty(q: float, uom: str) -> str:
+def format_qty(q: float, uom: str = "") -> str:
+    """A quantity in its unit, without spurious decimals: ``66 ea``, ``7.5 kg``, ``1,250 ea``."""
     q = float(q)
     text = f"{q:,.0f}" if abs(q - round(q)) < 1e-9 else f"{q:,.2f}".rstrip("0").rstrip(".")
     return f"{text} {uom}".strip()
@@ -261,7 +262,7 @@ def tickets_html(tickets: pd.DataFrame, work_center_id: str, plan_week: str = ""
             "<th>Components to pick</th><th>Next</th><th>Good qty</th><th>Scrap</th><th>Sign-off</th>"
             "</tr></thead><tbody>")
         for r in g.sort_values(["machine_id", "seq"]).itertuples():
-            picks = "".join(f"<li>{esc(str(c))} {esc(str(d))}: <b>{esc(_qty(q, u))}</b></li>"
+            picks = "".join(f"<li>{esc(str(c))} {esc(str(d))}: <b>{esc(format_qty(q, u))}</b></li>"
                             for c, d, q, u in r.components)
             picks = f"<ul class='picks'>{picks}</ul>" if picks else "none"
             crew = "" if pd.isna(r.crew_size) else f"{float(r.crew_size):g}"
@@ -272,7 +273,7 @@ def tickets_html(tickets: pd.DataFrame, work_center_id: str, plan_week: str = ""
                 f"<td>{esc(str(r.machine_id))}</td>"
                 f"<td>{esc(str(r.order_id))}<br><span class='status'>{esc(str(r.order_status))}; {due}{late}"
                 f"</span></td><td>{esc(str(r.item_id))}<br>{esc(str(r.description))}</td>"
-                f"<td class='num'>{int(r.op_seq)}</td><td class='num'>{esc(_qty(r.qty, r.uom))}</td>"
+                f"<td class='num'>{int(r.op_seq)}</td><td class='num'>{esc(format_qty(r.qty, r.uom))}</td>"
                 f"<td class='when'>{pd.Timestamp(r.setup_start):{_DT}}<br>{pd.Timestamp(r.start):{_DT}}<br>"
                 f"{pd.Timestamp(r.end):{_DT}}</td>"
                 f"<td class='num'>{_hours(r.setup_hours)}</td><td class='num'>{_hours(r.run_hours)}</td>"
