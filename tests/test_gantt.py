@@ -9,10 +9,10 @@ import re
 
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium, open_page, other_hosts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from browser import chromium, needs_chromium, open_page, other_hosts
 from planlib.schedule.gantt import KINDS, calendar_bands, gantt_bars, gantt_chart
 
 T = pd.Timestamp
@@ -40,10 +40,11 @@ def ds(sample):
 
 
 def op(order, item, seq, machine, setup_start, start, end, lateness, qty=10, setup=60, run=300):
-    return dict(order_id=order, item_id=item, family="F", op_seq=seq, work_center_id="A", machine_id=machine,
-                setup_start=T(setup_start), start=T(start), end=T(end), qty=qty, due_date=T("2026-11-25"),
-                lateness=lateness, setup_min=setup, changeover_min=0, run_min=run, earliest_start=pd.NaT,
-                uninterruptible=False, crew_size=1, status="planned", priority=1, weight=1.0)
+    return {"order_id": order, "item_id": item, "family": "F", "op_seq": seq, "work_center_id": "A",
+            "machine_id": machine, "setup_start": T(setup_start), "start": T(start), "end": T(end), "qty": qty,
+            "due_date": T("2026-11-25"), "lateness": lateness, "setup_min": setup, "changeover_min": 0,
+            "run_min": run, "earliest_start": pd.NaT, "uninterruptible": False, "crew_size": 1,
+            "status": "planned", "priority": 1, "weight": 1.0}
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from browser import chromium, needs_chromium, open_page, other_hosts
+
 from planlib.calendar import machine_intervals
 from planlib.cli import main
 from planlib.schedule import check_schedule

@@ -8,10 +8,10 @@ import re
 
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium, open_page, other_hosts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from browser import chromium, needs_chromium, open_page, other_hosts
 from planlib.schedule.report import dispatch_html, dispatch_list
 from planlib.schedule.tickets import components_to_pick, next_steps, tickets_html, work_tickets
 
@@ -41,10 +41,11 @@ def ds(sample):
 
 
 def op(order, item, seq, wc, machine, setup_start, start, end, qty, setup=60, run=300, lateness=-1.0, crew=1):
-    return dict(order_id=order, item_id=item, family="F", op_seq=seq, work_center_id=wc, machine_id=machine,
-                setup_start=T(setup_start), start=T(start), end=T(end), qty=qty, due_date=T("2026-11-27"),
-                lateness=lateness, setup_min=setup, changeover_min=15, run_min=run, earliest_start=pd.NaT,
-                uninterruptible=False, crew_size=crew, status="planned", priority=1, weight=1.0)
+    return {"order_id": order, "item_id": item, "family": "F", "op_seq": seq, "work_center_id": wc,
+            "machine_id": machine, "setup_start": T(setup_start), "start": T(start), "end": T(end), "qty": qty,
+            "due_date": T("2026-11-27"), "lateness": lateness, "setup_min": setup, "changeover_min": 15,
+            "run_min": run, "earliest_start": pd.NaT, "uninterruptible": False, "crew_size": crew,
+            "status": "planned", "priority": 1, "weight": 1.0}
 
 
 @pytest.fixture(scope="module")

@@ -201,7 +201,7 @@ def machine_order(schedule: pd.DataFrame, ds=None) -> list[str]:
 
 def _vl_date(ts) -> dict:
     ts = pd.Timestamp(ts)
-    return dict(year=ts.year, month=ts.month, date=ts.day, hours=ts.hour, minutes=ts.minute)
+    return {"year": ts.year, "month": ts.month, "date": ts.day, "hours": ts.hour, "minutes": ts.minute}
 
 
 def gantt_chart(schedule: pd.DataFrame, ds=None, title: str = "Schedule", width: int = 1100, days: int = 14,

@@ -415,8 +415,8 @@ def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = N
                "FEASIBLE": "the best schedule found in the time allowed, not proven the best possible",
                "HEURISTIC": "the dispatching rule's schedule: the solver found nothing better in the time allowed",
                }.get(status, status.lower() or "not recorded")
-    lines = [f"The schedule minimises {what}. It was made by the CP-SAT constraint solver (Google OR-Tools), "
-             "starting from a schedule of the dispatching rule.",
+    lines = [(f"The schedule minimises {what}. It was made by the CP-SAT constraint solver (Google OR-Tools), "
+              "starting from a schedule of the dispatching rule."),
              f"- Result: {verdict} (solver status {status or 'unknown'})."]
     gap = info.get("gap_pct")
     if gap is not None and pd.notna(gap) and status == "FEASIBLE":

@@ -244,8 +244,8 @@ def tickets_html(tickets: pd.DataFrame, work_center_id: str, plan_week: str = ""
     t = tickets[tickets.work_center_id == work_center_id]
     made = pd.Timestamp(made_at) if made_at is not None else pd.Timestamp.now().floor("min")
     name = f" {esc(work_center_name)}" if work_center_name else ""
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Work tickets "
-             f"{esc(str(work_center_id))}</title><style>{_CSS}</style></head><body>"]
+    parts = [(f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Work tickets "
+              f"{esc(str(work_center_id))}</title><style>{_CSS}</style></head><body>")]
     if t.empty:
         parts.append(f"<h1>Work tickets: work center {esc(str(work_center_id))}{name}</h1>"
                      "<p>No operations are scheduled at this work center.</p>")
