@@ -224,27 +224,46 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     return res
 
 
-def schedule_pages(result, title: str, gantt: bool = False) -> dict[str, str]:
-    """The schedule's HTML pages by file name: one printable ``dispatch_<work_center>.html`` per work
-    center (a name made safe for a file), and ``gantt.html`` if asked."""
-    from planlib.schedule import dispatch_html
+def schedule_pages(result, title: str, gantt: bool = True, ds: Dataset | None = None) -> dict[str, str]:
+    """The schedule's HTML pages by file name.
 
+    One printable ``dispatch_<work_center>.html`` per work center (a name made safe for a
+    file): its work tickets, one list per day (:func:`planlib.schedule.tickets.work_tickets`),
+    and ``gantt.html`` (:func:`planlib.schedule.gantt.gantt_chart`, offline) if ``gantt``.
+    ``ds`` adds item descriptions and units, the components to pick and the calendar's named
+    bands of the Gantt chart (breakdown, overtime ...); without it the pages show codes, and the
+    Gantt chart the problem's working time only.
+    """
+    from planlib.schedule import dispatch_html
+    from planlib.schedule.gantt import gantt_chart
+    from planlib.schedule.report import dispatch_page_name
+    from planlib.schedule.tickets import work_tickets
+
+    p = result.problem
+    week = ""
+    if getattr(p, "plan_start", None) is not None:
+        y, w, _ = pd.Timestamp(p.plan_start).isocalendar()
+        week = f"{y}-W{w:02d}"
     pages = {}
-    for wc in sorted(result.dispatch_list.work_center_id.unique()):
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(wc)).lstrip(".") or "_"
-        pages[f"dispatch_{safe}.html"] = dispatch_html(result.dispatch_list, wc, f"Dispatch list {wc}. {title}")
+    tickets = work_tickets(result.schedule, ds, p.orders, result.material)
+    for wc in sorted(result.schedule.work_center_id.unique()) if len(result.schedule) else []:
+        pages[dispatch_page_name(wc)] = dispatch_html(result.schedule, wc, title, ds=ds, plan_week=week,
+                                                       tickets=tickets)
     if gantt and len(result.schedule):
-        pages["gantt.html"] = gantt_page(result.gantt(f"Schedule, {title}"))
+        pages["gantt.html"] = gantt_page(gantt_chart(result.schedule, ds, f"Schedule, {title}",
+                                                     calendar_intervals=p.calendar_intervals))
     return pages
 
 
 def gantt_page(chart) -> str:
-    """A chart as a standalone HTML page, however many bars it has (a large plant has more
-    than altair's default limit of 5,000 rows)."""
+    """A chart as a standalone HTML page that works offline: the Vega libraries are inlined
+    (vl-convert's bundle), nothing is fetched from another host; however many bars it has (a
+    large plant has more than altair's default limit of 5,000 rows)."""
     import altair as alt
 
     with alt.data_transformers.disable_max_rows():
-        return chart.to_html()
+        # SVG: every bar is an element of the page (a tooltip, a test, a screen reader find it)
+        return chart.to_html(inline=True, embed_options={"renderer": "svg"})
 
 
 # --------------------------------------------------------------------------- KPIs
@@ -288,7 +307,6 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         util = schedule_kpis[schedule_kpis.kpi == "utilisation"].value.astype(float)
         if len(util):
             add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
-        add("solver_status", "schedule solver status", str(k.get("solver_status", "")), "")
     if promise_dates is not None and len(promise_dates):
         n_late = len(late_lines(promise_dates))
         add("late_order_lines", "customer order lines the schedule completes late", n_late, "lines", n_late == 0)

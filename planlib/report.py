@@ -103,9 +103,18 @@ def _fmt(v) -> str:
 
 
 def write_index(reports_dir: str | os.PathLike) -> Path:
-    """Write ``reports/index.html``: every week and scenario with links to its reports."""
+    """Write ``reports/index.html``: every week and scenario with links to its reports.
+
+    Each run lists its report pages, then its schedule pages: the Gantt chart
+    (``schedule/gantt.html``) and the printable work tickets of each work center
+    (``schedule/dispatch_<work center>.html``).
+    """
     root = Path(reports_dir)
     rows = []
+
+    def link(path: Path, text: str) -> str:
+        return f'<a href="{html.escape(quote(path.relative_to(root).as_posix()))}">{html.escape(text)}</a>'
+
     for week_dir in sorted((p for p in root.iterdir() if p.is_dir() and p.name[:1].isdigit()), reverse=True):
         for run in sorted(p for p in week_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             try:
@@ -113,20 +122,25 @@ def write_index(reports_dir: str | os.PathLike) -> Path:
             except (OSError, ValueError):  # no manifest, or one cut short
                 info = {}
             info = info if isinstance(info, dict) else {}
-            pages = sorted(run.glob("*.html"))
-            links = " ".join(f'<a href="{html.escape(quote(p.relative_to(root).as_posix()))}">{html.escape(p.stem)}</a>'
-                             for p in pages)
+            links = " ".join(link(p, p.stem) for p in sorted(run.glob("*.html")))
+            sched = run / "schedule"
+            extra = []
+            if (sched / "gantt.html").is_file():
+                extra.append(link(sched / "gantt.html", "Gantt chart"))
+            tickets = sorted(sched.glob("dispatch_*.html")) if sched.is_dir() else []
+            extra += [link(p, f"work tickets {p.stem.removeprefix('dispatch_')}") for p in tickets]
             status = str(info.get("status", ""))
             rows.append(f"<tr><td>{html.escape(week_dir.name)}</td><td>{html.escape(run.name)}</td>"
                         f"<td>{html.escape(str(info.get('finished_at', ''))[:19])}</td>"
-                        f"<td>{html.escape(status)}</td><td>{links}</td></tr>")
+                        f"<td>{html.escape(status)}</td><td>{links}</td><td>{' '.join(extra)}</td></tr>")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>planlib reports</title>
-<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left}}a{{margin-right:10px}}</style></head>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
+td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}}a{{margin-right:10px}}</style></head>
 <body><h1>Planning reports</h1>
-<table><thead><tr><th>week</th><th>scenario</th><th>run finished</th><th>status</th><th>reports</th></tr></thead>
-<tbody>{''.join(rows) or '<tr><td colspan="5">no runs yet</td></tr>'}</tbody></table>
+<table><thead><tr><th>week</th><th>scenario</th><th>run finished</th><th>status</th><th>reports</th>
+<th>schedule: Gantt chart and work tickets</th></tr></thead>
+<tbody>{''.join(rows) or '<tr><td colspan="6">no runs yet</td></tr>'}</tbody></table>
 </body></html>
 """
     tmp = root / ".index.html.tmp"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium, open_page, other_hosts
 
 from planlib.calendar import machine_intervals
 from planlib.cli import main
@@ -166,3 +167,31 @@ def test_gantt_page_of_a_large_plant_is_written():
         chart.to_html()
     html = gantt_page(chart)
     assert html.count('"machine_id": "M29"') == 200
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_gantt_page_of_the_schedule_command_renders_offline(sample_dir, tmp_path):
+    """gantt.html carries the Vega libraries (no CDN): offline it draws the bars, the calendar's bands and
+    shows a tooltip, and asks no other host for anything."""
+    out = tmp_path / "sched"
+    assert main(["schedule", str(sample_dir), "--out", str(out), "--time-limit", "2", "--no-mrp", "--quiet"]) == 0
+    page_text = (out / "gantt.html").read_text()
+    assert "cdn.jsdelivr" not in page_text and "<script src=" not in page_text.replace("<script src=\"data:", "")
+    with chromium() as context:
+        page, errors, requests = open_page(context, out / "gantt.html", wait_ms=1500)
+        assert not errors and not other_hosts(requests)
+        bars = page.locator("g.operations_marks path").count()
+        assert bars >= pd.read_csv(out / "schedule.csv").shape[0]  # a bar (or its pieces) per operation
+        assert page.locator("g.bands_marks path").count() > 0  # nights and weekends drawn
+        box = page.evaluate("""() => {
+            const clip = document.querySelector('svg').getBoundingClientRect();
+            for (const p of document.querySelectorAll('g.operations_marks path')) {
+                const r = p.getBoundingClientRect();
+                if (r.width > 6 && r.left > clip.left + 60 && r.right < clip.right - 40)
+                    return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+            }
+            return null; }""")
+        page.mouse.move(box["x"], box["y"])
+        page.wait_for_timeout(400)
+        assert "order" in page.locator("#vg-tooltip-element").inner_text()

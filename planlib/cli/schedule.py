@@ -26,8 +26,9 @@ def add_parser(sub) -> None:
         description="Schedule released, in-progress and planned make orders on the machines of their work "
                     "centers, with calendars, changeovers and due dates. Planned orders come from "
                     "--planned-orders, or else from an MRP run on SOURCE. Writes schedule, dispatch_list, "
-                    "schedule_kpis, late_orders, schedule_exceptions (CSV), one printable dispatch list per "
-                    "work center (dispatch_<WC>.html) and gantt.html to DIR, all at once.")
+                    "schedule_kpis, late_orders, schedule_exceptions (CSV), the printable work tickets of each "
+                    "work center, one list per day (dispatch_<WC>.html), and the Gantt chart (gantt.html, "
+                    "works offline) to DIR, all at once.")
     add_source(p)
     add_out(p)
     p.add_argument("--start", type=date_arg, metavar="DATE",
@@ -116,8 +117,7 @@ def run(args) -> int:
              f"{info['solver_status']}, objective {info.get('objective')}, bound {info.get('bound')} "
              f"(heuristic {info['heuristic_objective']:g})")
     tables = steps.schedule_tables(result)
-    pages = schedule_pages(result, f"Plan start {params.plan_start}, schedule status {info['solver_status']}",
-                           gantt=True)
+    pages = schedule_pages(result, f"Plan start {params.plan_start}", gantt=True, ds=ds)
     out = write_tables(tables, args.out, extra_files=pages)
     k = result.kpis.set_index("kpi").value
     print(f"{len(result.schedule)} operations, on time {k.get('on_time_pct')} %, "

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
 from planlib.schedule.problem import Problem
@@ -313,8 +312,19 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
     return pd.DataFrame(rows, columns=LATE_COLUMNS)
 
 
-def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:
+def dispatch_list(schedule: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     """Work tickets per work center and machine, in the order they are to be run.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        See :func:`to_schedule`.
+    orders : DataFrame, optional
+        ``order_id, status`` (:attr:`Problem.orders`): ``status`` is then the order's
+        (``released``, ``in progress``, ``planned``; ``in progress (running)`` for a running
+        operation), see :func:`planlib.schedule.tickets.order_status`. Without it,
+        ``status`` is the operation's (``planned`` until it runs, so a released order's
+        operations read ``planned``).
 
     Returns
     -------
@@ -322,72 +332,147 @@ def dispatch_list(schedule: pd.DataFrame) -> pd.DataFrame:
         ``work_center_id, machine_id, seq`` (1, 2, ... per machine), ``order_id, item_id, op_seq,
         qty, setup_start, start, end, setup_min, changeover_min, run_min, due_date, status, late``.
     """
+    from planlib.schedule.tickets import order_status
+
     cols = ["work_center_id", "machine_id", "order_id", "item_id", "op_seq", "qty", "setup_start", "start",
             "end", "setup_min", "changeover_min", "run_min", "due_date", "status"]
     d = schedule.sort_values(["work_center_id", "machine_id", "start"])[cols + ["lateness"]].copy()
+    if orders is not None:
+        d["status"] = order_status(d, orders)
     d.insert(2, "seq", d.groupby("machine_id").cumcount() + 1)
     d["late"] = d.pop("lateness") > 0
     return d.reset_index(drop=True)
 
 
-def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "") -> str:
-    """A printable HTML page of one work center's dispatch list (one table per machine)."""
-    d = dispatch[dispatch.work_center_id == work_center_id]
-    fmt = "%a %d %b %H:%M"
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Dispatch list {html.escape(work_center_id)}"
-             "</title><style>body{font-family:sans-serif;font-size:11pt;margin:1.5cm}"
-             "table{border-collapse:collapse;width:100%;margin-bottom:1.2em}"
-             "th,td{border:1px solid #999;padding:3px 6px;text-align:left}th{background:#eee}"
-             "tr.late td{background:#fde2e2}h2{page-break-before:auto}"
-             "@media print{h2{page-break-before:always}h2:first-of-type{page-break-before:avoid}}"
-             "</style></head><body>",
-             f"<h1>Dispatch list: work center {html.escape(work_center_id)}</h1>"]
-    if title:
-        parts.append(f"<p>{html.escape(title)}</p>")
-    for m, g in d.groupby("machine_id"):
-        parts.append(f"<h2>Machine {html.escape(str(m))}</h2><table><tr><th>#</th><th>Order</th><th>Item</th>"
-                     "<th>Op</th><th>Qty</th><th>Setup from</th><th>Run from</th><th>Until</th>"
-                     "<th>Setup min</th><th>Run min</th><th>Due</th><th>Status</th></tr>")
-        for r in g.itertuples():
-            cls = " class='late'" if r.late else ""
-            parts.append(
-                f"<tr{cls}><td>{r.seq}</td><td>{html.escape(str(r.order_id))}</td>"
-                f"<td>{html.escape(str(r.item_id))}</td><td>{r.op_seq}</td><td>{r.qty:g}</td>"
-                f"<td>{r.setup_start.strftime(fmt)}</td><td>{r.start.strftime(fmt)}</td>"
-                f"<td>{r.end.strftime(fmt)}</td><td>{r.setup_min + r.changeover_min}</td><td>{r.run_min}</td>"
-                f"<td>{pd.Timestamp(r.due_date).strftime('%d %b') if pd.notna(r.due_date) else ''}</td>"
-                f"<td>{html.escape(str(r.status))}{' LATE' if r.late else ''}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "".join(parts)
+def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "", ds=None,
+                  orders: pd.DataFrame | None = None, material: pd.DataFrame | None = None,
+                  plan_week: str = "", tickets: pd.DataFrame | None = None) -> str:
+    """A printable page of one work center's work tickets, one ticket list per day.
+
+    ``dispatch`` is the schedule (or the dispatch list); ``ds``, ``orders`` and ``material``
+    add item descriptions, units, components to pick, the order's status and where the parts
+    go (see :func:`planlib.schedule.tickets.work_tickets` and
+    :func:`planlib.schedule.tickets.tickets_html`); ``tickets``, if given, are used as they are
+    (the tickets of every work center, built once for all pages).
+    """
+    from planlib.schedule.tickets import tickets_html, work_tickets
+
+    if orders is None and "status" in dispatch and "late" in dispatch:  # a dispatch list: its status
+        orders = dispatch[["order_id", "status"]].drop_duplicates("order_id")  # is the order's
+    if tickets is None:
+        tickets = work_tickets(dispatch, ds, orders, material)  # all work centers: the next operation
+    name = ""
+    if ds is not None and ds.has("work_centers"):
+        wc = ds.work_centers.set_index("work_center_id")
+        if "description" in wc and work_center_id in wc.index and pd.notna(wc.description.get(work_center_id)):
+            name = str(wc.description[work_center_id])
+    return tickets_html(tickets, work_center_id, plan_week, title, name)
 
 
-def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule"):
-    """Altair Gantt chart: one row per machine, bars per operation, late orders in red.
+def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
+    """The Gantt chart of a schedule: see :func:`planlib.schedule.gantt.gantt_chart` (with ``ds``,
+    item descriptions and the calendar's bands)."""
+    from planlib.schedule import gantt
+
+    return gantt.gantt_chart(schedule, ds, title)
+
+
+SOLVER_KPIS = ("solver_status", "cpsat_status", "objective", "bound", "gap_pct", "seconds", "heuristic_objective",
+               "heuristic_seconds", "restricted", "orders_left_out")
+
+
+def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The schedule's key figures a planner reads (:func:`schedule_kpis` less the solver's
+    own figures, which :func:`how_made` explains): ``kpi, machine_id, value, unit``."""
+    return kpis[~kpis.kpi.isin(SOLVER_KPIS)].reset_index(drop=True)
+
+
+def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = None,
+             workers: int | None = None, objective: str = "tardiness", deterministic: bool = False) -> str:
+    """How the schedule was made, in a few sentences (Markdown) for the end of a report.
+
+    Parameters
+    ----------
+    info : dict
+        :attr:`ScheduleResult.info`: ``solver_status`` (``OPTIMAL``, ``FEASIBLE`` or
+        ``HEURISTIC``), ``objective, bound, gap_pct, seconds, heuristic_objective``.
+    time_limit_s, seed, workers : optional
+        The solver settings (:class:`planlib.params.PlanParams`).
+    objective : str
+        What was minimised: ``tardiness``, ``makespan`` or ``setup``.
+    deterministic : bool
+        The solver stopped on a work budget set from the time limit (repeatable), not on the clock.
 
     Returns
     -------
-    altair.Chart
-        Setups as light bars before the runs; tooltips give order, item, times and lateness.
+    str
     """
-    import altair as alt
+    what = {"tardiness": "weighted tardiness (hours late times the order's weight)",
+            "makespan": "the makespan (when the last operation ends)",
+            "setup": "the total changeover time"}.get(str(objective), str(objective))
+    status = str(info.get("solver_status", ""))
+    verdict = {"OPTIMAL": "proven the best possible schedule for this objective",
+               "FEASIBLE": "the best schedule found in the time allowed, not proven the best possible",
+               "HEURISTIC": "the dispatching rule's schedule: the solver found nothing better in the time allowed",
+               }.get(status, status.lower() or "not recorded")
+    lines = [(f"The schedule minimises {what}. It was made by the CP-SAT constraint solver (Google OR-Tools), "
+              "starting from a schedule of the dispatching rule."),
+             f"- Result: {verdict} (solver status {status or 'unknown'})."]
+    gap = info.get("gap_pct")
+    if gap is not None and pd.notna(gap) and status == "FEASIBLE":
+        lines.append(f"- Gap: the best possible schedule is at most {float(gap):.1f} % better on the objective.")
+    obj, heur = info.get("objective"), info.get("heuristic_objective")
+    if obj is not None and heur is not None and pd.notna(obj) and pd.notna(heur):
+        lines.append(f"- Objective {float(obj):,.0f}; the dispatching rule alone gave {float(heur):,.0f}.")
+    settings = []
+    if time_limit_s is not None:
+        settings.append(f"a deterministic work budget set from a time limit of {time_limit_s:g} s (the same "
+                        "inputs give the same schedule)" if deterministic else f"time limit {time_limit_s:g} s")
+    if info.get("seconds") is not None:
+        settings.append(f"ran {float(info['seconds']):.0f} s")
+    if workers is not None:
+        settings.append(f"{workers} workers")
+    if seed is not None:
+        settings.append(f"random seed {seed}")
+    if settings:
+        lines.append("- Solver settings: " + ", ".join(settings) + ".")
+    return "\n".join(lines)
 
-    s = schedule.copy()
-    s["late"] = np.where(s.groupby("order_id").lateness.transform("max") > 0, "late order", "on time")
-    runs = s.assign(kind="run", bar_start=s.start, bar_end=s.end)
-    setups = s[s.setup_start < s.start].assign(kind="setup", bar_start=lambda x: x.setup_start,
-                                               bar_end=lambda x: x.start)
-    data = pd.concat([runs, setups], ignore_index=True)
-    data = data[["machine_id", "order_id", "item_id", "op_seq", "bar_start", "bar_end", "late", "kind",
-                 "lateness", "due_date"]]
-    color = alt.Color("late:N", scale=alt.Scale(domain=["on time", "late order"], range=["#4c78a8", "#e45756"]),
-                      title="")
-    return alt.Chart(data, title=title).mark_bar().encode(
-        y=alt.Y("machine_id:N", title="machine", sort=sorted(data.machine_id.unique())),
-        x=alt.X("bar_start:T", title="time"), x2="bar_end:T",
-        color=color,
-        opacity=alt.condition(alt.datum.kind == "setup", alt.value(0.35), alt.value(1.0)),
-        tooltip=["order_id", "item_id", "op_seq", "kind", alt.Tooltip("bar_start:T", format="%a %d %b %H:%M"),
-                 alt.Tooltip("bar_end:T", format="%a %d %b %H:%M"), alt.Tooltip("lateness:Q", format=".1f"),
-                 "due_date:T"],
-    ).properties(width=900, height=max(120, 22 * data.machine_id.nunique()))
+
+def late_operations(schedule: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The operations that end after their order's due date, latest first.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order_id, item_id, description, op_seq, work_center_id, machine_id, start,
+        end`` (timestamps), ``due_date, late_hours`` [h].
+    """
+    cols = ["order_id", "item_id", "description", "op_seq", "work_center_id", "machine_id", "start", "end",
+            "due_date", "late_hours"]
+    s = schedule[schedule.lateness.astype(float) > 1e-9]
+    desc = items.set_index("item_id").description if items is not None and "description" in items else pd.Series(
+        dtype=object)
+    out = s.assign(description=s.item_id.map(desc).fillna(""), late_hours=s.lateness.astype(float).round(1))
+    return out.sort_values(["late_hours", "order_id"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def dispatch_page_name(work_center_id) -> str:
+    """File name of a work center's work tickets page: ``dispatch_<work center>.html``, the
+    name made safe for a file."""
+    import re
+
+    return "dispatch_" + (re.sub(r"[^A-Za-z0-9_.-]", "_", str(work_center_id)).lstrip(".") or "_") + ".html"
+
+
+def page_links(work_centers, folder: str = "schedule") -> str:
+    """HTML links to the schedule's pages of a run (relative to the run folder): the Gantt
+    chart and the work tickets of each work center (names as :func:`planlib.pipeline.schedule_pages`
+    writes them)."""
+    from urllib.parse import quote
+
+    links = [f'<a href="{quote(folder)}/gantt.html">Gantt chart (full page)</a>']
+    for wc in sorted({str(w) for w in work_centers}):
+        links.append(f'<a href="{quote(folder)}/{quote(dispatch_page_name(wc))}">{html.escape(wc)}</a>')
+    return ("<p>" + links[0] + "</p><p>Work tickets to print, one page per work center and day: "
+            + " &middot; ".join(links[1:]) + "</p>")
