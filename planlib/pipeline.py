@@ -220,7 +220,7 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     if run_dir:
         _write_step(run_dir, "schedule", steps.schedule_tables(res),
                     steps.used_parameters(params, schedule=settings),
-                    extra_files=schedule_pages(res, f"Plan start {params.plan_start}"))
+                    extra_files=schedule_pages(res, f"Plan start {params.plan_start}", ds=ds))
     return res
 
 

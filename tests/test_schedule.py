@@ -350,11 +350,10 @@ def test_outputs_dispatch_html_and_gantt(sample_schedule):
     wc = res.dispatch_list.work_center_id.iloc[0]
     page = dispatch_html(res.dispatch_list, wc, "test")
     assert page.startswith("<!doctype html>") and f"work center {wc}" in page
-    assert page.count("<table>") == res.dispatch_list[res.dispatch_list.work_center_id == wc].machine_id.nunique()
-    chart = gantt_chart(res.schedule)
-    spec = chart.to_dict()
-    assert spec["mark"]["type"] == "bar"
-    assert spec["encoding"]["color"]["scale"]["range"][1] == "#e45756"  # late orders in red
+    days = res.dispatch_list[res.dispatch_list.work_center_id == wc].setup_start.dt.normalize().nunique()
+    assert page.count("<section class='list'>") == days  # one ticket list per work center and day
+    assert [layer["name"] for layer in gantt_chart(res.schedule).to_dict()["layer"]] == ["bands", "operations",
+                                                                                          "labels"]
     k = res.kpis.set_index("kpi")
     assert {"on_time_pct", "weighted_tardiness", "makespan", "utilisation", "setup_hours", "solver_status",
             "objective", "bound"} <= set(k.index)

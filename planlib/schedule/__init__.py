@@ -118,8 +118,10 @@ class ScheduleResult:
         """Orders left out for a data error (see :attr:`exceptions`)."""
         return list(self.problem.left_out or [])
 
-    def gantt(self, title: str = "Schedule"):
-        return gantt_chart(self.schedule, title)
+    def gantt(self, title: str = "Schedule", ds=None):
+        """The Gantt chart (:func:`planlib.schedule.gantt.gantt_chart`); with ``ds``, calendar bands and item
+        descriptions."""
+        return gantt_chart(self.schedule, title, ds)
 
 
 def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleSettings) -> float:
@@ -277,7 +279,7 @@ def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | No
     kpis = schedule_kpis(sched, problem, info)
     material = material_table(problem, sched)
     return ScheduleResult(schedule=sched, kpis=kpis, late_orders=late_orders(sched, problem, material),
-                          dispatch_list=dispatch_list(sched), status=info["solver_status"],
+                          dispatch_list=dispatch_list(sched, problem.orders), status=info["solver_status"],
                           objective=info.get("objective"), bound=info.get("bound"),
                           heuristic_objective=info["heuristic_objective"], problem=problem, solution=sol,
                           info=info, material=material)
