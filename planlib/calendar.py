@@ -116,7 +116,8 @@ def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
         mine = ex[(ex.machine_id == mid) | (ex.calendar_id == cid)]
         extra = mine[mine.kind == "overtime"][["start", "end"]].clip(lower=start, upper=end)
         if len(extra):
-            work = _merge(pd.concat([work, extra]).assign(k=0), "k")[["start", "end"]]
+            both = [w for w in (work, extra) if len(w)]  # concat of an empty frame warns (FutureWarning)
+            work = _merge(pd.concat(both).assign(k=0), "k")[["start", "end"]]
         off = mine[mine.kind.isin(_OFF)][["start", "end"]]
         if len(off):
             work = _subtract(work.reset_index(drop=True), _merge(off.assign(k=0), "k"))
