@@ -183,6 +183,8 @@ def _shown_source(source: str, root: Path | None) -> str:
     with its file so, another database URL as it is (password masked)."""
     from planlib.data import mask_source
 
+    if source in ("", "(memory)"):  # tables made in Python (from_frames): the user names the source
+        return "SOURCE"
     if source.startswith("sqlite:///"):
         return "sqlite:///" + _shown_path(source[len("sqlite:///"):], root)
     if "://" in source:
@@ -197,14 +199,13 @@ def _planlib_executable(root: Path | None) -> str:
     return _shown_path(exe, root) if exe.is_file() else "planlib"
 
 
-def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: int = 0,
-                       time_limit_s: float = 10.0, root: Path | None = None) -> str:
+def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: int,
+                       time_limit_s: float, root: Path | None = None) -> str:
     """The ``planlib run`` command that plans a saved scenario in the weekly run, to paste at ``root``.
 
     Paths inside ``root`` are relative to it, others absolute, so the command works pasted
-    at ``root`` (any folder when ``root`` is None). Seed and time limit are given when they
-    differ from the command's defaults (0 and 10 s): the weekly run then makes the plan
-    the editor showed.
+    at ``root`` (any folder when ``root`` is None). Seed and time limit are the editor's,
+    so the weekly run makes the plan the editor showed.
 
     Parameters
     ----------
@@ -222,11 +223,8 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
         The folder the command is pasted at (:func:`repository_root`).
     """
     words = [_planlib_executable(root), "run", _shown_source(str(source), root), "--week", week,
-             "--scenario", _shown_path(scenario_file, root)]
-    if seed != 0:
-        words += ["--seed", str(seed)]
-    if time_limit_s != 10.0:
-        words += ["--time-limit", f"{time_limit_s:g}"]
+             "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
+             "--time-limit", f"{time_limit_s:g}"]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -750,7 +748,7 @@ class ScenarioEditor:
             self._say(f"cannot save {target}: {exc}", error=True)
             return None
         week = iso_week(pd.Timestamp(self.params.plan_start).date())
-        self.command = weekly_run_command(self.ds.source or "SOURCE", week, target, seed=self.params.seed,
+        self.command = weekly_run_command(self.ds.source, week, target, seed=self.params.seed,
                                           time_limit_s=self.params.time_limit_s, root=self.root)
         where = f"at {self.root}" if self.root is not None else "in any folder"
         self._say(f"saved {_shown_path(target, self.root)}; to plan it in the weekly run, paste {where}: "
