@@ -179,8 +179,8 @@ def _shown_path(path: str | Path, root: Path | None) -> str:
 
 
 def _shown_source(source: str, root: Path | None) -> str:
-    """A dataset source as typed at ``root``: a folder or file like a path, a SQLite file URL
-    with its file so, another database URL as it is (password masked)."""
+    """A dataset source as typed at ``root``: a folder or a file like any path, the file of a
+    ``sqlite:///`` URL likewise, another database URL as it is (password masked)."""
     from planlib.data import mask_source
 
     if source in ("", "(memory)"):  # tables made in Python (from_frames): the user names the source
