@@ -395,7 +395,7 @@ def test_outside_a_repository_the_command_has_absolute_paths(plant, tmp_path, mo
 
 def test_database_sources_in_the_command(tmp_path):
     root = tmp_path.resolve()
-    at = dict(week="2026-W48", scenario_file=root / "s.yaml", seed=0, time_limit_s=10.0, root=root)
+    at = {"week": "2026-W48", "scenario_file": root / "s.yaml", "seed": 0, "time_limit_s": 10.0, "root": root}
     assert shlex.split(weekly_run_command(f"sqlite:///{root}/db/plant.db", **at))[2] == "sqlite:///db/plant.db"
     pg = shlex.split(weekly_run_command("postgresql://planner:s3cret@host/plant", **at))[2]
     assert pg == "postgresql://planner:***@host/plant"                 # never the password on screen
