@@ -5,7 +5,10 @@ centers, suppliers and dates and add each kind of change of
 :mod:`planlib.scenario`; the list of changes; **Run**, which re-plans MRP and
 the schedule in process (:func:`planlib.pipeline.plan_week`) with a progress
 bar and shows the KPI deltas and charts against the base plan; and **Save**,
-which writes the scenario file that ``planlib run --scenario`` takes.
+which writes the scenario file that ``planlib run --scenario`` takes and shows
+the command that runs it (:attr:`ScenarioEditor.command`, to paste at the
+repository root). While a Run is in progress every button is disabled, and a
+click that still reaches the kernel waits until the run is over.
 
 Everything a button does is a method (:meth:`ScenarioEditor.add_demand_multiplier`,
 :meth:`~ScenarioEditor.run`, :meth:`~ScenarioEditor.save` ...), so the logic is
@@ -20,6 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+import shlex
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -149,6 +156,93 @@ def _cell(v) -> str:
     return html.escape(str(v))
 
 
+# =========================================================================== the weekly-run command
+
+def repository_root(start: str | Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the working directory) that holds
+    ``pyproject.toml`` or ``.git``; None if there is none."""
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _shown_path(path: str | Path, root: Path | None) -> str:
+    """``path`` (relative ones taken from the working directory) as typed at ``root``: relative to it
+    when inside it, else absolute."""
+    full = Path(os.path.abspath(path))
+    if root is not None:
+        try:
+            return full.relative_to(root).as_posix() or "."
+        except ValueError:
+            pass
+    return str(full)
+
+
+def _shown_source(source: str, root: Path | None) -> str:
+    """A dataset source as typed at ``root``: a folder or a file like any path, the file of a
+    ``sqlite:///`` URL likewise, another database URL as it is (password masked)."""
+    from planlib.data import mask_source
+
+    if source in ("", "(memory)"):  # tables made in Python (from_frames): the user names the source
+        return "SOURCE"
+    if source.startswith("sqlite:///"):
+        return "sqlite:///" + _shown_path(source[len("sqlite:///"):], root)
+    if "://" in source:
+        return mask_source(source)
+    return _shown_path(source, root)
+
+
+def _planlib_executable(root: Path | None) -> str:
+    """The ``planlib`` command of this Python environment (``.venv/bin/planlib`` at the repository
+    root); plain ``planlib`` if the environment has none."""
+    exe = Path(sys.executable).parent / ("planlib.exe" if os.name == "nt" else "planlib")
+    return _shown_path(exe, root) if exe.is_file() else "planlib"
+
+
+def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: int,
+                       time_limit_s: float, root: Path | None = None) -> str:
+    """The ``planlib run`` command that plans a saved scenario in the weekly run, to paste at ``root``.
+
+    Paths inside ``root`` are relative to it, others absolute, so the command works pasted
+    at ``root`` (any folder when ``root`` is None). Seed and time limit are the editor's,
+    so the weekly run makes the plan the editor showed.
+
+    Parameters
+    ----------
+    source : str
+        The dataset source (a folder, a workbook, a database URL), relative paths taken from
+        the working directory.
+    week : str
+        ISO week, ``2026-W48``.
+    scenario_file : str or path
+        The saved scenario file.
+    seed : int
+    time_limit_s : float
+        Schedule solver time limit [s].
+    root : path, optional
+        The folder the command is pasted at (:func:`repository_root`).
+    """
+    words = [_planlib_executable(root), "run", _shown_source(str(source), root), "--week", week,
+             "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
+             "--time-limit", f"{time_limit_s:g}"]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the OS allows."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 # =========================================================================== the editor
 
 def _default_planner():
@@ -215,6 +309,12 @@ class ScenarioEditor:
     charts : dict of str to altair.Chart
     message : str
         The last status line (also shown in the widget).
+    command : str
+        After a Save: the ``planlib run ... --scenario <file>`` command that plans the saved
+        file in the weekly run, to paste at :attr:`root` (:func:`weekly_run_command`).
+    root : Path or None
+        The repository root the command's paths are relative to (:func:`repository_root` of the
+        working directory when the editor was made); None: absolute paths.
     widget : ipywidgets.VBox
         The whole editor; displaying the editor displays it.
     """
@@ -238,6 +338,11 @@ class ScenarioEditor:
         self.charts: dict = {}
         self.message = ""
         self.saved_path: Path | None = None
+        self.command = ""
+        self.root = repository_root()
+        self._busy = False          # a Run is in progress
+        self._waiting: list = []    # clicks that came during the run, done after it
+        self._ticker: tuple | None = None
         self._build(scenario)
 
     # ------------------------------------------------------------------ layout
@@ -339,6 +444,8 @@ class ScenarioEditor:
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="", layout=w.Layout(width="30%"))
         self.status = w.HTML("")
+        self.progress.add_class("planlib-progress")  # names the browser tests find them by
+        self.status.add_class("planlib-status")
         self.save_path = w.Text(value="", placeholder=str(self.save_dir / "<name>.yaml"), description="Save as",
                                 layout=w.Layout(width="50%"))
         self.save_button = w.Button(description="Save", icon="save")
@@ -347,18 +454,21 @@ class ScenarioEditor:
         self.load_button = w.Button(description="Open", icon="folder-open")
         self.output = w.Output()
 
-        self.dm_add.on_click(lambda _: self.add_demand_multiplier())
-        self.ro_add.on_click(lambda _: self.add_rush_order())
-        self.dt_add.on_click(lambda _: self.add_downtime())
-        self.ot_add.on_click(lambda _: self.add_overtime())
-        self.sd_add.on_click(lambda _: self.add_supplier_delay())
-        self.lt_add.on_click(lambda _: self.add_lead_time())
-        self.remove_button.on_click(lambda _: self.remove_selected())
-        self.clear_button.on_click(lambda _: self.clear())
+        self._wire(self.dm_add, self.add_demand_multiplier)
+        self._wire(self.ro_add, self.add_rush_order)
+        self._wire(self.dt_add, self.add_downtime)
+        self._wire(self.ot_add, self.add_overtime)
+        self._wire(self.sd_add, self.add_supplier_delay)
+        self._wire(self.lt_add, self.add_lead_time)
+        self._wire(self.remove_button, self.remove_selected)
+        self._wire(self.clear_button, self.clear)
+        self._wire(self.save_button, self.save)
+        self._wire(self.load_button, lambda: self.load(self.load_path.value.strip()) if self.load_path.value.strip()
+                   else self._say("type the path of a scenario file to open", error=True))
         self.run_button.on_click(lambda _: self.run())
-        self.save_button.on_click(lambda _: self.save())
-        self.load_button.on_click(lambda _: self.load(self.load_path.value.strip()) if self.load_path.value.strip()
-                                  else self._say("type the path of a scenario file to open", error=True))
+        self._buttons = [self.dm_add, self.ro_add, self.dt_add, self.ot_add, self.sd_add, self.lt_add,
+                         self.remove_button, self.clear_button, self.run_button, self.save_button,
+                         self.load_button]
 
         self.widget = w.VBox([
             w.HBox([self.name, self.description]),
@@ -380,10 +490,23 @@ class ScenarioEditor:
         """The scenario as the widgets describe it now."""
         return Scenario(self.name.value.strip() or "scenario", self.description.value.strip(), tuple(self.changes))
 
-    def _say(self, text: str, error: bool = False) -> None:
+    def _say(self, text: str, error: bool = False, command: str = "") -> None:
         self.message = text
         colour = "#c0392b" if error else "#222"
-        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+        code = f"<br><code class='planlib-command'>{html.escape(command)}</code>" if command else ""
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>{code}"
+
+    def _wire(self, button: w.Button, action: Callable) -> None:
+        """Call ``action`` on a click; during a Run (the button is disabled then, but a click sent
+        before the browser knew may still arrive) the click waits until the run is over."""
+        def clicked(_):
+            if self._busy:
+                self._waiting.append(action)
+                self._say(f"'{button.description}' waits for the run in progress")
+                return
+            action()
+
+        button.on_click(clicked)
 
     def _refresh(self) -> None:
         self.changes_list.options = [(f"{i + 1}. {c.describe()}", i) for i, c in enumerate(self.changes)]
@@ -453,30 +576,84 @@ class ScenarioEditor:
 
     # ------------------------------------------------------------------ run and save
     def _progress(self, lo: float, hi: float, phase: str) -> Callable:
-        """A progress callback for one phase: text lines move the bar within [lo, hi)."""
+        """A progress callback for one phase: the bar moves within [lo, hi).
+
+        A call with a fraction puts the bar there. A text line (a step starts) moves it half
+        way along what is left of the phase, never back; during a Run, until the next line, a
+        timer then moves it on by the clock towards the end of the phase, half way after the solver
+        time limit and ever slower after it (a deterministic CP-SAT limit may take many times as long
+        on a loaded machine), since a step such as the schedule reports nothing until it is done.
+        """
         state = {"n": 0}
+        end = lo + (hi - lo) * 0.999
 
         def report(*args, **kwargs):
+            self._stop_ticker()
             text = " ".join(str(a) for a in args if isinstance(a, str))
             frac = next((float(a) for a in args if isinstance(a, float) and 0.0 <= a <= 1.0), None)
-            if frac is None:
+            if frac is not None:
+                self.progress.value = lo + (hi - lo) * min(frac, 0.999)
+            else:
                 state["n"] += 1
-                frac = 1.0 - 0.5 ** state["n"]
-            self.progress.value = lo + (hi - lo) * min(frac, 0.999)
+                self.progress.value = max(self.progress.value, lo + (hi - lo) * (1.0 - 0.5 ** state["n"]))
+                if self._busy:
+                    self._start_ticker(end)
             if text:
                 self._say(f"{phase}: {text}")
 
         return report
 
+    def _start_ticker(self, end: float, period_s: float = 0.2) -> None:
+        """Move the bar from where it is towards ``end`` by the clock, in a thread, until stopped."""
+        stop, start, t0 = threading.Event(), self.progress.value, time.perf_counter()
+        tau = max(float(self.params.time_limit_s), 0.5)
+
+        def tick():
+            while not stop.wait(period_s):
+                gone = time.perf_counter() - t0
+                self.progress.value = start + (end - start) * gone / (gone + tau)
+
+        thread = threading.Thread(target=tick, name="planlib-progress", daemon=True)
+        self._ticker = (stop, thread)
+        thread.start()
+
+    def _stop_ticker(self) -> None:
+        if self._ticker is not None:
+            stop, thread = self._ticker
+            stop.set()
+            thread.join()
+            self._ticker = None
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for button in self._buttons:
+            button.disabled = busy
+
     def run(self) -> pd.DataFrame | None:
         """Plan the base (first time only) and the scenario; show KPI deltas and charts.
+
+        Every button is disabled while the run is in progress; clicks that arrive meanwhile
+        are done after it, in order.
 
         Returns the KPI comparison (also in :attr:`comparison`), or None if the
         scenario does not fit the data or planning failed (the message says why).
         """
+        if self._busy:
+            self._say("a run is in progress: wait for it", error=True)
+            return None
+        self._set_busy(True)
+        try:
+            return self._run()
+        finally:
+            self._stop_ticker()
+            self._set_busy(False)
+            waiting, self._waiting = self._waiting, []
+            for action in waiting:
+                action()
+
+    def _run(self) -> pd.DataFrame | None:
         scenario = self.scenario()
         self.progress.value, self.progress.bar_style = 0.0, ""
-        self.run_button.disabled = True
         t0 = time.perf_counter()
         try:
             ds_s = apply_scenario(self.ds, scenario)
@@ -506,8 +683,7 @@ class ScenarioEditor:
             self.progress.bar_style = "danger"
             self._say(f"planning failed: {type(exc).__name__}: {exc}", error=True)
             return None
-        finally:
-            self.run_button.disabled = False
+        self._stop_ticker()
         self.progress.value, self.progress.bar_style = 1.0, "success"
         self._say(f"planned '{scenario.name}' in {time.perf_counter() - t0:.1f} s: "
                   f"{len(scenario.changes)} change(s)")
@@ -568,12 +744,17 @@ class ScenarioEditor:
         target = Path(path or self.save_path.value.strip() or self.save_dir / f"{scenario.slug}.yaml")
         try:
             self.saved_path = save_scenario(scenario, target)
+            # the file gets the mode any new file gets (0666 less the umask), not mkstemp's 0600
+            os.chmod(self.saved_path, 0o666 & ~_umask())
         except OSError as exc:
             self._say(f"cannot save {target}: {exc}", error=True)
             return None
         week = iso_week(pd.Timestamp(self.params.plan_start).date())
-        source = self.ds.source or "SOURCE"
-        self._say(f"saved {target}; weekly run: planlib run {source} --week {week} --scenario {target}")
+        self.command = weekly_run_command(self.ds.source, week, target, seed=self.params.seed,
+                                          time_limit_s=self.params.time_limit_s, root=self.root)
+        where = f"at {self.root}" if self.root is not None else "in any folder"
+        self._say(f"saved {_shown_path(target, self.root)}; to plan it in the weekly run, paste {where}: "
+                  f"{self.command}", command=self.command)
         return self.saved_path
 
     def load(self, path: str | Path) -> Scenario | None:

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
+import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from planlib.data import from_frames
+from planlib.cli import build_parser
+from planlib.data import from_frames, load, write_dataset
 from planlib.params import PlanParams
 from planlib.scenario import (
     DemandMultiplier,
@@ -28,6 +36,8 @@ from planlib.scenario_editor import (
     comparison_html,
     exception_comparison_chart,
     kpi_delta_chart,
+    repository_root,
+    weekly_run_command,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,10 +99,10 @@ class FakePlanner:
                                planned_orders=orders)
 
 
-def editor(plant, **kw):
+def editor(plant, params=PARAMS, **kw):
     kw.setdefault("planner", FakePlanner())
     kw.setdefault("forecast", FORECAST)
-    return ScenarioEditor(plant, PARAMS, **kw)
+    return ScenarioEditor(plant, params, **kw)
 
 
 # --------------------------------------------------------------------------- building changes
@@ -333,6 +343,142 @@ def test_load_fills_the_editor(plant, tmp_path):
     assert e.changes_list.options[0][0] == "1. rush order: 3 x A due 2026-12-01 (priority 1)"
     path.write_text("name: Bad\nchanges:\n  - kind: rush_order\n    item: Z\n    qty: 3\n    due: 2026-12-01\n")
     assert e.load(path) is None and "cannot load" in e.message and e.name.value == "Loaded"
+
+
+def _repo(tmp_path: Path, plant) -> Path:
+    """A repository as a user has it: pyproject.toml at the root, the data in data/plant."""
+    root = tmp_path / "my repo"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    write_dataset(plant, root / "data" / "plant")
+    return root
+
+
+def test_the_saved_command_works_pasted_at_the_repository_root(plant, tmp_path, monkeypatch):
+    """The notebook runs in notebooks/ with ../data paths; the command is pasted at the root."""
+    root = _repo(tmp_path, plant)
+    monkeypatch.chdir(root / "notebooks")
+    e = ScenarioEditor(load("../data/plant"), PARAMS, planner=FakePlanner(), forecast=FORECAST,
+                       save_dir="../data/scenarios")
+    assert e.root == root.resolve()
+    e.sd_add.click()
+    e.save_button.click()
+    words = shlex.split(e.command)
+    exe = Path(sys.executable).parent / "planlib"
+    assert words[0] == (str(exe) if exe.is_file() else "planlib")       # this environment's planlib
+    assert words[1:] == ["run", "data/plant", "--week", "2026-W48", "--scenario",
+                         "data/scenarios/my_scenario.yaml", "--seed", "0", "--time-limit", "0.01"]
+    args = build_parser().parse_args(words[1:])                           # what `planlib run` reads ...
+    monkeypatch.chdir(root)                                               # ... at the repository root
+    assert load_scenario(args.scenario, load(args.source)) == e.scenario()
+    assert (args.week, args.time_limit, args.seed) == ("2026-W48", 0.01, 0)
+    assert e.message == f"saved data/scenarios/my_scenario.yaml; to plan it in the weekly run, paste at " \
+                        f"{root.resolve()}: {e.command}"
+    assert "<code class='planlib-command'>" in e.status.value
+
+
+def test_outside_a_repository_the_command_has_absolute_paths(plant, tmp_path, monkeypatch):
+    folder = tmp_path / "no repo"
+    write_dataset(plant, folder / "plant data")
+    monkeypatch.chdir(folder)
+    if repository_root() is not None:
+        pytest.skip("the temporary folder lies inside a repository")
+    e = ScenarioEditor(load("plant data"), PlanParams(plan_start="2026-11-23", seed=3),
+                       planner=FakePlanner(), forecast=FORECAST, save_dir="out")
+    e.sd_add.click()
+    e.save()
+    words = shlex.split(e.command)
+    assert words[1:] == ["run", str(folder / "plant data"), "--week", "2026-W48", "--scenario",
+                         str(folder / "out" / "my_scenario.yaml"), "--seed", "3", "--time-limit", "30"]
+    assert "paste in any folder" in e.message
+
+
+def test_database_sources_in_the_command(tmp_path):
+    root = tmp_path.resolve()
+    at = {"week": "2026-W48", "scenario_file": root / "s.yaml", "seed": 0, "time_limit_s": 10.0, "root": root}
+    assert shlex.split(weekly_run_command(f"sqlite:///{root}/db/plant.db", **at))[2] == "sqlite:///db/plant.db"
+    pg = shlex.split(weekly_run_command("postgresql://planner:s3cret@host/plant", **at))[2]
+    assert pg == "postgresql://planner:***@host/plant"                 # never the password on screen
+    assert shlex.split(weekly_run_command("(memory)", **at))[2] == "SOURCE"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=8)
+                .filter(lambda n: n not in (".", "..")), min_size=1, max_size=3))
+def test_any_path_in_the_command_comes_back_as_typed(tmp_path_factory, parts):
+    """Whatever the folder names (spaces, quotes, $), the shell gives planlib the same paths."""
+    root = tmp_path_factory.mktemp("root").resolve()
+    inside, outside = root.joinpath(*parts), Path("/elsewhere").joinpath(*parts)
+    words = shlex.split(weekly_run_command(str(inside), "2026-W48", outside / "s.yaml", 0, 10.0, root=root))
+    assert root / words[2] == inside and not Path(words[2]).is_absolute()
+    assert Path(words[6]) == outside / "s.yaml"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_saved_files_follow_the_umask(plant, tmp_path, mask):
+    """umask 022: others can read the scenario file (mkstemp alone gives 0600)."""
+    e = editor(plant, save_dir=tmp_path)
+    e.sd_add.click()
+    old = os.umask(mask)
+    try:
+        path = e.save()
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_clicks_wait_while_a_run_is_in_progress(plant, tmp_path):
+    seen = {}
+
+    class ClickingPlanner(FakePlanner):
+        """Clicks other buttons in the middle of the scenario plan, as an impatient user would."""
+
+        def __call__(self, ds, params, forecast=None, progress=None):
+            if len(self.calls) == 1:
+                seen["disabled"] = {b.description: b.disabled for b in e._buttons}
+                e.sd_days.value = 5
+                e.sd_add.click()
+                e.save_button.click()
+                e.run_button.click()
+                seen["changes"], seen["saved"] = len(e.changes), (tmp_path / "my_scenario.yaml").exists()
+                seen["message"] = e.message
+            return super().__call__(ds, params, forecast, progress)
+
+    planner = ClickingPlanner()
+    e = editor(plant, planner=planner, save_dir=tmp_path)
+    e.sd_add.click()
+    assert e.run() is not None
+    assert all(seen["disabled"].values()) and len(seen["disabled"]) == 11
+    assert (seen["changes"], seen["saved"]) == (1, False)          # nothing happened during the run ...
+    assert seen["message"] == "a run is in progress: wait for it"
+    assert len(planner.calls) == 2                                  # ... the second Run was not started ...
+    assert [c.days for c in load_scenario(tmp_path / "my_scenario.yaml").changes] == [7, 5]   # ... the rest after
+    assert e.comparison.set_index("kpi").loc["receipt_delay_days", "scenario"] == 7   # the run planned one delay
+    assert not any(b.disabled for b in e._buttons)
+    assert e.message.startswith("saved ")
+
+
+def test_the_bar_moves_while_a_step_reports_nothing(plant):
+    samples = []
+
+    class SlowPlanner(FakePlanner):
+        def __call__(self, ds, params, forecast=None, progress=None):
+            progress("mrp")
+            progress("schedule")                    # then silence, as while CP-SAT solves
+            for _ in range(6):
+                time.sleep(0.25)
+                samples.append(e.progress.value)
+            return super().__call__(ds, params, forecast, None)
+
+    e = editor(plant, planner=SlowPlanner(), params=PlanParams(plan_start="2026-11-23", time_limit_s=0.5))
+    assert e.run() is not None
+    base, scen = samples[:6], samples[6:]
+    for phase, lo, hi in ((base, 0.3, 0.6), (scen, 0.6, 0.95)):   # the base plan's and the scenario's steps
+        assert phase == sorted(phase) and len(set(phase)) >= 4         # it moves on, never back
+        assert lo + (hi - lo) * 0.75 <= phase[0] and phase[-1] < hi    # within the schedule step's part
+    assert e.progress.value == 1.0
+    time.sleep(0.5)
+    assert e.progress.value == 1.0 and not [t for t in threading.enumerate() if t.name == "planlib-progress"]
 
 
 # --------------------------------------------------------------------------- charts and table
