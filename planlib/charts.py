@@ -173,7 +173,8 @@ def mrp_grid_view(mrp_grid: pd.DataFrame, items, periods: int = 12) -> pd.DataFr
             "planned_order_receipts", "planned_order_releases"]
     g = mrp_grid[mrp_grid.item_id.isin(items) & (mrp_grid.period <= periods)]
     long = g.melt(id_vars=["item_id", "period_start"], value_vars=rows, var_name="line")
-    view = long.pivot_table(index=["item_id", "line"], columns="period_start", values="value", sort=False)
+    view = long.pivot_table(index=["item_id", "line"], columns="period_start", values="value", sort=False,
+                            observed=True)  # item_id is categorical: pandas warns without it
     view.columns = [c.strftime("%d %b") for c in view.columns]
     order = {r: i for i, r in enumerate(rows)}
     return view.sort_index(level=[0, 1], key=lambda s: s.map(order) if s.name == "line" else s)

@@ -290,7 +290,7 @@ def label(name, currency: str = "EUR") -> str:
         unit = unit or currency_symbol(currency)
     words = [w for w in re.split(r"[_\s]+", base) if w]
     words = [_WORDS.get(w.lower(), w) for w in words]
-    text = " ".join(w for w in words if w) or name.replace("_", " ").strip() or name
+    text = " ".join(w for w in words if w) or name.replace("_", " ").strip() or "Column"
     text = text[:1].upper() + text[1:]
     return f"{text} ({unit})" if unit else text
 

@@ -42,16 +42,17 @@ CSS = """
 .planlib-kpi.bad{border-color:#d33;background:#fff3f3}
 .planlib-kpi.good{border-color:#3a3}
 .planlib-kpi .delta{font-size:.8em;color:#555}
-table.planlib-table{border-collapse:collapse;font-size:.9em;margin:4px 0 12px 0}
-table.planlib-table th{text-align:left;border-bottom:2px solid #889;padding:4px 8px;background:#f2f3f7;color:#222}
-table.planlib-table td{border-bottom:1px solid #ddd;padding:3px 8px;color:#222}
-table.planlib-table td.num{text-align:right;white-space:nowrap}
+table.planlib-table.planlib-table{border-collapse:collapse;font-size:.9em;margin:4px 0 12px 0}
+table.planlib-table.planlib-table th{text-align:left;border-bottom:2px solid #889;padding:4px 8px;background:#f2f3f7;color:#222}
+table.planlib-table.planlib-table td{text-align:left;border-bottom:1px solid #ddd;padding:3px 8px;color:#222}
+table.planlib-table.planlib-table td.num{text-align:right;white-space:nowrap}
+table.dataTable.display th,table.dataTable.display td{text-align:left}
+table.dataTable.display th.dt-right,table.dataTable.display td.dt-right{text-align:right}
+.dt-container .dt-layout-table{overflow-x:auto}
 .planlib-how{font-size:.85em;color:#444;border-top:1px solid #ccd;margin-top:24px;padding-top:6px}
-.planlib-how table{border-collapse:collapse}
-.planlib-how th{color:#666;font-weight:normal;text-align:left;padding:1px 16px 1px 0;white-space:nowrap}
-.planlib-how td{text-align:left;padding:1px 0}
-table.dataTable th,table.dataTable td{text-align:left}
-table.dataTable th.dt-right,table.dataTable td.dt-right{text-align:right}
+.planlib-how.planlib-how table{border-collapse:collapse}
+.planlib-how.planlib-how th{color:#666;font-weight:normal;text-align:left;padding:1px 16px 1px 0;white-space:nowrap}
+.planlib-how.planlib-how td{text-align:left;padding:1px 0}
 .planlib-chart{margin:6px 0 14px 0}
 """
 
@@ -250,18 +251,21 @@ def _add_names(df: pd.DataFrame) -> pd.DataFrame:
     if items is not None and "item_id" in df and "description" not in df and "item_description" not in df \
             and "description" in items:
         pos = df.columns.get_loc("item_id") + 1
-        df.insert(pos, "item_description", df["item_id"].map(items["description"]).fillna(""))
+        ids = df["item_id"].astype(object)
+        df.insert(pos, "item_description", ids.map(items["description"]).astype(object).fillna(""))
         if "uom" not in df and "uom" in items and any(c in lab.QUANTITIES for c in df.columns):
-            df.insert(pos + 1, "uom", df["item_id"].map(items["uom"]).fillna(""))
+            df.insert(pos + 1, "uom", ids.map(items["uom"]).astype(object).fillna(""))
     if suppliers is not None and "supplier_id" in df and "supplier_name" not in df:
         df.insert(df.columns.get_loc("supplier_id") + 1, "supplier_name",
-                  df["supplier_id"].map(suppliers).fillna(""))
+                  df["supplier_id"].astype(object).map(suppliers).astype(object).fillna(""))
     return df
 
 
 def _format_column(s: pd.Series, name, cur: str) -> pd.Series:
     lab = _labels()
     key = str(name)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
     if pd.api.types.is_bool_dtype(s):
         return s.map(lambda v: "" if lab._missing(v) else ("yes" if v else "no"))
     if pd.api.types.is_datetime64_any_dtype(s):
@@ -306,7 +310,7 @@ def table_html(df, name: str = "table", plain_rows: int = PLAIN_ROWS) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "table"
     return itables.to_html_datatable(
         view, connected=False, maxBytes=0, maxRows=0, maxColumns=0, showIndex=False,
-        classes="display compact nowrap cell-border", scrollX=True, pageLength=25,
+        classes="display compact nowrap cell-border", pageLength=25,
         lengthMenu=[[25, 100, -1], [25, 100, "all"]],
         layout={"topStart": "buttons", "topEnd": "search", "bottomStart": "info",
                 "bottomEnd": ["pageLength", "paging"]},
@@ -395,6 +399,8 @@ def kpi_cards_html(kpis: pd.DataFrame, previous: pd.DataFrame | None = None) -> 
         label = label.replace(" (currency)", "").replace("(currency)", "")
         label = label[:1].upper() + label[1:]
         unit = {"weighted h": "h", "count": ""}.get(unit, unit)
+        if unit.endswith("s") and _is_number(value) and float(value) == 1:
+            unit = unit[:-1]  # 1 item, 1 order
         text = _money(value, cur) if money else _fmt(value) + (f" {unit}" if unit and _is_number(value) else "")
         good = getattr(row, "good", None)
         cls = "good" if good is True else "bad" if good is False else ""
