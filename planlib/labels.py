@@ -286,7 +286,7 @@ def label(name, currency: str = "EUR") -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             base, unit = base[: -len(suffix)], u
             break
-    if base.endswith("_cost") or base == "cost" or base.endswith("_value"):
+    if base.endswith(("_cost", "_value")) or base == "cost":
         unit = unit or currency_symbol(currency)
     words = [w for w in re.split(r"[_\s]+", base) if w]
     words = [_WORDS.get(w.lower(), w) for w in words]
@@ -313,14 +313,14 @@ def format_number(value, decimals: int | None = None) -> str:
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
     if decimals is None:
-        if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
-            decimals = 0
-        elif abs(v) >= 100:
+        if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)) or abs(v) >= 100:
             decimals = 0
         elif abs(v) >= 1:
             decimals = 1
         else:
             decimals = 2
+        if round(v, decimals) == round(v):
+            decimals = 0  # 80.99 shows as "81", not "81.0"
     if round(v, decimals) == 0:
         v = 0.0  # no "-0"
     return f"{v:,.{decimals}f}"

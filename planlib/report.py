@@ -210,7 +210,6 @@ def display_frame(df, currency: str | None = None) -> pd.DataFrame:
         the item's description and unit of measure follow ``item_id`` and the supplier's name follows
         ``supplier_id`` when the dataset is known (:func:`setup_notebook`).
     """
-    lab = _labels()
     cur = currency or _CONTEXT.get("currency") or "EUR"
     if isinstance(df, pd.Series):
         df = df.to_frame()
@@ -310,7 +309,8 @@ def table_html(df, name: str = "table", plain_rows: int = PLAIN_ROWS) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "table"
     return itables.to_html_datatable(
         view, connected=False, maxBytes=0, maxRows=0, maxColumns=0, showIndex=False,
-        classes="display compact nowrap cell-border", pageLength=25,
+        classes="display compact nowrap cell-border", style="width:auto;margin:0;caption-side:bottom",
+        pageLength=25,
         lengthMenu=[[25, 100, -1], [25, 100, "all"]],
         layout={"topStart": "buttons", "topEnd": "search", "bottomStart": "info",
                 "bottomEnd": ["pageLength", "paging"]},

@@ -54,7 +54,7 @@ def test_money_labels_take_the_symbol_of_the_one_currency_setting():
 
 
 @pytest.mark.parametrize("value, text", [
-    (1126.0, "1,126"), (1126, "1,126"), (19370.4, "19,370"), (2.5, "2.5"), (0.25, "0.25"),
+    (1126.0, "1,126"), (1126, "1,126"), (80.99, "81"), (1125.9999999, "1,126"), (19370.4, "19,370"), (2.5, "2.5"), (0.25, "0.25"),
     (1.937e4, "19,370"), (-0.0, "0"), (float("nan"), ""), (None, ""), (pd.NaT, ""), (pd.NA, ""),
 ])
 def test_numbers_without_spurious_decimals_or_missing_markers(value, text):

@@ -44,7 +44,7 @@ def test_exported_report_is_one_offline_file_with_interactive_charts_and_tables(
     assert "alt.Chart" not in html  # code hidden
     # the bare DataFrame went through report.table: every row, labels, names, no NaN, no row numbers
     assert "FG-01" in html and "Pump" in html and "1,165" in html and "Release date passed" in html
-    text = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    text = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.DOTALL)
     assert "rows ×" not in text and "NaN" not in text and "release_in_past" not in text
     assert html.count("_itables_") >= 2 and "Download CSV" in html
 

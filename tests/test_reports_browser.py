@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import chromium, needs_chromium, open_page, other_hosts  # noqa: E402
+from browser import chromium, needs_chromium, open_page, other_hosts
 
 #: Text a planner must never see in a page's visible body.
 NOISE = ("NaN", "None", "NaT", "Warning", "Traceback", "/work/", "site-packages", "rows ×", "columns ×")
