@@ -30,7 +30,7 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items=None, we
     -------
     altair.FacetChart
         One panel per item, each drawn from that item's rows only; tooltips on history and
-        forecast; drag or scroll to zoom the time axis.
+        forecast. (No zoom: JupyterLab's Vega-Lite rejects a scale binding in a layered facet.)
     """
     items = list(items) if items is not None else sorted(forecast.item_id.unique())
     fc = forecast[forecast.item_id.isin(items)]
@@ -52,16 +52,16 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items=None, we
     data["period_start"] = pd.to_datetime(data.period_start)
     is_fc, is_hist = alt.datum.kind == "forecast", alt.datum.kind == "history"
     x = alt.X("period_start:T", title=None)
-    zoom = alt.selection_interval(bind="scales", encodings=["x"])
     band95 = alt.Chart().transform_filter(is_fc).mark_area(opacity=0.15, color="#d62728").encode(
         x, alt.Y("lo_95:Q", title="per week"), alt.Y2("hi_95:Q"))
     band80 = alt.Chart().transform_filter(is_fc).mark_area(opacity=0.25, color="#d62728").encode(
         x, alt.Y("lo_80:Q"), alt.Y2("hi_80:Q"))
-    past = alt.Chart().transform_filter(is_hist).mark_line(color="#1f77b4", point=alt.OverlayMarkDef(size=12)).encode(
+    blue, red = "#1f77b4", "#d62728"
+    past = alt.Chart().transform_filter(is_hist).mark_line(color=blue, point=alt.OverlayMarkDef(size=12, color=blue)).encode(
         x, alt.Y("qty:Q"), tooltip=[alt.Tooltip("item_id:N", title="Item"),
                                     alt.Tooltip("period_start:T", title="Week of"),
-                                    alt.Tooltip("qty:Q", title="History", format=",.0f")]).add_params(zoom)
-    line = alt.Chart().transform_filter(is_fc).mark_line(color="#d62728", point=alt.OverlayMarkDef(size=12)).encode(
+                                    alt.Tooltip("qty:Q", title="History", format=",.0f")])
+    line = alt.Chart().transform_filter(is_fc).mark_line(color=red, point=alt.OverlayMarkDef(size=12, color=red)).encode(
         x, alt.Y("forecast:Q"), tooltip=[alt.Tooltip("item_id:N", title="Item"),
                                          alt.Tooltip("period_start:T", title="Week of"),
                                          alt.Tooltip("forecast:Q", title="Forecast", format=",.0f"),

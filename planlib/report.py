@@ -108,10 +108,19 @@ def setup_notebook(ds=None, params=None) -> None:
     html_formatter = ip.display_formatter.formatters["text/html"]
     html_formatter.for_type(pd.DataFrame, lambda df: table_html(df))
     html_formatter.for_type(pd.Series, lambda s: table_html(s.to_frame()))
-    import itables
+    display(HTML(_itables_offline_html() + _style()))  # the table library, once per notebook, offline
 
-    itables.init_notebook_mode(all_interactive=False, connected=False)  # the library, once, offline
-    display(HTML(_style()))
+
+def _itables_offline_html() -> str:
+    """The DataTables library of itables as one inline script (no network), for the first output.
+
+    itables' ``init_notebook_mode(connected=False)`` also displays a dark-theme helper that awaits
+    the library before it exists (a console error in JupyterLab); only the library is needed here.
+    """
+    import itables.options as opt
+    from itables.javascript import generate_init_offline_itables_html
+
+    return generate_init_offline_itables_html(opt.dt_bundle)
 
 
 def _labels():
@@ -334,7 +343,7 @@ def _plain_table(view: pd.DataFrame) -> str:
         f'<td class="num">{html.escape(v)}</td>' if i in nums else f"<td>{html.escape(v)}</td>"
         for i, v in enumerate(r)) + "</tr>" for r in view.itertuples(index=False))
     if not len(view):
-        rows = f'<tr><td colspan="{len(view.columns)}">None this week.</td></tr>'
+        rows = f'<tr><td colspan="{len(view.columns)}">Nothing to show.</td></tr>'
     return f'{_style()}<table class="planlib-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
