@@ -94,8 +94,8 @@ def setup_notebook(ds=None, params=None) -> None:
         alt.renderers.register("planlib", _vegalite_mimebundle)
     alt.renderers.enable("planlib")
     alt.data_transformers.disable_max_rows()
-    pd.set_option("display.max_rows", None)
-    pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_rows", 60)  # the text/plain copy only: reports show the HTML of table()
+    pd.set_option("display.max_columns", 30)
     pd.set_option("display.float_format", lambda v: _labels().format_number(v))
     try:
         from IPython import get_ipython
@@ -138,7 +138,13 @@ def _vegalite_mimebundle(spec: dict, **kwargs) -> dict:
 
 def chart_html(chart, element_id: str = "chart") -> str:
     """A chart's ``<div>`` and the module script that draws it (needs :func:`vega_script` once in the page)."""
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    if hasattr(chart, "to_dict"):
+        import altair as alt
+
+        with alt.data_transformers.disable_max_rows():  # a large plant's Gantt has more than 5,000 bars
+            spec = chart.to_dict()
+    else:
+        spec = dict(chart)
     spec["$schema"] = _vegalite_mimebundle(spec)[VEGALITE_MIME]["$schema"]
     data = json.dumps(spec).replace("</", "<\\/")
     eid = html.escape(element_id)

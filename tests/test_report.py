@@ -158,3 +158,18 @@ def test_index_escapes_folder_names_and_manifest_text(tmp_path):
     assert {t for t, _ in tags} == {"html", "head", "meta", "title", "style", "body", "h1", "table", "thead", "tr",
                                     "th", "tbody", "td", "a"}
     assert sum(t == "a" for t, _ in tags) == 1 and sum(t == "tr" for t, _ in tags) == 3
+
+
+def test_chart_page_is_one_offline_file():
+    import altair as alt
+
+    chart = alt.Chart(pd.DataFrame({"a": range(6000)})).mark_point().encode(x="a")  # above altair's row limit
+    page = report.chart_page(chart, "Schedule <W48>")
+    assert page.count("window.vegaEmbed=") == 1 and "cdn.jsdelivr" not in page and "https://" not in page.split(
+        "<script")[0]
+    assert "Schedule &lt;W48&gt;" in page and '"a": 5999' in page
+
+
+def test_an_empty_table_says_so_without_none():
+    page = report.table_html(pd.DataFrame({"order_id": pd.Series([], dtype=str)}))
+    assert "Nothing to show." in page and "None" not in page and "<th>Order</th>" in page
