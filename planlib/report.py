@@ -48,6 +48,8 @@ table.planlib-table.planlib-table td{text-align:left;border-bottom:1px solid #dd
 table.planlib-table.planlib-table td.num{text-align:right;white-space:nowrap}
 table.dataTable.display th,table.dataTable.display td{text-align:left}
 table.dataTable.display th.dt-right,table.dataTable.display td.dt-right{text-align:right}
+table.dataTable.display td.planlib-nowrap{white-space:nowrap}
+table.dataTable.display td.planlib-long{min-width:18em;max-width:40em;white-space:normal}
 .dt-container .dt-layout-table{overflow-x:auto}
 .planlib-how{font-size:.85em;color:#444;border-top:1px solid #ccd;margin-top:24px;padding-top:6px}
 .planlib-how.planlib-how table{border-collapse:collapse}
@@ -322,16 +324,24 @@ def table_html(df, name: str = "table", plain_rows: int = PLAIN_ROWS) -> str:
     import itables
 
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "table"
+    short = _short_targets(view)
     return itables.to_html_datatable(
         view, connected=False, maxBytes=0, maxRows=0, maxColumns=0, showIndex=False,
-        classes="display compact nowrap cell-border", style="width:auto;margin:0;caption-side:bottom",
+        classes="display compact cell-border", style="width:auto;margin:0;caption-side:bottom",
         pageLength=25,
         lengthMenu=[[25, 100, -1], [25, 100, "all"]],
         layout={"topStart": "buttons", "topEnd": "search", "bottomStart": "info",
                 "bottomEnd": ["pageLength", "paging"]},
         buttons=[{"extend": "csvHtml5", "text": "Download CSV", "title": safe}],
-        columnDefs=[{"className": "dt-right", "targets": _numeric_targets(view)}],
+        columnDefs=[{"className": "dt-right", "targets": _numeric_targets(view)},
+                    {"className": "planlib-nowrap", "targets": short},
+                    {"className": "planlib-long", "targets": [i for i in range(len(view.columns)) if i not in short]}],
         allow_html=False)
+
+
+def _short_targets(view: pd.DataFrame, width: int = 32) -> list[int]:
+    """Columns kept on one line (codes, numbers, dates); longer texts (reasons, messages) wrap."""
+    return [i for i, c in enumerate(view.columns) if not len(view) or view[c].str.len().max() <= width]
 
 
 def _numeric_targets(view: pd.DataFrame) -> list[int]:
