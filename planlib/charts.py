@@ -11,50 +11,99 @@ import pandas as pd
 
 
 def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items=None, weeks_of_history: int = 78,
-                   columns: int = 2) -> alt.FacetChart:
-    """History, forecast and its 80 % and 95 % intervals, one panel per item.
+                   columns: int = 2, names: pd.DataFrame | None = None) -> alt.FacetChart:
+    """History, forecast and its 80 % and 95 % intervals, one panel per item on its own y-scale.
 
     Parameters
     ----------
     history : DataFrame
-        Bucketed history ``item_id, period_start, qty`` (``ForecastResult.buckets``).
+        Bucketed history ``item_id, period_start, qty`` [uom] (``ForecastResult.buckets``).
     forecast : DataFrame
-        ``item_id, period_start, forecast, lo_80, hi_80, lo_95, hi_95`` (and ``statistical``).
+        ``item_id, period_start, forecast, lo_80, hi_80, lo_95, hi_95`` (and ``statistical``) [uom].
     items : list of str, optional
         Items to show; default all in ``forecast``.
+    names : DataFrame, optional
+        The item master (``item_id, description, uom``): panels are titled with the description
+        and the y-axis with the unit of measure.
+
+    Returns
+    -------
+    altair.FacetChart
+        One panel per item, each drawn from that item's rows only; tooltips on history and
+        forecast. (No zoom: JupyterLab's Vega-Lite rejects a scale binding in a layered facet.)
     """
     items = list(items) if items is not None else sorted(forecast.item_id.unique())
     fc = forecast[forecast.item_id.isin(items)]
     start = fc.period_start.min() - pd.Timedelta(weeks=weeks_of_history)
     hist = history[history.item_id.isin(items) & (history.period_start >= start)]
+    keep = [c for c in ("item_id", "period_start", "forecast", "lo_80", "hi_80", "lo_95", "hi_95", "statistical")
+            if c in fc]
+    data = pd.concat([fc[keep].assign(kind="forecast"),
+                      hist[["item_id", "period_start", "qty"]].assign(kind="history")], ignore_index=True)
+    panel = data.item_id.astype(str)
+    if names is not None and "item_id" in names:
+        master = names.drop_duplicates("item_id").set_index("item_id")
+        desc = data.item_id.map(master["description"]) if "description" in master else None
+        if desc is not None:
+            panel = panel + desc.fillna("").map(lambda d: f" - {d}" if d else "")
+        if "uom" in master:
+            panel = panel + data.item_id.map(master["uom"]).fillna("").map(lambda u: f" [{u}]" if u else "")
+    data["panel"] = panel
+    data["period_start"] = pd.to_datetime(data.period_start)
+    is_fc, is_hist = alt.datum.kind == "forecast", alt.datum.kind == "history"
     x = alt.X("period_start:T", title=None)
-    band95 = alt.Chart(fc).mark_area(opacity=0.15).encode(x, alt.Y("lo_95:Q", title="units"), alt.Y2("hi_95:Q"))
-    band80 = alt.Chart(fc).mark_area(opacity=0.25).encode(x, alt.Y("lo_80:Q"), alt.Y2("hi_80:Q"))
-    line = alt.Chart(fc).mark_line(color="#d62728").encode(x, alt.Y("forecast:Q"),
-                                                           tooltip=["item_id", "period_start:T", "forecast:Q"])
-    past = alt.Chart(hist).mark_line(color="#1f77b4").encode(x, alt.Y("qty:Q"))
+    band95 = alt.Chart().transform_filter(is_fc).mark_area(opacity=0.15, color="#d62728").encode(
+        x, alt.Y("lo_95:Q", title="per week"), alt.Y2("hi_95:Q"))
+    band80 = alt.Chart().transform_filter(is_fc).mark_area(opacity=0.25, color="#d62728").encode(
+        x, alt.Y("lo_80:Q"), alt.Y2("hi_80:Q"))
+    blue, red = "#1f77b4", "#d62728"
+    past = alt.Chart().transform_filter(is_hist).mark_line(color=blue, point=alt.OverlayMarkDef(size=12, color=blue)).encode(
+        x, alt.Y("qty:Q"), tooltip=[alt.Tooltip("item_id:N", title="Item"),
+                                    alt.Tooltip("period_start:T", title="Week of"),
+                                    alt.Tooltip("qty:Q", title="History", format=",.0f")])
+    line = alt.Chart().transform_filter(is_fc).mark_line(color=red, point=alt.OverlayMarkDef(size=12, color=red)).encode(
+        x, alt.Y("forecast:Q"), tooltip=[alt.Tooltip("item_id:N", title="Item"),
+                                         alt.Tooltip("period_start:T", title="Week of"),
+                                         alt.Tooltip("forecast:Q", title="Forecast", format=",.0f"),
+                                         alt.Tooltip("lo_80:Q", title="80 % low", format=",.0f"),
+                                         alt.Tooltip("hi_80:Q", title="80 % high", format=",.0f")])
     layers = [band95, band80, past, line]
     if "statistical" in fc and (fc.statistical != fc.forecast).any():
-        layers.append(alt.Chart(fc).mark_line(color="#999", strokeDash=[4, 3]).encode(x, alt.Y("statistical:Q")))
-    data = pd.concat([fc.assign(kind="forecast"), hist.assign(kind="history")], ignore_index=True)
+        layers.append(alt.Chart().transform_filter(is_fc).mark_line(color="#999", strokeDash=[4, 3]).encode(
+            x, alt.Y("statistical:Q")))
     return (alt.layer(*layers, data=data).properties(width=330, height=150)
-            .facet(facet=alt.Facet("item_id:N", title=None), columns=columns)
+            .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelFontWeight="bold")),
+                   columns=columns)
             .resolve_scale(y="independent"))
 
 
 def family_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items: pd.DataFrame,
-                          weeks_of_history: int = 78) -> alt.Chart:
-    """History and forecast summed per item family."""
-    fam = items.set_index("item_id").family.replace("", "(none)")
+                          weeks_of_history: int = 78) -> alt.FacetChart:
+    """History and forecast summed per item family, one panel per family on its own y-scale.
+
+    Parameters
+    ----------
+    history, forecast : DataFrame
+        As in :func:`forecast_chart` [uom].
+    items : DataFrame
+        The item master (``item_id, family``); items without a family are summed as "No family".
+    """
+    fam = items.drop_duplicates("item_id").set_index("item_id").family.fillna("").replace("", "No family")
     h = history.assign(family=history.item_id.map(fam)).groupby(["family", "period_start"]).qty.sum().reset_index()
     f = forecast.assign(family=forecast.item_id.map(fam)).groupby(["family", "period_start"]).forecast.sum().reset_index()
     h = h[h.period_start >= f.period_start.min() - pd.Timedelta(weeks=weeks_of_history)]
-    data = pd.concat([h.rename(columns={"qty": "units"}).assign(series="history"),
-                      f.rename(columns={"forecast": "units"}).assign(series="forecast")], ignore_index=True)
+    data = pd.concat([h.rename(columns={"qty": "units"}).assign(series="History"),
+                      f.rename(columns={"forecast": "units"}).assign(series="Forecast")], ignore_index=True)
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
     return (alt.Chart(data).mark_line().encode(
-        x=alt.X("period_start:T", title=None), y=alt.Y("units:Q"), color=alt.Color("series:N"),
-        strokeDash="series:N").properties(width=330, height=140)
-        .facet(facet=alt.Facet("family:N"), columns=2).resolve_scale(y="independent"))
+        x=alt.X("period_start:T", title=None), y=alt.Y("units:Q", title="per week"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["History", "Forecast"],
+                                                                range=["#1f77b4", "#d62728"])),
+        tooltip=[alt.Tooltip("family:N", title="Family"), alt.Tooltip("series:N", title="Series"),
+                 alt.Tooltip("period_start:T", title="Week of"), alt.Tooltip("units:Q", title="Units", format=",.0f")])
+        .add_params(zoom).properties(width=330, height=140)
+        .facet(facet=alt.Facet("family:N", title=None, header=alt.Header(labelFontWeight="bold")), columns=2)
+        .resolve_scale(y="independent"))
 
 
 def demand_class_chart(classes: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff: float = 0.49) -> alt.LayerChart:
@@ -183,7 +232,8 @@ def mrp_grid_view(mrp_grid: pd.DataFrame, items, periods: int = 12) -> pd.DataFr
             "planned_order_receipts", "planned_order_releases"]
     g = mrp_grid[mrp_grid.item_id.isin(items) & (mrp_grid.period <= periods)]
     long = g.melt(id_vars=["item_id", "period_start"], value_vars=rows, var_name="line")
-    view = long.pivot_table(index=["item_id", "line"], columns="period_start", values="value", sort=False)
+    view = long.pivot_table(index=["item_id", "line"], columns="period_start", values="value", sort=False,
+                            observed=True)  # item_id is categorical: pandas warns without it
     view.columns = [c.strftime("%d %b") for c in view.columns]
     order = {r: i for i, r in enumerate(rows)}
     return view.sort_index(level=[0, 1], key=lambda s: s.map(order) if s.name == "line" else s)

@@ -48,6 +48,9 @@ class PlanParams:
     deterministic : bool
         CP-SAT stops on a deterministic work budget of ``time_limit_s`` units,
         so the same inputs give the same schedule on a loaded machine (default).
+    currency : str
+        ISO 4217 code of every money figure (costs, values), e.g. ``"EUR"`` shown
+        as "€" in the reports (:func:`planlib.labels.currency_symbol`).
     """
 
     plan_start: dt.date = SAMPLE_PLAN_START
@@ -65,6 +68,7 @@ class PlanParams:
     seed: int = 0
     objective: str = "tardiness"
     deterministic: bool = True
+    currency: str = "EUR"
 
     def __post_init__(self) -> None:
         start = self.plan_start
@@ -82,6 +86,9 @@ class PlanParams:
             raise ValueError(f"service_level must be between 0 and 1, not {self.service_level!r}")
         if self.objective not in ("tardiness", "makespan", "setup"):
             raise ValueError(f"objective must be tardiness, makespan or setup, not {self.objective!r}")
+        if not re.fullmatch(r"[A-Za-z]{3}", str(self.currency)):
+            raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, not {self.currency!r}")
+        object.__setattr__(self, "currency", str(self.currency).upper())
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be positive, not {self.time_limit_s!r}")
 

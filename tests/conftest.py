@@ -34,7 +34,11 @@ def weekly_reports(tmp_path_factory) -> Path:
     """
     from planlib.pipeline import run_week
 
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    # this session's folder: under xdist each worker's basetemp sits in the session's own folder
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = shared / "weekly_reports"
     done = shared / "weekly_reports.done"
     with open(shared / "weekly_reports.lock", "w") as lock:

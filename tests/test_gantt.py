@@ -225,18 +225,21 @@ def test_gantt_tooltips_on_hover_in_the_weekly_run(weekly_reports):
 def test_solver_status_is_not_a_kpi_card_but_how_the_plan_was_made(sample):
     from planlib.params import PlanParams
     from planlib.pipeline import week_kpis
-    from planlib.schedule.report import how_made, schedule_figures
+    from planlib.report import how_made_html
+    from planlib.schedule.report import schedule_figures
 
     kpis = pd.DataFrame({"kpi": ["on_time_pct", "late_orders", "solver_status", "gap_pct"], "machine_id": "",
                          "value": [90.0, 2, "FEASIBLE", 12.5], "unit": ["%", "", "", ""]})
     cards = week_kpis(sample, PlanParams(plan_start=MON.date()), schedule_kpis=kpis)
     assert "solver_status" not in set(cards.kpi) and "FEASIBLE" not in set(cards.value.astype(str))
     assert list(schedule_figures(kpis).kpi) == ["on_time_pct", "late_orders"]
-    text = how_made({"solver_status": "FEASIBLE", "gap_pct": 12.5, "objective": 80, "heuristic_objective": 100},
-                    time_limit_s=30, seed=0, workers=2)
-    assert "not proven the best" in text and "12.5 %" in text and "time limit 30 s" in text and "100" in text
-    assert "proven the best possible" in how_made({"solver_status": "OPTIMAL"}) and "Gap" not in how_made(
-        {"solver_status": "OPTIMAL", "gap_pct": 0.0})
+    text = how_made_html(PlanParams(plan_start=MON.date(), time_limit_s=30, seed=0, workers=2,
+                                    deterministic=False),
+                         info={"solver_status": "FEASIBLE", "gap_pct": 12.5, "objective": 80,
+                               "heuristic_objective": 100})
+    assert "not proven best" in text and "12.5 %" in text and "30 s" in text and "gave 100" in text
+    optimal = how_made_html(info={"solver_status": "OPTIMAL"})
+    assert "no better schedule exists" in optimal and "Gap" not in optimal
 
 
 def test_late_operations_and_links_to_the_pages(ds, schedule):

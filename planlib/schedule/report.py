@@ -383,60 +383,8 @@ SOLVER_KPIS = ("solver_status", "cpsat_status", "objective", "bound", "gap_pct",
 
 def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
     """The schedule's key figures a planner reads (:func:`schedule_kpis` less the solver's
-    own figures, which :func:`how_made` explains): ``kpi, machine_id, value, unit``."""
+    own figures, which :func:`planlib.report.how_made` explains): ``kpi, machine_id, value, unit``."""
     return kpis[~kpis.kpi.isin(SOLVER_KPIS)].reset_index(drop=True)
-
-
-def how_made(info: dict, time_limit_s: float | None = None, seed: int | None = None,
-             workers: int | None = None, objective: str = "tardiness", deterministic: bool = False) -> str:
-    """How the schedule was made, in a few sentences (Markdown) for the end of a report.
-
-    Parameters
-    ----------
-    info : dict
-        :attr:`ScheduleResult.info`: ``solver_status`` (``OPTIMAL``, ``FEASIBLE`` or
-        ``HEURISTIC``), ``objective, bound, gap_pct, seconds, heuristic_objective``.
-    time_limit_s, seed, workers : optional
-        The solver settings (:class:`planlib.params.PlanParams`).
-    objective : str
-        What was minimised: ``tardiness``, ``makespan`` or ``setup``.
-    deterministic : bool
-        The solver stopped on a work budget set from the time limit (repeatable), not on the clock.
-
-    Returns
-    -------
-    str
-    """
-    what = {"tardiness": "weighted tardiness (hours late times the order's weight)",
-            "makespan": "the makespan (when the last operation ends)",
-            "setup": "the total changeover time"}.get(str(objective), str(objective))
-    status = str(info.get("solver_status", ""))
-    verdict = {"OPTIMAL": "proven the best possible schedule for this objective",
-               "FEASIBLE": "the best schedule found in the time allowed, not proven the best possible",
-               "HEURISTIC": "the dispatching rule's schedule: the solver found nothing better in the time allowed",
-               }.get(status, status.lower() or "not recorded")
-    lines = [(f"The schedule minimises {what}. It was made by the CP-SAT constraint solver (Google OR-Tools), "
-              "starting from a schedule of the dispatching rule."),
-             f"- Result: {verdict} (solver status {status or 'unknown'})."]
-    gap = info.get("gap_pct")
-    if gap is not None and pd.notna(gap) and status == "FEASIBLE":
-        lines.append(f"- Gap: the best possible schedule is at most {float(gap):.1f} % better on the objective.")
-    obj, heur = info.get("objective"), info.get("heuristic_objective")
-    if obj is not None and heur is not None and pd.notna(obj) and pd.notna(heur):
-        lines.append(f"- Objective {float(obj):,.0f}; the dispatching rule alone gave {float(heur):,.0f}.")
-    settings = []
-    if time_limit_s is not None:
-        settings.append(f"a deterministic work budget set from a time limit of {time_limit_s:g} s (the same "
-                        "inputs give the same schedule)" if deterministic else f"time limit {time_limit_s:g} s")
-    if info.get("seconds") is not None:
-        settings.append(f"ran {float(info['seconds']):.0f} s")
-    if workers is not None:
-        settings.append(f"{workers} workers")
-    if seed is not None:
-        settings.append(f"random seed {seed}")
-    if settings:
-        lines.append("- Solver settings: " + ", ".join(settings) + ".")
-    return "\n".join(lines)
 
 
 def late_operations(schedule: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
