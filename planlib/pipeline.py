@@ -1155,7 +1155,8 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
             same_inputs = prev_week
     history = archive.kpi_history(archive_path, scenario_name) if archive_path else empty
     history = history[history.week != week] if len(history) else history
-    history = pd.concat([history, kpis.assign(week=week)[["week", "kpi", "value", "unit"]]], ignore_index=True)
+    this_week = kpis.assign(week=week)[["week", "kpi", "value", "unit"]]
+    history = pd.concat([history, this_week], ignore_index=True) if len(history) else this_week  # no empty concat
     severity = {"critical": 0, "error": 0, "warning": 1, "info": 2}
     ex = mrp.exceptions.sort_values(["severity", "date"], key=lambda s: s.map(severity) if s.name == "severity" else s)
     summary = WeeklySummary(kpis, prev_week, prev.get("kpis", pd.DataFrame(columns=["kpi", "value"])), ex,

@@ -148,7 +148,9 @@ def chart_html(chart, element_id: str = "chart") -> str:
     else:
         spec = dict(chart)
     spec["$schema"] = _vegalite_mimebundle(spec)[VEGALITE_MIME]["$schema"]
-    data = json.dumps(spec).replace("</", "<\\/")
+    # no "<", ">" or "&" in the script: text from the data (an item description, a scenario's name)
+    # can neither close the script element nor change how the HTML parser reads it
+    data = json.dumps(spec).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     eid = html.escape(element_id)
     return (f'<div class="planlib-chart" id="{eid}"></div>\n<script type="module">'
             f'vegaEmbed("#{eid}", {data}, {{"actions": false, "renderer": "svg"}})'

@@ -1846,14 +1846,14 @@ def comparison_html(comp: PlanComparison) -> str:
         out.append(table(["key figure", "base", "scenario", "change", "better or worse", "unit"], rows, (1, 2, 3),
                          wrap=0))
     else:
-        out.append("<p>None: no key figures to compare.</p>")
+        out.append("<p>No key figures to compare.</p>")
     st = comp.order_status
     for kind, title in (("customer order line", "Customer order lines that became late or on time"),
                         ("production order", "Production orders that became late or on time")):
         out.append(f"<h4>{title}</h4>")
         g = st[st.kind == kind]
         if not len(g):
-            out.append(f"<p>None: every {kind} is late or on time in both plans alike"
+            out.append(f"<p>No change: every {kind} is late or on time in both plans alike"
                        f"{' (and late by the same amount)' if kind == 'production order' else ''}.</p>")
             continue
         customer = kind == "customer order line"
@@ -1877,7 +1877,7 @@ def comparison_html(comp: PlanComparison) -> str:
                           "available hours change (h)", "base load of available hours",
                           "scenario load of available hours"], rows, range(1, 8)))
     else:
-        out.append("<p>None: every work center has the same load and available hours in both plans.</p>")
+        out.append("<p>No change: every work center has the same load and available hours in both plans.</p>")
     out.append("<h4>Planned orders per item</h4>")
     io = comp.item_orders
     if len(io):
@@ -1888,6 +1888,6 @@ def comparison_html(comp: PlanComparison) -> str:
                           "quantity change", "first release in base", "first release in scenario"], rows,
                          range(1, 8)))
     else:
-        out.append("<p>None: every item has the same planned orders in both plans.</p>")
+        out.append("<p>No change: every item has the same planned orders in both plans.</p>")
     out.append("</div>")
     return "".join(out)

@@ -130,32 +130,6 @@ def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exception
         tooltip=["exception", "plan", "messages:Q"]).properties(width=360)
 
 
-def comparison_html(comparison: pd.DataFrame) -> str:
-    """The KPI comparison as an HTML table; worse-looking changes need the reader's judgment,
-    so increases are red and decreases blue (no value judgment is guessed)."""
-    rows = []
-    for r in comparison.itertuples(index=False):
-        name = getattr(r, "label", "") or r.kpi
-        unit = getattr(r, "unit", "")
-        delta = "" if pd.isna(r.delta) else f"{r.delta:+,.4g}"
-        pct = "" if pd.isna(r.delta_pct) else f"{r.delta_pct:+.1f} %"
-        colour = "" if pd.isna(r.delta) or r.delta == 0 else ("#c0392b" if r.delta > 0 else "#1f5f99")
-        rows.append(f"<tr><td>{html.escape(str(name))}</td><td style='text-align:right'>{_cell(r.base)}</td>"
-                    f"<td style='text-align:right'>{_cell(r.scenario)}</td>"
-                    f"<td style='text-align:right;color:{colour}'>{delta}</td>"
-                    f"<td style='text-align:right;color:{colour}'>{pct}</td><td>{html.escape(str(unit))}</td></tr>")
-    head = "<tr><th>KPI</th><th>base</th><th>scenario</th><th>change</th><th>change %</th><th>unit</th></tr>"
-    return f"<table class='planlib-kpis'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _cell(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
-    return html.escape(str(v))
-
-
 # =========================================================================== the weekly-run command
 
 def repository_root(start: str | Path | None = None) -> Path | None:

@@ -33,7 +33,6 @@ from planlib.scenario import (
 from planlib.scenario_editor import (
     ScenarioEditor,
     capacity_comparison_chart,
-    comparison_html,
     exception_comparison_chart,
     kpi_delta_chart,
     repository_root,
@@ -483,11 +482,9 @@ def test_the_bar_moves_while_a_step_reports_nothing(plant):
 
 # --------------------------------------------------------------------------- charts and table
 
-def test_comparison_html_and_charts():
+def test_comparison_charts():
     comp = pd.DataFrame({"kpi": ["late", "status"], "base": [2, "OPTIMAL"], "scenario": [5, "FEASIBLE"],
                          "delta": [3.0, np.nan], "delta_pct": [150.0, np.nan], "unit": ["orders", ""]})
-    text = comparison_html(comp)
-    assert "+3" in text and "+150.0 %" in text and "FEASIBLE" in text and "#c0392b" in text
     spec = kpi_delta_chart(comp).to_dict()
     assert [r["name"] for r in spec["datasets"][next(iter(spec["datasets"]))]] == ["late"]
     load = pd.DataFrame({"work_center_id": ["W1"] * 10, "period": range(1, 11),

@@ -197,10 +197,10 @@ def test_readme_tour_step_2_in_jupyterlab(tmp_path):
         assert samples[-1][1] == 100.0
 
         # the KPI table and the three charts
-        kpis = editor.locator("table.planlib-kpis")
+        kpis = editor.locator(".planlib-comparison table.planlib-table").first
         kpis.wait_for()
         head = kpis.locator("th").all_inner_texts()
-        assert head[:3] == ["KPI", "base", "scenario"]
+        assert head[:3] == ["key figure", "base", "scenario"]
         assert kpis.locator("tbody tr").count() >= 4
         charts = editor.locator(".widget-output .jp-RenderedSVG[data-mime-type='image/svg+xml'] img")
         charts.nth(2).wait_for()                                    # SVG charts, drawn in the kernel
