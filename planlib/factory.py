@@ -153,14 +153,8 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         items, _ = _fit_lots_to_a_day(items, routings, None)
         cover = _parent_lot_cover(items, bom, usage)
         ss = _expected_safety_stock(items, usage, sold)
-        inventory, receipts, progress, prod4 = _stock_and_open_supply(rng, items, level, bom, sold, usage, cover,
-                                                                      ss, routings, machines, start)
-        # the same targets, now against what the first four weeks make (the pipeline and stock
-        # included), not against steady usage
-        routings = _calibrate_run_times(np.random.default_rng(seed), base_run, (prod4 / 4 + usage) / 2, wc, calendars,
-                                        items, usage)
-        items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
-        items, receipts = _fit_lots_to_a_day(items, routings, receipts)
+        inventory, receipts, progress = _stock_and_open_supply(rng, items, level, bom, sold, demand, usage,
+                                                                      cover, ss, routings, machines, start)
         demand = _rush_order(demand, items, inventory, usage, start)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
@@ -174,7 +168,19 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     )
     tables = {name: _conform(name, frame) for name, frame in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(f))] for n, f in tables.items()}
-    return Dataset(tables, f"make_factory(n_items={n_items}, seed={seed})", frozenset(tables), rows)
+    name = f"make_factory(n_items={n_items}, seed={seed})"
+    if not stressed and n_items <= PLAN_CALIBRATION_MAX_ITEMS:
+        # run times against the load MRP actually plans in the first four weeks (stock, the
+        # pipeline and lot sizes included), twice: setups do not scale with run times
+        targets = _load_targets(seed, wc)
+        for _ in range(2):
+            ds = Dataset(tables, name, frozenset(tables), rows)
+            routings = _scale_to_plan(ds, weekly_rate, ss, targets, start)
+            items = _fit_uninterruptible_lots(tables["items"], routings, machines, wc, calendars)
+            items, receipts = _fit_lots_to_a_day(items, routings, tables["scheduled_receipts"])
+            tables.update(routings=_conform("routings", routings), items=_conform("items", items),
+                          scheduled_receipts=_conform("scheduled_receipts", receipts))
+    return Dataset(tables, name, frozenset(tables), rows)
 
 
 def make_sample_factory() -> Dataset:
@@ -774,8 +780,8 @@ def _round_to_rules(q: np.ndarray, items) -> np.ndarray:
     return np.where(capped, np.maximum(step, np.floor(maxq / step) * step), q)
 
 
-def _stock_and_open_supply(rng, items, level, bom, sold, usage: pd.Series, cover: np.ndarray, ss: np.ndarray,
-                           routings, machines, start):
+def _stock_and_open_supply(rng, items, level, bom, sold, demand, usage: pd.Series, cover: np.ndarray,
+                           ss: np.ndarray, routings, machines, start):
     """On hand, open orders and their progress, consistent with lead times and lot rules.
 
     Free stock covers the safety stock plus the gross requirements up to the item's next supply:
@@ -784,8 +790,7 @@ def _stock_and_open_supply(rng, items, level, bom, sold, usage: pd.Series, cover
     1 to 2 weeks more. One purchased item is below its safety stock; one purchase order is 4 days
     past due on an item that needs it in the first week (the late supplier).
 
-    Returns ``(inventory, scheduled_receipts, operations_progress, prod4)`` with ``prod4`` the units
-    of each item the plan makes in its first four weeks (open production orders and planned ones).
+    Returns ``(inventory, scheduled_receipts, operations_progress)``.
     """
     n = len(items)
     ids = items.item_id.to_numpy()
@@ -801,8 +806,8 @@ def _stock_and_open_supply(rng, items, level, bom, sold, usage: pd.Series, cover
     due_days = np.where(has_po, po_days, np.where(has_mo, mo_days, np.nan))
     # a purchase order brings the lead time's usage and 1 to 2 weeks more; a production order one lot
     open_qty = _round_to_rules(u * np.where(buy, L + rng.uniform(1.0, 2.0, n), rng.uniform(0.8, 1.3, n)), items)
-    margin = np.where(buy, rng.uniform(0.3, 0.8, n), rng.uniform(0.1, 0.4, n))
-    cover = np.where(buy, cover, np.minimum(cover, 1.5))
+    margin = np.where(buy, rng.uniform(0.3, 0.8, n), rng.uniform(0.1, 0.3, n))
+    cover = np.where(buy, cover, np.minimum(cover, 1.25))
     # first week with requirements: now for sold items, else when the first parent releases an order
     # (parents' stock covers their own lead time, so their first order is released after the
     # parents' lot cover and margin), half a week earlier to be safe
@@ -824,6 +829,13 @@ def _stock_and_open_supply(rng, items, level, bom, sold, usage: pd.Series, cover
     until = np.where(has_po | has_mo, np.floor(np.nan_to_num(due_days) / 7), L)  # weeks to the next supply
     # free stock and the open order together cover the requirements of the lead time
     need = ss + u * np.maximum(0.0, L + cover - 1 + margin - first_need)
+    # sold items: at least the customer orders booked within the lead time and margin (past due included)
+    days = (demand.due_date - start).dt.days.to_numpy()
+    pos_d = ids_pos.reindex(demand.item_id).to_numpy()
+    booked = np.zeros(n)
+    inside = days < 7 * (L[pos_d] + margin[pos_d])
+    np.add.at(booked, pos_d[inside], demand.qty.to_numpy(dtype=float)[inside])
+    need = np.maximum(need, ss + booked + u * margin)
     free = np.maximum(ss + u * np.maximum(0.0, until + cover - 1 + margin - first_need),
                       need - np.where(has_po | has_mo, open_qty, 0.0))
     # the late supplier: the first open purchase order is 4 days past due and needed now
@@ -853,11 +865,47 @@ def _stock_and_open_supply(rng, items, level, bom, sold, usage: pd.Series, cover
     sr["order_id"] = [f"PO-{40001 + i}" if t == "purchase" else f"MO-{50001 + i}"
                       for i, t in enumerate(sr.order_type)]
     sr, progress = _progress(sr, routings, machines, start)
-    # what the plan makes in its first four weeks: the open order, then planned orders released
-    # in weeks 1-4 (they cover the requirements up to week 4 + L)
-    supply = free + np.where(has_mo | has_po, open_qty, 0.0)
-    prod4 = np.maximum(0.0, ss + u * np.maximum(0.0, 4 + L - first_need) - supply) + np.where(has_mo, open_qty, 0.0)
-    return inventory, sr, progress, pd.Series(np.where(buy, 0.0, prod4), index=ids)
+    return inventory, sr, progress
+
+
+#: Plants up to this many items have their run times scaled against an MRP run of their own
+#: plan (a second or two); larger ones keep the estimate from usage (the generator stays fast).
+PLAN_CALIBRATION_MAX_ITEMS = 5000
+#: Weeks of the plan whose mean load meets the targets.
+CALIBRATION_WEEKS = 6
+
+
+def _load_targets(seed: int, wc: pd.DataFrame) -> pd.Series:
+    """Load of each work center over the plan's first four weeks [fraction of available hours]:
+    the second work center (turning in the sample) 0.97, the others 0.50 to 0.75."""
+    target = pd.Series(np.random.default_rng(seed).uniform(0.50, 0.75, len(wc)), index=wc.work_center_id.to_numpy())
+    target.iloc[min(1, len(target) - 1)] = 0.97
+    return target
+
+
+def _scale_to_plan(ds: Dataset, weekly_rate: pd.Series, ss: np.ndarray, targets: pd.Series, start) -> pd.DataFrame:
+    """Routings with run times scaled so that MRP's capacity load of the first four weeks meets
+    ``targets`` per work center; the forecast is the sold items' expected rate, the safety stock
+    the estimate the stock was sized with."""
+    from planlib.mrp import run_mrp
+    from planlib.params import PlanParams
+
+    periods = pd.date_range(start, periods=26, freq="7D")
+    fc = pd.DataFrame(dict(item_id=np.repeat(weekly_rate.index.to_numpy(), len(periods)),
+                           period_start=np.tile(periods, len(weekly_rate)),
+                           forecast=np.repeat(weekly_rate.to_numpy(), len(periods))))
+    items = ds.items
+    targeted = items.service_level.notna().to_numpy() & items.item_id.isin(weekly_rate.index).to_numpy()
+    sst = pd.DataFrame(dict(item_id=items.item_id[targeted], safety_stock=ss[targeted]))
+    res = run_mrp(ds, PlanParams(plan_start=start.date()), forecast=fc, safety_stock=sst)
+    cap = res.capacity_load
+    first = cap[cap.period <= CALIBRATION_WEEKS].groupby("work_center_id")[["load_hours", "available_hours"]].sum()
+    r = ds.routings.copy()
+    # setup hours of the first four weeks do not scale: estimate them from the orders' count
+    share = (targets.reindex(first.index) * first.available_hours / first.load_hours.where(first.load_hours > 0))
+    scale = r.work_center_id.map(share.replace([np.inf, -np.inf], np.nan).fillna(1.0).clip(0.2, 5.0)).to_numpy()
+    r["run_min_per_unit"] = np.maximum(0.1, np.round(r.run_min_per_unit.to_numpy() * scale, 2))
+    return r
 
 
 def _calibrate_run_times(rng, routings, units: pd.Series, wc, calendars, items=None, usage=None) -> pd.DataFrame:
