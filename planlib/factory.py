@@ -839,9 +839,10 @@ def _stock_and_open_supply(rng, items, level, bom, sold, demand, usage: pd.Serie
     free = np.maximum(ss + u * np.maximum(0.0, until + cover - 1 + margin - first_need),
                       need - np.where(has_po | has_mo, open_qty, 0.0))
     # the late supplier: the first open purchase order is 4 days past due and needed now
-    late_po = np.flatnonzero(has_po & (u > 0))[:1]
+    # (a spare part sold directly when there is one: customer orders wait for it)
+    late_po = np.concatenate([np.flatnonzero(has_po & is_sold & (u > 0)), np.flatnonzero(has_po & (u > 0))])[:1]
     due_days[late_po] = -4
-    free[late_po] = ss[late_po] + np.ceil(0.3 * u[late_po])
+    free[late_po] = ss[late_po]
     # one purchased item below its safety stock, without open supply
     below = np.flatnonzero(buy & ~has_po & (ss > 0) & (u > 0))[:1]
     free[below] = np.floor(0.5 * ss[below])
