@@ -744,7 +744,7 @@ def _parent_lot_cover(items, bom, usage: pd.Series) -> np.ndarray:
     cover = pd.Series(_lot_cover_weeks(items, usage), index=items.item_id.to_numpy())
     current = bom[bom.valid_to.isna()]
     parent = current.parent_id.map(cover).groupby(current.component_id.to_numpy()).max()
-    return items.item_id.map(parent).fillna(1.0).to_numpy()
+    return np.clip(items.item_id.map(parent).fillna(1.0).to_numpy(), 1.0, 4.0)  # a rare item under a big lot: 4 weeks
 
 
 def _expected_safety_stock(items, usage: pd.Series, sold: np.ndarray) -> np.ndarray:
@@ -767,7 +767,7 @@ def _expected_safety_stock(items, usage: pd.Series, sold: np.ndarray) -> np.ndar
 
 def _round_to_rules(q: np.ndarray, items) -> np.ndarray:
     """Order quantities that honour each item's minimum, multiple, fixed lot and maximum."""
-    q = np.maximum(np.asarray(q, dtype=float), items.min_order_qty.fillna(0).to_numpy())
+    q = np.maximum(np.asarray(q, dtype=float), np.maximum(1.0, items.min_order_qty.fillna(0).to_numpy()))
     mult = items.order_multiple.fillna(0).to_numpy()
     q = np.where(mult > 0, np.ceil(q / np.where(mult > 0, mult, 1)) * mult, np.ceil(q))
     lot = items.lot_size.fillna(0).to_numpy()
@@ -799,8 +799,8 @@ def _stock_and_open_supply(rng, items, level, bom, sold, demand, usage: pd.Serie
     L = lt_days / 7
     buy = items.item_type.to_numpy() == "buy"
     routed = items.item_id.isin(set(routings.item_id)).to_numpy()
-    has_mo = ~buy & routed & (rng.random(n) < 0.5)
-    has_po = buy & (rng.random(n) < 0.4)
+    has_mo = ~buy & routed & (rng.random(n) < 0.5) & (u > 0)
+    has_po = buy & (rng.random(n) < 0.4) & (u > 0)
     po_days = np.minimum(np.floor(rng.random(n) * np.minimum(lt_days, 35)), 34)
     mo_days = rng.integers(1, 12, size=n).astype(float)
     due_days = np.where(has_po, po_days, np.where(has_mo, mo_days, np.nan))
