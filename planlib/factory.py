@@ -103,19 +103,21 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     time in weeks and ``c`` the longest lot cover of its parents in weeks (1 for
     lot-for-lot; a fixed or economic lot covers ``lot / u``):
 
-    - lot sizes: fixed lots cover 1 to 2.5 weeks of usage, period lots 2 to 3 weeks,
-      order costs are capped so that an economic lot covers at most 3 weeks;
-    - stock: on hand (plus what is allocated) covers the safety stock MRP will plan to
-      and the gross requirements of the lead time, ``u * (L + c - 1)``, plus a margin of
-      0.3 to 1 week, so that no planned order is released in the past;
-    - open orders: about half of the made items have a released production order and
-      about 40 % of the purchased items an open purchase order; these carry the pipeline
-      (stock then covers only up to the order's due date) and follow the item's lot
-      rules (minimum, multiple, fixed lot, maximum);
-    - customer orders: due from the plan start, covered by the finished good's stock;
-    - capacity: run times are scaled so that the production the plan needs in its first
-      four weeks loads the second work center (turning in the sample) at about 97 % and
-      the others at 50 to 75 %, setups included.
+    - lot sizes: made items in small lots (a fixed lot covers 1 to 1.5 weeks, a period lot
+      2 weeks, an economic lot at most 1.5 weeks; each operation of a lot at most 40 h on one
+      machine), purchased items up to 3 weeks;
+    - stock: free stock covers the safety stock MRP will plan to (estimated) and the
+      requirements until the item's next supply, ``u * (L + c - 1)`` plus 0.1 to 0.8 weeks,
+      counted from the week its parents first release an order; finished goods at least the
+      customer orders booked within their lead time; so few planned orders are released in
+      the past;
+    - open orders: about half of the made items have a released production order (one lot)
+      and about 40 % of the purchased items an open purchase order; these carry the pipeline
+      and follow the item's lot rules (minimum, multiple, fixed lot, maximum);
+    - capacity: run times are scaled against an MRP run of the plan itself (up to
+      ``PLAN_CALIBRATION_MAX_ITEMS`` items; an estimate from usage beyond) so that the mean
+      load of the first ``CALIBRATION_WEEKS`` weeks is 97 % on the second work center (turning
+      in the sample) and 50 to 75 % on the others; the first weeks run lighter, stock covers them.
 
     Deliberate problems, in every plant: a supplier's purchase order 4 days past due on
     an item that needs it in the first week, a maintenance window on the last lathe, a
