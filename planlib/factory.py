@@ -60,7 +60,8 @@ _CUSTOMERS = 30
 
 def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
                  history_weeks: int = 104, seed: int = 42,
-                 plan_start: dt.date = SAMPLE_PLAN_START, history_grain: str | None = None) -> Dataset:
+                 plan_start: dt.date = SAMPLE_PLAN_START, history_grain: str | None = None,
+                 stressed: bool = False) -> Dataset:
     """Generate a factory: every table of the data contract, from a seed.
 
     Parameters
@@ -80,6 +81,13 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     history_grain : {"D", "W"}, optional
         ``"D"`` daily transactions, ``"W"`` weekly totals (Monday dates).
         Default: daily up to 2,000 items, weekly beyond.
+    stressed : bool
+        False (default): a plant in a normal week, calibrated so that its base plan is
+        feasible with slack (see "Calibration" below). True: a plant in crisis for tests,
+        as the generator made it before the calibration: stock unrelated to lead times
+        (some items out of stock), open orders off their lot rules, capacity sized to
+        steady demand only, so that many planned orders are released in the past and
+        several work centers are overloaded in the first weeks.
 
     Returns
     -------
@@ -87,6 +95,34 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         Tables ``items, bom, inventory, scheduled_receipts, demand, demand_history,
         forecast_overrides, suppliers, work_centers, machines, routings, calendars,
         calendar_exceptions, setup_matrix, operations_progress``.
+
+    Notes
+    -----
+    Calibration (``stressed=False``), with ``u`` the expected weekly usage of an item
+    (the sold items' rate of the next 8 weeks exploded through the BOM), ``L`` its lead
+    time in weeks and ``c`` the longest lot cover of its parents in weeks (1 for
+    lot-for-lot; a fixed or economic lot covers ``lot / u``):
+
+    - lot sizes: made items in small lots (a fixed lot covers 1 to 1.5 weeks, a period lot
+      2 weeks, an economic lot at most 1.5 weeks; each operation of a lot at most 40 h on one
+      machine), purchased items up to 3 weeks;
+    - stock: free stock covers the safety stock MRP will plan to (estimated) and the
+      requirements until the item's next supply, ``u * (L + c - 1)`` plus 0.1 to 0.8 weeks,
+      counted from the week its parents first release an order; finished goods at least the
+      customer orders booked within their lead time; so few planned orders are released in
+      the past;
+    - open orders: about half of the made items have a released production order (one lot)
+      and about 40 % of the purchased items an open purchase order; these carry the pipeline
+      and follow the item's lot rules (minimum, multiple, fixed lot, maximum);
+    - capacity: run times are scaled against an MRP run of the plan itself (up to
+      ``PLAN_CALIBRATION_MAX_ITEMS`` items; an estimate from usage beyond) so that the mean
+      load of the first ``CALIBRATION_WEEKS`` weeks is 97 % on the second work center (turning
+      in the sample) and 50 to 75 % on the others; the first weeks run lighter, stock covers them.
+
+    Deliberate problems, in every plant: a supplier's purchase order 4 days past due on
+    an item that needs it in the first week, a maintenance window on the last lathe, a
+    rush customer order due in the first week beyond the finished good's free stock, one
+    purchased item below its safety stock, and two customer order lines past due.
     """
     if levels < 2 or n_items < 2 * levels or n_work_centers < 3:
         raise ValueError("make_factory needs levels >= 2, n_items >= 2 * levels and n_work_centers >= 3")
@@ -105,11 +141,23 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     weekly_rate, history = _demand_history(rng, items, sold, history_weeks, start, grain)
     demand = _open_orders(rng, items, sold, weekly_rate, start)
     usage = _weekly_usage(items, level, bom, weekly_rate)
-    inventory = _inventory(rng, items, usage)
-    receipts, progress = _open_supply(rng, items, usage, routings, machines, start)
     calendars, exceptions = _calendars(wc, machines, start)
-    routings = _calibrate_run_times(rng, routings, usage, wc, calendars)
-    items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
+    if stressed:
+        inventory = _inventory_stressed(rng, items, usage)
+        receipts, progress = _open_supply_stressed(rng, items, usage, routings, machines, start)
+        routings = _calibrate_run_times_stressed(rng, routings, usage, wc, calendars)
+        items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
+    else:
+        items = _size_lots(rng, items, usage)
+        base_run = routings
+        routings = _calibrate_run_times(np.random.default_rng(seed), base_run, usage, wc, calendars, items, usage)
+        items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
+        items, _ = _fit_lots_to_a_day(items, routings, None)
+        cover = _parent_lot_cover(items, bom, usage)
+        ss = _expected_safety_stock(items, usage, sold)
+        inventory, receipts, progress = _stock_and_open_supply(rng, items, level, bom, sold, demand, usage,
+                                                                      cover, ss, routings, machines, start)
+        demand = _rush_order(demand, items, inventory, usage, start)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
 
@@ -122,7 +170,19 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     )
     tables = {name: _conform(name, frame) for name, frame in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(f))] for n, f in tables.items()}
-    return Dataset(tables, f"make_factory(n_items={n_items}, seed={seed})", frozenset(tables), rows)
+    name = f"make_factory(n_items={n_items}, seed={seed})"
+    if not stressed and n_items <= PLAN_CALIBRATION_MAX_ITEMS:
+        # run times against the load MRP actually plans in the first four weeks (stock, the
+        # pipeline and lot sizes included), twice: setups do not scale with run times
+        targets = _load_targets(seed, wc)
+        for _ in range(2):
+            ds = Dataset(tables, name, frozenset(tables), rows)
+            routings = _scale_to_plan(ds, weekly_rate, ss, targets, start)
+            items = _fit_uninterruptible_lots(tables["items"], routings, machines, wc, calendars)
+            items, receipts = _fit_lots_to_a_day(items, routings, tables["scheduled_receipts"])
+            tables.update(routings=_conform("routings", routings), items=_conform("items", items),
+                          scheduled_receipts=_conform("scheduled_receipts", receipts))
+    return Dataset(tables, name, frozenset(tables), rows)
 
 
 def make_sample_factory() -> Dataset:
@@ -362,7 +422,7 @@ def _weekly_usage(items, level, bom, weekly_rate) -> pd.Series:
     return pd.Series(units, index=ids)
 
 
-def _calibrate_run_times(rng, routings, usage: pd.Series, wc, calendars) -> pd.DataFrame:
+def _calibrate_run_times_stressed(rng, routings, usage: pd.Series, wc, calendars) -> pd.DataFrame:
     """Scale run times so that each work center is loaded 55-85 % by the expected demand.
 
     ``usage`` is the expected weekly units of every item (:func:`_weekly_usage`);
@@ -518,7 +578,54 @@ def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
     return dem
 
 
-def _inventory(rng, items, usage: pd.Series) -> pd.DataFrame:
+def _fit_lots_to_a_day(items, routings, receipts, hours: float = 40.0):
+    """Cap made items' lots so that each operation of a lot runs at most ``hours`` on one machine.
+
+    A lot of a high-volume part that takes a week on one lathe blocks it and makes the load
+    lumpy; planners split such lots. ``max_order_qty`` is capped (MRP splits larger lots),
+    fixed lots shrink to fit, open production orders above the cap are cut to it.
+    Returns ``(items, receipts)``.
+    """
+    run = routings.groupby("item_id").run_min_per_unit.max()
+    fits = np.floor(hours * 60 / run.clip(lower=1e-6) / 10) * 10
+    items = items.copy()
+    cap = items.item_id.map(fits).to_numpy(dtype=float)
+    cap = np.where(items.item_type.to_numpy() == "make", np.maximum(cap, 10.0), np.nan)
+    current = items.max_order_qty.to_numpy(dtype=float)
+    items["max_order_qty"] = np.where(np.isfinite(cap), np.fmin(current, cap), current)
+    maxq = items.max_order_qty.to_numpy(dtype=float)
+    fixed = (items.lot_rule.to_numpy() == "FOQ") & np.isfinite(maxq)
+    items["lot_size"] = np.where(fixed, np.fmin(items.lot_size.to_numpy(dtype=float),
+                                                np.maximum(10.0, np.floor(maxq / 10) * 10)), items.lot_size)
+    if receipts is not None and len(receipts):
+        receipts = receipts.copy()
+        limit = receipts.item_id.map(items.set_index("item_id").max_order_qty).to_numpy(dtype=float)
+        lot = receipts.item_id.map(items.set_index("item_id").lot_size).to_numpy(dtype=float)
+        step = np.where(receipts.item_id.map(items.set_index("item_id").lot_rule).to_numpy() == "FOQ", lot, 1.0)
+        over = (receipts.order_type.to_numpy() == "production") & np.isfinite(limit) & (receipts.qty.to_numpy() > limit)
+        receipts.loc[over, "qty"] = np.maximum(step, np.floor(limit / step) * step)[over]
+    return items, receipts
+
+
+def _rush_order(demand, items, inventory, usage: pd.Series, start) -> pd.DataFrame:
+    """A rush customer order: the first finished good, due on the plan's Wednesday, a week of its
+    usage beyond what its stock and the booked orders leave."""
+    fg = items.item_id[items.item_id.str.startswith("FG")]
+    if fg.empty or demand.empty:
+        return demand
+    item = fg.iloc[0]
+    row = demand[demand.item_id == item].head(1).copy()
+    if row.empty:
+        return demand
+    row["qty"] = float(np.ceil(max(1.0, usage.get(item, 1.0))))
+    row["due_date"] = start + pd.Timedelta(days=2)
+    row["priority"] = 1
+    row["order_id"] = f"SO-{70001 + len(demand)}"
+    return pd.concat([demand, row], ignore_index=True).sort_values(["due_date", "item_id"], kind="stable",
+                                                                    ignore_index=True)
+
+
+def _inventory_stressed(rng, items, usage: pd.Series) -> pd.DataFrame:
     """Stock covering the lead time plus 0.5 to 2 weeks of expected usage; some items out of stock."""
     weekly = items.item_id.map(usage).fillna(0).to_numpy()
     cover_weeks = items.lead_time_days.to_numpy() / 7 + rng.uniform(0.5, 2.0, size=len(items))
@@ -528,7 +635,7 @@ def _inventory(rng, items, usage: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(dict(item_id=items.item_id, on_hand=on_hand, allocated=allocated))
 
 
-def _open_supply(rng, items, usage, routings, machines, start):
+def _open_supply_stressed(rng, items, usage, routings, machines, start):
     n = len(items)
     buy = items.item_type.to_numpy() == "buy"
     ids = items.item_id.to_numpy()
@@ -554,7 +661,16 @@ def _open_supply(rng, items, usage, routings, machines, start):
     sr = pd.concat([pos, mos], ignore_index=True)
     sr["order_id"] = [f"PO-{40001 + i}" if t == "purchase" else f"MO-{50001 + i}"
                       for i, t in enumerate(sr.order_type)]
-    # progress: in-progress orders have their first operation done and the second running
+    return _progress(sr, routings, machines, start)
+
+
+def _progress(sr, routings, machines, start):
+    """Operations progress of the in-progress orders: the first operation done, the second running.
+
+    Two running operations on one machine cannot be: orders that would need it are set back to
+    ``released``. Returns ``(scheduled_receipts, operations_progress)``.
+    """
+    sr = sr.copy()
     first_ops = routings.groupby("item_id").op_seq.apply(list)
     by_wc = machines.groupby("work_center_id").machine_id.apply(list)
     turn: dict[str, int] = {}
@@ -587,6 +703,236 @@ def _open_supply(rng, items, usage, routings, machines, start):
     progress = progress[~progress.order_id.isin(drop_orders)]
     sr.loc[sr.order_id.isin(drop_orders), "status"] = "released"
     return sr, progress
+
+
+# --------------------------------------------------------------------------- calibration (normal week)
+
+def _lot_cover_weeks(items, usage: pd.Series) -> np.ndarray:
+    """Weeks of usage one lot of each item covers under its lot rule (at least one bucket)."""
+    u = np.maximum(items.item_id.map(usage).fillna(0).to_numpy(), 1e-9)
+    rule = items.lot_rule.to_numpy()
+    lot = items.lot_size.fillna(0).to_numpy()
+    h_week = items.holding_cost_rate.to_numpy() / 52 * items.unit_cost.to_numpy()
+    eoq_weeks = np.sqrt(2 * items.order_cost.to_numpy() / np.maximum(u * h_week, 1e-9))
+    cover = np.select([rule == "L4L", rule == "FOQ", rule == "POQ"], [1.0, lot / u, lot],
+                      1.3 * eoq_weeks)  # the dynamic rules (WW, SM, LUC, PPB) near the EOQ, a little lumpier
+    cover = np.maximum(cover, np.maximum(items.min_order_qty.to_numpy(), items.order_multiple.to_numpy()) / u)
+    return np.maximum(cover, 1.0)
+
+
+def _size_lots(rng, items, usage: pd.Series) -> pd.DataFrame:
+    """Lot sizes in proportion to usage. Purchased items: a fixed lot covers 1 to 2.5 weeks, a
+    period lot 2 or 3 weeks, an economic lot at most 3 weeks (the order cost is capped). Made
+    items, smaller: a fixed lot 1 to 1.5 weeks, a period lot 2 weeks, an economic lot at most
+    1.5 weeks."""
+    items = items.copy()
+    n = len(items)
+    u = items.item_id.map(usage).fillna(0).to_numpy()
+    rule = items.lot_rule.to_numpy()
+    buy = items.item_type.to_numpy() == "buy"
+    foq = np.maximum(10.0, np.ceil(u * np.where(buy, rng.uniform(1.0, 2.5, n), rng.uniform(1.0, 1.5, n)) / 10) * 10)
+    poq = np.where(buy, rng.choice([2.0, 3.0], size=n), 2.0)
+    items["lot_size"] = np.where(rule == "FOQ", foq, np.where(rule == "POQ", poq, np.nan))
+    h_week = items.holding_cost_rate.to_numpy() / 52 * items.unit_cost.to_numpy()
+    weeks = np.where(buy, 3.0, 1.5)  # made items in small lots: the work centers see a smooth load
+    cap = weeks ** 2 / 2 * u * h_week  # EOQ cover sqrt(2 S / (u h)) <= weeks
+    items["order_cost"] = np.round(np.maximum(1.0, np.minimum(items.order_cost.to_numpy(), cap)), 2)
+    return items
+
+
+def _parent_lot_cover(items, bom, usage: pd.Series) -> np.ndarray:
+    """Longest lot cover [weeks] of each item's parents (1 for finished goods): how lumpy its gross
+    requirements are."""
+    cover = pd.Series(_lot_cover_weeks(items, usage), index=items.item_id.to_numpy())
+    current = bom[bom.valid_to.isna()]
+    parent = current.parent_id.map(cover).groupby(current.component_id.to_numpy()).max()
+    return np.clip(items.item_id.map(parent).fillna(1.0).to_numpy(), 1.0, 4.0)  # a rare item under a big lot: 4 weeks
+
+
+def _expected_safety_stock(items, usage: pd.Series, sold: np.ndarray) -> np.ndarray:
+    """The safety stock MRP will plan to, estimated: for sold items with a service level the
+    forecast step's suggestion (safety factor x demand spread x sqrt(lead time + review week)),
+    generously; for the others the item master's ``safety_stock``."""
+    from scipy.stats import norm
+
+    n = len(items)
+    u = items.item_id.map(usage).fillna(0).to_numpy()
+    is_sold = np.zeros(n, dtype=bool)
+    is_sold[sold] = True
+    fg = items.item_id.str.startswith("FG").to_numpy()
+    z = norm.ppf(items.service_level.fillna(0.95).clip(0.5, 0.999).to_numpy())
+    spread = np.where(fg, 0.7 * u + 2 * np.sqrt(u), 1.8 * u + 3)  # spares are intermittent and lumpy
+    suggested = z * spread * np.sqrt(items.lead_time_days.to_numpy() / 7 + 1)
+    master = items.safety_stock.fillna(0).to_numpy()
+    return np.ceil(np.where(is_sold & items.service_level.notna().to_numpy(), np.maximum(suggested, master), master))
+
+
+def _round_to_rules(q: np.ndarray, items) -> np.ndarray:
+    """Order quantities that honour each item's minimum, multiple, fixed lot and maximum."""
+    q = np.maximum(np.asarray(q, dtype=float), np.maximum(1.0, items.min_order_qty.fillna(0).to_numpy()))
+    mult = items.order_multiple.fillna(0).to_numpy()
+    q = np.where(mult > 0, np.ceil(q / np.where(mult > 0, mult, 1)) * mult, np.ceil(q))
+    lot = items.lot_size.fillna(0).to_numpy()
+    fixed = (items.lot_rule.to_numpy() == "FOQ") & (lot > 0)
+    q = np.where(fixed, np.ceil(q / np.where(fixed, lot, 1)) * lot, q)
+    maxq = items.max_order_qty.to_numpy(dtype=float)
+    capped = np.isfinite(maxq) & (maxq > 0) & (q > maxq)
+    # above the maximum: the largest quantity under it that still honours the multiple or lot
+    step = np.where(fixed, lot, np.where(mult > 0, mult, 1.0))
+    return np.where(capped, np.maximum(step, np.floor(maxq / step) * step), q)
+
+
+def _stock_and_open_supply(rng, items, level, bom, sold, demand, usage: pd.Series, cover: np.ndarray,
+                           ss: np.ndarray, routings, machines, start):
+    """On hand, open orders and their progress, consistent with lead times and lot rules.
+
+    Free stock covers the safety stock plus the gross requirements up to the item's next supply:
+    its open order's due date, or (without one) its lead time, ``u * (L + c - 1)`` with ``c`` the
+    parents' lot cover, plus a margin of 0.3 to 1 week. Open orders bring the lead time's usage and
+    1 to 2 weeks more. One purchased item is below its safety stock; one purchase order is 4 days
+    past due on an item that needs it in the first week (the late supplier).
+
+    Returns ``(inventory, scheduled_receipts, operations_progress)``.
+    """
+    n = len(items)
+    ids = items.item_id.to_numpy()
+    u = items.item_id.map(usage).fillna(0).to_numpy()
+    lt_days = items.lead_time_days.to_numpy()
+    L = lt_days / 7
+    buy = items.item_type.to_numpy() == "buy"
+    routed = items.item_id.isin(set(routings.item_id)).to_numpy()
+    has_mo = ~buy & routed & (rng.random(n) < 0.5) & (u > 0)
+    has_po = buy & (rng.random(n) < 0.4) & (u > 0)
+    po_days = np.minimum(np.floor(rng.random(n) * np.minimum(lt_days, 35)), 34)
+    mo_days = rng.integers(1, 12, size=n).astype(float)
+    due_days = np.where(has_po, po_days, np.where(has_mo, mo_days, np.nan))
+    # a purchase order brings the lead time's usage and 1 to 2 weeks more; a production order one lot
+    open_qty = _round_to_rules(u * np.where(buy, L + rng.uniform(1.0, 2.0, n), rng.uniform(0.8, 1.3, n)), items)
+    margin = np.where(buy, rng.uniform(0.3, 0.8, n), rng.uniform(0.1, 0.3, n))
+    cover = np.where(buy, cover, np.minimum(cover, 1.25))
+    # first week with requirements: now for sold items, else when the first parent releases an order
+    # (parents' stock covers their own lead time, so their first order is released after the
+    # parents' lot cover and margin), half a week earlier to be safe
+    first_release = np.zeros(n)
+    first_need = np.zeros(n)
+    ids_pos = pd.Series(np.arange(n), index=ids)
+    current = bom[bom.valid_to.isna()]
+    par = ids_pos[current.parent_id].to_numpy()
+    comp = ids_pos[current.component_id].to_numpy()
+    is_sold = np.zeros(n, dtype=bool)
+    is_sold[sold] = True
+    for lv in range(int(level.max()) + 1):
+        here = level == lv
+        if lv > 0:
+            rel = pd.Series(first_release[par[level[comp] == lv]]).groupby(comp[level[comp] == lv]).min()
+            first_need[rel.index.to_numpy()] = np.maximum(0.0, rel.to_numpy() - 0.5)
+            first_need[here & is_sold] = 0.0
+        first_release[here] = np.maximum(cover[here] - 1 + margin[here], first_need[here] - L[here])
+    until = np.where(has_po | has_mo, np.floor(np.nan_to_num(due_days) / 7), L)  # weeks to the next supply
+    # free stock and the open order together cover the requirements of the lead time
+    need = ss + u * np.maximum(0.0, L + cover - 1 + margin - first_need)
+    # sold items: at least the customer orders booked within the lead time and margin (past due included)
+    days = (demand.due_date - start).dt.days.to_numpy()
+    pos_d = ids_pos.reindex(demand.item_id).to_numpy()
+    booked = np.zeros(n)
+    inside = days < 7 * (L[pos_d] + margin[pos_d])
+    np.add.at(booked, pos_d[inside], demand.qty.to_numpy(dtype=float)[inside])
+    need = np.maximum(need, ss + booked + u * margin)
+    free = np.maximum(ss + u * np.maximum(0.0, until + cover - 1 + margin - first_need),
+                      need - np.where(has_po | has_mo, open_qty, 0.0))
+    # the late supplier: the first open purchase order is 4 days past due and needed now
+    # (a spare part sold directly when there is one: customer orders wait for it)
+    late_po = np.concatenate([np.flatnonzero(has_po & is_sold & (u > 0)), np.flatnonzero(has_po & (u > 0))])[:1]
+    due_days[late_po] = -4
+    free[late_po] = ss[late_po]
+    # one purchased item below its safety stock, without open supply
+    below = np.flatnonzero(buy & ~has_po & (ss > 0) & (u > 0))[:1]
+    free[below] = np.floor(0.5 * ss[below])
+    share = np.where(rng.random(n) < 0.2, 0.2, 0.0)  # allocated to orders already picked
+    on_hand = np.ceil(free / (1 - share))
+    allocated = np.floor(on_hand * share)
+    inventory = pd.DataFrame(dict(item_id=ids, on_hand=on_hand, allocated=allocated))
+
+    po = np.flatnonzero(has_po)
+    pos = pd.DataFrame(dict(item_id=ids[po], order_type="purchase", qty=open_qty[po],
+                            due_date=start + pd.to_timedelta(due_days[po], unit="D"),
+                            release_date=start + pd.to_timedelta(due_days[po] - lt_days[po], unit="D"),
+                            status="firm", supplier_id=items.supplier_id.to_numpy()[po]))
+    mk = np.flatnonzero(has_mo)
+    status = np.where(rng.random(mk.size) < 0.6, "in_progress", "released")
+    mos = pd.DataFrame(dict(item_id=ids[mk], order_type="production", qty=open_qty[mk],
+                            due_date=start + pd.to_timedelta(due_days[mk], unit="D"),
+                            release_date=start - pd.to_timedelta(rng.integers(3, 10, size=mk.size), unit="D"),
+                            status=status, supplier_id=None))  # released last week
+    sr = pd.concat([pos, mos], ignore_index=True)
+    sr["order_id"] = [f"PO-{40001 + i}" if t == "purchase" else f"MO-{50001 + i}"
+                      for i, t in enumerate(sr.order_type)]
+    sr, progress = _progress(sr, routings, machines, start)
+    return inventory, sr, progress
+
+
+#: Plants up to this many items have their run times scaled against an MRP run of their own
+#: plan (a second or two); larger ones keep the estimate from usage (the generator stays fast).
+PLAN_CALIBRATION_MAX_ITEMS = 5000
+#: Weeks of the plan whose mean load meets the targets.
+CALIBRATION_WEEKS = 6
+
+
+def _load_targets(seed: int, wc: pd.DataFrame) -> pd.Series:
+    """Load of each work center over the plan's first four weeks [fraction of available hours]:
+    the second work center (turning in the sample) 0.97, the others 0.50 to 0.75."""
+    target = pd.Series(np.random.default_rng(seed).uniform(0.50, 0.75, len(wc)), index=wc.work_center_id.to_numpy())
+    target.iloc[min(1, len(target) - 1)] = 0.97
+    return target
+
+
+def _scale_to_plan(ds: Dataset, weekly_rate: pd.Series, ss: np.ndarray, targets: pd.Series, start) -> pd.DataFrame:
+    """Routings with run times scaled so that MRP's capacity load of the first four weeks meets
+    ``targets`` per work center; the forecast is the sold items' expected rate, the safety stock
+    the estimate the stock was sized with."""
+    from planlib.mrp import run_mrp
+    from planlib.params import PlanParams
+
+    periods = pd.date_range(start, periods=26, freq="7D")
+    fc = pd.DataFrame(dict(item_id=np.repeat(weekly_rate.index.to_numpy(), len(periods)),
+                           period_start=np.tile(periods, len(weekly_rate)),
+                           forecast=np.repeat(weekly_rate.to_numpy(), len(periods))))
+    items = ds.items
+    targeted = items.service_level.notna().to_numpy() & items.item_id.isin(weekly_rate.index).to_numpy()
+    sst = pd.DataFrame(dict(item_id=items.item_id[targeted], safety_stock=ss[targeted]))
+    res = run_mrp(ds, PlanParams(plan_start=start.date()), forecast=fc, safety_stock=sst)
+    cap = res.capacity_load
+    first = cap[cap.period <= CALIBRATION_WEEKS].groupby("work_center_id")[["load_hours", "available_hours"]].sum()
+    r = ds.routings.copy()
+    # setup hours of the first four weeks do not scale: estimate them from the orders' count
+    share = (targets.reindex(first.index) * first.available_hours / first.load_hours.where(first.load_hours > 0))
+    scale = r.work_center_id.map(share.replace([np.inf, -np.inf], np.nan).fillna(1.0).clip(0.2, 5.0)).to_numpy()
+    r["run_min_per_unit"] = np.maximum(0.1, np.round(r.run_min_per_unit.to_numpy() * scale, 2))
+    return r
+
+
+def _calibrate_run_times(rng, routings, units: pd.Series, wc, calendars, items=None, usage=None) -> pd.DataFrame:
+    """Scale run times so that ``units`` per week (with setups) load the second work center (turning
+    in the sample) at 97 % and the others at 50 to 75 % of their calendar capacity."""
+    r = routings.copy()
+    load_h = r.item_id.map(units).fillna(0).to_numpy() * r.run_min_per_unit.to_numpy() / 60
+    if items is not None:  # setups: one per lot
+        lots_per_week = pd.Series(1 / _lot_cover_weeks(items, usage), index=items.item_id.to_numpy())
+        setup_h = r.item_id.map(lots_per_week).fillna(0).to_numpy() * r.setup_min.to_numpy() / 60
+    else:
+        setup_h = np.zeros(len(r))
+    load_wc = pd.Series(load_h).groupby(r.work_center_id.to_numpy()).sum()
+    setup_wc = pd.Series(setup_h).groupby(r.work_center_id.to_numpy()).sum()
+    shift_h = pd.Series(shift_hours(calendars.start_time, calendars.end_time)).groupby(calendars.calendar_id).sum()
+    cap = wc.set_index("work_center_id")
+    cap = cap.n_machines * cap.calendar_id.map(shift_h) * cap.efficiency
+    target = pd.Series(rng.uniform(0.50, 0.75, len(cap)), index=cap.index)
+    target.iloc[min(1, len(target) - 1)] = 0.97
+    room = (target * cap - setup_wc.reindex(cap.index).fillna(0)).clip(lower=0.1 * target * cap)
+    scale = (room / load_wc.reindex(cap.index)).replace([np.inf], np.nan).fillna(1.0)
+    run = r.run_min_per_unit.to_numpy() * r.work_center_id.map(scale).to_numpy()
+    r["run_min_per_unit"] = np.maximum(0.1, np.round(run, 2))
+    return r
 
 
 def _calendars(wc, machines, start):

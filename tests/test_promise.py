@@ -264,7 +264,7 @@ def test_sample_factory(sample):
                         params.plan_start, scheduled_receipts=sample.scheduled_receipts,
                         exceptions=res.exceptions, horizon_days=14)
     t0 = pd.Timestamp(params.plan_start)
-    assert len(out) == len(sample.demand) == 144 and out.order_id.is_unique
+    assert len(out) == len(sample.demand) == 145 and out.order_id.is_unique
     dated = out.scheduled_date.notna()
     assert (dated | (out.basis == "shortage")).all()  # every row dated or a flagged shortage
     assert (out.scheduled_date[dated] >= t0).all() and (out.mrp_date[dated] >= t0).all()

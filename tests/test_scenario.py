@@ -610,16 +610,16 @@ def test_mrp_sees_the_scenario(sample):
     s = load_scenario(ROOT / "data" / "scenarios" / "supplier_delay.yaml", sample)
     new_ds = apply_scenario(sample, s)
     base, new = run_mrp(sample, params, fc), run_mrp(new_ds, params, scale_forecast(fc, s, sample.items))
-    s008 = set(sample.items.item_id[sample.items.supplier_id == "S008"])
-    po, b = (r.planned_orders[r.planned_orders.item_id.isin(s008)] for r in (new, base))
+    s003 = set(sample.items.item_id[sample.items.supplier_id == "S003"])
+    po, b = (r.planned_orders[r.planned_orders.item_id.isin(s003)] for r in (new, base))
     assert len(po) > 0 and len(b) > 0
     start = pd.Timestamp(params.plan_start)
-    # MRP releases 56 days ahead now (or at once, when that is already past), 42 days before
-    assert (((po.due_date - po.release_date).dt.days == 56) | (po.release_date == start)).all()
-    assert (((b.due_date - b.release_date).dt.days == 42) | (b.release_date == start)).all()
+    # MRP releases 35 days ahead now (or at once, when that is already past), 21 days before
+    assert (((po.due_date - po.release_date).dt.days == 35) | (po.release_date == start)).all()
+    assert (((b.due_date - b.release_date).dt.days == 21) | (b.release_date == start)).all()
     # the delayed receipts sit 14 days later in the MRP grid
     r = sample.scheduled_receipts
-    delayed = r[(r.supplier_id == "S008") & (r.order_type == "purchase")]
+    delayed = r[(r.supplier_id == "S003") & (r.order_type == "purchase")]
     grid_b = base.mrp_grid.set_index(["item_id", "period_start"]).scheduled_receipts
     grid_n = new.mrp_grid.set_index(["item_id", "period_start"]).scheduled_receipts
     for item, due, qty in zip(delayed.item_id, delayed.due_date, delayed.qty):

@@ -17,14 +17,17 @@ def add_parser(sub) -> None:
     p.add_argument("--work-centers", type=positive_int, default=8, help="work centers (default 8)")
     p.add_argument("--history-weeks", type=positive_int, default=104, help="weeks of demand history")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--stressed", action="store_true",
+                   help="a plant in crisis for tests (stock and capacity not calibrated to the plan)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     if args.sample:
-        ds = make_factory()
+        ds = make_factory(stressed=args.stressed)
     else:
-        ds = make_factory(args.items, args.levels, args.work_centers, args.history_weeks, args.seed)
+        ds = make_factory(args.items, args.levels, args.work_centers, args.history_weeks, args.seed,
+                          stressed=args.stressed)
     dest = write_dataset(ds, args.out)
     print(f"wrote {sum(len(t) for t in ds.tables.values())} rows in {len(ds.tables)} tables to {dest}")
     return 0
