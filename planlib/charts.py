@@ -7,6 +7,7 @@ nothing here computes a plan. The Gantt chart of a schedule is
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 
@@ -122,35 +123,51 @@ def demand_class_chart(classes: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cuto
 def capacity_chart(capacity_load: pd.DataFrame, periods: int = 12) -> alt.FacetChart:
     """Load against available hours per work center and week; overloads in red."""
     data = capacity_load[capacity_load.period <= periods].copy()
-    data["overloaded"] = data.overload_hours > 0
+    data["load"] = np.where(data.overload_hours > 0, "overloaded", "within capacity")
+    data["utilisation_pct"] = 100 * data.utilisation
     bars = alt.Chart().mark_bar().encode(
-        x=alt.X("period_start:T", title=None), y=alt.Y("load_hours:Q", title="hours"),
-        color=alt.Color("overloaded:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"]),
-                        legend=alt.Legend(title="overloaded")),
-        tooltip=["work_center_id", "period_start:T", "load_hours:Q", "available_hours:Q", "utilisation:Q"])
+        x=alt.X("period_start:T", title=None), y=alt.Y("load_hours:Q", title="load (h)"),
+        color=alt.Color("load:N", scale=alt.Scale(domain=["within capacity", "overloaded"],
+                                                  range=["#4c78a8", "#e45756"]), legend=alt.Legend(title=None)),
+        tooltip=[alt.Tooltip("work_center_id:N", title="work center"),
+                 alt.Tooltip("period_start:T", title="week of", format="%d %b %Y"),
+                 alt.Tooltip("load_hours:Q", title="load (h)", format=",.1f"),
+                 alt.Tooltip("available_hours:Q", title="available (h)", format=",.1f"),
+                 alt.Tooltip("utilisation_pct:Q", title="load (%)", format=",.0f")])
     cap = alt.Chart().mark_line(color="black", interpolate="step-after").encode(
         x="period_start:T", y="available_hours:Q")
     return (alt.layer(bars, cap, data=data).properties(width=250, height=130)
             .facet(facet=alt.Facet("work_center_id:N", title=None), columns=3))
 
 
-def requisitions_chart(requisitions: pd.DataFrame, periods: int = 12) -> alt.Chart:
-    """Purchase requisition value per week, stacked by supplier."""
+def requisitions_chart(requisitions: pd.DataFrame, periods: int = 12, currency: str = "€") -> alt.Chart:
+    """Purchase requisition value per week, stacked by supplier (``currency``: the symbol shown)."""
     data = requisitions[requisitions.period <= periods]
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("period_start:T", title=None), y=alt.Y("sum(cost):Q", title="purchase value"),
+        x=alt.X("period_start:T", title=None), y=alt.Y("sum(cost):Q", title=f"purchase value ({currency})"),
         color=alt.Color("supplier_id:N", title="supplier"),
-        tooltip=["supplier_id", "period_start:T", "orders:Q", "qty:Q", "cost:Q"]).properties(width=600, height=220)
+        tooltip=[alt.Tooltip("supplier_id:N", title="supplier"),
+                 alt.Tooltip("period_start:T", title="week of", format="%d %b %Y"),
+                 alt.Tooltip("orders:Q", title="orders"), alt.Tooltip("qty:Q", title="quantity", format=",.0f"),
+                 alt.Tooltip("cost:Q", title=f"value ({currency})", format=",.0f")]
+    ).properties(width=600, height=220)
 
 
-def cost_chart(cost_projection: pd.DataFrame) -> alt.Chart:
-    """Plan cost per week by kind (material, labour, machine, ordering, holding)."""
-    kinds = [c for c in ("material_cost", "labour_cost", "machine_cost", "order_cost", "holding_cost")
-             if c in cost_projection]
+_COST_WORDS = {"material_cost": "material", "labour_cost": "labour", "machine_cost": "machine",
+               "order_cost": "ordering", "holding_cost": "holding"}
+
+
+def cost_chart(cost_projection: pd.DataFrame, currency: str = "€") -> alt.Chart:
+    """Plan cost per week by kind (material, labour, machine, ordering, holding); ``currency``: the symbol shown."""
+    kinds = [c for c in _COST_WORDS if c in cost_projection]
     data = cost_projection.melt(id_vars=["period_start"], value_vars=kinds, var_name="cost", value_name="amount")
+    data["cost"] = data.cost.map(_COST_WORDS)
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("period_start:T", title=None), y=alt.Y("amount:Q", title="cost"), color="cost:N",
-        tooltip=["period_start:T", "cost", "amount:Q"]).properties(width=600, height=220)
+        x=alt.X("period_start:T", title=None), y=alt.Y("amount:Q", title=f"cost ({currency})"),
+        color=alt.Color("cost:N", title="cost"),
+        tooltip=[alt.Tooltip("period_start:T", title="week of", format="%d %b %Y"), "cost:N",
+                 alt.Tooltip("amount:Q", title=f"amount ({currency})", format=",.0f")]
+    ).properties(width=600, height=220)
 
 
 #: The KPI trend charts: theme -> (kpi, title, unit) of its panels (``week_kpis`` names).

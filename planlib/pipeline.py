@@ -317,9 +317,9 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
             worklist = worklist_of(ds, mrp, params.plan_start)
         actions = worklist.rows
         short = actions[actions.exception.isin(["release_in_past", "below_safety_stock", "past_due_demand", "shortage"])]
+        add("exceptions", "messages to act on", len(worklist), "count")
         add("shortages", "of them shortages (release in the past, below safety stock, past due)",
             len(short), "count", len(short) == 0)
-        add("exceptions", "messages to act on", len(worklist), "count")
         n_lines = int(worklist.lines.order_id.nunique()) if len(worklist.lines) else 0
         add("customer_lines_at_risk", "customer order lines put at risk by MRP's exceptions", n_lines, "lines",
             n_lines == 0)

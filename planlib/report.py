@@ -212,6 +212,11 @@ def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike, title
 
 # ---------------------------------------------------------------- tables
 
+def currency_symbol() -> str:
+    """The symbol of the plan's currency (``PlanParams.currency`` given to :func:`setup_notebook`), for chart titles."""
+    return _labels().currency_symbol(_CONTEXT.get("currency") or "EUR")
+
+
 def display_frame(df, currency: str | None = None) -> pd.DataFrame:
     """The table as a report shows it: labelled columns, names next to codes, every cell text.
 
@@ -708,7 +713,8 @@ def exceptions_html(worklist) -> str:
 _WORKLIST_STYLE = (
     "<style>.planlib-worklist table{border-collapse:collapse;width:100%;margin-bottom:1em}"
     "div.planlib-worklist table th,div.planlib-worklist table td{border-bottom:1px solid #ddd;padding:4px 6px;"
-    "text-align:left;vertical-align:top}div.planlib-worklist table td.n{text-align:right;white-space:nowrap}"
+    "text-align:left!important;vertical-align:top}"  # the notebook page's own CSS right-aligns cells
+    "div.planlib-worklist table td.n{text-align:right!important;white-space:nowrap}"
     ".planlib-worklist tr.risk>td:first-child{border-left:4px solid #b00020}"
     ".planlib-worklist h3.owner{margin:1.2em 0 .3em}.planlib-worklist details>summary{cursor:pointer;color:#333}"
     ".planlib-worklist>table{table-layout:fixed}.planlib-worklist>table th:nth-child(1){width:3.5em}"
