@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -131,9 +132,21 @@ def _labels():
     return labels
 
 
+def _finite(value):
+    """A chart spec with every NaN or infinite number as null (JSON has no NaN: the kernel would
+    fail to send the chart, with a warning in the page)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _vegalite_mimebundle(spec: dict, **kwargs) -> dict:
     """Altair renderer: the Vega-Lite spec under the v5 mimetype JupyterLab renders natively."""
-    spec = dict(spec)
+    spec = _finite(dict(spec))
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VEGALITE_VERSION.split('.')[0]}.json"
     return {VEGALITE_MIME: spec, "text/plain": "<chart>"}
 
@@ -147,7 +160,7 @@ def chart_html(chart, element_id: str = "chart") -> str:
             spec = chart.to_dict()
     else:
         spec = dict(chart)
-    spec["$schema"] = _vegalite_mimebundle(spec)[VEGALITE_MIME]["$schema"]
+    spec = _vegalite_mimebundle(spec)[VEGALITE_MIME]
     # no "<", ">" or "&" in the script: text from the data (an item description, a scenario's name)
     # can neither close the script element nor change how the HTML parser reads it
     data = json.dumps(spec).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

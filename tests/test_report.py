@@ -1,6 +1,7 @@
 """HTML reports are self-contained (nothing fetched from another host) and read in a planner's words."""
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
@@ -173,3 +174,18 @@ def test_chart_page_is_one_offline_file():
 def test_an_empty_table_says_so_without_none():
     page = report.table_html(pd.DataFrame({"order_id": pd.Series([], dtype=str)}))
     assert "Nothing to show." in page and "None" not in page and "<th>Order</th>" in page
+
+
+def test_chart_outputs_carry_no_nan_or_infinity():
+    """JSON has no NaN: a chart whose data holds one (a work center without hours) must still reach
+    the page, not a serialization warning."""
+    import altair as alt
+    import numpy as np
+
+    data = pd.DataFrame({"week": ["W48", "W49", "W50"], "value": [1.0, np.nan, np.inf],
+                         "good": pd.Series([np.nan] * 3, dtype=object)})  # altair leaves this NaN in
+    report.setup_notebook()
+    bundle = report._vegalite_mimebundle(alt.Chart(data).mark_line().encode(x="week", y="value").to_dict())
+    text = json.dumps(bundle, allow_nan=False)  # raises on NaN or infinity
+    assert '"value": 1.0' in text
+    assert "NaN" not in report.chart_html(alt.Chart(data).mark_line().encode(x="week", y="value"))
