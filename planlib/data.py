@@ -700,7 +700,15 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
     return url
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows (``/proc/self/status``);
+    files planlib writes get ``0o666 & ~umask``, folders ``0o777 & ~umask``, as any other program's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -727,7 +735,7 @@ class _atomic_file:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            os.chmod(self.tmp, 0o666 & ~_current_umask())
+            os.chmod(self.tmp, 0o666 & ~current_umask())
             os.replace(self.tmp, self.dest)
         else:
             self.tmp.unlink(missing_ok=True)

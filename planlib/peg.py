@@ -154,7 +154,7 @@ def trace_down(pegging: pd.DataFrame, demand_ids) -> pd.DataFrame:
     totals = _totals(p)
     frontier = pd.DataFrame({"demand_id": ids, "node": ids, "share": 1.0})
     out = []
-    for level in range(0, MAX_LEVELS):
+    for level in range(MAX_LEVELS):
         if frontier.empty:
             break
         rows = p if level == 0 else p[p.demand_type == "dependent"]

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from planlib import steps
-from planlib.data import Dataset, load, read_table, write_tables
+from planlib.data import Dataset, current_umask, load, read_table, write_tables
 from planlib.params import PlanParams, iso_week, week_start
 from planlib.problems import InputError, Problems
 from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME, safe_name
@@ -913,22 +913,9 @@ def _free_bytes(folder: Path) -> int:
         return 0
 
 
-def _umask() -> int:
-    """The process's umask, read without changing it where the OS allows."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _follow_umask(folder: Path) -> None:
     """``mkdtemp`` creates 0700: give the run folder the mode any other folder would get."""
-    os.chmod(folder, 0o777 & ~_umask())
+    os.chmod(folder, 0o777 & ~current_umask())
 
 
 def _secrets(source: str) -> list[tuple[str, str]]:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from planlib.contract import WEEKDAYS
+from planlib.data import current_umask
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
 from planlib.scenario import (
@@ -202,19 +203,6 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
              "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
              "--time-limit", f"{time_limit_s:g}"]
     return " ".join(shlex.quote(word) for word in words)
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where the OS allows."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # =========================================================================== the editor
@@ -719,7 +707,7 @@ class ScenarioEditor:
         try:
             self.saved_path = save_scenario(scenario, target)
             # the file gets the mode any new file gets (0666 less the umask), not mkstemp's 0600
-            os.chmod(self.saved_path, 0o666 & ~_umask())
+            os.chmod(self.saved_path, 0o666 & ~current_umask())
         except OSError as exc:
             self._say(f"cannot save {target}: {exc}", error=True)
             return None

@@ -32,9 +32,9 @@ def weekly_reports(tmp_path_factory) -> Path:
     Built once per test session and shared by the pytest-xdist workers (a lock file guards the build);
     read it, do not change it.
     """
-    from planlib.pipeline import run_week
-
     import os
+
+    from planlib.pipeline import run_week
 
     base = tmp_path_factory.getbasetemp()
     # this session's folder: under xdist each worker's basetemp sits in the session's own folder

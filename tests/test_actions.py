@@ -19,10 +19,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium, open_page, other_hosts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from browser import chromium, needs_chromium, open_page, other_hosts
 from planlib import actions, peg, report
 from planlib.data import from_frames
 from planlib.mrp import run_mrp

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import sys
 
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 from planlib import steps
+from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
 from planlib.data import mask_source, read_dataset, write_tables
-from planlib.validate import history_problems
 from planlib.problems import InputError, Problems, format_problems
+from planlib.validate import history_problems
 
 
 def add_parser(sub) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planlib import steps
 from planlib.cli.common import (
     Progress,
     add_out,
@@ -17,7 +18,6 @@ from planlib.cli.common import (
     params_from,
     positive_int,
 )
-from planlib import steps
 from planlib.data import load, mask_source, read_table, write_tables
 from planlib.mrp import MrpSettings
 from planlib.problems import InputError, Problems

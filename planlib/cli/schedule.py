@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from planlib import steps
 from planlib.cli.common import (
     Progress,
     add_out,
@@ -13,7 +14,6 @@ from planlib.cli.common import (
     positive_float,
     positive_int,
 )
-from planlib import steps
 from planlib.data import load, mask_source, read_table, write_tables
 from planlib.pipeline import schedule_pages
 from planlib.problems import InputError, Problems, format_problems

@@ -42,10 +42,10 @@ from planlib.schedule.problem import (
     material_supply,
 )
 from planlib.schedule.report import (
+    MATERIAL_RESULT_COLUMNS,
     dispatch_html,
     dispatch_list,
     gantt_chart,
-    MATERIAL_RESULT_COLUMNS,
     late_orders,
     material_table,
     order_summary,
