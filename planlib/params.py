@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
+from planlib.buckets import iso_week, parse_date_or_week, week_start  # noqa: F401  (the plan's weeks)
+
 SAMPLE_PLAN_START = dt.date(2026, 11, 23)  # Monday of ISO week 2026-W48
 
 
@@ -98,31 +100,3 @@ class PlanParams:
     def as_dict(self) -> dict:
         return {f.name: (getattr(self, f.name).isoformat() if f.name == "plan_start" else getattr(self, f.name))
                 for f in fields(self)}
-
-
-_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
-
-
-def week_start(week: str) -> dt.date:
-    """Monday of an ISO week: ``week_start("2026-W48") == date(2026, 11, 23)``."""
-    m = _WEEK.match(week.strip())
-    if not m:
-        raise ValueError(f"not an ISO week: {week!r}; write it as YYYY-Www, e.g. 2026-W48")
-    return dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-
-
-def iso_week(day: dt.date) -> str:
-    """ISO week label of a date: ``iso_week(date(2026, 11, 23)) == "2026-W48"``."""
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
-
-
-def parse_date_or_week(text: str) -> dt.date:
-    """A date from ``YYYY-MM-DD`` or an ISO week ``YYYY-Www`` (its Monday)."""
-    text = str(text).strip()
-    if _WEEK.match(text):
-        return week_start(text)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r}; write YYYY-MM-DD or an ISO week YYYY-Www") from None
