@@ -85,6 +85,11 @@ def _options(alts: pd.DataFrame, n: int) -> list:
 def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 1.0) -> pd.DataFrame:
     """Schedule every operation by a priority rule (see the module notes).
 
+    The steps: place the frozen operations where they are; hold every machine until the repair
+    time (``not_before``); make the operations with no unplaced predecessor candidates; then,
+    until none is left, take the candidate that can end first, and of the candidates competing
+    for its machine dispatch the one the rule ranks first (:meth:`_Dispatch.step`).
+
     Parameters
     ----------
     problem : Problem
@@ -103,200 +108,278 @@ def dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 
     ------
     CalendarTooShort
         If an operation does not fit in the machine calendars.
+    ValueError
+        If predecessors (order sequence and material links) form a cycle.
     """
-    ops, alts, tls = problem.ops, problem.alts, problem.timelines
-    n = len(ops)
-    if n == 0:
+    if len(problem.ops) == 0:
         return pd.DataFrame(columns=SOLUTION_COLUMNS)
-    options = _options(alts, n)
-    family = ops.family.to_numpy()
-    due = ops.due.to_numpy()
-    weight = ops.weight.to_numpy().astype(float)
-    unbroken = ops.uninterruptible.to_numpy()
+    run = _Dispatch(problem, rule, k1, k2)
+    run.place_frozen()
+    run.hold_until_repair()
+    run.start()
+    while run.cand:
+        run.step()
+    return run.solution()
+
+
+def _atcs_scales(problem: Problem, options: list) -> tuple[np.ndarray, float, float]:
+    """``(rem, p_mean, s_mean)`` for the priority rules [min].
+
+    ``rem``: per operation, the work of its order from it on (each operation on its fastest
+    machine, setup included); ``p_mean``: mean operation time; ``s_mean``: mean changeover of
+    the setup matrices (1 when there is none).
+    """
+    n = len(problem.ops)
     min_work = np.array([min(s + p for _, s, p in options[i]) for i in range(n)], dtype=float)
-    order_codes, _ = pd.factorize(ops.order_id)
-    # remaining work of the order from each operation on (for ATCS slack)
+    order_codes, _ = pd.factorize(problem.ops.order_id)
     rem = pd.Series(min_work[::-1]).groupby(order_codes[::-1]).cumsum().to_numpy()[::-1]
     p_mean = float(min_work.mean()) or 1.0
     changes = [c for table in problem.changeover.values() for c in table.values()]
     s_mean = float(np.mean(changes)) if changes else 1.0
-    s_mean = s_mean or 1.0
+    return rem, p_mean, s_mean or 1.0
 
-    free = {m: 0 for m in tls}
-    last_fam = {m: None for m in tls}
-    last_op = {m: -1 for m in tls}
-    out = {}
-    ready = ops.earliest.to_numpy().astype(np.int64).copy()
-    done = np.zeros(n, bool)
 
-    # successors: the next operation of the order, and the operations whose material an order
-    # supplies (links); an operation is a candidate once all its predecessors are placed
-    succs, waiting = _successors(problem)
+class _Dispatch:
+    """One run of the dispatching heuristic: the machines' state, the operations placed, the candidates.
 
-    def record(i, m, ws, wr, we, change):
-        out[i] = (i, m, ws, wr, we, change, last_op[m])
-        free[m], last_fam[m], last_op[m] = we, family[i], i
-        done[i] = True
-        end = _real_end(tls[m], wr, we)
-        for s in succs[i]:
-            ready[s] = max(ready[s], end)
-            waiting[s] -= 1
+    Times: ``free``, ``ws, wr, we`` in working-clock minutes of a machine; ``ready``, ends
+    and crew use in real minutes from the plan start. A candidate is ``(end, machine, ws, wr,
+    we, changeover)``: where the operation would go on its best machine now.
+    """
 
-    frozen = problem.frozen if problem.frozen is not None else pd.DataFrame(columns=["op", "machine_id", "ws"])
-    for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
-        _, s, p = next(o for o in options[i] if o[0] == m)
-        record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
+    def __init__(self, problem: Problem, rule: str, k1: float, k2: float):
+        ops, tls = problem.ops, problem.timelines
+        self.problem, self.tls, self.rule, self.k1, self.k2 = problem, tls, rule, k1, k2
+        self.n = len(ops)
+        self.options = _options(problem.alts, self.n)
+        self.family = ops.family.to_numpy()
+        self.due = ops.due.to_numpy()
+        self.weight = ops.weight.to_numpy().astype(float)
+        self.unbroken = ops.uninterruptible.to_numpy()
+        self.op_seq = ops.op_seq.to_numpy()
+        self.rem, self.p_mean, self.s_mean = _atcs_scales(problem, self.options)
+        # machines: working-clock minute it is free from, family and operation it last ran
+        self.free = {m: 0 for m in tls}
+        self.last_fam = {m: None for m in tls}
+        self.last_op = {m: -1 for m in tls}
+        # operations: placed ones (solution rows), earliest run start, predecessors still to place
+        self.out = {}
+        self.ready = ops.earliest.to_numpy().astype(np.int64).copy()
+        self.done = np.zeros(self.n, bool)
+        self.succs, self.waiting = _successors(problem)
+        # candidates: a heap on earliest end (stale entries skipped), per machine the candidates
+        # whose best machine it is, and the real time each candidate's run would start
+        self.cand, self.heap, self.run_start = {}, [], {}
+        self.by_best = {m: set() for m in tls}
+        # rescheduling ("previous"): the old machine and start of each operation
+        self.prev_m, self.prev_s = {}, {}
+        if rule == "previous" and problem.previous is not None:
+            self.prev_m = dict(zip(problem.previous.op, problem.previous.machine_id))
+            self.prev_s = dict(zip(problem.previous.op, problem.previous.start))
+        # crews: operators per work center and their use [(start, end, operators)]
+        self.crew_cap = {w: float(c) for w, c in problem.crews.items()}
+        self.crew_use = {w: [] for w in self.crew_cap}
+        self.wc_of = ops.work_center_id.to_numpy()
+        self.crew = ops.crew_size.to_numpy().astype(float)
 
-    if problem.not_before:
-        for m, tl in tls.items():  # nothing new starts before the repair time
-            free[m] = max(free[m], tl.work_at(problem.not_before))
-    firsts = [i for i in range(n) if not done[i] and waiting[i] == 0]
-    cand = {}  # op -> (end, machine, ws, wr, we, change)
-    prev_m, prev_s = {}, {}
-    if rule == "previous" and problem.previous is not None:
-        prev_m = dict(zip(problem.previous.op, problem.previous.machine_id))
-        prev_s = dict(zip(problem.previous.op, problem.previous.start))
+    # ------------------------------------------------------------------ steps
 
-    crew_cap = {w: float(c) for w, c in problem.crews.items()}
-    crew_use = {w: [] for w in crew_cap}  # work center -> [(start, end, operators)]
-    wc_of = ops.work_center_id.to_numpy()
-    crew = ops.crew_size.to_numpy().astype(float)
-    for i, (_, m, ws, wr, we, _, _) in out.items():  # frozen operations hold their crews
-        if wc_of[i] in crew_use and crew[i] > 0:
-            crew_use[wc_of[i]].append((tls[m].start_at(wr), tls[m].end_at(we), crew[i]))
+    def place_frozen(self) -> None:
+        """Frozen operations first, where they are (by setup start); they hold their crews."""
+        problem = self.problem
+        frozen = problem.frozen if problem.frozen is not None else pd.DataFrame(columns=["op", "machine_id", "ws"])
+        for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
+            _, s, p = next(o for o in self.options[i] if o[0] == m)
+            self.record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
+        for i, (_, m, _, wr, we, _, _) in self.out.items():
+            if self.needs_crew(i):
+                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(wr), self.tls[m].end_at(we), self.crew[i]))
 
-    def crew_delay(i, r, e):
-        """None if the crew can take operation i in [r, e); else the next time worth trying."""
-        w = wc_of[i]
-        if w not in crew_cap or crew[i] <= 0:
-            return None
-        busy = [(s, t, d) for s, t, d in crew_use[w] if s < e and t > r]
-        for point in [r] + [s for s, _, _ in busy if s > r]:
-            load = sum(d for s, t, d in busy if s <= point < t)
-            if load + crew[i] > crew_cap[w] + 1e-9:
-                return min(t for s, t, _ in busy if s <= point < t)
-        return None
+    def hold_until_repair(self) -> None:
+        """Rescheduling: nothing new starts on a machine before the repair time ``not_before``."""
+        if self.problem.not_before:
+            for m, tl in self.tls.items():
+                self.free[m] = max(self.free[m], tl.work_at(self.problem.not_before))
 
-    def place_with_crew(i, m, s, p, change, ready):
-        tl = tls[m]
+    def start(self) -> None:
+        """The first candidates: operations not placed with no predecessor left to place."""
+        for i in [i for i in range(self.n) if not self.done[i] and self.waiting[i] == 0]:
+            self.put(i)
+
+    def step(self) -> None:
+        """Dispatch one operation (Giffler & Thompson): the candidate ending first sets the machine
+        and the time; of the candidates whose best machine it is and that can start before that
+        end, the rule's first goes. Its successors become candidates, and the candidates counting
+        on that machine are looked at again."""
+        e_star, i_star, c = self.first_ending()
+        m_star = c[1]
+        # (the operation that ends first is always in conflict: a zero-duration one ends as it starts)
+        conflict = [i for i in self.by_best[m_star] if self.run_start[i] < e_star or i == i_star]
+        chosen = self.choose(conflict, m_star)
+        if self.needs_crew(chosen) and self.evaluate(chosen) != self.cand[chosen]:
+            self.put(chosen)  # the crew has been taken on another machine since
+            return
+        self.dispatch_candidate(chosen)
+
+    def dispatch_candidate(self, chosen: int) -> None:
+        """Place candidate ``chosen`` where it is; its successors become candidates and the
+        candidates counting on its machine are looked at again."""
+        end, m, ws, wr, we, change = self.cand.pop(chosen)
+        self.by_best[m].discard(chosen)
+        self.record(chosen, m, ws, wr, we, change)
+        if self.needs_crew(chosen):
+            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(wr), end, self.crew[chosen]))
+        new = [s for s in self.succs[chosen] if self.waiting[s] == 0 and not self.done[s] and s not in self.cand]
+        for nxt in new:
+            self.put(nxt)
+        # only the candidates that counted on machine m need a new look (m got busier; a cheaper
+        # changeover on m for another candidate is not looked for, to keep this fast)
+        for i in list(self.by_best[m]):
+            if i not in new and not self.unchanged(i, m):
+                self.put(i)
+
+    def solution(self) -> pd.DataFrame:
+        """The solution table (see :func:`dispatch`); ValueError if predecessors formed a cycle."""
+        if len(self.out) < self.n:
+            ops = self.problem.ops
+            stuck = [i for i in range(self.n) if i not in self.out][:3]
+            raise ValueError("the dispatching heuristic could not place operation(s) "
+                             + ", ".join(f"{ops.order_id.iat[i]} op {ops.op_seq.iat[i]}" for i in stuck)
+                             + ": their predecessors (order sequence and material links) form a cycle")
+        return pd.DataFrame([self.out[i] for i in range(self.n)], columns=SOLUTION_COLUMNS)
+
+    # ------------------------------------------------------------------ the rules
+
+    def choose(self, conflict: list, m) -> int:
+        """The operation of ``conflict`` the rule dispatches next on machine ``m``."""
+        due, rem = self.due, self.rem
+        if self.rule == "previous":  # repair: keep the old sequence, new operations by latest start
+            return min(conflict, key=lambda i: (self.prev_s.get(i, due[i] - rem[i]), i))
+        if self.rule == "mwkr":  # makespan: the order with most work remaining first
+            return max(conflict, key=lambda i: (rem[i], -i))
+        if self.rule == "edd":
+            return min(conflict, key=lambda i: (due[i], -self.weight[i], self.op_seq[i], i))
+        t = self.tls[m].start_at(self.free[m]) or 0
+        return max(conflict, key=lambda i: (self.atcs(i, t), -i))
+
+    def atcs(self, i: int, t: int) -> float:
+        """ATCS index of candidate ``i`` at real time ``t`` (Lee, Bhaskaran & Pinedo 1997)."""
+        _, _, ws, _, we, change = self.cand[i]
+        p = we - ws
+        slack = max(self.due[i] - self.rem[i] - t, 0.0)
+        return (self.weight[i] / max(p, 1)) * math.exp(-slack / (self.k1 * self.p_mean)) * \
+            math.exp(-change / (self.k2 * self.s_mean))
+
+    # ------------------------------------------------------------------ placing
+
+    def record(self, i: int, m, ws: int, wr: int, we: int, change: int) -> None:
+        """Place operation ``i`` on ``m``; its successors may not start their runs before its end."""
+        self.out[i] = (i, m, ws, wr, we, change, self.last_op[m])
+        self.free[m], self.last_fam[m], self.last_op[m] = we, self.family[i], i
+        self.done[i] = True
+        end = _real_end(self.tls[m], wr, we)
+        for s in self.succs[i]:
+            self.ready[s] = max(self.ready[s], end)
+            self.waiting[s] -= 1
+
+    def first_ending(self) -> tuple:
+        """The heap's first current candidate ``(end, op, candidate)`` (stale entries dropped)."""
         while True:
-            placed = _place(tl, free[m], ready, s, p, change, unbroken[i])
-            if placed is None:
-                return None
-            later = crew_delay(i, tl.start_at(placed[1]), placed[3])
-            if later is None:
-                return placed
-            ready = max(ready + 1, int(later))
+            e_star, i_star, c = self.heap[0]
+            if self.cand.get(i_star) is c:
+                return e_star, i_star, c
+            heapq.heappop(self.heap)
 
-    def evaluate(i):
+    def put(self, i: int) -> None:
+        """(Re)make operation ``i`` a candidate at its best placement now."""
+        c = self.evaluate(i)
+        old = self.cand.get(i)
+        if old is not None:
+            self.by_best[old[1]].discard(i)
+        self.cand[i] = c
+        self.run_start[i] = self.tls[c[1]].start_at(c[3])
+        self.by_best[c[1]].add(i)
+        heapq.heappush(self.heap, (c[0], i, c))
+
+    def evaluate(self, i: int) -> tuple:
+        """Best placement of operation ``i`` now: earliest end, then least changeover.
+
+        A rescheduled operation keeps its old machine if it can. Raises CalendarTooShort when
+        no machine's calendar holds it.
+        """
         best = None
-        opts = options[i]
-        if i in prev_m and any(o[0] == prev_m[i] for o in opts):
-            opts = [o for o in opts if o[0] == prev_m[i]]  # repair: keep the machine
-        for m, s, p in opts:
-            table = problem.changeover.get(m)
-            change = table.get((last_fam[m], family[i]), 0) if table and last_fam[m] is not None else 0
-            placed = place_with_crew(i, m, s, p, change, int(ready[i]))
+        for m, s, p in self.machine_options(i):
+            change = self.changeover(m, i)
+            placed = self.place_with_crew(i, m, s, p, change, int(self.ready[i]))
             if placed is None:
                 continue
             key = (placed[3], change)
             if best is None or key < best[0]:
                 best = (key, (placed[3], m, placed[0], placed[1], placed[2], change))
         if best is None:
+            ops = self.problem.ops
             raise CalendarTooShort(f"operation {ops.order_id.iat[i]} op {ops.op_seq.iat[i]} does not fit")
         return best[1]
 
-    # candidates: a heap on earliest end (stale entries skipped), and per machine the candidates
-    # whose best machine it is; per machine also every candidate that could use it
-    heap: list = []
-    by_best = {m: set() for m in tls}
-    eligible = {m: set() for m in tls}
-    op_seq = ops.op_seq.to_numpy()
+    def machine_options(self, i: int) -> list:
+        """``(machine_id, setup_min, run_min)`` options of ``i``; repair: only its old machine if eligible."""
+        opts = self.options[i]
+        if i in self.prev_m and any(o[0] == self.prev_m[i] for o in opts):
+            opts = [o for o in opts if o[0] == self.prev_m[i]]
+        return opts
 
-    run_start = {}  # op -> real time its candidate run starts
+    def changeover(self, m, i: int) -> int:
+        """Changeover [min] on ``m`` from the family it last ran to operation ``i``'s."""
+        table = self.problem.changeover.get(m)
+        return table.get((self.last_fam[m], self.family[i]), 0) if table and self.last_fam[m] is not None else 0
 
-    def put(i):
-        c = evaluate(i)
-        old = cand.get(i)
-        if old is not None:
-            by_best[old[1]].discard(i)
-        cand[i] = c
-        run_start[i] = tls[c[1]].start_at(c[3])
-        by_best[c[1]].add(i)
-        heapq.heappush(heap, (c[0], i, c))
-
-    def unchanged(i, m):
+    def unchanged(self, i: int, m) -> bool:
         """True if machine ``m``'s new state leaves candidate ``i`` (best on ``m``) where it was.
 
         Only ``m`` changed: if ``i`` needs the same changeover there and can still start its
         setup where it did, its placement, and so its best machine, are the same.
         """
-        if wc_of[i] in crew_use and crew[i] > 0:
+        if self.needs_crew(i):
             return False
-        _, _, ws, _, _, change = cand[i]
-        table = problem.changeover.get(m)
-        new_change = table.get((last_fam[m], family[i]), 0) if table else 0
-        return new_change == change and free[m] + change <= ws
+        _, _, ws, _, _, change = self.cand[i]
+        return self.changeover(m, i) == change and self.free[m] + change <= ws
 
-    for i in firsts:
-        for m, _, _ in options[i]:
-            eligible[m].add(i)
-        put(i)
-    while cand:
+    # ------------------------------------------------------------------ crews
+
+    def needs_crew(self, i: int) -> bool:
+        """Operation ``i`` takes operators of a work center with a crew limit."""
+        return self.wc_of[i] in self.crew_use and self.crew[i] > 0
+
+    def place_with_crew(self, i: int, m, s: int, p: int, change: int, ready: int):
+        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None."""
+        tl = self.tls[m]
         while True:
-            e_star, i_star, c = heap[0]
-            if cand.get(i_star) is c:
-                break
-            heapq.heappop(heap)
-        m_star = c[1]
-        tl = tls[m_star]
-        # (the operation that ends first is always in conflict: a zero-duration one ends as it starts)
-        conflict = [i for i in by_best[m_star] if run_start[i] < e_star or i == i_star]
-        if rule == "previous":  # repair: keep the old sequence, new operations by latest start
-            chosen = min(conflict, key=lambda i: (prev_s.get(i, due[i] - rem[i]), i))
-        elif rule == "mwkr":  # makespan: the order with most work remaining first
-            chosen = max(conflict, key=lambda i: (rem[i], -i))
-        elif rule == "edd":
-            chosen = min(conflict, key=lambda i: (due[i], -weight[i], op_seq[i], i))
-        else:
-            t = tl.start_at(free[m_star]) or 0
+            placed = _place(tl, self.free[m], ready, s, p, change, self.unbroken[i])
+            if placed is None:
+                return None
+            later = self.crew_delay(i, tl.start_at(placed[1]), placed[3])
+            if later is None:
+                return placed
+            ready = max(ready + 1, int(later))
 
-            def index(i):
-                _, _, ws, _, we, change = cand[i]
-                p = we - ws
-                slack = max(due[i] - rem[i] - t, 0.0)
-                return (weight[i] / max(p, 1)) * math.exp(-slack / (k1 * p_mean)) * \
-                    math.exp(-change / (k2 * s_mean))
-            chosen = max(conflict, key=lambda i: (index(i), -i))
-        if wc_of[chosen] in crew_use and crew[chosen] > 0:
-            fresh = evaluate(chosen)  # the crew may have been taken on another machine since
-            if fresh != cand[chosen]:
-                put(chosen)
-                continue
-        end, m, ws, wr, we, change = cand.pop(chosen)
-        by_best[m].discard(chosen)
-        for mm, _, _ in options[chosen]:
-            eligible[mm].discard(chosen)
-        record(chosen, m, ws, wr, we, change)
-        if wc_of[chosen] in crew_use and crew[chosen] > 0:
-            crew_use[wc_of[chosen]].append((tls[m].start_at(wr), end, crew[chosen]))
-        new = [s for s in succs[chosen] if waiting[s] == 0 and not done[s] and s not in cand]
-        for nxt in new:
-            for mm, _, _ in options[nxt]:
-                eligible[mm].add(nxt)
-            put(nxt)
-        # only the candidates that counted on machine m need a new look (m got busier; a cheaper
-        # changeover on m for another candidate is not looked for, to keep this fast)
-        for i in list(by_best[m]):
-            if i not in new and not unchanged(i, m):
-                put(i)
-    if len(out) < n:
-        stuck = [i for i in range(n) if i not in out][:3]
-        raise ValueError("the dispatching heuristic could not place operation(s) "
-                         + ", ".join(f"{ops.order_id.iat[i]} op {ops.op_seq.iat[i]}" for i in stuck)
-                         + ": their predecessors (order sequence and material links) form a cycle")
-    sol = pd.DataFrame([out[i] for i in range(n)], columns=SOLUTION_COLUMNS)
-    return sol
+    def crew_delay(self, i: int, r: int, e: int):
+        """None if the crew can take operation ``i`` in ``[r, e)`` [real min]; else the next time worth trying."""
+        w = self.wc_of[i]
+        if w not in self.crew_cap or self.crew[i] <= 0:
+            return None
+        busy = [(s, t, d) for s, t, d in self.crew_use[w] if s < e and t > r]
+        return _first_overload(busy, r, self.crew[i], self.crew_cap[w])
+
+
+def _first_overload(busy: list, r: int, need: float, cap: float):
+    """With ``busy`` crew uses ``(start, end, operators)`` overlapping an operation from ``r``: None if
+    ``need`` more operators stay within ``cap`` at ``r`` and at every later start, else the
+    earliest end of a use busy at the first such time [real min]."""
+    for point in [r] + [s for s, _, _ in busy if s > r]:
+        load = sum(d for s, t, d in busy if s <= point < t)
+        if load + need > cap + 1e-9:
+            return min(t for s, t, _ in busy if s <= point < t)
+    return None
 
 
 def _real_end(tl, wr: int, we: int) -> int:
@@ -334,60 +417,79 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
 
     The result is semi-active: no completion time grows, so weighted tardiness, makespan
     and changeovers are no worse. Frozen operations stay where they are. A problem with
-    crews is returned unchanged (shifting could overload a crew).
+    crews is returned unchanged (shifting could overload a crew). Operations are retimed once
+    their predecessors (order, machine, material links) are; a solution whose predecessors
+    form a cycle (infeasible) is returned as it is.
+
+    Parameters
+    ----------
+    sol : DataFrame
+        A solution table (see :func:`dispatch`).
 
     Returns
     -------
     DataFrame
-        The solution table, retimed.
+        The solution table, retimed (``ws, wr, we`` in working-clock minutes), in ``op`` order.
     """
     if problem.crews or len(sol) == 0:
         return sol
-    ops, tls = problem.ops, problem.timelines
-    alts = problem.alts.set_index(["op", "machine_id"])
-    frozen = set(problem.frozen.op) if problem.frozen is not None and len(problem.frozen) else set()
     sol = sol.sort_values(["machine_id", "ws"]).reset_index(drop=True)
-    mprev = dict(zip(sol.op, sol.groupby("machine_id").op.shift().fillna(-1).astype(int)))
-    row = {int(i): k for k, i in enumerate(sol.op)}
-    pred = ops.pred.to_numpy()
-    supplied_by = {}  # op -> last operations of the make orders supplying its material
-    if problem.links is not None and len(problem.links):
-        for i, j in zip(problem.links.op.to_numpy(), problem.links.supply_op.to_numpy()):
-            supplied_by.setdefault(int(i), []).append(int(j))
-    earliest = ops.earliest.to_numpy()
-    unbroken = ops.uninterruptible.to_numpy()
-    ws, wr, we = sol.ws.to_numpy().copy(), sol.wr.to_numpy().copy(), sol.we.to_numpy().copy()
-    change = sol.changeover_min.to_numpy()
-    done = np.zeros(len(sol), bool)
-    floor = {m: (tl.work_at(problem.not_before) if problem.not_before else 0) for m, tl in tls.items()}
-    # process in an order where the job and machine predecessors come first
+    shift = _LeftShift(problem, sol)
     pending = list(sol.op)
     while pending:
-        rest = []
-        for i in pending:
-            k = row[i]
-            p, q = pred[i], mprev[i]
-            links = supplied_by.get(i, ())
-            if (p >= 0 and not done[row[p]]) or (q >= 0 and not done[row[q]]) or \
-                    any(not done[row[j]] for j in links):
-                rest.append(i)
-                continue
-            if i not in frozen:
-                m = sol.machine_id.iat[k]
-                tl = tls[m]
-                a = alts.loc[(i, m)]
-                ready = int(earliest[i])
-                for j in ([p] if p >= 0 else []) + list(links):
-                    ready = max(ready, _real_end(tls[sol.machine_id.iat[row[j]]], int(wr[row[j]]),
-                                                 int(we[row[j]])))
-                free = we[row[q]] if q >= 0 else floor[m]
-                placed = _place(tl, int(free), ready, int(a.setup_min), int(a.run_min), int(change[k]),
-                                bool(unbroken[i]))
-                if placed is not None and placed[1] <= wr[k]:
-                    ws[k], wr[k], we[k] = placed[0], placed[1], placed[2]
-            done[k] = True
+        rest = [i for i in pending if not shift.place(i)]
         if len(rest) == len(pending):  # a cycle cannot happen in a feasible solution; keep it as it is
             return sol.sort_values("op").reset_index(drop=True)
         pending = rest
-    out = sol.assign(ws=ws, wr=wr, we=we)
+    out = sol.assign(ws=shift.ws, wr=shift.wr, we=shift.we)
     return out.sort_values("op").reset_index(drop=True)[SOLUTION_COLUMNS]
+
+
+class _LeftShift:
+    """State of :func:`compact`: the solution's times as they are retimed, row by row of ``sol``."""
+
+    def __init__(self, problem: Problem, sol: pd.DataFrame):
+        ops = problem.ops
+        self.sol, self.tls = sol, problem.timelines
+        self.alts = problem.alts.set_index(["op", "machine_id"])
+        self.frozen = set(problem.frozen.op) if problem.frozen is not None and len(problem.frozen) else set()
+        self.mprev = dict(zip(sol.op, sol.groupby("machine_id").op.shift().fillna(-1).astype(int)))
+        self.row = {int(i): k for k, i in enumerate(sol.op)}
+        self.pred = ops.pred.to_numpy()
+        self.supplied_by = {}  # op -> last operations of the make orders supplying its material
+        if problem.links is not None and len(problem.links):
+            for i, j in zip(problem.links.op.to_numpy(), problem.links.supply_op.to_numpy()):
+                self.supplied_by.setdefault(int(i), []).append(int(j))
+        self.earliest = ops.earliest.to_numpy()
+        self.unbroken = ops.uninterruptible.to_numpy()
+        self.ws, self.wr, self.we = sol.ws.to_numpy().copy(), sol.wr.to_numpy().copy(), sol.we.to_numpy().copy()
+        self.change = sol.changeover_min.to_numpy()
+        self.done = np.zeros(len(sol), bool)
+        self.floor = {m: (tl.work_at(problem.not_before) if problem.not_before else 0) for m, tl in self.tls.items()}
+
+    def place(self, i: int) -> bool:
+        """Retime operation ``i`` if its predecessors are done (False if one is not)."""
+        p, q = self.pred[i], self.mprev[i]
+        links = self.supplied_by.get(i, ())
+        if any(j >= 0 and not self.done[self.row[j]] for j in [p, q, *links]):
+            return False
+        k = self.row[i]
+        if i not in self.frozen:
+            self.retime(i, k, [p] if p >= 0 else [], links, q)
+        self.done[k] = True
+        return True
+
+    def retime(self, i: int, k: int, preds: list, links, q: int) -> None:
+        """Move operation ``i`` (row ``k``) to its earliest placement after its order and material
+        predecessors' ends and its machine predecessor ``q``, if that is not later."""
+        row, tls, wr, we = self.row, self.tls, self.wr, self.we
+        m = self.sol.machine_id.iat[k]
+        a = self.alts.loc[(i, m)]
+        ready = int(self.earliest[i])
+        for j in preds + list(links):
+            ready = max(ready, _real_end(tls[self.sol.machine_id.iat[row[j]]], int(wr[row[j]]), int(we[row[j]])))
+        free = we[row[q]] if q >= 0 else self.floor[m]
+        placed = _place(tls[m], int(free), ready, int(a.setup_min), int(a.run_min), int(self.change[k]),
+                        bool(self.unbroken[i]))
+        if placed is not None and placed[1] <= wr[k]:
+            self.ws[k], self.wr[k], self.we[k] = placed[0], placed[1], placed[2]
