@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from planlib.buckets import monday
 from planlib.calendar import machine_intervals
 from planlib.data import Dataset
 from planlib.problems import InputError, Problems
@@ -475,7 +476,7 @@ def long_uninterruptible_operations(ds: Dataset) -> pd.DataFrame:
     prod = sr[sr.order_type == "production"].groupby("item_id").qty.median()
     rel = pd.to_datetime(sr.release_date) if "release_date" in sr else pd.Series(dtype="datetime64[ns]")
     t0 = rel.min() if rel.notna().any() else pd.Timestamp.today()
-    t0 = (t0 - pd.Timedelta(days=t0.weekday())).normalize()
+    t0 = monday(t0)
     iv = machine_intervals(ds, t0, t0 + pd.Timedelta(days=28))
     tls = _timeline_from_intervals(iv, t0)
     longest = {m: int(t.length.max()) if len(t.a) else 0 for m, t in tls.items()}
