@@ -118,14 +118,24 @@ class ScheduleResult:
         """Orders left out for a data error (see :attr:`exceptions`)."""
         return list(self.problem.left_out or [])
 
-    def gantt(self, title: str = "Schedule", ds=None):
-        """The Gantt chart (:func:`planlib.schedule.gantt.gantt_chart`); with ``ds``, calendar bands and item
-        descriptions."""
-        return gantt_chart(self.schedule, title, ds)
-
 
 def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleSettings) -> float:
-    """Objective value of a solution, as the model computes it (weighted tardiness in minutes ...)."""
+    """Objective value of a solution, as the model computes it.
+
+    Parameters
+    ----------
+    sol : DataFrame
+        A solution table (:func:`planlib.schedule.dispatch.dispatch`): ``op, machine_id, ws, wr, we``
+        [working-clock min], ``changeover_min``.
+    name : {"tardiness", "makespan", "setup"}
+        The objective term, unless ``settings.objective_weights`` weighs them.
+
+    Returns
+    -------
+    float
+        Weighted tardiness [weight * min], makespan [min from plan start] or changeover [min],
+        plus ``move_penalty`` per moved operation when rescheduling; infinity for an empty solution.
+    """
     if len(sol) == 0:
         return float("inf")
     ops, tls = problem.ops, problem.timelines
@@ -152,7 +162,8 @@ def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleS
 
 
 def trim(problem: Problem, end: int) -> Problem:
-    """The problem with machine calendars cut at minute ``end`` (fewer segments, smaller model)."""
+    """The problem with machine calendars cut at minute ``end`` [min from plan start] (fewer segments,
+    a smaller model); the rest of the problem is shared, not copied."""
     tls = {}
     for m, tl in problem.timelines.items():
         keep = tl.a < end
@@ -161,7 +172,16 @@ def trim(problem: Problem, end: int) -> Problem:
 
 
 def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None):
-    """Heuristic, then CP-SAT from its hint; returns ``(solution, info)`` keeping the better one."""
+    """Heuristic, then CP-SAT from its hint, keeping the better schedule (left-shifted if no worse).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The solution table (see :func:`planlib.schedule.dispatch.dispatch`) and ``info``:
+        ``heuristic_objective, heuristic_seconds, solver_status`` (CP-SAT's or ``HEURISTIC``),
+        ``cpsat_status, objective, bound, gap_pct`` [% of the best objective], ``seconds`` [s],
+        ``restricted``.
+    """
     import time
     t0 = time.perf_counter()
     if hint is None:
@@ -262,7 +282,20 @@ def _too_long(problem: Problem, days: int):
 
 def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | None = None,
                                hint: pd.DataFrame | None = None) -> ScheduleResult:
-    """Schedule a built :class:`Problem`: heuristic, calendar trimmed, CP-SAT, reports."""
+    """Schedule a built :class:`Problem`: heuristic, calendar trimmed, CP-SAT, reports.
+
+    Parameters
+    ----------
+    problem : Problem
+    settings : ScheduleSettings
+    hint : DataFrame, optional
+        A solution table to start from; default the dispatching rule's (``previous`` when
+        rescheduling).
+
+    Returns
+    -------
+    ScheduleResult
+    """
     settings = settings or ScheduleSettings()
     if hint is None:
         rule = "previous" if problem.previous is not None and len(problem.previous) else settings.rule
@@ -320,7 +353,14 @@ def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None 
 
 
 def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`check_schedule` of a result against the dataset's calendars and setups."""
+    """:func:`check_schedule` of a result against the dataset's calendars, setups and material.
+
+    Returns
+    -------
+    DataFrame
+        The checker's violations (see :func:`planlib.schedule.check.check_schedule`); empty when
+        the schedule is feasible.
+    """
     p = result.problem
     return check_schedule(result.schedule, p.plan_start, p.calendar_intervals, ds.setup_matrix, frozen,
                           ds.machines, material=result.material)

@@ -30,14 +30,13 @@ def random_orders(ds: Dataset, n_orders: int, plan_start, seed: int = 0, release
     q = rng.integers(qty[0], qty[1] + 1, size=n_orders).astype(float)
     un = ds.routings[ds.routings.uninterruptible.astype(bool)]
     cap = (420 / un.run_min_per_unit.clip(lower=1e-6)).groupby(un.item_id).min()
-    q = np.minimum(q, item_cap := pd.Series(item).map(cap).fillna(np.inf).to_numpy())
+    q = np.minimum(q, pd.Series(item).map(cap).fillna(np.inf).to_numpy())
     q = np.maximum(1.0, np.floor(q))
     release = plan_start + pd.to_timedelta(rng.integers(0, release_days * 24, size=n_orders), unit="h")
     release = release.normalize()
     due = release + pd.to_timedelta(rng.integers(due_days[0], due_days[1] + 1, size=n_orders), unit="D")
     priority = rng.choice(np.arange(1, 10), size=n_orders,
                           p=np.array([2, 4, 8, 10, 10, 8, 4, 2, 2]) / 50)
-    del item_cap
     out = pd.DataFrame({"order_id": [f"PL-{k + 1:05d}" for k in range(n_orders)], "item_id": item, "qty": q,
                         "release_date": release, "due_date": due, "priority": priority,
                         "weight": weight_of(priority).to_numpy(), "status": "planned",

@@ -117,6 +117,7 @@ def read_fjs(path) -> Instance:
 
 
 def read_instance(path, fmt: str) -> Instance:
+    """Read an instance file in layout ``fmt`` (``jsplib`` or ``fjs``, see the module notes)."""
     if fmt == "jsplib":
         return read_jsplib(path)
     if fmt == "fjs":
@@ -148,6 +149,10 @@ def to_problem(jobs: Instance, horizon: int | None = None) -> Problem:
 
 @dataclass
 class JobshopResult:
+    """What :func:`solve_jobshop` returns: ``makespan`` and ``bound`` [time units of the instance],
+    ``status`` (OPTIMAL, FEASIBLE, HEURISTIC), wall ``seconds``, the ``schedule`` (``job, op,
+    machine, start, end``), the dispatching rules' makespan and the LNS rounds run."""
+
     instance: str
     makespan: int | None
     bound: int | None
@@ -282,4 +287,5 @@ def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
 
 
 def makespan(schedule: pd.DataFrame) -> int:
+    """Latest ``end`` of a job-shop schedule (``job, op, machine, start, end``); 0 when empty."""
     return int(schedule.end.max()) if len(schedule) else 0

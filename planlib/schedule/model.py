@@ -110,6 +110,7 @@ class _Lookups:
 
     @property
     def has_hint(self) -> bool:
+        """A non-empty hint was given."""
         return self.hint is not None and len(self.hint) > 0
 
 

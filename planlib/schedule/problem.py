@@ -172,12 +172,15 @@ class Problem:
 
     @property
     def horizon(self) -> int:
+        """Latest end of any machine calendar [min from plan start]."""
         return max(t.end for t in self.timelines.values())
 
     def minutes(self, ts) -> int:
+        """Minutes from ``plan_start`` to timestamp ``ts``, rounded."""
         return int(round((pd.Timestamp(ts) - self.plan_start).total_seconds() / 60))
 
     def timestamp(self, minutes):
+        """Timestamps of ``minutes`` from ``plan_start`` (the inverse of :meth:`minutes`)."""
         return self.plan_start + pd.to_timedelta(np.asarray(minutes, dtype=float), unit="min")
 
 

@@ -32,7 +32,14 @@ by more than ``move_tolerance_min``; ``shift_h`` is the start's shift [h], ``rea
 # --------------------------------------------------------------------------- disruptions
 
 def machine_down(ds: Dataset, machine_id: str, start, end, description: str = "breakdown") -> Dataset:
-    """The dataset with ``machine_id`` unavailable from ``start`` to ``end`` (a breakdown exception)."""
+    """The dataset with ``machine_id`` unavailable from ``start`` to ``end`` (a breakdown exception).
+
+    Returns
+    -------
+    Dataset
+        ``ds`` with one row added to ``calendar_exceptions`` (``calendar_id`` empty,
+        ``machine_id, start, end, kind="breakdown", description``); ``ds`` is not changed.
+    """
     ex = ds.calendar_exceptions
     row = pd.DataFrame([dict(calendar_id=None, machine_id=machine_id, start=pd.Timestamp(start),
                              end=pd.Timestamp(end), kind="breakdown", description=description)])
@@ -42,7 +49,14 @@ def machine_down(ds: Dataset, machine_id: str, start, end, description: str = "b
 
 def rush_order(orders: pd.DataFrame, order_id: str, item_id: str, qty: float, due_date, release_date,
                priority: int = 1) -> pd.DataFrame:
-    """The orders with a new urgent order added."""
+    """The orders with a new urgent order added.
+
+    Returns
+    -------
+    DataFrame
+        ``orders`` (columns of :func:`planlib.schedule.problem.build_orders`) and one row:
+        status ``planned``, ``weight = 10 - priority``, no ``earliest_start``.
+    """
     row = dict(order_id=order_id, item_id=item_id, qty=float(qty), release_date=pd.Timestamp(release_date),
                due_date=pd.Timestamp(due_date), priority=int(priority), weight=10 - int(priority),
                status="planned", earliest_start=pd.NaT)
@@ -50,14 +64,21 @@ def rush_order(orders: pd.DataFrame, order_id: str, item_id: str, qty: float, du
 
 
 def change_quantity(orders: pd.DataFrame, order_id: str, qty: float) -> pd.DataFrame:
-    """The orders with the quantity of ``order_id`` changed."""
+    """The orders with the quantity of ``order_id`` changed (a copy; ``qty`` in the item's unit)."""
     out = orders.copy()
     out.loc[out.order_id == order_id, "qty"] = float(qty)
     return out
 
 
 def late_material(material: pd.DataFrame | None, order_id: str, ready) -> pd.DataFrame:
-    """The material table with ``order_id``'s material arriving at ``ready``."""
+    """The material table with ``order_id``'s material arriving at ``ready``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order_id, material_ready`` (timestamp, see
+        :func:`planlib.schedule.problem.material_availability`), ``order_id``'s row replaced.
+    """
     m = material.copy() if material is not None else pd.DataFrame(columns=["order_id", "material_ready"])
     m = m[m.order_id != order_id]
     return pd.concat([m, pd.DataFrame([dict(order_id=order_id, material_ready=pd.Timestamp(ready))])],

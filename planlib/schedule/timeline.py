@@ -51,10 +51,12 @@ class Timeline:
 
     @staticmethod
     def always(horizon: int) -> Timeline:
+        """A machine that never stops: the single segment ``[0, horizon)``."""
         return Timeline(np.array([0], dtype=np.int64), np.array([int(horizon)], dtype=np.int64))
 
     @staticmethod
     def from_pairs(pairs) -> Timeline:
+        """A timeline of ``(start, end)`` pairs [min]: sorted, empty ones dropped, touching ones merged."""
         arr = np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         arr = arr[arr[:, 1] > arr[:, 0]]
         # merge touching segments: a pause of zero minutes is no pause
@@ -69,6 +71,7 @@ class Timeline:
 
     @property
     def length(self) -> np.ndarray:
+        """Working minutes of each segment."""
         return self._length
 
     @property
@@ -83,14 +86,17 @@ class Timeline:
 
     @property
     def total(self) -> int:
+        """Working minutes of the whole calendar."""
         return self._total
 
     @property
     def end(self) -> int:
+        """End of the last segment [min from plan start]; 0 for an empty calendar."""
         return self._bl[-1] if self._bl else 0
 
     @property
     def continuous(self) -> bool:
+        """True for a machine that never stops (one segment from 0): working clock = real time."""
         return len(self._al) == 1 and self._al[0] == 0
 
     def work_at(self, t: int) -> int:
@@ -117,9 +123,11 @@ class Timeline:
         return self._al[k] + (int(w) - self._cl[k])
 
     def segment_of_start(self, w: int) -> int:
+        """Index of the segment in which working minute ``w`` begins."""
         return bisect_right(self._ce, w)
 
     def segment_of_end(self, w: int) -> int:
+        """Index of the segment in which working minute ``w`` has just been completed."""
         return bisect_left(self._ce, w)
 
     def fit_unbroken(self, w: int, run: int) -> int | None:
