@@ -308,9 +308,10 @@ class _Dispatch:
         no machine's calendar holds it.
         """
         best = None
+        ready, place = int(self.ready[i]), self.place_with_crew
         for m, s, p in self.machine_options(i):
             change = self.changeover(m, i)
-            placed = self.place_with_crew(i, m, s, p, change, int(self.ready[i]))
+            placed = place(i, m, s, p, change, ready)
             if placed is None:
                 continue
             key = (placed[3], change)
@@ -339,7 +340,7 @@ class _Dispatch:
         Only ``m`` changed: if ``i`` needs the same changeover there and can still start its
         setup where it did, its placement, and so its best machine, are the same.
         """
-        if self.needs_crew(i):
+        if self.wc_of[i] in self.crew_use and self.crew[i] > 0:  # needs_crew, inlined: called for every candidate
             return False
         _, _, ws, _, _, change = self.cand[i]
         return self.changeover(m, i) == change and self.free[m] + change <= ws
@@ -352,9 +353,9 @@ class _Dispatch:
 
     def place_with_crew(self, i: int, m, s: int, p: int, change: int, ready: int):
         """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None."""
-        tl = self.tls[m]
+        tl, free, unbroken = self.tls[m], self.free[m], self.unbroken[i]
         while True:
-            placed = _place(tl, self.free[m], ready, s, p, change, self.unbroken[i])
+            placed = _place(tl, free, ready, s, p, change, unbroken)
             if placed is None:
                 return None
             later = self.crew_delay(i, tl.start_at(placed[1]), placed[3])
