@@ -1,7 +1,7 @@
-"""Reading and writing datasets: CSV folders, Excel workbooks, SQL databases.
+"""Reading, checking and writing datasets: CSV folders, Excel workbooks, SQL databases.
 
 All file and database access of planlib lives here; the engines take the
-:class:`Dataset` (or its tables) and never read files themselves.
+:class:`~planlib.dataset.Dataset` (or its tables) and never read files themselves.
 
 A *source* is one of
 
@@ -11,7 +11,13 @@ A *source* is one of
   ``postgresql://...``), one database table per table; a path ending in
   ``.db``/``.sqlite`` is taken as a SQLite file.
 
-Every source gives the same typed :class:`Dataset`.
+Every source gives the same typed :class:`~planlib.dataset.Dataset`: the cells are
+read as text (:func:`read_raw`), typed by the contract (:func:`type_table`) and
+checked (:func:`planlib.validate.validate`); :func:`load` does all three.
+Outputs are written by :func:`write_tables` and read back by :func:`read_table`.
+
+``Dataset``, ``empty_table`` (:mod:`planlib.dataset`), ``mask_source`` and
+``mask_text`` (:mod:`planlib.problems`) are importable from here too.
 """
 from __future__ import annotations
 
@@ -23,73 +29,22 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planlib.contract import TABLES, WEEKDAYS, Column, Table
-from planlib.problems import InputError, Problems
+from planlib.dataset import Dataset, empty_table
+from planlib.problems import InputError, Problems, mask_source, mask_text
+from planlib.validate import validate
+
+__all__ = ["ID_COLUMNS", "Dataset", "check_source", "current_umask", "empty_table", "from_frames", "load",
+           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "table_to_text",
+           "type_table", "write_dataset", "write_tables"]
 
 _TRUE = {"true", "yes", "y", "1", "1.0", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0", "f", ""}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A set of typed planning tables, one DataFrame per table of the contract.
-
-    Attribute access gives a table (``ds.items``); a table the source does not
-    hold is an empty frame with the contract's columns. ``present`` names the
-    tables the source held; ``rows`` maps each table to the row labels a user
-    sees (``items.csv line 7``), aligned with the frame's positions.
-    """
-
-    tables: Mapping[str, pd.DataFrame]
-    source: str = ""
-    present: frozenset = frozenset()
-    rows: Mapping[str, list] = field(default_factory=dict)
-    warnings: pd.DataFrame | None = None
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        if name.startswith("_") or name not in TABLES:
-            raise AttributeError(name)
-        table = self.tables.get(name)
-        if table is None:
-            return empty_table(name)
-        return table
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return getattr(self, name)
-
-    def has(self, name: str) -> bool:
-        """True if the source held the table (even with no rows)."""
-        return name in self.present
-
-    def where(self, table: str, position: int) -> str:
-        """The row label a user sees for row ``position`` (0-based) of ``table``."""
-        labels = self.rows.get(table)
-        if labels is not None and 0 <= position < len(labels):
-            return labels[position]
-        return f"{table} row {position + 1}"
-
-    def replace(self, **tables: pd.DataFrame) -> Dataset:
-        """A copy with some tables replaced (scenarios, tests)."""
-        new = dict(self.tables)
-        new.update(tables)
-        rows = {k: v for k, v in self.rows.items() if k not in tables}
-        return Dataset(new, self.source, self.present | frozenset(tables), rows, self.warnings)
-
-
-def empty_table(name: str) -> pd.DataFrame:
-    """An empty table with the contract's columns and types."""
-    spec = TABLES[name]
-    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in spec.columns})
-
-
-_DTYPES = {"str": object, "int": "Int64", "float": "float64", "date": "datetime64[ns]",
-           "datetime": "datetime64[ns]", "time": "float64", "weekday": "Int64", "bool": bool}
 
 
 # --------------------------------------------------------------------------- reading raw
@@ -580,8 +535,6 @@ def load(source: str | os.PathLike, tables: Iterable[str] | None = None, *,
     -------
     Dataset
     """
-    from planlib.validate import check_source  # validate uses Dataset; import here to avoid a cycle
-
     ds, problems = check_source(source, tables)
     errors = problems[problems.severity == "error"]
     if strict and len(errors):
@@ -595,6 +548,18 @@ def read_dataset(source: str | os.PathLike, tables: Iterable[str] | None = None
     raw, rows, problems = read_raw(source, tables)
     typed = {name: type_table(TABLES[name], frame, rows[name], problems) for name, frame in raw.items()}
     return Dataset(typed, str(source), frozenset(typed), rows), problems
+
+
+def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
+    """Read a source and check it: ``(dataset, problems)``.
+
+    Problems of reading and typing come first; a cell that failed to parse is
+    reported once, not again as empty.
+    """
+    ds, problems = read_dataset(source, tables)
+    frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
+    frame = frame.drop_duplicates(subset=["severity", "table", "row", "column"], keep="first")
+    return ds, frame.reset_index(drop=True)
 
 
 def from_frames(tables: Mapping[str, pd.DataFrame], source: str = "(memory)") -> Dataset:
@@ -790,36 +755,6 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         if _is_date_column(col) and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col], errors="coerce", format="ISO8601")
     return frame
-
-
-def mask_source(source: str | os.PathLike) -> str:
-    """The source as it may be shown or logged: a database URL's password replaced by ``***``."""
-    text = str(source)
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):([^@/]*)@", r"\1:***@", text)
-
-
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s'\"]*):([^@/\s'\"]+)@")
-
-
-def mask_text(text: str, source: str | os.PathLike | None = None) -> str:
-    """``text`` (an error message, a problem row) with database passwords replaced by ``***``.
-
-    Every ``scheme://user:password@`` in the text is masked, and, when ``source`` is a
-    database URL with a password, every other appearance of that password too (a driver
-    may echo it on its own, URL-encoded or not).
-    """
-    text = str(text)
-    if source is not None:
-        m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:([^@/]*)@", str(source))
-        if m and m.group(1):
-            from urllib.parse import quote, unquote
-
-            password = m.group(1)
-            for form in sorted({password, unquote(password), quote(unquote(password), safe="")},
-                               key=len, reverse=True):
-                if form:
-                    text = text.replace(form, "***")
-    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,

@@ -4,8 +4,15 @@ Every check in planlib reports problems in one shape, a table with the columns
 ``severity, table, row, column, value, problem, fix``, so that a planner sees
 all of them at once and knows where to look (``row`` is the row as the user
 sees it: ``items.csv line 7``, ``sheet items row 7``, ``table items row 7``).
+
+A database URL may hold a password; :func:`mask_source`, :func:`mask_text` and
+:func:`mask_problems` replace it by ``***`` wherever a source or a message is shown.
 """
 from __future__ import annotations
+
+import os
+import re
+from urllib.parse import quote, unquote
 
 import pandas as pd
 
@@ -49,11 +56,43 @@ class InputError(Exception):
         self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
+# --------------------------------------------------------------------------- shown without passwords
+
+def mask_source(source: str | os.PathLike) -> str:
+    """The source as it may be shown or logged: a database URL's password replaced by ``***``.
+
+    ``mask_source("postgresql://planner:secret@db/plant") == "postgresql://planner:***@db/plant"``;
+    a folder or a workbook path is returned as it is.
+    """
+    text = str(source)
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):([^@/]*)@", r"\1:***@", text)
+
+
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s'\"]*):([^@/\s'\"]+)@")
+
+
+def mask_text(text: str, source: str | os.PathLike | None = None) -> str:
+    """``text`` (an error message, a problem row) with database passwords replaced by ``***``.
+
+    Every ``scheme://user:password@`` in the text is masked, and, when ``source`` is a
+    database URL with a password, every other appearance of that password too (a driver
+    may echo it on its own, URL-encoded or not).
+    """
+    text = str(text)
+    if source is not None:
+        m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:([^@/]*)@", str(source))
+        if m and m.group(1):
+            password = m.group(1)
+            for form in sorted({password, unquote(password), quote(unquote(password), safe="")},
+                               key=len, reverse=True):
+                if form:
+                    text = text.replace(form, "***")
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 def mask_problems(problems: pd.DataFrame, source=None) -> pd.DataFrame:
     """A copy of ``problems`` with database passwords masked in every text cell
-    (see :func:`planlib.data.mask_text`)."""
-    from planlib.data import mask_text
-
+    (see :func:`mask_text`)."""
     out = problems.copy()
     for col in out.columns:
         if out[col].dtype == object:
