@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from planlib import peg
+from planlib.buckets import bucket_start, lead_time_buckets
 
 #: Kinds whose ``order_id`` is a supply followed up the pegging.
 SUPPLY_KINDS = ("release_in_past", "expedite", "past_due_receipt")
@@ -198,8 +199,6 @@ def lines_at_risk(exceptions: pd.DataFrame, pegging: pd.DataFrame, demand: pd.Da
         ``message`` (the exception's index), ``order_id, customer_id, item_id, qty`` [units],
         ``due_date, days_late`` [days, > 0] and ``value`` [currency] of each line at risk.
     """
-    from planlib.mrp import lead_time_buckets
-
     start = pd.Timestamp(plan_start).normalize()
     ex = exceptions
     lt = dict(zip(items.item_id.astype(str), lead_time_buckets(items.lead_time_days.fillna(0)) * 7)) \
@@ -327,7 +326,7 @@ def worklist(exceptions: pd.DataFrame, pegging: pd.DataFrame, planned_orders: pd
     ex["customer_lines"] = ex.index.map(per.customer_lines).fillna(0).astype(int)
     ex["value_at_risk"] = ex.index.map(per.value_at_risk).fillna(0.0).astype(float)
     # group: owner, kind, week
-    week = (ex.date - pd.to_timedelta(ex.date.dt.weekday, unit="D")).dt.normalize()
+    week = bucket_start(ex.date, "W")
     key = ex.owner_id.astype(str) + "\x1f" + ex.exception.astype(str) + "\x1f" + week.astype(str)
     ex["_key"] = key
     rows = []

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planlib.buckets import bucket_start, pandas_freq, period_number, period_start
 from planlib.problems import InputError, Problems
 
 #: Demand classes of Syntetos, Boylan & Croston (2005).
@@ -167,37 +168,6 @@ class ForecastResult:
     bucket: str = "W"
 
 
-# --------------------------------------------------------------------------- buckets
-
-def bucket_start(dates, bucket: str = "W") -> pd.Series | pd.DatetimeIndex:
-    """First day of the bucket holding each date: the Monday (``W``) or the 1st (``M``)."""
-    d = pd.to_datetime(dates).normalize() if not isinstance(dates, pd.Series) else dates.dt.normalize()
-    if bucket == "W":
-        wd = d.dt.weekday if isinstance(d, pd.Series) else d.weekday
-        return d - pd.to_timedelta(wd, unit="D")
-    if bucket == "M":
-        return (d.dt.to_period("M").dt.start_time if isinstance(d, pd.Series)
-                else d.to_period("M").start_time)
-    raise ValueError(f"bucket must be 'W' or 'M', not {bucket!r}")
-
-
-def _period_number(starts: pd.Series, bucket: str) -> np.ndarray:
-    if bucket == "W":
-        return ((starts - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
-    return (starts.dt.year * 12 + starts.dt.month - 1).to_numpy()
-
-
-def _period_start(numbers: np.ndarray, bucket: str) -> pd.DatetimeIndex:
-    numbers = np.asarray(numbers, dtype="int64")
-    if bucket == "W":
-        return pd.Timestamp("1970-01-05") + pd.to_timedelta(numbers * 7, unit="D")
-    return pd.to_datetime(pd.DataFrame(dict(year=numbers // 12, month=numbers % 12 + 1, day=1)))
-
-
-def _freq(bucket: str) -> str:
-    return "W-MON" if bucket == "W" else "MS"
-
-
 def _bad_rows(history: pd.DataFrame) -> dict[str, np.ndarray]:
     d = history["date"]
     dates = d if pd.api.types.is_datetime64_any_dtype(d) else pd.to_datetime(d, errors="coerce", format="mixed")
@@ -280,13 +250,13 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     if not net_returns:
         h = h[h.qty >= 0]
     if as_of is None:  # the bucket after the last history date: that bucket counts as complete
-        last = int(_period_number(bucket_start(pd.Series([h["date"].max()]), bucket), bucket)[0])
-        first_fc = _period_start(np.array([last + 1]), bucket)[0]
+        last = int(period_number(bucket_start(pd.Series([h["date"].max()]), bucket), bucket)[0])
+        first_fc = period_start(np.array([last + 1]), bucket)[0]
     else:
         first_fc = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
     h = h[h["date"] < first_fc]
-    end = int(_period_number(pd.Series([first_fc]), bucket)[0]) - 1
-    h["period"] = _period_number(bucket_start(h["date"], bucket), bucket)
+    end = int(period_number(pd.Series([first_fc]), bucket)[0]) - 1
+    h["period"] = period_number(bucket_start(h["date"], bucket), bucket)
     totals = h.groupby(["item_id", "period"], sort=True)["qty"].sum().clip(lower=0)
     if totals.empty:
         return pd.DataFrame({"item_id": pd.Series(dtype=str), "period_start": pd.Series(dtype="datetime64[ns]"),
@@ -300,7 +270,7 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     period = np.repeat(first.to_numpy(), n) + offs
     grid = pd.MultiIndex.from_arrays([item, period], names=["item_id", "period"])
     qty = totals.reindex(grid, fill_value=0.0).to_numpy()
-    return pd.DataFrame({"item_id": item, "period_start": _period_start(period, bucket).to_numpy(),
+    return pd.DataFrame({"item_id": item, "period_start": period_start(period, bucket).to_numpy(),
                          "qty": qty})
 
 
@@ -484,7 +454,7 @@ def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastS
     models = [make_model(n, settings.season_length, settings.tsb_alpha) for n in names]
     lv = list(levels) if levels and not (set(names) & _NO_INTERVALS) else None
     n_series = df["unique_id"].nunique()
-    sf = StatsForecast(models=models, freq=_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
+    sf = StatsForecast(models=models, freq=pandas_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
                        fallback_model=Naive())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1089,8 +1059,8 @@ def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFr
     if len(zero_items):
         end = buckets.groupby("item_id").period_start.max().reindex(zero_items)
         last = buckets.period_start.max()
-        start_num = _period_number(pd.Series([last]), bucket)[0] + 1
-        periods = _period_start(np.arange(start_num, start_num + horizon), bucket)
+        start_num = period_number(pd.Series([last]), bucket)[0] + 1
+        periods = period_start(np.arange(start_num, start_num + horizon), bucket)
         z = pd.DataFrame({"item_id": np.repeat(zero_items, horizon),
                           "period_start": np.tile(periods.to_numpy(), len(zero_items)), "forecast": 0.0})
         z[qcols] = 0.0

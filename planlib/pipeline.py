@@ -36,9 +36,11 @@ from pathlib import Path
 import pandas as pd
 
 from planlib import steps
-from planlib.data import Dataset, current_umask, load, read_table, write_tables
-from planlib.params import PlanParams, iso_week, week_start
-from planlib.problems import InputError, Problems
+from planlib.buckets import iso_week, week_start
+from planlib.data import current_umask, load, read_table, write_tables
+from planlib.dataset import Dataset
+from planlib.params import PlanParams
+from planlib.problems import InputError, Problems, mask_source
 from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME, safe_name
 from planlib.validate import require
 
@@ -242,8 +244,7 @@ def schedule_pages(result, title: str, gantt: bool = True, ds: Dataset | None = 
     p = result.problem
     week = ""
     if getattr(p, "plan_start", None) is not None:
-        y, w, _ = pd.Timestamp(p.plan_start).isocalendar()
-        week = f"{y}-W{w:02d}"
+        week = iso_week(pd.Timestamp(p.plan_start))
     pages = {}
     tickets = work_tickets(result.schedule, ds, p.orders, result.material)
     for wc in sorted(result.schedule.work_center_id.unique()) if len(result.schedule) else []:
@@ -506,7 +507,6 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     import papermill as pm
 
     from planlib import archive
-    from planlib.data import mask_source
     from planlib.report import export_html, write_index
 
     say = progress or (lambda message: None)
@@ -920,7 +920,6 @@ def _follow_umask(folder: Path) -> None:
 
 def _secrets(source: str) -> list[tuple[str, str]]:
     """(text, replacement) pairs that hide a database password wherever the run records the source."""
-    from planlib.data import mask_source
 
     masked = mask_source(source)
     if masked == source:

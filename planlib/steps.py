@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.buckets import lead_time_buckets
+from planlib.dataset import Dataset
 from planlib.params import PlanParams
 
 __all__ = ["forecast", "forecast_settings", "forecast_tables", "mrp", "mrp_params", "planning_safety_stock",
@@ -158,7 +159,7 @@ def mrp_params(params: PlanParams, forecast: pd.DataFrame | None) -> PlanParams:
     start = pd.Timestamp(params.plan_start)
     last = pd.to_datetime(forecast.period_start).max()
     bucket_days = 7 if params.bucket == "W" else 31
-    reach = int(-(-((last - start).days + bucket_days) // 7))  # whole weeks to the end of the last bucket
+    reach = int(lead_time_buckets((last - start).days + bucket_days))  # whole weeks to the end of the last bucket
     return params.replace(horizon_weeks=max(params.horizon_weeks, reach))
 
 
