@@ -24,7 +24,6 @@ Formulas, choices and references: ``docs/forecast.md``. Vocabulary:
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,14 +34,10 @@ import pandas as pd
 from planlib.buckets import bucket_start, pandas_freq, period_number, period_start
 from planlib.problems import InputError, Problems
 
-#: Demand classes of Syntetos, Boylan & Croston (2005).
-DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 SMOOTH_MODELS_W = ("AutoETS", "AutoTheta", "MSTL", "SeasonalNaive")
 SMOOTH_MODELS_M = ("AutoETS", "AutoTheta", "AutoCES", "SeasonalNaive")
 INTERMITTENT_MODELS = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
 BENCHMARK_MODEL = "SeasonalNaive"
-FORECAST_COLUMNS = ["item_id", "period_start", "forecast", "lo_50", "hi_50", "lo_80", "hi_80",
-                    "lo_95", "hi_95", "model", "demand_class", "override", "statistical", "flags"]
 
 
 @dataclass(frozen=True)
@@ -1316,8 +1311,3 @@ def forecast_demand(history: pd.DataFrame, horizon: int, bucket: str = "W", as_o
     out = res.forecast
     out.attrs["problems"] = res.problems
     return out
-
-
-def default_n_jobs() -> int:
-    """statsforecast processes: the cores available, at most 2 by house rule."""
-    return max(1, min(2, os.cpu_count() or 1))
