@@ -156,7 +156,21 @@ def owner_names(owner_type, owner_id, suppliers=None, work_centers=None) -> np.n
 
 def unit_prices(items: pd.DataFrame, demand: pd.DataFrame | None = None) -> pd.Series:
     """Price of each customer order line [currency/unit]: ``demand.unit_price``, else
-    ``items.unit_price``, else the item's ``unit_cost`` (0 when none is given); indexed by order id."""
+    ``items.unit_price``, else the item's ``unit_cost`` (0 when none is given).
+
+    Parameters
+    ----------
+    items : DataFrame
+        ``items``: ``item_id``, ``unit_price`` and ``unit_cost`` [currency/unit] where given.
+    demand : DataFrame, optional
+        ``demand`` (customer order lines): ``order_id, item_id``, ``unit_price`` [currency/unit]
+        where given.
+
+    Returns
+    -------
+    Series
+        Price [currency/unit] indexed by ``order_id``.
+    """
     if demand is None or demand.empty:
         return pd.Series(dtype=float)
     by_item = pd.Series(0.0, index=items.item_id.astype(str))
@@ -475,6 +489,19 @@ def pegging_explorer(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | 
     them (the ``n_open`` largest expanded, the others collapsed), then the orders of the top
     ``n_supplies`` worklist messages up to the demands they serve (collapsed).
 
+    Parameters
+    ----------
+    wl : Worklist
+        The plan's worklist (:func:`worklist_of`).
+    pegging : DataFrame
+        MRP's ``pegging`` table (columns in ``docs/mrp.md``).
+    items : DataFrame, optional
+        ``items``: ``item_id, description`` for the labels.
+    n_open : int
+        Orders at risk shown expanded.
+    n_supplies : int
+        Worklist messages whose orders are traced up.
+
     Returns
     -------
     IPython.display.HTML
@@ -487,7 +514,21 @@ def pegging_explorer(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | 
 
 def pegging_explorer_html(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | None = None, n_open: int = 5,
                           n_supplies: int = 20) -> str:
-    """The HTML of :func:`pegging_explorer`."""
+    """The HTML of :func:`pegging_explorer` (same parameters).
+
+    Parameters
+    ----------
+    wl : Worklist
+    pegging : DataFrame
+        MRP's ``pegging`` table.
+    items : DataFrame, optional
+        ``items``: ``item_id, description``.
+    n_open, n_supplies : int
+
+    Returns
+    -------
+    str
+    """
     import html as _html
 
     e = _html.escape

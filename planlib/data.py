@@ -281,9 +281,23 @@ def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
              ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], Problems]:
     """Read the tables of a source as text cells, with the row labels a user sees.
 
-    Returns ``(raw, rows, problems)``: raw tables of strings (empty cell = ``""``),
-    row labels per table, and problems with the source itself. A database
-    password never appears in the problems (see :func:`mask_source`).
+    Parameters
+    ----------
+    source : str or path
+        A CSV folder, an ``.xlsx`` workbook or a database URL (see the module docstring).
+    tables : iterable of str, optional
+        Read only these tables (default: every table of the contract).
+
+    Returns
+    -------
+    raw : dict of str to DataFrame
+        The tables the source holds, their cells as text (an empty cell is ``""``), the
+        columns as the source names them.
+    rows : dict of str to list of str
+        For each table, the label of each row as a user sees it (``items.csv line 7``).
+    problems : Problems
+        Problems with the source itself (a missing folder, another delimiter, a quote not
+        closed ...). A database password never appears in them (see :func:`mask_source`).
     """
     wanted = list(TABLES) if tables is None else list(tables)
     kind = _source_kind(source)
@@ -473,7 +487,27 @@ _KIND_FIX = {
 
 
 def type_table(spec: Table, raw: pd.DataFrame, labels: list[str], problems: Problems) -> pd.DataFrame:
-    """Type one raw table by its contract; record problems; bad cells become empty."""
+    """Type one raw table by its contract; bad cells are recorded as problems and become empty.
+
+    Parameters
+    ----------
+    spec : Table
+        The table's contract (:data:`planlib.contract.TABLES`).
+    raw : DataFrame
+        The table as text cells (as :func:`read_raw` gives it); a column may be named by
+        one of its aliases.
+    labels : list of str
+        The row labels a user sees, one per row of ``raw``.
+    problems : Problems
+        Collects one problem per cell that does not parse and per required column missing.
+
+    Returns
+    -------
+    DataFrame
+        The contract's columns in the contract's order, typed (see
+        :func:`planlib.dataset.empty_table`) and with the contract's defaults filled, a
+        ``RangeIndex``; units as :mod:`planlib.contract` documents each column.
+    """
     raw = raw.copy()
     raw.columns = [str(c).strip() for c in raw.columns]
     out = {}
@@ -551,10 +585,24 @@ def read_dataset(source: str | os.PathLike, tables: Iterable[str] | None = None
 
 
 def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
-    """Read a source and check it: ``(dataset, problems)``.
+    """Read a source and check it: the typed dataset and every problem found.
 
     Problems of reading and typing come first; a cell that failed to parse is
     reported once, not again as empty.
+
+    Parameters
+    ----------
+    source : str or path
+        A CSV folder, an ``.xlsx`` workbook or a database URL.
+    tables : iterable of str, optional
+        Read and check only these tables.
+
+    Returns
+    -------
+    dataset : Dataset
+    problems : DataFrame
+        Columns ``severity (error|warning), table, row, column, value, problem, fix``
+        (see :mod:`planlib.problems`); empty when the source is clean.
     """
     ds, problems = read_dataset(source, tables)
     frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
@@ -567,6 +615,19 @@ def from_frames(tables: Mapping[str, pd.DataFrame], source: str = "(memory)") ->
 
     The frames go through the same typing as files, so defaults are filled
     and types are checked; raises :class:`InputError` on a cell that does not parse.
+
+    Parameters
+    ----------
+    tables : Mapping of str to DataFrame
+        Tables of the contract by name, with the contract's columns (``docs/data-contract.md``);
+        values may be text or already typed.
+    source : str
+        The name the dataset gives its source in messages.
+
+    Returns
+    -------
+    Dataset
+        Row labels ``<table> row <n>`` (1-based).
     """
     problems = Problems()
     typed = {}
@@ -593,7 +654,22 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- writing
 
 def table_to_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A typed table as the text a user writes (dates ISO, times HH:MM, weekdays Mon..Sun)."""
+    """A typed table as the text a user writes (dates ISO, times HH:MM, weekdays Mon..Sun).
+
+    Parameters
+    ----------
+    name : str
+        The table's name in the contract; a table not in the contract is returned as a copy.
+    frame : DataFrame
+        The typed table (the contract's columns).
+
+    Returns
+    -------
+    DataFrame
+        The same columns as text: dates ``YYYY-MM-DD``, date-times ``YYYY-MM-DD HH:MM``, times
+        of day ``HH:MM``, weekdays ``Mon`` .. ``Sun``, flags ``true``/``false``, numbers without a
+        trailing ``.0``; other columns unchanged.
+    """
     spec = TABLES.get(name)
     out = frame.copy()
     if spec is None:
@@ -632,6 +708,18 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
 
     The kind follows ``dest`` as in :func:`load`. Files are written to a
     temporary place first and moved in when complete.
+
+    Parameters
+    ----------
+    ds : Dataset or Mapping of str to DataFrame
+        The tables by name, typed as the contract says; written as :func:`table_to_text` gives them.
+    dest : str or path
+        A folder, an ``.xlsx`` workbook or a database URL.
+
+    Returns
+    -------
+    Path or str
+        Where the tables went: the folder or workbook path, or the database URL.
     """
     tables = ds.tables if isinstance(ds, Dataset) else ds
     text = {name: table_to_text(name, frame) for name, frame in tables.items()}
@@ -749,6 +837,18 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     The one reader of planlib's own outputs (run folders, ``--out`` folders):
     a table written and read back equals the table written, up to float
     formatting.
+
+    Parameters
+    ----------
+    path : str or path
+        A ``.csv`` file.
+
+    Returns
+    -------
+    DataFrame
+        The file's columns; the columns of :data:`ID_COLUMNS` as text, date columns (``date``,
+        ``start``, ``end``, ``*_date``, ``*_start`` ...) as ``datetime64``, the rest as pandas
+        reads them.
     """
     frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
     for col in frame.columns:
@@ -766,8 +866,21 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
 
     The files go to a temporary folder beside ``out_dir`` and are moved in
     only when every one is written, so a failure never leaves half an output.
-    Files in ``out_dir`` with other names are left alone. ``extra_files``
-    maps further file names to their text or bytes (HTML pages, JSON).
+    Files in ``out_dir`` with other names are left alone.
+
+    Parameters
+    ----------
+    tables : Mapping of str to DataFrame
+        The tables by file name (without ``.csv``), any columns; written without the index.
+    out_dir : str or path
+        The folder; made if missing.
+    extra_files : Mapping of str to str or bytes, optional
+        Further files by name, their text or bytes (HTML pages, JSON).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -179,6 +179,18 @@ def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
     warnings naming the items (:func:`build_forecast` leaves those rows out);
     they are errors when no good row is left. A horizon below 1, missing
     columns and an empty history are errors. ``table`` is ``demand_history``.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: ``item_id, date, qty`` [uom].
+    horizon : int
+        Buckets to forecast.
+
+    Returns
+    -------
+    Problems
+        Its ``frame()`` has the columns ``severity, table, row, column, value, problem, fix``.
     """
     p = Problems()
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
@@ -349,6 +361,17 @@ def clean_outliers(buckets: pd.DataFrame, classes: pd.DataFrame, z: float = 5.0,
     to that limit. Intermittent and lumpy items: a non-zero size above
     median + ``z`` x 1.4826 MAD of the item's non-zero sizes is cut to it.
     Items with fewer than 8 non-zero buckets are left alone.
+
+    Parameters
+    ----------
+    buckets : DataFrame
+        ``item_id, period_start, qty`` [uom per bucket] (:func:`bucket_history`).
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`).
+    z : float
+        Robust standard deviations [-] above which a bucket is a spike.
+    window : int
+        Buckets of the centred rolling median.
 
     Returns
     -------
@@ -551,6 +574,20 @@ def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
     and by the backtest their history affords (``n_windows`` origins
     ``step_size`` apart, each scored ``backtest_horizon`` periods ahead; a
     short history gets one shorter window).
+
+    Parameters
+    ----------
+    buckets : DataFrame
+        ``item_id, period_start, qty`` [uom per bucket] (:func:`bucket_history`).
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`); the class picks the candidates.
+    bucket : {"W", "M"}
+    settings : ForecastSettings, optional
+        Candidate models, ``n_windows``, ``step_size``, ``backtest_horizon``.
+    horizon : int
+        The forecast horizon [buckets]; the backtest horizon is at most this.
+    progress : callable, optional
+        Called with a line of text per group of items.
 
     Returns
     -------
@@ -964,10 +1001,20 @@ def interval_scales(chosen: pd.DataFrame, classes: pd.DataFrame, levels) -> dict
     conformal calibration on the rolling-origin backtest (Vovk, Gammerman &
     Shafer 2005; the backtest is the calibration set).
 
+    Parameters
+    ----------
+    chosen : DataFrame
+        The backtest rows of each item's chosen model (:func:`backtest` columns): ``item_id,
+        actual, forecast`` [uom] and the quantile columns ``q_<p>`` [uom] of every level.
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`).
+    levels : iterable of int
+        Interval levels [%], e.g. ``(50, 80, 95)``.
+
     Returns
     -------
     dict
-        ``{level: factor}``; 1.0 where there is nothing to calibrate.
+        ``{level: factor}``; 1.0 where there is nothing to calibrate (fewer than 20 rows).
     """
     out = {int(lv): 1.0 for lv in levels}
     if chosen.empty:
@@ -1139,9 +1186,25 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
                    progress: Callable[[str], None] | None = None) -> ForecastResult:
     """Forecast every item of ``history`` and keep the evidence (backtest, accuracy, classes).
 
-    Same parameters as :func:`forecast_demand`. Raises :class:`InputError`
-    when nothing can be forecast (empty history, unreadable rows, horizon < 1,
-    no item with demand); single items without demand are warnings.
+    Raises :class:`InputError` when nothing can be forecast (empty history, unreadable rows,
+    horizon < 1, no item with demand); single items without demand are warnings.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: ``item_id, date, qty`` [uom]; daily transactions or bucket totals;
+        negative ``qty`` = return.
+    horizon : int
+        Buckets to forecast (>= 1).
+    bucket : {"W", "M"}
+        Weekly (Monday start) or monthly (first of the month) buckets.
+    as_of : date-like, optional
+        First day to forecast (see :func:`forecast_demand`).
+    overrides : DataFrame, optional
+        ``forecast_overrides`` (see :func:`apply_overrides`).
+    settings : ForecastSettings, optional
+    progress : callable, optional
+        Called with a line of text at each step.
 
     Returns
     -------

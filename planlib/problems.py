@@ -91,8 +91,20 @@ def mask_text(text: str, source: str | os.PathLike | None = None) -> str:
 
 
 def mask_problems(problems: pd.DataFrame, source=None) -> pd.DataFrame:
-    """A copy of ``problems`` with database passwords masked in every text cell
-    (see :func:`mask_text`)."""
+    """A copy of ``problems`` with database passwords masked in every text cell (see :func:`mask_text`).
+
+    Parameters
+    ----------
+    problems : DataFrame
+        A problems table (``severity, table, row, column, value, problem, fix``; any columns).
+    source : str, optional
+        The source the problems are about; its password is masked wherever it appears.
+
+    Returns
+    -------
+    DataFrame
+        The same columns and rows, text cells masked.
+    """
     out = problems.copy()
     for col in out.columns:
         if out[col].dtype == object:
@@ -101,7 +113,20 @@ def mask_problems(problems: pd.DataFrame, source=None) -> pd.DataFrame:
 
 
 def format_problems(problems: pd.DataFrame, max_rows: int = 200) -> str:
-    """Problems as an aligned plain-text table for a terminal."""
+    """Problems as an aligned plain-text table for a terminal.
+
+    Parameters
+    ----------
+    problems : DataFrame
+        A problems table: ``severity, table, row, column, value, problem, fix``.
+    max_rows : int
+        At most this many rows are shown; a last line says how many more there are.
+
+    Returns
+    -------
+    str
+        ``"no problems found"`` for an empty table.
+    """
     if problems.empty:
         return "no problems found"
     shown = problems.head(max_rows).fillna("")

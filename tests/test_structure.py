@@ -202,3 +202,87 @@ def test_the_graph_reader_finds_a_planted_cycle(tmp_path):
                    ("planlib.sub", "planlib.sub.c", False), ("planlib.sub.c", "planlib.b", True),
                    ("planlib.b", "planlib.a", True)}
     assert find_cycle(edges) == ["planlib.a", "planlib.sub", "planlib.sub.c", "planlib.b", "planlib.a"]
+
+
+# --------------------------------------------------------------------------- docstrings
+
+#: Modules the other parts of #14 rewrite this session (MRP, scenarios, comparison, archive, the
+#: schedule's model, the factory); the docstring test skips them until #14's other parts merge
+#: (the integrator empties this tuple). ``planlib.schedule`` is the package's ``__init__`` only.
+DOCSTRINGS_LATER = ("planlib.mrp", "planlib.scenario", "planlib.scenario_editor", "planlib.scenario_names",
+                    "planlib.compare", "planlib.archive", "planlib.schedule", "planlib.schedule.model",
+                    "planlib.schedule.dispatch", "planlib.schedule.problem", "planlib.schedule.lns",
+                    "planlib.schedule.reschedule", "planlib.schedule.jobshop", "planlib.schedule.timeline",
+                    "planlib.schedule.generate", "planlib.factory")
+
+
+def _skipped(name: str) -> bool:
+    return any(name == m or (m != "planlib.schedule" and name.startswith(m + ".")) for m in DOCSTRINGS_LATER)
+
+
+def _public_modules() -> list[str]:
+    names = ["planlib"] + [m.name for m in pkgutil.walk_packages(planlib.__path__, "planlib.")]
+    return [n for n in names if not n.endswith("__main__") and not _skipped(n)]
+
+
+def _mentions_frame(annotation) -> bool:
+    return "DataFrame" in (annotation if isinstance(annotation, str) else repr(annotation))
+
+
+def _section(doc: str, title: str) -> bool:
+    return re.search(rf"^{title}\n-{{3,}}$", doc, re.MULTILINE) is not None
+
+
+def docstring_findings(module_names: list[str]) -> list[str]:
+    """What the docstring rule finds in the public functions and classes of these modules.
+
+    Public: named in the module's ``__all__``, or not starting with ``_``; defined in the module
+    (a re-export is checked where it is defined). Each needs a docstring; a function with a
+    parameter annotated ``DataFrame`` needs a ``Parameters`` section, one returning a DataFrame
+    (alone or in a tuple) a ``Returns`` section, where the columns and units go.
+    """
+    found = []
+    for name in module_names:
+        module = importlib.import_module(name)
+        listed = set(getattr(module, "__all__", ()))
+        for attr, obj in vars(module).items():
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)) or obj.__module__ != name:
+                continue
+            if attr.startswith("_") and attr not in listed:
+                continue
+            doc = inspect.getdoc(obj) or ""
+            where = f"{name}.{attr}"
+            if not doc.strip():
+                found.append(f"{where}: no docstring")
+                continue
+            if inspect.isfunction(obj):
+                ann = obj.__annotations__
+                if any(_mentions_frame(v) for k, v in ann.items() if k != "return") and not _section(doc, "Parameters"):
+                    found.append(f"{where}: takes a DataFrame, no Parameters section")
+                if "return" in ann and _mentions_frame(ann["return"]) and not _section(doc, "Returns"):
+                    found.append(f"{where}: returns a DataFrame, no Returns section")
+    return found
+
+
+def test_every_public_function_has_a_docstring():
+    found = docstring_findings(_public_modules())
+    assert not found, "\n".join(found)
+
+
+def test_the_docstring_rule_sees_what_it_must(tmp_path, monkeypatch):
+    (tmp_path / "planlib_doc_probe.py").write_text(
+        '"""A probe."""\nimport pandas as pd\n\n__all__ = ["_listed"]\n\n\n'
+        'def bare(x):\n    return x\n\n\n'
+        'def takes(frame: pd.DataFrame) -> int:\n    """Takes a table."""\n    return 0\n\n\n'
+        'def gives() -> tuple[pd.DataFrame, int]:\n    """Gives a table.\n\n    Returns\n    -------\n'
+        '    tuple\n        Columns ``a``.\n    """\n\n\n'
+        'def _listed():\n    pass\n\n\n'
+        'def _private():\n    pass\n\n\n'
+        'class Thing:\n    pass\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert docstring_findings(["planlib_doc_probe"]) == [
+        "planlib_doc_probe.bare: no docstring",
+        "planlib_doc_probe.takes: takes a DataFrame, no Parameters section",
+        "planlib_doc_probe._listed: no docstring",
+        "planlib_doc_probe.Thing: no docstring",
+    ]
