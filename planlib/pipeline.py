@@ -431,14 +431,17 @@ class WeekPlan:
 
     @property
     def planned_orders(self) -> pd.DataFrame:
+        """MRP's ``planned_orders`` table (columns in ``docs/mrp.md``)."""
         return self.mrp.planned_orders
 
     @property
     def exceptions(self) -> pd.DataFrame:
+        """MRP's ``exceptions`` table (columns in ``docs/mrp.md``)."""
         return self.mrp.exceptions
 
     @property
     def capacity_load(self) -> pd.DataFrame:
+        """MRP's ``capacity_load`` table: load and available hours [h] per work center and week (``docs/mrp.md``)."""
         return self.mrp.capacity_load
 
 

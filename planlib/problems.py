@@ -27,21 +27,48 @@ class Problems:
 
     def add(self, table: str, row: str, column: str, value, problem: str, fix: str,
             severity: str = "error") -> None:
+        """Record one problem.
+
+        Parameters
+        ----------
+        table : str
+            The table (``items``), or ``(source)`` for the source itself.
+        row : str
+            The row as the user sees it (``items.csv line 7``).
+        column : str
+        value
+            The cell's value as found (shown as text; None as empty).
+        problem : str
+            What is wrong.
+        fix : str
+            How to fix it.
+        severity : {"error", "warning"}
+        """
         self._rows.append(dict(severity=severity, table=table, row=row, column=column,
                                value="" if value is None else str(value), problem=problem, fix=fix))
 
     def warn(self, table: str, row: str, column: str, value, problem: str, fix: str) -> None:
+        """Record one problem of severity ``warning`` (arguments as :meth:`add`)."""
         self.add(table, row, column, value, problem, fix, severity="warning")
 
     def extend(self, other: Problems | pd.DataFrame) -> None:
+        """Add the problems of another :class:`Problems` or of a problems table."""
         frame = other.frame() if isinstance(other, Problems) else other
         self._rows.extend(frame.to_dict("records"))
 
     def frame(self) -> pd.DataFrame:
+        """The problems recorded, in the order recorded.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``severity, table, row, column, value, problem, fix`` (:data:`PROBLEM_COLUMNS`).
+        """
         return pd.DataFrame(self._rows, columns=PROBLEM_COLUMNS)
 
     @property
     def errors(self) -> int:
+        """The number of problems of severity ``error``."""
         return sum(r["severity"] == "error" for r in self._rows)
 
     def __len__(self) -> int:
