@@ -83,6 +83,30 @@ class InputError(Exception):
         self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
+def format_problems(problems: pd.DataFrame, max_rows: int = 200) -> str:
+    """Problems as an aligned plain-text table for a terminal.
+
+    Parameters
+    ----------
+    problems : DataFrame
+        A problems table: ``severity, table, row, column, value, problem, fix``.
+    max_rows : int
+        At most this many rows are shown; a last line says how many more there are.
+
+    Returns
+    -------
+    str
+        ``"no problems found"`` for an empty table.
+    """
+    if problems.empty:
+        return "no problems found"
+    shown = problems.head(max_rows).fillna("")
+    text = shown.to_string(index=False, justify="left", max_colwidth=70)
+    if len(problems) > max_rows:
+        text += f"\n... and {len(problems) - max_rows} more (write them all with --problems FILE)"
+    return text
+
+
 # --------------------------------------------------------------------------- shown without passwords
 
 def mask_source(source: str | os.PathLike) -> str:
@@ -137,27 +161,3 @@ def mask_problems(problems: pd.DataFrame, source=None) -> pd.DataFrame:
         if out[col].dtype == object:
             out[col] = out[col].map(lambda v: mask_text(v, source) if isinstance(v, str) else v)
     return out
-
-
-def format_problems(problems: pd.DataFrame, max_rows: int = 200) -> str:
-    """Problems as an aligned plain-text table for a terminal.
-
-    Parameters
-    ----------
-    problems : DataFrame
-        A problems table: ``severity, table, row, column, value, problem, fix``.
-    max_rows : int
-        At most this many rows are shown; a last line says how many more there are.
-
-    Returns
-    -------
-    str
-        ``"no problems found"`` for an empty table.
-    """
-    if problems.empty:
-        return "no problems found"
-    shown = problems.head(max_rows).fillna("")
-    text = shown.to_string(index=False, justify="left", max_colwidth=70)
-    if len(problems) > max_rows:
-        text += f"\n... and {len(problems) - max_rows} more (write them all with --problems FILE)"
-    return text

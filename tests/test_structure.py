@@ -15,13 +15,11 @@ import ast
 import importlib
 import inspect
 import io
+import itertools
 import pkgutil
 import re
 import tokenize
 from pathlib import Path
-
-import pandas as pd
-import pytest
 
 import planlib
 
@@ -107,9 +105,9 @@ def import_edges(modules: dict[str, Path] | None = None) -> list[dict]:
                     parent = parent.rpartition(".")[0]
                 for hit in hits:
                     if hit in modules and hit != importer and hit != "planlib":
-                        edges.append(dict(importer=importer, imported=hit, line=node.lineno,
-                                          late=id(node) not in top, names=names,
-                                          comment=comments.get(node.lineno, "")))
+                        edges.append({"importer": importer, "imported": hit, "line": node.lineno,
+                                      "late": id(node) not in top, "names": names,
+                                      "comment": comments.get(node.lineno, "")})
     return edges
 
 
@@ -141,7 +139,7 @@ def find_cycle(edges: list[dict]) -> list[str] | None:
 
 def _describe(cycle: list[str], edges: list[dict]) -> str:
     lines = []
-    for a, b in zip(cycle, cycle[1:]):
+    for a, b in itertools.pairwise(cycle):
         e = next(e for e in edges if e["importer"] == a and e["imported"] == b)
         lines.append(f"{a} imports {b} (line {e['line']}{', in a function' if e['late'] else ''})")
     return "; ".join(lines)
@@ -286,3 +284,19 @@ def test_the_docstring_rule_sees_what_it_must(tmp_path, monkeypatch):
         "planlib_doc_probe._listed: no docstring",
         "planlib_doc_probe.Thing: no docstring",
     ]
+
+
+# --------------------------------------------------------------------------- where the moved names live
+
+def test_moved_names_live_in_their_new_modules_and_stay_importable_from_data():
+    import planlib.data
+    import planlib.dataset
+    import planlib.problems
+
+    assert planlib.dataset.Dataset.__module__ == "planlib.dataset"
+    assert planlib.data.Dataset is planlib.dataset.Dataset is planlib.Dataset
+    assert planlib.data.empty_table is planlib.dataset.empty_table
+    assert planlib.data.mask_source is planlib.problems.mask_source
+    assert planlib.data.mask_text is planlib.problems.mask_text
+    assert planlib.data.check_source.__module__ == "planlib.data"
+    assert set(planlib.data.__all__) <= set(vars(planlib.data))
