@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from planlib import peg
+from planlib.buckets import bucket_start, lead_time_buckets
 
 #: Kinds whose ``order_id`` is a supply followed up the pegging.
 SUPPLY_KINDS = ("release_in_past", "expedite", "past_due_receipt")
@@ -155,7 +156,21 @@ def owner_names(owner_type, owner_id, suppliers=None, work_centers=None) -> np.n
 
 def unit_prices(items: pd.DataFrame, demand: pd.DataFrame | None = None) -> pd.Series:
     """Price of each customer order line [currency/unit]: ``demand.unit_price``, else
-    ``items.unit_price``, else the item's ``unit_cost`` (0 when none is given); indexed by order id."""
+    ``items.unit_price``, else the item's ``unit_cost`` (0 when none is given).
+
+    Parameters
+    ----------
+    items : DataFrame
+        ``items``: ``item_id``, ``unit_price`` and ``unit_cost`` [currency/unit] where given.
+    demand : DataFrame, optional
+        ``demand`` (customer order lines): ``order_id, item_id``, ``unit_price`` [currency/unit]
+        where given.
+
+    Returns
+    -------
+    Series
+        Price [currency/unit] indexed by ``order_id``.
+    """
     if demand is None or demand.empty:
         return pd.Series(dtype=float)
     by_item = pd.Series(0.0, index=items.item_id.astype(str))
@@ -198,8 +213,6 @@ def lines_at_risk(exceptions: pd.DataFrame, pegging: pd.DataFrame, demand: pd.Da
         ``message`` (the exception's index), ``order_id, customer_id, item_id, qty`` [units],
         ``due_date, days_late`` [days, > 0] and ``value`` [currency] of each line at risk.
     """
-    from planlib.mrp import lead_time_buckets
-
     start = pd.Timestamp(plan_start).normalize()
     ex = exceptions
     lt = dict(zip(items.item_id.astype(str), lead_time_buckets(items.lead_time_days.fillna(0)) * 7)) \
@@ -327,7 +340,7 @@ def worklist(exceptions: pd.DataFrame, pegging: pd.DataFrame, planned_orders: pd
     ex["customer_lines"] = ex.index.map(per.customer_lines).fillna(0).astype(int)
     ex["value_at_risk"] = ex.index.map(per.value_at_risk).fillna(0.0).astype(float)
     # group: owner, kind, week
-    week = (ex.date - pd.to_timedelta(ex.date.dt.weekday, unit="D")).dt.normalize()
+    week = bucket_start(ex.date, "W")
     key = ex.owner_id.astype(str) + "\x1f" + ex.exception.astype(str) + "\x1f" + week.astype(str)
     ex["_key"] = key
     rows = []
@@ -476,6 +489,19 @@ def pegging_explorer(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | 
     them (the ``n_open`` largest expanded, the others collapsed), then the orders of the top
     ``n_supplies`` worklist messages up to the demands they serve (collapsed).
 
+    Parameters
+    ----------
+    wl : Worklist
+        The plan's worklist (:func:`worklist_of`).
+    pegging : DataFrame
+        MRP's ``pegging`` table (columns in ``docs/mrp.md``).
+    items : DataFrame, optional
+        ``items``: ``item_id, description`` for the labels.
+    n_open : int
+        Orders at risk shown expanded.
+    n_supplies : int
+        Worklist messages whose orders are traced up.
+
     Returns
     -------
     IPython.display.HTML
@@ -488,7 +514,21 @@ def pegging_explorer(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | 
 
 def pegging_explorer_html(wl: Worklist, pegging: pd.DataFrame, items: pd.DataFrame | None = None, n_open: int = 5,
                           n_supplies: int = 20) -> str:
-    """The HTML of :func:`pegging_explorer`."""
+    """The HTML of :func:`pegging_explorer` (same parameters).
+
+    Parameters
+    ----------
+    wl : Worklist
+    pegging : DataFrame
+        MRP's ``pegging`` table.
+    items : DataFrame, optional
+        ``items``: ``item_id, description``.
+    n_open, n_supplies : int
+
+    Returns
+    -------
+    str
+    """
     import html as _html
 
     e = _html.escape

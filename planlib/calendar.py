@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.buckets import bucket_start, pandas_freq, week_starts
+from planlib.dataset import Dataset
 
 _OFF = ("holiday", "maintenance", "breakdown")
 
@@ -155,10 +156,9 @@ def available_hours(ds: Dataset, start, n_periods: int, freq: str = "W") -> pd.D
     """
     start = pd.Timestamp(start)
     if freq == "W":
-        edges = pd.date_range(start, periods=n_periods + 1, freq="7D")
+        edges = week_starts(start, n_periods + 1)
     else:
-        first = start.to_period("M").to_timestamp()
-        edges = pd.date_range(first, periods=n_periods + 1, freq="MS")
+        edges = pd.date_range(bucket_start([start], "M")[0], periods=n_periods + 1, freq=pandas_freq("M"))
     iv = machine_intervals(ds, edges[0], edges[-1])
     hours = np.zeros((len(ds.work_centers), n_periods))
     std = np.zeros((len(ds.work_centers), n_periods))

@@ -108,7 +108,20 @@ def family_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, items: 
 
 
 def demand_class_chart(classes: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cutoff: float = 0.49) -> alt.LayerChart:
-    """Items by average inter-demand interval (ADI) and CV² of demand sizes, with the class boundaries."""
+    """Items by average inter-demand interval (ADI) and CV² of demand sizes, with the class boundaries.
+
+    Parameters
+    ----------
+    classes : DataFrame
+        The forecast's ``demand_classes`` (:func:`planlib.forecast.classify_demand`): ``item_id,
+        adi`` [buckets], ``cv2`` [-], ``demand_class, model``.
+    adi_cutoff, cv2_cutoff : float
+        The class boundaries drawn (Syntetos, Boylan & Croston 2005).
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     data = classes.dropna(subset=["adi", "cv2"])
     points = alt.Chart(data).mark_circle(size=70).encode(
         x=alt.X("adi:Q", title="average inter-demand interval (periods)", scale=alt.Scale(type="log")),
@@ -121,7 +134,21 @@ def demand_class_chart(classes: pd.DataFrame, adi_cutoff: float = 1.32, cv2_cuto
 
 
 def capacity_chart(capacity_load: pd.DataFrame, periods: int = 12) -> alt.FacetChart:
-    """Load against available hours per work center and week; overloads in red."""
+    """Load against available hours per work center and week; overloads in red.
+
+    Parameters
+    ----------
+    capacity_load : DataFrame
+        MRP's ``capacity_load``: ``work_center_id, period, period_start, load_hours,
+        available_hours, overload_hours`` [h] and ``utilisation`` [fraction] (``docs/mrp.md``).
+    periods : int
+        The first weeks shown.
+
+    Returns
+    -------
+    altair.FacetChart
+        One panel per work center.
+    """
     data = capacity_load[capacity_load.period <= periods].copy()
     data["load"] = np.where(data.overload_hours > 0, "overloaded", "within capacity")
     data["utilisation_pct"] = 100 * data.utilisation
@@ -141,7 +168,22 @@ def capacity_chart(capacity_load: pd.DataFrame, periods: int = 12) -> alt.FacetC
 
 
 def requisitions_chart(requisitions: pd.DataFrame, periods: int = 12, currency: str = "€") -> alt.Chart:
-    """Purchase requisition value per week, stacked by supplier (``currency``: the symbol shown)."""
+    """Purchase requisition value per week, stacked by supplier.
+
+    Parameters
+    ----------
+    requisitions : DataFrame
+        MRP's ``purchase_requisitions``: ``supplier_id, period, period_start, orders, items, qty``
+        [units] and ``cost`` [currency] (``docs/mrp.md``).
+    periods : int
+        The first weeks shown.
+    currency : str
+        The symbol shown.
+
+    Returns
+    -------
+    altair.Chart
+    """
     data = requisitions[requisitions.period <= periods]
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("period_start:T", title=None), y=alt.Y("sum(cost):Q", title=f"purchase value ({currency})"),
@@ -158,7 +200,20 @@ _COST_WORDS = {"material_cost": "material", "labour_cost": "labour", "machine_co
 
 
 def cost_chart(cost_projection: pd.DataFrame, currency: str = "€") -> alt.Chart:
-    """Plan cost per week by kind (material, labour, machine, ordering, holding); ``currency``: the symbol shown."""
+    """Plan cost per week by kind (material, labour, machine, ordering, holding).
+
+    Parameters
+    ----------
+    cost_projection : DataFrame
+        MRP's ``cost_projection``: ``period_start`` and the cost columns present of
+        ``material_cost, labour_cost, machine_cost, order_cost, holding_cost`` [currency].
+    currency : str
+        The symbol shown.
+
+    Returns
+    -------
+    altair.Chart
+    """
     kinds = [c for c in _COST_WORDS if c in cost_projection]
     data = cost_projection.melt(id_vars=["period_start"], value_vars=kinds, var_name="cost", value_name="amount")
     data["cost"] = data.cost.map(_COST_WORDS)
@@ -243,7 +298,25 @@ def kpi_trend_chart(history: pd.DataFrame, kpis=None, currency: str = ""):
 
 
 def mrp_grid_view(mrp_grid: pd.DataFrame, items, periods: int = 12) -> pd.DataFrame:
-    """The MRP grid as planners read it: per item the six MRP lines as rows, the weeks as columns."""
+    """The MRP grid as planners read it: per item the six MRP lines as rows, the weeks as columns.
+
+    Parameters
+    ----------
+    mrp_grid : DataFrame
+        MRP's ``grid``: ``item_id, period, period_start, gross_requirements, scheduled_receipts,
+        projected_on_hand, net_requirements, planned_order_receipts, planned_order_releases``
+        [units] (``docs/mrp.md``).
+    items : str or list of str
+        The items shown.
+    periods : int
+        The first weeks shown.
+
+    Returns
+    -------
+    DataFrame
+        Index ``(item_id, line)`` (the six lines in MRP order), one column per week labelled
+        ``dd Mon`` (its Monday), values [units].
+    """
     items = [items] if isinstance(items, str) else list(items)
     rows = ["gross_requirements", "scheduled_receipts", "projected_on_hand", "net_requirements",
             "planned_order_receipts", "planned_order_releases"]

@@ -61,9 +61,11 @@ class Table:
 
     @property
     def column_names(self) -> list[str]:
+        """The names of the table's columns, in the contract's order."""
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
+        """The :class:`Column` named ``name``; KeyError if the table has none."""
         for c in self.columns:
             if c.name == name:
                 return c

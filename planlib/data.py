@@ -1,7 +1,7 @@
-"""Reading and writing datasets: CSV folders, Excel workbooks, SQL databases.
+"""Reading, checking and writing datasets: CSV folders, Excel workbooks, SQL databases.
 
 All file and database access of planlib lives here; the engines take the
-:class:`Dataset` (or its tables) and never read files themselves.
+:class:`~planlib.dataset.Dataset` (or its tables) and never read files themselves.
 
 A *source* is one of
 
@@ -11,7 +11,13 @@ A *source* is one of
   ``postgresql://...``), one database table per table; a path ending in
   ``.db``/``.sqlite`` is taken as a SQLite file.
 
-Every source gives the same typed :class:`Dataset`.
+Every source gives the same typed :class:`~planlib.dataset.Dataset`: the cells are
+read as text (:func:`read_raw`), typed by the contract (:func:`type_table`) and
+checked (:func:`planlib.validate.validate`); :func:`load` does all three.
+Outputs are written by :func:`write_tables` and read back by :func:`read_table`.
+
+``Dataset``, ``empty_table`` (:mod:`planlib.dataset`), ``mask_source`` and
+``mask_text`` (:mod:`planlib.problems`) are importable from here too.
 """
 from __future__ import annotations
 
@@ -23,73 +29,22 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planlib.contract import TABLES, WEEKDAYS, Column, Table
-from planlib.problems import InputError, Problems
+from planlib.dataset import Dataset, empty_table
+from planlib.problems import InputError, Problems, mask_source, mask_text
+from planlib.validate import validate
+
+__all__ = ["ID_COLUMNS", "Dataset", "check_source", "current_umask", "empty_table", "from_frames", "load",
+           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "table_to_text",
+           "type_table", "write_dataset", "write_tables"]
 
 _TRUE = {"true", "yes", "y", "1", "1.0", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0", "f", ""}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A set of typed planning tables, one DataFrame per table of the contract.
-
-    Attribute access gives a table (``ds.items``); a table the source does not
-    hold is an empty frame with the contract's columns. ``present`` names the
-    tables the source held; ``rows`` maps each table to the row labels a user
-    sees (``items.csv line 7``), aligned with the frame's positions.
-    """
-
-    tables: Mapping[str, pd.DataFrame]
-    source: str = ""
-    present: frozenset = frozenset()
-    rows: Mapping[str, list] = field(default_factory=dict)
-    warnings: pd.DataFrame | None = None
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        if name.startswith("_") or name not in TABLES:
-            raise AttributeError(name)
-        table = self.tables.get(name)
-        if table is None:
-            return empty_table(name)
-        return table
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return getattr(self, name)
-
-    def has(self, name: str) -> bool:
-        """True if the source held the table (even with no rows)."""
-        return name in self.present
-
-    def where(self, table: str, position: int) -> str:
-        """The row label a user sees for row ``position`` (0-based) of ``table``."""
-        labels = self.rows.get(table)
-        if labels is not None and 0 <= position < len(labels):
-            return labels[position]
-        return f"{table} row {position + 1}"
-
-    def replace(self, **tables: pd.DataFrame) -> Dataset:
-        """A copy with some tables replaced (scenarios, tests)."""
-        new = dict(self.tables)
-        new.update(tables)
-        rows = {k: v for k, v in self.rows.items() if k not in tables}
-        return Dataset(new, self.source, self.present | frozenset(tables), rows, self.warnings)
-
-
-def empty_table(name: str) -> pd.DataFrame:
-    """An empty table with the contract's columns and types."""
-    spec = TABLES[name]
-    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in spec.columns})
-
-
-_DTYPES = {"str": object, "int": "Int64", "float": "float64", "date": "datetime64[ns]",
-           "datetime": "datetime64[ns]", "time": "float64", "weekday": "Int64", "bool": bool}
 
 
 # --------------------------------------------------------------------------- reading raw
@@ -326,9 +281,23 @@ def read_raw(source: str | os.PathLike, tables: Iterable[str] | None = None
              ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], Problems]:
     """Read the tables of a source as text cells, with the row labels a user sees.
 
-    Returns ``(raw, rows, problems)``: raw tables of strings (empty cell = ``""``),
-    row labels per table, and problems with the source itself. A database
-    password never appears in the problems (see :func:`mask_source`).
+    Parameters
+    ----------
+    source : str or path
+        A CSV folder, an ``.xlsx`` workbook or a database URL (see the module docstring).
+    tables : iterable of str, optional
+        Read only these tables (default: every table of the contract).
+
+    Returns
+    -------
+    raw : dict of str to DataFrame
+        The tables the source holds, their cells as text (an empty cell is ``""``), the
+        columns as the source names them.
+    rows : dict of str to list of str
+        For each table, the label of each row as a user sees it (``items.csv line 7``).
+    problems : Problems
+        Problems with the source itself (a missing folder, another delimiter, a quote not
+        closed ...). A database password never appears in them (see :func:`mask_source`).
     """
     wanted = list(TABLES) if tables is None else list(tables)
     kind = _source_kind(source)
@@ -518,7 +487,27 @@ _KIND_FIX = {
 
 
 def type_table(spec: Table, raw: pd.DataFrame, labels: list[str], problems: Problems) -> pd.DataFrame:
-    """Type one raw table by its contract; record problems; bad cells become empty."""
+    """Type one raw table by its contract; bad cells are recorded as problems and become empty.
+
+    Parameters
+    ----------
+    spec : Table
+        The table's contract (:data:`planlib.contract.TABLES`).
+    raw : DataFrame
+        The table as text cells (as :func:`read_raw` gives it); a column may be named by
+        one of its aliases.
+    labels : list of str
+        The row labels a user sees, one per row of ``raw``.
+    problems : Problems
+        Collects one problem per cell that does not parse and per required column missing.
+
+    Returns
+    -------
+    DataFrame
+        The contract's columns in the contract's order, typed (see
+        :func:`planlib.dataset.empty_table`) and with the contract's defaults filled, a
+        ``RangeIndex``; units as :mod:`planlib.contract` documents each column.
+    """
     raw = raw.copy()
     raw.columns = [str(c).strip() for c in raw.columns]
     out = {}
@@ -580,8 +569,6 @@ def load(source: str | os.PathLike, tables: Iterable[str] | None = None, *,
     -------
     Dataset
     """
-    from planlib.validate import check_source  # validate uses Dataset; import here to avoid a cycle
-
     ds, problems = check_source(source, tables)
     errors = problems[problems.severity == "error"]
     if strict and len(errors):
@@ -597,11 +584,50 @@ def read_dataset(source: str | os.PathLike, tables: Iterable[str] | None = None
     return Dataset(typed, str(source), frozenset(typed), rows), problems
 
 
+def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
+    """Read a source and check it: the typed dataset and every problem found.
+
+    Problems of reading and typing come first; a cell that failed to parse is
+    reported once, not again as empty.
+
+    Parameters
+    ----------
+    source : str or path
+        A CSV folder, an ``.xlsx`` workbook or a database URL.
+    tables : iterable of str, optional
+        Read and check only these tables.
+
+    Returns
+    -------
+    dataset : Dataset
+    problems : DataFrame
+        Columns ``severity (error|warning), table, row, column, value, problem, fix``
+        (see :mod:`planlib.problems`); empty when the source is clean.
+    """
+    ds, problems = read_dataset(source, tables)
+    frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
+    frame = frame.drop_duplicates(subset=["severity", "table", "row", "column"], keep="first")
+    return ds, frame.reset_index(drop=True)
+
+
 def from_frames(tables: Mapping[str, pd.DataFrame], source: str = "(memory)") -> Dataset:
     """A Dataset from in-memory frames (notebooks, tests, generated factories).
 
     The frames go through the same typing as files, so defaults are filled
     and types are checked; raises :class:`InputError` on a cell that does not parse.
+
+    Parameters
+    ----------
+    tables : Mapping of str to DataFrame
+        Tables of the contract by name, with the contract's columns (``docs/data-contract.md``);
+        values may be text or already typed.
+    source : str
+        The name the dataset gives its source in messages.
+
+    Returns
+    -------
+    Dataset
+        Row labels ``<table> row <n>`` (1-based).
     """
     problems = Problems()
     typed = {}
@@ -628,7 +654,22 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- writing
 
 def table_to_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A typed table as the text a user writes (dates ISO, times HH:MM, weekdays Mon..Sun)."""
+    """A typed table as the text a user writes (dates ISO, times HH:MM, weekdays Mon..Sun).
+
+    Parameters
+    ----------
+    name : str
+        The table's name in the contract; a table not in the contract is returned as a copy.
+    frame : DataFrame
+        The typed table (the contract's columns).
+
+    Returns
+    -------
+    DataFrame
+        The same columns as text: dates ``YYYY-MM-DD``, date-times ``YYYY-MM-DD HH:MM``, times
+        of day ``HH:MM``, weekdays ``Mon`` .. ``Sun``, flags ``true``/``false``, numbers without a
+        trailing ``.0``; other columns unchanged.
+    """
     spec = TABLES.get(name)
     out = frame.copy()
     if spec is None:
@@ -667,6 +708,18 @@ def write_dataset(ds: Dataset | Mapping[str, pd.DataFrame], dest: str | os.PathL
 
     The kind follows ``dest`` as in :func:`load`. Files are written to a
     temporary place first and moved in when complete.
+
+    Parameters
+    ----------
+    ds : Dataset or Mapping of str to DataFrame
+        The tables by name, typed as the contract says; written as :func:`table_to_text` gives them.
+    dest : str or path
+        A folder, an ``.xlsx`` workbook or a database URL.
+
+    Returns
+    -------
+    Path or str
+        Where the tables went: the folder or workbook path, or the database URL.
     """
     tables = ds.tables if isinstance(ds, Dataset) else ds
     text = {name: table_to_text(name, frame) for name, frame in tables.items()}
@@ -784,42 +837,24 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     The one reader of planlib's own outputs (run folders, ``--out`` folders):
     a table written and read back equals the table written, up to float
     formatting.
+
+    Parameters
+    ----------
+    path : str or path
+        A ``.csv`` file.
+
+    Returns
+    -------
+    DataFrame
+        The file's columns; the columns of :data:`ID_COLUMNS` as text, date columns (``date``,
+        ``start``, ``end``, ``*_date``, ``*_start`` ...) as ``datetime64``, the rest as pandas
+        reads them.
     """
     frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
     for col in frame.columns:
         if _is_date_column(col) and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col], errors="coerce", format="ISO8601")
     return frame
-
-
-def mask_source(source: str | os.PathLike) -> str:
-    """The source as it may be shown or logged: a database URL's password replaced by ``***``."""
-    text = str(source)
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):([^@/]*)@", r"\1:***@", text)
-
-
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s'\"]*):([^@/\s'\"]+)@")
-
-
-def mask_text(text: str, source: str | os.PathLike | None = None) -> str:
-    """``text`` (an error message, a problem row) with database passwords replaced by ``***``.
-
-    Every ``scheme://user:password@`` in the text is masked, and, when ``source`` is a
-    database URL with a password, every other appearance of that password too (a driver
-    may echo it on its own, URL-encoded or not).
-    """
-    text = str(text)
-    if source is not None:
-        m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:([^@/]*)@", str(source))
-        if m and m.group(1):
-            from urllib.parse import quote, unquote
-
-            password = m.group(1)
-            for form in sorted({password, unquote(password), quote(unquote(password), safe="")},
-                               key=len, reverse=True):
-                if form:
-                    text = text.replace(form, "***")
-    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
@@ -831,8 +866,21 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
 
     The files go to a temporary folder beside ``out_dir`` and are moved in
     only when every one is written, so a failure never leaves half an output.
-    Files in ``out_dir`` with other names are left alone. ``extra_files``
-    maps further file names to their text or bytes (HTML pages, JSON).
+    Files in ``out_dir`` with other names are left alone.
+
+    Parameters
+    ----------
+    tables : Mapping of str to DataFrame
+        The tables by file name (without ``.csv``), any columns; written without the index.
+    out_dir : str or path
+        The folder; made if missing.
+    extra_files : Mapping of str to str or bytes, optional
+        Further files by name, their text or bytes (HTML pages, JSON).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,6 @@ Formulas, choices and references: ``docs/forecast.md``. Vocabulary:
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,16 +31,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planlib.buckets import bucket_start, pandas_freq, period_number, period_start
 from planlib.problems import InputError, Problems
 
-#: Demand classes of Syntetos, Boylan & Croston (2005).
-DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 SMOOTH_MODELS_W = ("AutoETS", "AutoTheta", "MSTL", "SeasonalNaive")
 SMOOTH_MODELS_M = ("AutoETS", "AutoTheta", "AutoCES", "SeasonalNaive")
 INTERMITTENT_MODELS = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
 BENCHMARK_MODEL = "SeasonalNaive"
-FORECAST_COLUMNS = ["item_id", "period_start", "forecast", "lo_50", "hi_50", "lo_80", "hi_80",
-                    "lo_95", "hi_95", "model", "demand_class", "override", "statistical", "flags"]
 
 
 @dataclass(frozen=True)
@@ -167,37 +163,6 @@ class ForecastResult:
     bucket: str = "W"
 
 
-# --------------------------------------------------------------------------- buckets
-
-def bucket_start(dates, bucket: str = "W") -> pd.Series | pd.DatetimeIndex:
-    """First day of the bucket holding each date: the Monday (``W``) or the 1st (``M``)."""
-    d = pd.to_datetime(dates).normalize() if not isinstance(dates, pd.Series) else dates.dt.normalize()
-    if bucket == "W":
-        wd = d.dt.weekday if isinstance(d, pd.Series) else d.weekday
-        return d - pd.to_timedelta(wd, unit="D")
-    if bucket == "M":
-        return (d.dt.to_period("M").dt.start_time if isinstance(d, pd.Series)
-                else d.to_period("M").start_time)
-    raise ValueError(f"bucket must be 'W' or 'M', not {bucket!r}")
-
-
-def _period_number(starts: pd.Series, bucket: str) -> np.ndarray:
-    if bucket == "W":
-        return ((starts - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
-    return (starts.dt.year * 12 + starts.dt.month - 1).to_numpy()
-
-
-def _period_start(numbers: np.ndarray, bucket: str) -> pd.DatetimeIndex:
-    numbers = np.asarray(numbers, dtype="int64")
-    if bucket == "W":
-        return pd.Timestamp("1970-01-05") + pd.to_timedelta(numbers * 7, unit="D")
-    return pd.to_datetime(pd.DataFrame(dict(year=numbers // 12, month=numbers % 12 + 1, day=1)))
-
-
-def _freq(bucket: str) -> str:
-    return "W-MON" if bucket == "W" else "MS"
-
-
 def _bad_rows(history: pd.DataFrame) -> dict[str, np.ndarray]:
     d = history["date"]
     dates = d if pd.api.types.is_datetime64_any_dtype(d) else pd.to_datetime(d, errors="coerce", format="mixed")
@@ -214,6 +179,18 @@ def check_history(history: pd.DataFrame, horizon: int = 1) -> Problems:
     warnings naming the items (:func:`build_forecast` leaves those rows out);
     they are errors when no good row is left. A horizon below 1, missing
     columns and an empty history are errors. ``table`` is ``demand_history``.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: ``item_id, date, qty`` [uom].
+    horizon : int
+        Buckets to forecast.
+
+    Returns
+    -------
+    Problems
+        Its ``frame()`` has the columns ``severity, table, row, column, value, problem, fix``.
     """
     p = Problems()
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
@@ -280,13 +257,13 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     if not net_returns:
         h = h[h.qty >= 0]
     if as_of is None:  # the bucket after the last history date: that bucket counts as complete
-        last = int(_period_number(bucket_start(pd.Series([h["date"].max()]), bucket), bucket)[0])
-        first_fc = _period_start(np.array([last + 1]), bucket)[0]
+        last = int(period_number(bucket_start(pd.Series([h["date"].max()]), bucket), bucket)[0])
+        first_fc = period_start(np.array([last + 1]), bucket)[0]
     else:
         first_fc = bucket_start(pd.Series([pd.Timestamp(as_of)]), bucket).iloc[0]
     h = h[h["date"] < first_fc]
-    end = int(_period_number(pd.Series([first_fc]), bucket)[0]) - 1
-    h["period"] = _period_number(bucket_start(h["date"], bucket), bucket)
+    end = int(period_number(pd.Series([first_fc]), bucket)[0]) - 1
+    h["period"] = period_number(bucket_start(h["date"], bucket), bucket)
     totals = h.groupby(["item_id", "period"], sort=True)["qty"].sum().clip(lower=0)
     if totals.empty:
         return pd.DataFrame({"item_id": pd.Series(dtype=str), "period_start": pd.Series(dtype="datetime64[ns]"),
@@ -300,7 +277,7 @@ def bucket_history(history: pd.DataFrame, bucket: str = "W", as_of=None,
     period = np.repeat(first.to_numpy(), n) + offs
     grid = pd.MultiIndex.from_arrays([item, period], names=["item_id", "period"])
     qty = totals.reindex(grid, fill_value=0.0).to_numpy()
-    return pd.DataFrame({"item_id": item, "period_start": _period_start(period, bucket).to_numpy(),
+    return pd.DataFrame({"item_id": item, "period_start": period_start(period, bucket).to_numpy(),
                          "qty": qty})
 
 
@@ -384,6 +361,17 @@ def clean_outliers(buckets: pd.DataFrame, classes: pd.DataFrame, z: float = 5.0,
     to that limit. Intermittent and lumpy items: a non-zero size above
     median + ``z`` x 1.4826 MAD of the item's non-zero sizes is cut to it.
     Items with fewer than 8 non-zero buckets are left alone.
+
+    Parameters
+    ----------
+    buckets : DataFrame
+        ``item_id, period_start, qty`` [uom per bucket] (:func:`bucket_history`).
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`).
+    z : float
+        Robust standard deviations [-] above which a bucket is a spike.
+    window : int
+        Buckets of the centred rolling median.
 
     Returns
     -------
@@ -484,7 +472,7 @@ def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastS
     models = [make_model(n, settings.season_length, settings.tsb_alpha) for n in names]
     lv = list(levels) if levels and not (set(names) & _NO_INTERVALS) else None
     n_series = df["unique_id"].nunique()
-    sf = StatsForecast(models=models, freq=_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
+    sf = StatsForecast(models=models, freq=pandas_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
                        fallback_model=Naive())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -586,6 +574,20 @@ def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
     and by the backtest their history affords (``n_windows`` origins
     ``step_size`` apart, each scored ``backtest_horizon`` periods ahead; a
     short history gets one shorter window).
+
+    Parameters
+    ----------
+    buckets : DataFrame
+        ``item_id, period_start, qty`` [uom per bucket] (:func:`bucket_history`).
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`); the class picks the candidates.
+    bucket : {"W", "M"}
+    settings : ForecastSettings, optional
+        Candidate models, ``n_windows``, ``step_size``, ``backtest_horizon``.
+    horizon : int
+        The forecast horizon [buckets]; the backtest horizon is at most this.
+    progress : callable, optional
+        Called with a line of text per group of items.
 
     Returns
     -------
@@ -999,10 +1001,20 @@ def interval_scales(chosen: pd.DataFrame, classes: pd.DataFrame, levels) -> dict
     conformal calibration on the rolling-origin backtest (Vovk, Gammerman &
     Shafer 2005; the backtest is the calibration set).
 
+    Parameters
+    ----------
+    chosen : DataFrame
+        The backtest rows of each item's chosen model (:func:`backtest` columns): ``item_id,
+        actual, forecast`` [uom] and the quantile columns ``q_<p>`` [uom] of every level.
+    classes : DataFrame
+        ``item_id, demand_class`` (:func:`classify_demand`).
+    levels : iterable of int
+        Interval levels [%], e.g. ``(50, 80, 95)``.
+
     Returns
     -------
     dict
-        ``{level: factor}``; 1.0 where there is nothing to calibrate.
+        ``{level: factor}``; 1.0 where there is nothing to calibrate (fewer than 20 rows).
     """
     out = {int(lv): 1.0 for lv in levels}
     if chosen.empty:
@@ -1089,8 +1101,8 @@ def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFr
     if len(zero_items):
         end = buckets.groupby("item_id").period_start.max().reindex(zero_items)
         last = buckets.period_start.max()
-        start_num = _period_number(pd.Series([last]), bucket)[0] + 1
-        periods = _period_start(np.arange(start_num, start_num + horizon), bucket)
+        start_num = period_number(pd.Series([last]), bucket)[0] + 1
+        periods = period_start(np.arange(start_num, start_num + horizon), bucket)
         z = pd.DataFrame({"item_id": np.repeat(zero_items, horizon),
                           "period_start": np.tile(periods.to_numpy(), len(zero_items)), "forecast": 0.0})
         z[qcols] = 0.0
@@ -1174,9 +1186,25 @@ def build_forecast(history: pd.DataFrame, horizon: int, bucket: str = "W", as_of
                    progress: Callable[[str], None] | None = None) -> ForecastResult:
     """Forecast every item of ``history`` and keep the evidence (backtest, accuracy, classes).
 
-    Same parameters as :func:`forecast_demand`. Raises :class:`InputError`
-    when nothing can be forecast (empty history, unreadable rows, horizon < 1,
-    no item with demand); single items without demand are warnings.
+    Raises :class:`InputError` when nothing can be forecast (empty history, unreadable rows,
+    horizon < 1, no item with demand); single items without demand are warnings.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``demand_history``: ``item_id, date, qty`` [uom]; daily transactions or bucket totals;
+        negative ``qty`` = return.
+    horizon : int
+        Buckets to forecast (>= 1).
+    bucket : {"W", "M"}
+        Weekly (Monday start) or monthly (first of the month) buckets.
+    as_of : date-like, optional
+        First day to forecast (see :func:`forecast_demand`).
+    overrides : DataFrame, optional
+        ``forecast_overrides`` (see :func:`apply_overrides`).
+    settings : ForecastSettings, optional
+    progress : callable, optional
+        Called with a line of text at each step.
 
     Returns
     -------
@@ -1346,8 +1374,3 @@ def forecast_demand(history: pd.DataFrame, horizon: int, bucket: str = "W", as_o
     out = res.forecast
     out.attrs["problems"] = res.problems
     return out
-
-
-def default_n_jobs() -> int:
-    """statsforecast processes: the cores available, at most 2 by house rule."""
-    return max(1, min(2, os.cpu_count() or 1))

@@ -207,7 +207,25 @@ def safety_stock_from_forecast(result, items: pd.DataFrame | None = None, params
     """:func:`safety_stock` from a :class:`planlib.forecast.ForecastResult`.
 
     Uses its forecast, the backtest of the chosen models, its bucket and its
-    bucketed history (fallback error); columns as :func:`safety_stock`.
+    bucketed history (fallback error).
+
+    Parameters
+    ----------
+    result : ForecastResult
+        The forecast step's result (:func:`planlib.forecast.build_forecast`).
+    items : DataFrame, optional
+        The ``items`` table: ``item_id, lead_time_days`` [days], ``service_level`` [-] ... (see
+        :func:`safety_stock`).
+    params : PlanParams, optional
+        The plan-wide service level and review period.
+    service_type : {"cycle", "fill_rate"}
+        How the service level is read (see :func:`safety_stock`).
+
+    Returns
+    -------
+    DataFrame
+        One row per item, columns as :func:`safety_stock`: ``item_id, safety_stock`` [uom],
+        ``reorder_point`` [uom], ``service_level`` [-] ...
     """
     return safety_stock(result.forecast, result.backtest, items, params, result.bucket, service_type,
                         result.buckets)

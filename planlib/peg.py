@@ -55,7 +55,20 @@ def _prepared(pegging: pd.DataFrame) -> pd.DataFrame:
 
 def prepare(pegging: pd.DataFrame) -> pd.DataFrame:
     """The pegging with its ids as plain text, once: pass the result to several traces of
-    one plan to convert the (categorical) id columns only once. Same columns and rows."""
+    one plan to convert the (categorical) id columns only once.
+
+    Parameters
+    ----------
+    pegging : DataFrame
+        MRP's ``pegging`` table (columns in ``docs/mrp.md``: ``item_id, supply_type, supply_id,
+        supply_date, demand_type, demand_id, demand_item_id, demand_date, qty`` [units]).
+
+    Returns
+    -------
+    DataFrame
+        Same columns and rows; ids as text, dates as ``datetime64``, plus the receipt total of
+        each supply [units].
+    """
     return _prepared(pegging)
 
 
@@ -114,6 +127,11 @@ def trace_up(pegging: pd.DataFrame, supply_ids) -> pd.DataFrame:
 
 def customer_lines_served(up: pd.DataFrame) -> pd.DataFrame:
     """The customer order lines at the top of :func:`trace_up`'s paths.
+
+    Parameters
+    ----------
+    up : DataFrame
+        :func:`trace_up`'s result (:data:`UP_COLUMNS`).
 
     Returns
     -------

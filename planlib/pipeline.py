@@ -36,9 +36,11 @@ from pathlib import Path
 import pandas as pd
 
 from planlib import steps
-from planlib.data import Dataset, current_umask, load, read_table, write_tables
-from planlib.params import PlanParams, iso_week, week_start
-from planlib.problems import InputError, Problems
+from planlib.buckets import iso_week, week_start
+from planlib.data import current_umask, load, read_table, write_tables
+from planlib.dataset import Dataset
+from planlib.params import PlanParams
+from planlib.problems import InputError, Problems, mask_source
 from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME, safe_name
 from planlib.validate import require
 
@@ -94,7 +96,22 @@ def _step_dir(run_dir, step: str) -> Path | None:
 
 
 def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
-    """A table an earlier step wrote into the run folder, or None if it did not."""
+    """A table an earlier step wrote into the run folder, or None if it did not.
+
+    Parameters
+    ----------
+    run_dir : path or None
+        The run folder (``<reports>/<week>/<scenario>``); None gives None.
+    step : str
+        The step's subfolder: ``forecast``, ``mrp`` or ``schedule``.
+    table : str
+        The table's name (without ``.csv``).
+
+    Returns
+    -------
+    DataFrame or None
+        The table as :func:`planlib.data.read_table` reads it back (its columns as written).
+    """
     if not run_dir:
         return None
     path = Path(run_dir) / step / f"{table}.csv"
@@ -174,7 +191,24 @@ def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFra
     """:func:`planlib.steps.mrp` from the forecast given, else the run folder's (else computed in
     process, with a note); its tables written into ``<run_dir>/mrp``.
 
-    Returns the :class:`planlib.mrp.MrpResult`.
+    Parameters
+    ----------
+    ds : Dataset
+    params : PlanParams
+    run_dir : path, optional
+        The run folder; None writes nothing.
+    forecast : DataFrame, optional
+        The forecast step's ``forecast`` table (``item_id, period_start, forecast`` [uom per bucket] ...).
+    safety_stock : DataFrame, optional
+        ``item_id, safety_stock`` [uom] suggestions (:func:`planlib.inventory.safety_stock`).
+    scenario : Scenario, optional
+        Scales the forecast computed in process.
+    settings : MrpSettings, optional
+
+    Returns
+    -------
+    MrpResult
+        Its tables' columns and units in ``docs/mrp.md``.
     """
     require(ds, "mrp")
     if forecast is None:
@@ -206,9 +240,30 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     """:func:`planlib.steps.schedule` of MRP's orders (``mrp``, or ``planned_orders`` and
     ``pegging``, else the run folder's MRP step, else MRP computed in process with a note).
 
-    Returns the :class:`planlib.schedule.ScheduleResult`; writes the tables of
-    :func:`planlib.steps.schedule_tables` and one printable ``dispatch_<work_center>.html``
-    per work center into ``<run_dir>/schedule``.
+    Writes the tables of :func:`planlib.steps.schedule_tables` and one printable
+    ``dispatch_<work_center>.html`` per work center into ``<run_dir>/schedule``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    params : PlanParams
+    run_dir : path, optional
+        The run folder; None writes nothing.
+    planned_orders : DataFrame, optional
+        MRP's ``planned_orders`` table (``order_id, item_id, qty`` [units], ``release_date,
+        due_date`` ...; ``docs/mrp.md``).
+    settings : ScheduleSettings, optional
+    pegging : DataFrame, optional
+        MRP's ``pegging`` table, for the promise dates of the customer order lines.
+    scenario : Scenario, optional
+        Applied to MRP when it is computed in process.
+    mrp : MrpResult, optional
+        Gives ``planned_orders`` and ``pegging`` at once.
+
+    Returns
+    -------
+    ScheduleResult
+        Its tables' columns and units in :class:`planlib.schedule.ScheduleResult`.
     """
     require(ds, "schedule")
     if mrp is not None:
@@ -242,8 +297,7 @@ def schedule_pages(result, title: str, gantt: bool = True, ds: Dataset | None = 
     p = result.problem
     week = ""
     if getattr(p, "plan_start", None) is not None:
-        y, w, _ = pd.Timestamp(p.plan_start).isocalendar()
-        week = f"{y}-W{w:02d}"
+        week = iso_week(pd.Timestamp(p.plan_start))
     pages = {}
     tickets = work_tickets(result.schedule, ds, p.orders, result.material)
     for wc in sorted(result.schedule.work_center_id.unique()) if len(result.schedule) else []:
@@ -278,6 +332,19 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
 
     ``exceptions`` ("messages to act on") is the number of rows of the exceptions worklist
     the reports show (:func:`planlib.actions.worklist_of` of ``mrp``, or ``worklist`` when given).
+
+    Parameters
+    ----------
+    ds : Dataset
+    params : PlanParams
+    mrp : MrpResult, optional
+    schedule_kpis : DataFrame, optional
+        The schedule step's ``schedule_kpis`` (``kpi, value`` ...; :func:`planlib.schedule.report.schedule_kpis`).
+    forecast_accuracy : DataFrame, optional
+        The forecast step's ``forecast_accuracy`` (its ``TOTAL`` row's ``wape`` [%]).
+    promise_dates : DataFrame, optional
+        The schedule step's ``promise_dates`` (``order_id, due_date, days_late`` [days] ...).
+    worklist : Worklist, optional
 
     Returns
     -------
@@ -364,14 +431,17 @@ class WeekPlan:
 
     @property
     def planned_orders(self) -> pd.DataFrame:
+        """MRP's ``planned_orders`` table (columns in ``docs/mrp.md``)."""
         return self.mrp.planned_orders
 
     @property
     def exceptions(self) -> pd.DataFrame:
+        """MRP's ``exceptions`` table (columns in ``docs/mrp.md``)."""
         return self.mrp.exceptions
 
     @property
     def capacity_load(self) -> pd.DataFrame:
+        """MRP's ``capacity_load`` table: load and available hours [h] per work center and week (``docs/mrp.md``)."""
         return self.mrp.capacity_load
 
 
@@ -506,7 +576,6 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     import papermill as pm
 
     from planlib import archive
-    from planlib.data import mask_source
     from planlib.report import export_html, write_index
 
     say = progress or (lambda message: None)
@@ -920,7 +989,6 @@ def _follow_umask(folder: Path) -> None:
 
 def _secrets(source: str) -> list[tuple[str, str]]:
     """(text, replacement) pairs that hide a database password wherever the run records the source."""
-    from planlib.data import mask_source
 
     masked = mask_source(source)
     if masked == source:
@@ -975,7 +1043,19 @@ def _unlink(path: Path) -> None:
 # --------------------------------------------------------------------------- report helpers
 
 def forecast_kpis(fc) -> pd.DataFrame:
-    """Headline figures of a forecast run: items, classes, backtest accuracy and coverage."""
+    """Headline figures of a forecast run: items, classes, backtest accuracy and coverage.
+
+    Parameters
+    ----------
+    fc : ForecastResult
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kpi, label, value, unit, good``: ``items_forecast`` and ``class_<class>``
+        [items], ``forecast_wape_pct, forecast_bias_pct, coverage_80_pct, fva_pct`` [%] and
+        ``forecast_mase`` [-] of the backtest, ``overrides`` [buckets].
+    """
     acc = fc.accuracy
     total = acc[acc.item_id.astype(str) == "TOTAL"]
     rows = [dict(kpi="items_forecast", label="items forecast", value=int(fc.forecast.item_id.nunique()), unit="items")]
@@ -996,7 +1076,18 @@ def forecast_kpis(fc) -> pd.DataFrame:
 
 
 def forecast_flags(fc) -> pd.DataFrame:
-    """Items a planner should look at: new, short history, dormant, cleaned outliers, overrides."""
+    """Items a planner should look at: new, short history, dormant, cleaned outliers, overrides.
+
+    Parameters
+    ----------
+    fc : ForecastResult
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item_id, demand_class, model, flags`` (``;``-separated) and, for overridden
+        buckets, ``period_start, statistical, forecast`` [uom] and ``override``; sorted by item.
+    """
     classes = fc.classes
     flagged = classes[classes["flags"].fillna("") != ""][["item_id", "demand_class", "model", "flags"]]
     over = fc.forecast[fc.forecast.override.fillna("") != ""]
@@ -1005,7 +1096,19 @@ def forecast_flags(fc) -> pd.DataFrame:
 
 
 def chart_items(forecast: pd.DataFrame, n: int = 10) -> list[str]:
-    """Items to chart by default: the largest by forecast volume."""
+    """Items to chart by default: the largest by forecast volume.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        The forecast step's ``forecast`` table: ``item_id, forecast`` [uom per bucket] ...
+    n : int
+        How many.
+
+    Returns
+    -------
+    list of str
+    """
     volume = forecast.groupby("item_id").forecast.sum().sort_values(ascending=False)
     return sorted(volume.index[:n])
 
@@ -1038,8 +1141,19 @@ class WeeklySummary:
 
 
 def late_lines(promise_dates: pd.DataFrame | None) -> pd.DataFrame:
-    """Customer order lines the schedule completes after their due date (or cannot supply), latest
-    first: ``order_id, customer_id, item_id, qty, due_date, scheduled_date, days_late, reason``."""
+    """Customer order lines the schedule completes after their due date (or cannot supply), latest first.
+
+    Parameters
+    ----------
+    promise_dates : DataFrame or None
+        The schedule step's ``promise_dates`` (:func:`planlib.promise.promise_dates`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order_id, customer_id, item_id, qty`` [units], ``due_date, scheduled_date``,
+        ``days_late`` [days] and ``reason``.
+    """
     cols = ["order_id", "customer_id", "item_id", "qty", "due_date", "scheduled_date", "days_late", "reason"]
     if promise_dates is None or not len(promise_dates):
         return pd.DataFrame(columns=cols)

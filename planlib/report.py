@@ -429,7 +429,19 @@ def kpi_cards(kpis: pd.DataFrame, previous: pd.DataFrame | None = None):
 
 
 def kpi_cards_html(kpis: pd.DataFrame, previous: pd.DataFrame | None = None) -> str:
-    """The HTML of :func:`kpi_cards`."""
+    """The HTML of :func:`kpi_cards`.
+
+    Parameters
+    ----------
+    kpis : DataFrame
+        Columns ``kpi, value, unit`` and optionally ``label`` and ``good``.
+    previous : DataFrame, optional
+        Last week's KPIs (``kpi, value``).
+
+    Returns
+    -------
+    str
+    """
     lab = _labels()
     cur = _CONTEXT.get("currency") or "EUR"
     prev = {} if previous is None or previous.empty else dict(zip(previous.kpi, previous.value))
@@ -504,7 +516,19 @@ def how_made(params=None, kpis: pd.DataFrame | None = None, info: dict | None = 
 
 
 def how_made_html(params=None, kpis: pd.DataFrame | None = None, info: dict | None = None) -> str:
-    """The HTML of :func:`how_made`."""
+    """The HTML of :func:`how_made`.
+
+    Parameters
+    ----------
+    params : PlanParams, optional
+    kpis : DataFrame, optional
+        KPI rows (``kpi, value``) holding ``solver_status`` and ``gap_pct``.
+    info : dict, optional
+
+    Returns
+    -------
+    str
+    """
     import importlib.metadata as md
 
     lab = _labels()

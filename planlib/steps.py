@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.buckets import lead_time_buckets
+from planlib.dataset import Dataset
 from planlib.params import PlanParams
 
 __all__ = ["forecast", "forecast_settings", "forecast_tables", "mrp", "mrp_params", "planning_safety_stock",
@@ -96,7 +97,23 @@ def scenario_forecast(result, scenario, items: pd.DataFrame | None, params: Plan
     """A forecast result with a scenario's demand multipliers applied and its safety stock
     suggestions recomputed from the scaled forecast (the error estimate stays the backtest's).
 
-    Returns a copy; ``result`` is not changed.
+    Parameters
+    ----------
+    result : ForecastResult
+        The forecast step's result (:func:`planlib.forecast.build_forecast`).
+    scenario : Scenario
+        Its demand multipliers scale ``result.forecast`` (:func:`planlib.scenario.scale_forecast`).
+    items : DataFrame or None
+        The ``items`` table (``item_id, family, service_level`` ...), for the multipliers by family
+        and the service-level targets; None for none.
+    params : PlanParams
+
+    Returns
+    -------
+    ForecastResult
+        A copy; ``forecast`` scaled (columns as :func:`planlib.forecast.forecast_demand`) and
+        ``safety_stock`` recomputed (:func:`planlib.inventory.safety_stock_from_forecast`).
+        ``result`` is not changed.
     """
     import copy
 
@@ -111,8 +128,20 @@ def scenario_forecast(result, scenario, items: pd.DataFrame | None, params: Plan
 
 
 def forecast_tables(result) -> dict[str, pd.DataFrame]:
-    """The tables a forecast step writes: ``forecast, forecast_accuracy, safety_stock,
-    demand_classes`` and, when outliers were cleaned, ``forecast_outliers``."""
+    """The tables a forecast step writes.
+
+    Parameters
+    ----------
+    result : ForecastResult
+        The forecast step's result (:func:`planlib.forecast.build_forecast`).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``forecast, forecast_accuracy, safety_stock, demand_classes`` and, when outliers were
+        cleaned, ``forecast_outliers``: the result's ``forecast, accuracy, safety_stock, classes,
+        outliers`` (columns and units in :class:`planlib.forecast.ForecastResult`).
+    """
     tables = {"forecast": result.forecast, "forecast_accuracy": result.accuracy,
               "safety_stock": result.safety_stock, "demand_classes": result.classes}
     if result.outliers is not None and len(result.outliers):
@@ -152,13 +181,27 @@ def planning_safety_stock(suggestions: pd.DataFrame | None, items: pd.DataFrame)
 def mrp_params(params: PlanParams, forecast: pd.DataFrame | None) -> PlanParams:
     """The parameters MRP plans with: given a forecast, the horizon reaches at least to the end of
     the forecast's last bucket (forecast beyond the MRP horizon is demand too), never shorter than
-    ``params.horizon_weeks``."""
+    ``params.horizon_weeks``.
+
+    Parameters
+    ----------
+    params : PlanParams
+    forecast : DataFrame or None
+        The forecast step's ``forecast`` table; only ``period_start`` (the first day of each
+        bucket) is read.
+
+    Returns
+    -------
+    PlanParams
+        ``params`` with ``horizon_weeks`` raised to the whole weeks [weeks] from ``plan_start`` to
+        the end of the last forecast bucket (a month bucket counted as 31 days), if that is longer.
+    """
     if forecast is None or not len(forecast) or "period_start" not in forecast:
         return params
     start = pd.Timestamp(params.plan_start)
     last = pd.to_datetime(forecast.period_start).max()
     bucket_days = 7 if params.bucket == "W" else 31
-    reach = int(-(-((last - start).days + bucket_days) // 7))  # whole weeks to the end of the last bucket
+    reach = int(lead_time_buckets((last - start).days + bucket_days))  # whole weeks to the end of the last bucket
     return params.replace(horizon_weeks=max(params.horizon_weeks, reach))
 
 
@@ -254,10 +297,21 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
 
 
 def schedule_tables(result) -> dict[str, pd.DataFrame]:
-    """The tables a schedule step writes: ``schedule, dispatch_list, schedule_kpis, late_orders,
-    schedule_exceptions`` (orders left out), ``schedule_warnings`` (scheduled, but look),
-    ``material`` (when each order's components are available, the checker's input) and, given
-    MRP's pegging, ``promise_dates``."""
+    """The tables a schedule step writes.
+
+    Parameters
+    ----------
+    result : ScheduleResult
+        The schedule step's result (:func:`planlib.steps.schedule`).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``schedule, dispatch_list, schedule_kpis, late_orders, schedule_exceptions`` (orders left
+        out), ``schedule_warnings`` (scheduled, but look), ``material`` (when each order's components
+        are available, the checker's input) and, given MRP's pegging, ``promise_dates``; columns and
+        units in :class:`planlib.schedule.ScheduleResult` and :func:`planlib.promise.promise_dates`.
+    """
     tables = {"schedule": result.schedule, "dispatch_list": result.dispatch_list,
               "schedule_kpis": result.kpis, "late_orders": result.late_orders,
               "schedule_exceptions": result.exceptions}

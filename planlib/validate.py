@@ -16,8 +16,8 @@ import pandas as pd
 
 from planlib.calendar import shift_hours
 from planlib.contract import TABLES, Table, bound_text
-from planlib.data import Dataset, mask_source, read_dataset
-from planlib.problems import InputError, Problems
+from planlib.dataset import Dataset
+from planlib.problems import InputError, Problems, mask_source
 
 
 def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) -> pd.DataFrame:
@@ -49,18 +49,6 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
         rule(ds, p)
     _history_rules(ds, p, today)
     return p.frame()
-
-
-def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
-    """Read a source and check it: ``(dataset, problems)``.
-
-    Problems of reading and typing come first; a cell that failed to parse is
-    reported once, not again as empty.
-    """
-    ds, problems = read_dataset(source, tables)
-    frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
-    frame = frame.drop_duplicates(subset=["severity", "table", "row", "column"], keep="first")
-    return ds, frame.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- per column
@@ -520,7 +508,9 @@ def _uninterruptible_rule(ds: Dataset, p: Problems) -> None:
     :func:`planlib.schedule.long_uninterruptible_operations`)."""
     if not (ds.has("routings") and ds.has("machines") and ds.has("calendars")):
         return
-    from planlib.schedule.problem import long_uninterruptible_operations  # the schedule imports this module
+    # imported here, not at the top: planlib.schedule is the layer above this one and loads OR-Tools
+    # (0.7 s more on every `import planlib`), which only this rule needs
+    from planlib.schedule.problem import long_uninterruptible_operations
 
     p.extend(long_uninterruptible_operations(ds))
 

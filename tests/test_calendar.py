@@ -75,3 +75,19 @@ def test_round_the_clock_shift_is_24_hours():
     cal = pd.DataFrame({"calendar_id": ["C"], "weekday": ["Mon"], "start_time": ["00:00"], "end_time": ["24:00"]})
     s = shift_intervals(from_frames({"calendars": cal}).calendars, "2026-11-23", "2026-11-30")
     assert list(zip(s.start, s.end)) == [(pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-24"))]
+
+
+def test_available_hours_periods_are_weeks_from_the_start_or_calendar_months():
+    """Weekly periods start every 7 days from ``start`` (a Tuesday stays a Tuesday); monthly
+    periods start on the 1st of the month holding ``start`` (computed here by hand)."""
+    ds = _plant()
+    weekly = available_hours(ds, "2026-11-24 08:00", 3, "W")
+    assert sorted(set(weekly.period_start)) == [pd.Timestamp("2026-11-24 08:00") + pd.Timedelta(days=7 * k)
+                                                for k in range(3)]
+    monthly = available_hours(ds, "2026-11-24", 3, "M")
+    assert sorted(set(monthly.period_start)) == [pd.Timestamp(y, m, 1) for y, m in ((2026, 11), (2026, 12), (2027, 1))]
+    # December 2026 has 23 weekdays: M1 (day calendar D, 8 h Mon-Fri) works 23 x 8 h
+    dec = monthly[monthly.period_start == pd.Timestamp("2026-12-01")].iloc[0]
+    # M2 works the nights from Monday 22:00 to Tuesday 06:00: those of 7, 14, 21 and 28 December,
+    # and the last 6 h of the night of Monday 30 November
+    assert dec.calendar_hours == 23 * 8 + 4 * 8 + 6

@@ -49,3 +49,19 @@ def test_make_factory_and_convert(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "f"), str(tmp_path / "f.xlsx")]) == 0
     assert main(["validate", str(tmp_path / "f.xlsx")]) == 0
     assert capsys.readouterr().out.strip().endswith("the dataset is valid")
+
+
+def test_coming_week_is_the_week_of_the_first_monday_on_or_after_today():
+    import datetime as dt
+
+    from planlib.cli.run import coming_week
+
+    for offset in range(60):
+        today = dt.date(2026, 11, 20) + dt.timedelta(days=offset)
+        monday = today
+        while monday.weekday() != 0:
+            monday += dt.timedelta(days=1)
+        year, week, _ = monday.isocalendar()
+        assert coming_week(today) == f"{year}-W{week:02d}"
+    assert coming_week(dt.date(2026, 12, 29)) == "2027-W01"  # Tuesday -> Monday 4 January 2027
+    assert coming_week(dt.date(2026, 11, 23)) == "2026-W48"  # a Monday plans its own week

@@ -156,3 +156,18 @@ def test_manifest_records_every_parameter_the_steps_used(run):
     promise = read_table(run / "schedule" / "promise_dates.csv")
     assert len(promise) == len(load(SAMPLE).demand)
     assert (promise.scheduled_date.notna() | (promise.basis == "shortage")).all()
+
+
+def test_mrp_params_reaches_the_end_of_the_last_forecast_bucket_in_whole_weeks():
+    params = PlanParams(plan_start=dt.date(2026, 11, 23), horizon_weeks=4)
+    fc = pd.DataFrame({"item_id": ["A", "A"], "period_start": pd.to_datetime(["2026-11-23", "2027-03-01"]),
+                       "forecast": [1.0, 1.0]})
+    # 2027-03-01 is 98 days after the start; its week ends 105 days after: 15 weeks
+    assert steps.mrp_params(params, fc).horizon_weeks == 15
+    fc.loc[1, "period_start"] = pd.Timestamp("2027-03-02")  # 99 + 7 days: 15.1 weeks -> 16
+    assert steps.mrp_params(params, fc).horizon_weeks == 16
+    assert steps.mrp_params(params.replace(horizon_weeks=30), fc).horizon_weeks == 30  # never shorter
+    monthly = params.replace(bucket="M")
+    fc.loc[1, "period_start"] = pd.Timestamp("2027-03-01")  # a month counted 31 days: 129 days -> 19 weeks
+    assert steps.mrp_params(monthly, fc).horizon_weeks == 19
+    assert steps.mrp_params(params, None) is params

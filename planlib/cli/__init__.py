@@ -8,7 +8,7 @@ planlib function a notebook can call too.
 Exit codes: 0 success (warnings allowed), 2 bad input (the problems are
 printed as a table), 1 anything else, reported in one line without traceback
 (``PLANLIB_DEBUG=1`` shows it). A database password never appears in what
-is printed (:func:`planlib.data.mask_text`).
+is printed (:func:`planlib.problems.mask_text`).
 """
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ import os
 import sys
 
 from planlib import __version__
-from planlib.data import mask_text
-from planlib.problems import InputError, format_problems, mask_problems
+from planlib.problems import InputError, format_problems, mask_problems, mask_text
 
 # Subcommand modules, in the order --help lists them. A module that is not
 # there yet (an engine still being built) is skipped.
@@ -27,6 +26,7 @@ SUBCOMMANDS = ["validate", "make_factory", "convert", "forecast", "mrp", "schedu
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``planlib`` argument parser with every subcommand of :data:`SUBCOMMANDS` that exists."""
     parser = argparse.ArgumentParser(
         prog="planlib",
         description="Planning workbench: validate data, forecast, MRP, scheduling and weekly runs.",
@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``planlib`` command with ``argv`` (default: the process's arguments).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 bad input (the problems printed as a table on stderr),
+        1 any other error (one line, no traceback unless ``PLANLIB_DEBUG`` is set), 130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -70,4 +78,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
+    """The console script ``planlib``: :func:`main`, its result as the exit status."""
     sys.exit(main())

@@ -16,6 +16,7 @@ independent check rejects; ``error`` then says why (empty otherwise)."""
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib bench-schedule`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser(
         "bench-schedule", help="solve job-shop benchmark instances for makespan",
         description="Read job-shop instances (jsplib: JSPLIB/OR-Library layout, machines 0-based, or "
@@ -41,6 +42,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib bench-schedule`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code: 1 when an instance cannot be read or solved or its schedule fails the
+        check, else 0.
+    """
     from planlib.schedule.jobshop import check_jobshop, read_instance, solve_jobshop
     from planlib.schedule.problem import ScheduleSettings
 

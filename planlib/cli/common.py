@@ -5,20 +5,24 @@ import argparse
 import sys
 import time
 
-from planlib.params import PlanParams, parse_date_or_week
+from planlib.buckets import parse_date_or_week
+from planlib.params import PlanParams
 
 
 def add_source(parser: argparse.ArgumentParser) -> None:
+    """Add the positional ``SOURCE`` argument (a CSV folder, an ``.xlsx`` workbook or a database URL)."""
     parser.add_argument("source", metavar="SOURCE",
                         help="folder of CSV files, .xlsx workbook, or database URL (sqlite:///plant.db)")
 
 
 def add_out(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """Add ``--out DIR``, the folder the output tables are written to."""
     parser.add_argument("--out", metavar="DIR", required=required,
                         help="folder for the output tables (written all at once at the end)")
 
 
 def date_arg(text: str):
+    """An argument type: a date from ``YYYY-MM-DD`` or an ISO week ``YYYY-Www`` (its Monday)."""
     try:
         return parse_date_or_week(text)
     except ValueError as exc:
@@ -36,14 +40,17 @@ def _whole_number(text: str, minimum: int) -> int:
 
 
 def positive_int(text: str) -> int:
+    """An argument type: a whole number of at least 1."""
     return _whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
+    """An argument type: a whole number of at least 0."""
     return _whole_number(text, 0)
 
 
 def positive_float(text: str) -> float:
+    """An argument type: a number greater than 0."""
     try:
         value = float(text)
     except ValueError:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from planlib.cli.common import add_source
-from planlib.data import load, mask_source, write_dataset
+from planlib.data import load, write_dataset
+from planlib.problems import mask_source
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib convert SOURCE DEST`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser("convert", help="copy a dataset to a CSV folder, an .xlsx workbook or a database",
                        description="Load SOURCE (checked as by validate) and write it to DEST. A workbook or "
                                    "SQLite file gets the permissions the umask gives new files.")
@@ -15,6 +17,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib convert SOURCE DEST`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code (0 success; bad input raises :class:`~planlib.problems.InputError`,
+        which :func:`planlib.cli.main` turns into exit code 2).
+    """
     ds = load(args.source)
     dest = write_dataset(ds, args.dest)
     print(f"wrote {len(ds.present)} tables to {mask_source(dest)}")

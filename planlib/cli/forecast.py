@@ -5,12 +5,13 @@ import sys
 
 from planlib import steps
 from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
-from planlib.data import mask_source, read_dataset, write_tables
-from planlib.problems import InputError, Problems, format_problems
+from planlib.data import read_dataset, write_tables
+from planlib.problems import InputError, Problems, format_problems, mask_source
 from planlib.validate import history_problems
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib forecast SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser(
         "forecast", help="forecast demand per item, score it, suggest safety stock",
         description="Forecast demand per item from demand_history: buckets, demand classes, a "
@@ -36,6 +37,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib forecast SOURCE`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code (0 success; bad input raises :class:`~planlib.problems.InputError`,
+        which :func:`planlib.cli.main` turns into exit code 2).
+    """
     say = Progress(args.quiet)
     ds, loaded = read_dataset(args.source, tables=["demand_history", "items", "forecast_overrides"])
     loaded = loaded.frame()

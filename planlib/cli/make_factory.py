@@ -7,6 +7,7 @@ from planlib.factory import make_factory
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib make-factory`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser("make-factory", help="generate a factory dataset from a seed",
                        description="Generate a factory with every table of the data contract. The same "
                                    "arguments give the same files. --sample writes the sample factory.")
@@ -23,6 +24,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib make-factory`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code (0 success; bad input raises :class:`~planlib.problems.InputError`,
+        which :func:`planlib.cli.main` turns into exit code 2).
+    """
     if args.sample:
         ds = make_factory(stressed=args.stressed)
     else:

@@ -1,7 +1,6 @@
 """``planlib mrp SOURCE --out DIR``: MPS and MRP, one CSV per output table."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from planlib import steps
+from planlib.buckets import monday
 from planlib.cli.common import (
     Progress,
     add_out,
@@ -18,13 +18,14 @@ from planlib.cli.common import (
     params_from,
     positive_int,
 )
-from planlib.data import load, mask_source, read_table, write_tables
+from planlib.data import load, read_table, write_tables
 from planlib.mrp import MrpSettings
-from planlib.problems import InputError, Problems
+from planlib.problems import InputError, Problems, mask_source
 from planlib.validate import require
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib mrp SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser(
         "mrp", help="master production schedule and material requirements plan",
         description="Net demand over every BOM level in weekly buckets, size lots, peg supply to demand, "
@@ -67,16 +68,24 @@ def _read_csv(path: str, name: str) -> pd.DataFrame:
 
 
 def run(args) -> int:
+    """Run ``planlib mrp SOURCE`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code (0 success; bad input raises :class:`~planlib.problems.InputError`,
+        which :func:`planlib.cli.main` turns into exit code 2).
+    """
     progress = Progress(args.quiet)
     overrides = {field: getattr(args, arg) for arg, field in (
         ("demand_time_fence", "demand_time_fence_weeks"), ("consume_backward", "consumption_backward_weeks"),
         ("consume_forward", "consumption_forward_weeks")) if getattr(args, arg) is not None}
     params = params_from(args, **overrides)
     if params.plan_start.weekday() != 0:
-        monday = params.plan_start - dt.timedelta(days=params.plan_start.weekday())
+        first = monday(params.plan_start)
         print(f"planlib mrp: note: plan start {params.plan_start} is a {params.plan_start:%A}; the first "
-              f"weekly bucket starts on Monday {monday}", file=sys.stderr)
-        params = replace(params, plan_start=monday)
+              f"weekly bucket starts on Monday {first}", file=sys.stderr)
+        params = replace(params, plan_start=first)
     ds = load(args.source)
     require(ds, "mrp")
     progress(f"loaded {mask_source(args.source)}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")

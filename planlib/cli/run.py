@@ -4,18 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from planlib.buckets import iso_week, monday
 from planlib.cli.common import Progress, add_source, positive_float
-from planlib.params import iso_week
 from planlib.pipeline import StepFailed, run_week
 
 
 def coming_week(today: dt.date | None = None) -> str:
     """The ISO week a planner plans: this week on a Monday, else the week of the next Monday."""
     today = today or dt.date.today()
-    return iso_week(today + dt.timedelta(days=(7 - today.weekday()) % 7))
+    return iso_week(monday(today + dt.timedelta(days=6)))  # the first Monday on or after today
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib run SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser(
         "run", help="run the weekly plan (forecast, MRP, schedule, report) and publish HTML reports",
         description="Run the step notebooks with papermill for one ISO week and publish the run folder "
@@ -40,6 +41,15 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib run SOURCE`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 when every step succeeded and the run was published, 1 when a step
+        failed (the failed run is kept for inspection when it can be); bad input raises
+        :class:`~planlib.problems.InputError` (exit code 2).
+    """
     progress = Progress(args.quiet)
     week = args.week or coming_week()
     try:

@@ -14,13 +14,14 @@ from planlib.cli.common import (
     positive_float,
     positive_int,
 )
-from planlib.data import load, mask_source, read_table, write_tables
+from planlib.data import load, read_table, write_tables
 from planlib.pipeline import schedule_pages
-from planlib.problems import InputError, Problems, format_problems
+from planlib.problems import InputError, Problems, format_problems, mask_source
 from planlib.validate import require
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib schedule SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser(
         "schedule", help="finite-capacity schedule of production orders (CP-SAT)",
         description="Schedule released, in-progress and planned make orders on the machines of their work "
@@ -87,6 +88,14 @@ def _mrp_orders(args, ds, params, progress):
 
 
 def run(args) -> int:
+    """Run ``planlib schedule SOURCE`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code (0 success; bad input raises :class:`~planlib.problems.InputError`,
+        which :func:`planlib.cli.main` turns into exit code 2).
+    """
     progress = Progress(args.quiet)
     params = params_from(args)
     ds = load(args.source)

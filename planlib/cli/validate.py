@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from planlib.cli.common import add_source
-from planlib.data import mask_source, write_tables
-from planlib.problems import format_problems, mask_problems
-from planlib.validate import check_source
+from planlib.data import check_source, write_tables
+from planlib.problems import format_problems, mask_problems, mask_source
 
 
 def add_parser(sub) -> None:
+    """Register ``planlib validate SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser("validate", help="check a dataset against the data contract",
                        description="Check every table of a dataset: columns, types, dates, allowed values, "
                                    "ranges, duplicate keys, references, BOM cycles, calendars. All problems "
@@ -20,6 +20,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``planlib validate SOURCE`` with the parsed arguments ``args``.
+
+    Returns
+    -------
+    int
+        The exit code: 2 when the dataset has an error, else 0 (warnings allowed).
+    """
     ds, frame = check_source(args.source)
     frame = mask_problems(frame, args.source)
     if args.problems:

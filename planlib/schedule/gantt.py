@@ -123,8 +123,22 @@ def gantt_bars(schedule: pd.DataFrame, items: pd.DataFrame | None = None,
 
 
 def off_shift(work: pd.DataFrame, machines, start, end) -> pd.DataFrame:
-    """The time between the working intervals ``work`` (``machine_id, start, end``) of each
-    machine in the window: ``machine_id, kind`` (``not working (off shift)``), ``start, end, text``."""
+    """The time between the working intervals of each machine in the window.
+
+    Parameters
+    ----------
+    work : DataFrame
+        Working intervals: ``machine_id, start, end`` (timestamps; :func:`planlib.calendar.machine_intervals`).
+    machines : iterable of str
+        The machines shown.
+    start, end : datetime-like
+        The window.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``machine_id, kind`` (``not working (off shift)``), ``start, end`` (timestamps), ``text``.
+    """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     rows = []
     for m in [str(x) for x in machines]:
@@ -191,7 +205,21 @@ def calendar_bands(ds, machines, start, end, work: pd.DataFrame | None = None) -
 
 
 def machine_order(schedule: pd.DataFrame, ds=None) -> list[str]:
-    """Machines top to bottom: by work center in routing order of the data, then machine."""
+    """Machines top to bottom: by work center in routing order of the data, then machine.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ...
+    ds : Dataset, optional
+        Its ``routings`` give the work centers' order.
+
+    Returns
+    -------
+    list of str
+        Machine ids.
+    """
     if ds is not None and ds.has("machines"):
         used = set(schedule.machine_id.astype(str))
         m = ds.machines.assign(machine_id=ds.machines.machine_id.astype(str))

@@ -15,6 +15,14 @@ SCHEDULE_COLUMNS = ["order_id", "item_id", "family", "op_seq", "work_center_id",
 def to_schedule(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     """The ``schedule`` table of a solution.
 
+    Parameters
+    ----------
+    problem : Problem
+        The scheduling problem solved (:func:`planlib.schedule.problem.build_problem`).
+    sol : DataFrame
+        The solution: one row per operation of ``problem.ops`` with its machine and start, end
+        [min from the plan start] (the solvers' ``SOLUTION_COLUMNS``).
+
     Returns
     -------
     DataFrame
@@ -65,7 +73,20 @@ def to_schedule(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
 
 
 def order_summary(schedule: pd.DataFrame) -> pd.DataFrame:
-    """One row per order: ``order_id, item_id, qty, due_date, weight, completion, lateness`` [h], ``tardiness`` [h]."""
+    """One row per order of a schedule.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ..., ``due_date, weight``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order_id, item_id, qty`` [uom], ``due_date, weight, completion`` (timestamp of
+        the last operation's end), ``lateness`` [h] and ``tardiness`` [h, lateness if positive].
+    """
     last = schedule.sort_values("op_seq").groupby("order_id").tail(1)
     out = last[["order_id", "item_id", "qty", "due_date", "weight", "end", "lateness"]].rename(
         columns={"end": "completion"})
@@ -75,6 +96,16 @@ def order_summary(schedule: pd.DataFrame) -> pd.DataFrame:
 
 def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = None) -> pd.DataFrame:
     """Key figures of a schedule, one row per figure.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ... (:func:`to_schedule`).
+    problem : Problem
+        The problem scheduled (its orders, machines and calendars).
+    info : dict, optional
+        Solver facts: ``solver_status, objective, bound, gap_pct, seconds, heuristic_objective``.
 
     Returns
     -------
@@ -122,6 +153,14 @@ LATE_COLUMNS = ["order_id", "item_id", "due_date", "completion", "lateness", "ea
 
 def material_table(problem: Problem, schedule: pd.DataFrame) -> pd.DataFrame:
     """The supply of every consuming operation, as scheduled.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem scheduled (its material supply per operation).
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ... (:func:`to_schedule`).
 
     Returns
     -------
@@ -349,11 +388,29 @@ def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "", 
                   plan_week: str = "", tickets: pd.DataFrame | None = None) -> str:
     """A printable page of one work center's work tickets, one ticket list per day.
 
-    ``dispatch`` is the schedule (or the dispatch list); ``ds``, ``orders`` and ``material``
-    add item descriptions, units, components to pick, the order's status and where the parts
-    go (see :func:`planlib.schedule.tickets.work_tickets` and
-    :func:`planlib.schedule.tickets.tickets_html`); ``tickets``, if given, are used as they are
-    (the tickets of every work center, built once for all pages).
+    Parameters
+    ----------
+    dispatch : DataFrame
+        The schedule or the dispatch list: The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ...
+    work_center_id : str
+    title : str
+    ds : Dataset, optional
+        Item descriptions and units, the work center's description.
+    orders : DataFrame, optional
+        ``order_id, status`` of the orders scheduled (the order's status on the ticket).
+    material : DataFrame, optional
+        :func:`material_table` (components to pick, where the parts go).
+    plan_week : str
+        The ISO week shown, ``2026-W48``.
+    tickets : DataFrame, optional
+        :func:`planlib.schedule.tickets.work_tickets` of every work center, built once for all
+        pages; used as they are.
+
+    Returns
+    -------
+    str
+        The page's HTML (see :func:`planlib.schedule.tickets.tickets_html`).
     """
     from planlib.schedule.tickets import tickets_html, work_tickets
 
@@ -370,8 +427,21 @@ def dispatch_html(dispatch: pd.DataFrame, work_center_id: str, title: str = "", 
 
 
 def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
-    """The Gantt chart of a schedule: see :func:`planlib.schedule.gantt.gantt_chart` (with ``ds``,
-    item descriptions and the calendar's bands)."""
+    """The Gantt chart of a schedule: see :func:`planlib.schedule.gantt.gantt_chart`.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ...
+    title : str
+    ds : Dataset, optional
+        Item descriptions and the calendar's bands.
+
+    Returns
+    -------
+    altair.Chart
+    """
     from planlib.schedule import gantt
 
     return gantt.gantt_chart(schedule, ds, title)
@@ -382,13 +452,32 @@ SOLVER_KPIS = ("solver_status", "cpsat_status", "objective", "bound", "gap_pct",
 
 
 def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
-    """The schedule's key figures a planner reads (:func:`schedule_kpis` less the solver's
-    own figures, which :func:`planlib.report.how_made` explains): ``kpi, machine_id, value, unit``."""
+    """The schedule's key figures a planner reads: :func:`schedule_kpis` less the solver's own
+    figures, which :func:`planlib.report.how_made` explains.
+
+    Parameters
+    ----------
+    kpis : DataFrame
+        :func:`schedule_kpis`: ``kpi, machine_id, value, unit``.
+
+    Returns
+    -------
+    DataFrame
+        The same columns, the solver's rows left out.
+    """
     return kpis[~kpis.kpi.isin(SOLVER_KPIS)].reset_index(drop=True)
 
 
 def late_operations(schedule: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """The operations that end after their order's due date, latest first.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ..., ``due_date``.
+    items : DataFrame, optional
+        ``items``: ``item_id, description``.
 
     Returns
     -------

@@ -40,6 +40,14 @@ def order_status(schedule: pd.DataFrame, orders: pd.DataFrame | None = None) -> 
     (:attr:`planlib.schedule.problem.Problem.orders`, ``status`` of ``scheduled_receipts``
     or ``planned`` for MRP's orders).
 
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ..., ``status``.
+    orders : DataFrame, optional
+        ``order_id, status`` of the orders scheduled.
+
     Returns
     -------
     Series
@@ -102,9 +110,16 @@ def next_steps(schedule: pd.DataFrame, material: pd.DataFrame | None = None) -> 
     """Where the parts of each operation go next.
 
     The order's next operation (its work center and machine, and when it starts); after the
-    last operation, the orders of this schedule that consume the item (``material``, the
-    supply of every consuming operation: ``order_id, item_id, op_seq, supply_id``), else
-    ``to stock``.
+    last operation, the orders of this schedule that consume the item, else ``to stock``.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        The ``schedule`` table (:func:`planlib.schedule.report.to_schedule`): ``order_id, item_id, op_seq,
+        work_center_id, machine_id, start, end`` (timestamps), ``qty`` [uom] ...
+    material : DataFrame, optional
+        The supply of every consuming operation: ``order_id, item_id, op_seq, supply_id``
+        (:func:`planlib.schedule.report.material_table`).
 
     Returns
     -------
