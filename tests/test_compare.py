@@ -353,7 +353,7 @@ def week_over_week_tables(tmp: Path) -> dict[str, pd.DataFrame]:
     """Every table the weekly report's "what changed" builds, as :func:`planlib.pipeline.weekly_summary`
     builds them: last week's plan (the sample's W48 base plan) goes through the DuckDB archive and is
     read back; each of four other plans of the sample (its scenario plans) is this week's."""
-    from planlib import archive
+    from planlib import archive, compare
 
     db = tmp / "archive.duckdb"
     prev_plan = _wow_inputs("base")
@@ -364,21 +364,21 @@ def week_over_week_tables(tmp: Path) -> dict[str, pd.DataFrame]:
         prev_week = archive.previous_week(db, f"2026-W{week}")
         prev = archive.read_run(db, prev_week)
         cur = _wow_inputs(name)
-        identity = archive.order_identity(prev["planned_orders"], cur["planned_orders"])
-        changes = archive.compare_orders(prev["planned_orders"], cur["planned_orders"], unit_cost=unit_cost,
+        identity = compare.order_identity(prev["planned_orders"], cur["planned_orders"])
+        changes = compare.compare_orders(prev["planned_orders"], cur["planned_orders"], unit_cost=unit_cost,
                                          plan_start=WOW_PLAN_START, pegging=cur["pegging"])
         unchanged = len(cur["planned_orders"]) - int(changes.order_id.notna().sum())
-        sched = archive.compare_schedule(prev["schedule"], cur["schedule"], identity)
+        sched = compare.compare_schedule(prev["schedule"], cur["schedule"], identity)
         # pairs sorted: their order followed the hash order of (item, order type) keys, which
         # changes with PYTHONHASHSEED; the pairs themselves do not
         out[f"{name}.identity"] = identity.sort_values(["previous_order_id", "order_id"], ignore_index=True)
         out[f"{name}.changes"] = changes
-        out[f"{name}.changes_view"] = archive.changes_view(changes)
-        out[f"{name}.summary"] = pd.DataFrame({"line": [archive.summarize_changes(changes, unchanged)]})
+        out[f"{name}.changes_view"] = compare.changes_view(changes)
+        out[f"{name}.summary"] = pd.DataFrame({"line": [compare.summarize_changes(changes, unchanged)]})
         out[f"{name}.schedule_changes"] = sched
-        out[f"{name}.schedule_changes_view"] = archive.schedule_changes_view(sched)
+        out[f"{name}.schedule_changes_view"] = compare.schedule_changes_view(sched)
         out[f"{name}.served"] = pd.DataFrame(sorted((k, ",".join(sorted(v))) for k, v in
-                                                    archive.customer_orders_served(cur["pegging"]).items()),
+                                                    compare.customer_orders_served(cur["pegging"]).items()),
                                              columns=["supply_id", "customer_orders"])
         out[f"{name}.kpis"] = compare_kpis(prev["kpis"], cur["kpis"])
         archive.archive_run(db, f"2026-W{week}", "base", cur)
@@ -400,6 +400,15 @@ def test_week_over_week_comparison_is_unchanged(tmp_path):
     changes = pd.concat([got[f"{n}.changes"] for n in WOW_CURRENT])
     assert {"new", "cancelled", "rescheduled", "qty_changed", "past_due"} <= set(changes.change)
     assert (pd.concat([got[f"{n}.schedule_changes"] for n in WOW_CURRENT]).change == "moved").any()
+
+
+def test_archive_re_exports_the_week_over_week_comparison():
+    """pipeline.weekly_summary calls them as archive.<name>: the same functions as planlib.compare's."""
+    from planlib import archive, compare
+
+    for name in ("order_identity", "compare_orders", "compare_schedule", "changes_view", "summarize_changes",
+                 "schedule_changes_view", "customer_orders_served", "ORDER_CHANGES", "CHANGE_WORDS"):
+        assert getattr(archive, name) is getattr(compare, name)
 
 
 if __name__ == "__main__" and "--write" in __import__("sys").argv:
