@@ -3,12 +3,16 @@
 :class:`ScenarioEditor` lays out tabs to pick items, families, machines, work
 centers, suppliers and dates and add each kind of change of
 :mod:`planlib.scenario`; the list of changes; **Run**, which re-plans MRP and
-the schedule in process (:func:`planlib.pipeline.plan_week`) with a progress
-bar and shows the KPI deltas and charts against the base plan; and **Save**,
+the schedule in process with a progress bar and shows the KPI deltas and charts
+against the base plan; and **Save**,
 which writes the scenario file that ``planlib run --scenario`` takes and shows
 the command that runs it (:attr:`ScenarioEditor.command`, to paste at the
 repository root). While a Run is in progress every button is disabled, and a
 click that still reaches the kernel waits until the run is over.
+
+The editor only lays out widgets and shows results: Run calls
+:func:`planlib.scenario.plan.plan_scenario` (the base plan, the scenario plan and their
+comparison, with the weekly run's steps), which a notebook or script calls without widgets.
 
 Everything a button does is a method (:meth:`ScenarioEditor.add_demand_multiplier`,
 :meth:`~ScenarioEditor.run`, :meth:`~ScenarioEditor.save` ...), so the logic is
@@ -36,23 +40,13 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from planlib.compare import comparison_html as plan_comparison_html
 from planlib.contract import WEEKDAYS
 from planlib.data import current_umask
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
-from planlib.scenario import (
-    Scenario,
-    apply_scenario,
-    change_from_dict,
-    check_scenario,
-    compare_item_orders,
-    compare_kpis,
-    compare_plans,
-    load_scenario,
-    save_scenario,
-    scale_forecast,
-)
-from planlib.scenario import comparison_html as plan_comparison_html
+from planlib.scenario import Scenario, change_from_dict, check_scenario, load_scenario, save_scenario
+from planlib.scenario.plan import plan_scenario
 
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
 _BUTTON = w.Layout(width="auto")
@@ -66,7 +60,7 @@ def kpi_delta_chart(comparison: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     comparison : DataFrame
-        :func:`planlib.scenario.compare_kpis` output (``kpi, base, scenario, delta,
+        :func:`planlib.compare.compare_kpis` output (``kpi, base, scenario, delta,
         delta_pct`` [, ``label, unit``]).
     """
     data = comparison[comparison.delta.notna()].copy()
@@ -207,24 +201,9 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
 
 # =========================================================================== the editor
 
-def _default_planner():
-    from planlib.pipeline import plan_week  # imported late: the pipeline imports papermill
-
-    return plan_week
-
-
-def _default_forecaster(ds, params: PlanParams, progress=None):
-    """The weekly run's forecast step (overrides and safety stock suggestions included), or None
-    without demand history."""
-    if not len(ds.demand_history):
-        return None
-    from planlib import steps
-
-    return steps.forecast(ds, params, progress=progress)
-
-
 class ScenarioEditor:
-    """Build a scenario with widgets, re-plan it in process and compare it with the base.
+    """Build a scenario with widgets, re-plan it in process and compare it with the base
+    (:func:`planlib.scenario.plan.plan_scenario` does the planning and the comparison).
 
     Parameters
     ----------
@@ -244,8 +223,8 @@ class ScenarioEditor:
         The base forecast: the forecast step's result (:func:`planlib.steps.forecast`, with its
         safety stock suggestions, as the weekly run plans) or a bare ``item_id, period_start,
         forecast`` table; default ``base.forecast_result``, else computed once by ``forecaster``
-        on the first Run. The scenario plan gets it through
-        :func:`planlib.steps.scenario_forecast` (a table: :func:`planlib.scenario.scale_forecast`).
+        on the first Run. The scenario plan gets it scaled by the scenario's demand multipliers,
+        as :func:`planlib.scenario.plan.plan_scenario` has it.
     forecaster : callable, optional
         ``forecaster(ds, params, progress=None) -> ForecastResult``; default the weekly
         run's forecast step.
@@ -261,12 +240,12 @@ class ScenarioEditor:
     result : object
         The scenario plan of the last Run (``planner``'s return value).
     comparison : DataFrame
-        :func:`planlib.scenario.compare_kpis` of the last Run.
+        :func:`planlib.compare.compare_kpis` of the last Run.
     order_changes : DataFrame or None
-        :func:`planlib.scenario.compare_item_orders` of the last Run (when the plans
+        :func:`planlib.compare.compare_item_orders` of the last Run (when the plans
         have ``planned_orders``).
     plan_comparison : PlanComparison or None
-        :func:`planlib.scenario.compare_plans` of the last Run, as shown (and as the weekly
+        :func:`planlib.compare.compare_plans` of the last Run, as shown (and as the weekly
         report's scenario section shows a scenario run).
     charts : dict of str to altair.Chart
     message : str
@@ -290,7 +269,7 @@ class ScenarioEditor:
             forecast = getattr(base, "forecast_result", None)
             forecast = forecast if forecast is not None else getattr(base, "forecast", None)
         self.forecast = forecast
-        self.forecaster = forecaster or _default_forecaster
+        self.forecaster = forecaster
         self.save_dir = Path(save_dir)
         self.changes: list = list(scenario.changes) if scenario else []
         self.result = None
@@ -617,24 +596,23 @@ class ScenarioEditor:
         scenario = self.scenario()
         self.progress.value, self.progress.bar_style = 0.0, ""
         t0 = time.perf_counter()
+        phases = {"forecast": (0.0, 0.3, "forecast (once for both plans)"),
+                  "base plan": (0.3, 0.6, "planning the base"),
+                  "scenario plan": (0.6, 0.95, "planning the scenario")}
+
+        def phase(name):
+            lo, hi, text = phases[name]
+            self._say(text)
+            return self._progress(lo, hi, name)
+
         try:
-            ds_s = apply_scenario(self.ds, scenario)
-            planner = self.planner or _default_planner()
-            if self.forecast is None and self.base is None:
-                self._say("forecast (once for both plans)")
-                self.forecast = self.forecaster(self.ds, self.params,
-                                                progress=self._progress(0.0, 0.3, "forecast"))
-            if self.base is None:
-                self._say("planning the base")
-                self.base = planner(self.ds, self.params, forecast=self.forecast,
-                                    progress=self._progress(0.3, 0.6, "base plan"))
-            fc = self._scenario_forecast(scenario)
-            self._say("planning the scenario")
-            self.result = planner(ds_s, self.params, forecast=fc,
-                                  progress=self._progress(0.6, 0.95, "scenario plan"))
-            self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
-            b_po, s_po = getattr(self.base, "planned_orders", None), getattr(self.result, "planned_orders", None)
-            self.order_changes = compare_item_orders(b_po, s_po) if b_po is not None and s_po is not None else None
+            run = plan_scenario(self.ds, self.params, scenario, self.base, forecast=self.forecast,
+                                planner=self.planner, forecaster=self.forecaster, progress=phase)
+            self.forecast, self.base, self.result = run.forecast, run.base, run.plan
+            self.plan_comparison = run.comparison
+            self.comparison = run.comparison.kpis.drop(columns="judgment")
+            both = all(getattr(p, "planned_orders", None) is not None for p in (run.base, run.plan))
+            self.order_changes = run.comparison.item_orders if both else None
             self.charts = self._charts()
         except InputError as exc:
             self.progress.bar_style = "danger"
@@ -652,17 +630,6 @@ class ScenarioEditor:
         self._show()
         return self.comparison
 
-    def _scenario_forecast(self, scenario: Scenario):
-        """The base forecast with the scenario's demand multipliers (and, for a forecast result,
-        its safety stock suggestions recomputed), as the weekly run's scenario plan has it."""
-        if self.forecast is None:
-            return None
-        if isinstance(self.forecast, pd.DataFrame):
-            return scale_forecast(self.forecast, scenario, self.ds.items)
-        from planlib import steps
-
-        return steps.scenario_forecast(self.forecast, scenario, self.ds.items, self.params)
-
     def _charts(self) -> dict:
         charts = {"kpi_delta": kpi_delta_chart(self.comparison)}
         b, r = self.base, self.result
@@ -674,10 +641,9 @@ class ScenarioEditor:
 
     def _show(self) -> None:
         """The comparison of the last Run: the same view as the weekly report's scenario section
-        (:func:`planlib.scenario.compare_plans`, :func:`planlib.scenario.comparison_html`), then charts."""
+        (:func:`planlib.compare.comparison_html`), then charts."""
         from IPython.display import HTML, display
 
-        self.plan_comparison = compare_plans(self.base, self.result, self.scenario())
         self.output.clear_output()
         with self.output:
             display(HTML(f"<h4>{html.escape(self.scenario().name)} against the base</h4>"

@@ -30,8 +30,9 @@ line); :func:`check_scenario` checks the references against a dataset;
 :func:`apply_scenario` returns the changed dataset (inputs never mutated);
 :func:`scale_forecast` applies the demand multipliers to a forecast;
 :func:`scenario_to_yaml` writes a scenario back (``load`` round-trips it);
-:mod:`planlib.compare` compares a scenario plan with its base plan (KPIs side by
-side, the orders it makes late or on time, the work centers whose load it changes).
+:func:`plan_scenario` plans a scenario next to its base plan with the weekly run's
+steps and compares the two (:mod:`planlib.compare`: KPIs side by side, the orders it
+makes late or on time, the work centers whose load it changes), without widgets.
 
 Modules
 -------
@@ -39,6 +40,7 @@ Modules
 ``changes``  the change model: one class per kind, and :class:`Scenario`
 ``files``    load, parse, save and write scenarios
 ``apply``    check a scenario against a dataset, apply it, scale the forecast
+``plan``     :func:`plan_scenario`: the scenario plan and its comparison with the base
 
 Every name is importable from ``planlib.scenario``; the comparison functions
 (``compare_kpis``, ``compare_plans`` ...) live in :mod:`planlib.compare` and are
@@ -81,6 +83,7 @@ from planlib.scenario.files import (
     save_scenario,
     scenario_to_yaml,
 )
+from planlib.scenario.plan import ScenarioPlan, plan_scenario
 from planlib.scenario.reader import MAX_ALIASES, MAX_DEPTH, MAX_NODES, MAX_SCENARIO_BYTES
 
 __all__ = [
@@ -100,6 +103,7 @@ __all__ = [
     "PlanComparison",
     "RushOrder",
     "Scenario",
+    "ScenarioPlan",
     "SupplierDelay",
     "apply_scenario",
     "change_from_dict",
@@ -113,6 +117,7 @@ __all__ = [
     "judge_kpis",
     "load_scenario",
     "parse_scenario",
+    "plan_scenario",
     "save_scenario",
     "scale_forecast",
     "scenario_to_yaml",
