@@ -175,7 +175,18 @@ def stage_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd.D
 
 
 def run_ids(path: str | Path) -> dict[tuple[str, str], str]:
-    """``run_id`` of the manifest of every archived run, keyed by ``(week, scenario)`` ("" if it has none)."""
+    """``run_id`` of the manifest of every archived run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive (absent: no runs).
+
+    Returns
+    -------
+    dict
+        ``(week, scenario)`` -> ``run_id`` ("" for a manifest without one).
+    """
     if not Path(path).exists():
         return {}
     con = _connect(path)
@@ -195,7 +206,20 @@ def run_ids(path: str | Path) -> dict[tuple[str, str], str]:
 
 
 def run_manifest(path: str | Path, week: str, scenario: str = "base") -> dict:
-    """The manifest archived with a run (``{}`` if the run or its manifest is not there)."""
+    """The manifest archived with a run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    dict
+        The manifest (``{}`` if the run or its manifest is not there, or is not a JSON object).
+    """
     if not Path(path).exists():
         return {}
     con = _connect(path)
@@ -213,14 +237,39 @@ def run_manifest(path: str | Path, week: str, scenario: str = "base") -> dict:
 
 
 def same_inputs(manifest: dict, inputs_sha256: dict) -> bool:
-    """True when ``inputs_sha256`` (file name -> SHA-256) equals the manifest's, and is not empty:
-    the run read byte for byte the same input files (a database source has no checksums: False)."""
+    """Whether a run read byte for byte the same input files as an archived one.
+
+    Parameters
+    ----------
+    manifest : dict
+        The archived run's manifest (:func:`run_manifest`), with ``inputs_sha256``.
+    inputs_sha256 : dict
+        File name -> SHA-256 of this run's input files (empty for a database source).
+
+    Returns
+    -------
+    bool
+        True when both are equal and not empty (a database source has no checksums: False).
+    """
     before = manifest.get("inputs_sha256") if isinstance(manifest, dict) else None
     return bool(inputs_sha256) and isinstance(before, dict) and before == inputs_sha256
 
 
 def weeks(path: str | Path, scenario: str = "base") -> list[str]:
-    """Archived weeks of a scenario, oldest first."""
+    """Archived weeks of a scenario.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive (absent: none).
+    scenario : str
+        ``base`` or the scenario's name.
+
+    Returns
+    -------
+    list of str
+        ISO weeks (``2026-W48``), oldest first.
+    """
     if not Path(path).exists():
         return []
     con = _connect(path)
@@ -234,7 +283,22 @@ def weeks(path: str | Path, scenario: str = "base") -> list[str]:
 
 
 def read_run(path: str | Path, week: str, scenario: str = "base") -> dict[str, pd.DataFrame]:
-    """The archived tables of one run (empty dict if the run is not archived)."""
+    """The archived tables of one run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    dict of DataFrame
+        Those of :data:`ARCHIVED_TABLES` the run stored, with the columns they were archived with
+        (text columns as ``string``; ``kpis.value`` a number where it reads as one, else text);
+        empty if the run is not archived.
+    """
     if week not in weeks(path, scenario):
         return {}
     con = _connect(path)
@@ -262,13 +326,40 @@ def _number_or_text(value):
 
 
 def previous_week(path: str | Path, week: str, scenario: str = "base") -> str | None:
-    """The latest archived week before ``week``, or None."""
+    """The latest archived week before ``week``.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    str or None
+        The ISO week, or None if none was archived before ``week``.
+    """
     earlier = [w for w in weeks(path, scenario) if w < week]
     return earlier[-1] if earlier else None
 
 
 def kpi_history(path: str | Path, scenario: str = "base") -> pd.DataFrame:
-    """KPIs of every archived week: columns ``week, kpi, value, unit``."""
+    """KPIs of every archived week of a scenario, for the KPI trend.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    scenario : str
+        ``base`` or the scenario's name.
+
+    Returns
+    -------
+    DataFrame
+        ``week`` and the archived ``kpis`` columns (``kpi, label, value, unit`` ...; ``value`` as
+        stored, text), oldest week first; ``week, kpi, value, unit`` and no row when nothing is archived.
+    """
     if not weeks(path, scenario):
         return pd.DataFrame(columns=["week", "kpi", "value", "unit"])
     con = _connect(path)

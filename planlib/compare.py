@@ -149,7 +149,19 @@ STATUS_CHANGES = ("became late", "now on time", "late by more", "late by less")
 
 
 def judge_kpis(comparison: pd.DataFrame) -> pd.Series:
-    """``better``, ``worse``, ``same`` or "" (no judgment) for each row of :func:`compare_kpis`."""
+    """Whether each KPI is better or worse in the scenario (:data:`KPI_BETTER` says which way is better).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_kpis` output: ``kpi, delta`` (scenario - base) at least.
+
+    Returns
+    -------
+    Series
+        ``judgment`` per row (same index): ``better``, ``worse``, ``same`` (``|delta|`` below
+        1e-9), or "" for a KPI without a rule or a value that is not a number.
+    """
     sign = comparison.kpi.map(KPI_BETTER)
     delta = pd.to_numeric(comparison.delta, errors="coerce")
     out = np.where(sign.isna() | delta.isna(), "",
@@ -323,7 +335,8 @@ class PlanComparison:
     item_orders: pd.DataFrame
 
     def headline(self) -> str:
-        """One sentence: how many orders became late or on time."""
+        """One sentence: how many production orders and customer order lines became late or on time
+        (:data:`STATUS_CHANGES`), or that none did."""
         if not len(self.order_status):
             return "No production order or customer order line changes between late and on time."
         parts = []
@@ -333,10 +346,6 @@ class PlanComparison:
             if bits:
                 parts.append(f"{kind}s: " + ", ".join(bits))
         return "Against the base plan - " + "; ".join(parts) + "."
-
-    def to_html(self) -> str:
-        """The comparison as one HTML fragment (every text escaped; no script, no request)."""
-        return comparison_html(self)
 
 
 def compare_plans(base, scenario, scenario_def: Scenario | None = None) -> PlanComparison:
@@ -416,7 +425,18 @@ def comparison_html(comp: PlanComparison) -> str:
     """:class:`PlanComparison` as HTML, in the order a planner asks: the scenario and its changes,
     a sentence on the orders it makes late or on time, KPIs side by side (better or worse), the
     customer order lines and production orders that changed status (how much, why), and the work
-    centers whose load changed most. An empty part says so in words; every text is escaped."""
+    centers whose load changed most. An empty part says so in words; every text is escaped.
+
+    Parameters
+    ----------
+    comp : PlanComparison
+        :func:`compare_plans` output.
+
+    Returns
+    -------
+    str
+        One ``<div class="planlib-comparison">`` fragment: no script, no request.
+    """
     import html as _h
 
     e = _h.escape
@@ -622,6 +642,14 @@ def _match(prev: pd.DataFrame, cur: pd.DataFrame, tolerance_days: int):
 def order_identity(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days: int = 28) -> pd.DataFrame:
     """Which order of this week's plan is which order of last week's (the rule of :func:`compare_orders`).
 
+    Parameters
+    ----------
+    previous, current : DataFrame
+        ``planned_orders`` of last week's and this week's plan: ``order_id, item_id, order_type,
+        qty`` [uom], ``due_date`` (optionally ``status``).
+    tolerance_days : int
+        Largest due-date move [days] still seen as the same planned order rescheduled.
+
     Returns
     -------
     DataFrame
@@ -748,6 +776,11 @@ def changes_view(changes: pd.DataFrame) -> pd.DataFrame:
     """:func:`compare_orders` output as the weekly report lists it: every row, largest impact first,
     no empty cell.
 
+    Parameters
+    ----------
+    changes : DataFrame or None
+        :func:`compare_orders` output.
+
     Returns
     -------
     DataFrame
@@ -778,6 +811,17 @@ def summarize_changes(changes: pd.DataFrame, unchanged: int | None = None) -> st
 
     ``"12 new orders, 5 rescheduled (3 earlier, 2 later), 1 quantity changed, 2 cancelled;
     largest: FG-01: make order PLN-0000002 ... (value 9,646)"``; ``"No order changed."`` when empty.
+
+    Parameters
+    ----------
+    changes : DataFrame or None
+        :func:`compare_orders` output (``change, days_moved, value, message`` used).
+    unchanged : int, optional
+        Orders of this week's plan that did not change (counted in the sentence when given).
+
+    Returns
+    -------
+    str
     """
     if changes is None or not len(changes):
         return "No order changed" + (f" ({unchanged} orders as before)." if unchanged else ".")
@@ -863,9 +907,19 @@ def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame,
 
 
 def schedule_changes_view(changes: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_schedule` output as the weekly report lists it, no empty cell: ``change`` (in
-    words), ``order_id, op_seq, machine_id`` (now, else before), ``hours_moved`` [h, 0 for new or
-    dropped operations], ``message``."""
+    """:func:`compare_schedule` output as the weekly report lists it, no empty cell.
+
+    Parameters
+    ----------
+    changes : DataFrame or None
+        :func:`compare_schedule` output.
+
+    Returns
+    -------
+    DataFrame
+        ``change`` (in words), ``order_id, op_seq, machine_id`` (now, else before), ``hours_moved``
+        [h, 0 for new or dropped operations], ``message``.
+    """
     cols = ["change", "order_id", "op_seq", "machine_id", "hours_moved", "message"]
     if changes is None or not len(changes):
         return pd.DataFrame(columns=cols)

@@ -44,19 +44,57 @@ class Change:
     # -- overridden per kind
     @classmethod
     def read(cls, r: _Reader) -> Change | None:
+        """The change from the keys of its mapping in a scenario file.
+
+        Parameters
+        ----------
+        r : _Reader
+            Reads the keys and records each bad value as a problem with its line.
+
+        Returns
+        -------
+        Change or None
+            None when a key it needs is missing or wrong (the problem is recorded).
+        """
         raise NotImplementedError
 
     def to_dict(self) -> dict:
+        """The keys a scenario file writes for this change (defaults left out); :meth:`read` reads
+        them back equal."""
         raise NotImplementedError
 
     def describe(self) -> str:
+        """The change in one line for a planner: ``breakdown: LATHE-2 2026-11-24 06:00 to ...``."""
         raise NotImplementedError
 
     def check(self, ds, p: Problems, where: _Where) -> None:
-        """Add a problem for every reference the dataset does not hold."""
+        """Add a problem for every reference the dataset does not hold.
+
+        Parameters
+        ----------
+        ds : Dataset
+        p : Problems
+            Collects the problems (errors, and warnings for a change that does nothing).
+        where : _Where
+            Turns a key into its row label (``lathe.yaml line 7``).
+        """
 
     def apply(self, tables: dict, ctx: dict) -> dict:
-        """The tables this change replaces, computed from ``tables`` (never mutated)."""
+        """The tables this change replaces, computed from ``tables`` (never mutated).
+
+        Parameters
+        ----------
+        tables : dict of DataFrame
+            ``items, demand, calendar_exceptions, machines, scheduled_receipts, suppliers`` as
+            the changes before this one left them (columns: ``docs/data-contract.md``).
+        ctx : dict
+            Shared by the changes of one scenario: ``name``, and counters (``rush_seq``).
+
+        Returns
+        -------
+        dict of DataFrame
+            Only the tables this change alters, with the columns and dtypes they came with.
+        """
         return {}
 
     def _head(self) -> dict:
@@ -626,6 +664,7 @@ class Scenario:
         return safe_name(self.name)
 
     def demand_multipliers(self) -> list[DemandMultiplier]:
+        """The scenario's :class:`DemandMultiplier` changes, in file order."""
         return [c for c in self.changes if isinstance(c, DemandMultiplier)]
 
     def describe(self) -> list[str]:

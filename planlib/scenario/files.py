@@ -29,6 +29,17 @@ _TOP_KEYS = ("name", "description", "changes")
 def parse_scenario(text: str, source: str = "") -> Scenario:
     """A scenario from YAML text; ``source`` (a file name) labels the error rows.
 
+    Parameters
+    ----------
+    text : str
+        The YAML (format: ``docs/scenarios.md``).
+    source : str
+        The file it came from ("" if none).
+
+    Returns
+    -------
+    Scenario
+
     Raises
     ------
     InputError
@@ -114,6 +125,18 @@ def change_from_dict(d: Mapping, ds=None) -> Change:
     ``change_from_dict({"kind": "downtime", "machine": "LATHE-2", "start":
     "2026-11-24 06:00", "hours": 8})``; with ``ds`` its references are checked too.
 
+    Parameters
+    ----------
+    d : mapping
+        ``kind`` and the keys of that kind (``docs/scenarios.md``); None values are left out.
+    ds : Dataset, optional
+        Check the change's references (items, machines ...) against it.
+
+    Returns
+    -------
+    Change
+        The change of that kind (:data:`CHANGE_KINDS`).
+
     Raises
     ------
     InputError
@@ -188,7 +211,17 @@ def _one(row, problem, fix) -> pd.DataFrame:
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """The scenario as YAML text; :func:`parse_scenario` reads it back equal."""
+    """The scenario as YAML text; :func:`parse_scenario` reads it back equal.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    str
+        A comment line, then ``name``, ``description`` (if any) and ``changes``.
+    """
     doc = {"name": scenario.name}
     if scenario.description:
         doc["description"] = scenario.description
@@ -199,7 +232,19 @@ def scenario_to_yaml(scenario: Scenario) -> str:
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
-    """Write :func:`scenario_to_yaml` to ``path`` (atomically: temporary file, then renamed)."""
+    """Write :func:`scenario_to_yaml` to ``path`` (atomically: temporary file, then renamed).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    path : str or path
+        The file to write (its folder is created if missing).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     import tempfile
 
     path = Path(path)
