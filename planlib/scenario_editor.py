@@ -62,6 +62,11 @@ def kpi_delta_chart(comparison: pd.DataFrame) -> alt.Chart:
     comparison : DataFrame
         :func:`planlib.compare.compare_kpis` output (``kpi, base, scenario, delta,
         delta_pct`` [, ``label, unit``]).
+
+    Returns
+    -------
+    altair.Chart
+        One bar per KPI with a numeric change: ``pct`` [% of base], colored higher, lower or same.
     """
     data = comparison[comparison.delta.notna()].copy()
     data["name"] = data["label"] if "label" in data else data["kpi"]
@@ -89,6 +94,11 @@ def capacity_comparison_chart(base_load: pd.DataFrame, scenario_load: pd.DataFra
         available_hours`` [h].
     periods : int
         First weeks shown.
+
+    Returns
+    -------
+    altair.FacetChart
+        One panel per work center: load bars [h] of both plans per week, available hours as ticks.
     """
     cols = ["work_center_id", "period", "period_start", "load_hours", "available_hours"]
     data = pd.concat([base_load[cols].assign(plan="base"), scenario_load[cols].assign(plan="scenario")])
@@ -116,6 +126,11 @@ def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exception
     ----------
     base_exceptions, scenario_exceptions : DataFrame
         MRP ``exceptions`` (column ``exception``).
+
+    Returns
+    -------
+    altair.Chart
+        ``messages`` (count) per ``exception`` kind, a bar for each plan.
     """
     counts = pd.concat([base_exceptions.assign(plan="base"), scenario_exceptions.assign(plan="scenario")])
     counts = counts.groupby(["exception", "plan"]).size().rename("messages").reset_index()
@@ -128,8 +143,19 @@ def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exception
 # =========================================================================== the weekly-run command
 
 def repository_root(start: str | Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: the working directory) that holds
-    ``pyproject.toml`` or ``.git``; None if there is none."""
+    """The repository a path is in.
+
+    Parameters
+    ----------
+    start : str or path, optional
+        Where to look from (default: the working directory).
+
+    Returns
+    -------
+    Path or None
+        The nearest folder at or above ``start`` that holds ``pyproject.toml`` or ``.git``;
+        None if there is none.
+    """
     here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
@@ -192,6 +218,11 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
         Schedule solver time limit [s].
     root : path, optional
         The folder the command is pasted at (:func:`repository_root`).
+
+    Returns
+    -------
+    str
+        The command, each word quoted for a POSIX shell.
     """
     words = [_planlib_executable(root), "run", _shown_source(str(source), root), "--week", week,
              "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
@@ -477,18 +508,21 @@ class ScenarioEditor:
         self._say(f"removed: {gone.describe()}")
 
     def clear(self) -> None:
+        """Remove every change (the Clear button)."""
         self.changes.clear()
         self._refresh()
         self._say("no changes")
 
     # ------------------------------------------------------------------ the add buttons
     def add_demand_multiplier(self):
+        """Add a ``demand_multiplier`` change from the demand tab (:meth:`add`: the change or None)."""
         apply = {"both": ["orders", "forecast"], "orders": ["orders"], "forecast": ["forecast"]}[self.dm_apply.value]
         return self.add({"kind": "demand_multiplier", "factor": self.dm_factor.value,
                          "items": list(self.dm_items.value), "families": list(self.dm_families.value),
                          "from": self.dm_from.value, "to": self.dm_to.value, "apply_to": apply})
 
     def add_rush_order(self):
+        """Add a ``rush_order`` change from the rush order tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "rush_order", "item": self.ro_item.value, "qty": self.ro_qty.value,
                          "due": self.ro_due.value, "priority": self.ro_priority.value,
                          "customer": self.ro_customer.value.strip() or "RUSH"})
@@ -503,15 +537,19 @@ class ScenarioEditor:
                 "end": end, "weekdays": list(g("weekdays")), "repeat_weeks": g("repeat")}
 
     def add_downtime(self):
+        """Add a ``downtime`` change from the downtime tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "downtime", **self._window("dt"), "reason": self.dt_reason.value})
 
     def add_overtime(self):
+        """Add an ``overtime`` change from the overtime tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "overtime", **self._window("ot")})
 
     def add_supplier_delay(self):
+        """Add a ``supplier_delay`` change from the supplier tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "supplier_delay", "supplier": self.sd_supplier.value, "days": self.sd_days.value})
 
     def add_lead_time(self):
+        """Add a ``lead_time`` change from the lead time tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "lead_time", "items": list(self.lt_items.value),
                          "supplier": self.lt_supplier.value or None, self.lt_mode.value: self.lt_days.value})
 
@@ -661,9 +699,18 @@ class ScenarioEditor:
             display(HTML(problems.to_html(index=False)))
 
     def save(self, path: str | Path | None = None) -> Path | None:
-        """Write the scenario YAML (to ``path``, the typed path, or ``save_dir/<name>.yaml``).
+        """Write the scenario YAML and show the command that plans it in the weekly run.
 
-        Returns the path written, or None if there is nothing to save.
+        Parameters
+        ----------
+        path : str or path, optional
+            Where to write; default the typed path, else ``save_dir/<name>.yaml``.
+
+        Returns
+        -------
+        Path or None
+            The path written, or None if there is nothing to save or it cannot be written
+            (the message says why).
         """
         scenario = self.scenario()
         if not scenario.changes:
@@ -686,7 +733,18 @@ class ScenarioEditor:
         return self.saved_path
 
     def load(self, path: str | Path) -> Scenario | None:
-        """Replace the name, description and changes by those of a scenario file."""
+        """Replace the name, description and changes by those of a scenario file.
+
+        Parameters
+        ----------
+        path : str or path
+            A scenario file (checked against the editor's data).
+
+        Returns
+        -------
+        Scenario or None
+            None if the file cannot be read or does not fit the data (its problems are shown).
+        """
         try:
             scenario = load_scenario(path, self.ds)
         except InputError as exc:

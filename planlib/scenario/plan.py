@@ -51,7 +51,15 @@ class ScenarioPlan:
     forecast: object = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The comparison's tables: ``kpis, order_status, load, item_orders`` (:class:`PlanComparison`)."""
+        """The comparison's tables.
+
+        Returns
+        -------
+        dict of DataFrame
+            ``kpis, order_status, load, item_orders``: the :class:`PlanComparison` parts, columns
+            and units as :func:`planlib.compare.compare_kpis`, :func:`~planlib.compare.compare_order_status`,
+            :func:`~planlib.compare.compare_load` and :func:`~planlib.compare.compare_item_orders` list them.
+        """
         c = self.comparison
         return {"kpis": c.kpis, "order_status": c.order_status, "load": c.load, "item_orders": c.item_orders}
 
