@@ -2,13 +2,16 @@
 
 Each run appends its planned orders, schedule, exceptions and KPIs to one
 DuckDB file (``reports/archive.duckdb``), keyed by ISO week and scenario; a
-re-run of the same week and scenario replaces that week's rows. The pure
-functions :func:`compare_orders` and :func:`compare_schedule` say what changed
-between two plans, so the weekly report can explain the plan to supervisors,
-vendors and customers: :func:`compare_orders` keeps an order's identity across
-weeks (planned orders by item and due date, released orders by id) and ranks the
-changes by value; :func:`summarize_changes` says it in one sentence;
+re-run of the same week and scenario replaces that week's rows. :func:`weeks`,
+:func:`previous_week`, :func:`read_run` and :func:`kpi_history` read it back;
 :func:`same_inputs` tells a run that read the same input files as last week's.
+
+What changed between two weeks' plans (order identity across weeks, order and
+schedule changes, in words) is computed by :mod:`planlib.compare`;
+``compare_orders``, ``order_identity``, ``compare_schedule``, ``changes_view``,
+``schedule_changes_view``, ``summarize_changes``, ``customer_orders_served``,
+``ORDER_CHANGES`` and ``CHANGE_WORDS`` are re-exported here for the callers that
+use them as ``archive.<name>``.
 """
 from __future__ import annotations
 
@@ -17,8 +20,24 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from planlib.compare import (  # re-exported: the weekly run calls them as archive.<name>
+    CHANGE_WORDS,
+    ORDER_CHANGES,
+    changes_view,
+    compare_orders,
+    compare_schedule,
+    customer_orders_served,
+    order_identity,
+    schedule_changes_view,
+    summarize_changes,
+)
+
+__all__ = ["ARCHIVED_TABLES", "CHANGE_WORDS", "ORDER_CHANGES", "ArchiveBusy", "StagedRun", "archive_run",
+           "changes_view", "compare_orders", "compare_schedule", "customer_orders_served", "kpi_history",
+           "order_identity", "previous_week", "read_run", "run_ids", "run_manifest", "same_inputs",
+           "schedule_changes_view", "stage_run", "summarize_changes", "weeks"]
 
 ARCHIVED_TABLES = ("planned_orders", "schedule", "exceptions", "kpis")
 
@@ -156,7 +175,18 @@ def stage_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd.D
 
 
 def run_ids(path: str | Path) -> dict[tuple[str, str], str]:
-    """``run_id`` of the manifest of every archived run, keyed by ``(week, scenario)`` ("" if it has none)."""
+    """``run_id`` of the manifest of every archived run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive (absent: no runs).
+
+    Returns
+    -------
+    dict
+        ``(week, scenario)`` -> ``run_id`` ("" for a manifest without one).
+    """
     if not Path(path).exists():
         return {}
     con = _connect(path)
@@ -176,7 +206,20 @@ def run_ids(path: str | Path) -> dict[tuple[str, str], str]:
 
 
 def run_manifest(path: str | Path, week: str, scenario: str = "base") -> dict:
-    """The manifest archived with a run (``{}`` if the run or its manifest is not there)."""
+    """The manifest archived with a run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    dict
+        The manifest (``{}`` if the run or its manifest is not there, or is not a JSON object).
+    """
     if not Path(path).exists():
         return {}
     con = _connect(path)
@@ -194,14 +237,39 @@ def run_manifest(path: str | Path, week: str, scenario: str = "base") -> dict:
 
 
 def same_inputs(manifest: dict, inputs_sha256: dict) -> bool:
-    """True when ``inputs_sha256`` (file name -> SHA-256) equals the manifest's, and is not empty:
-    the run read byte for byte the same input files (a database source has no checksums: False)."""
+    """Whether a run read byte for byte the same input files as an archived one.
+
+    Parameters
+    ----------
+    manifest : dict
+        The archived run's manifest (:func:`run_manifest`), with ``inputs_sha256``.
+    inputs_sha256 : dict
+        File name -> SHA-256 of this run's input files (empty for a database source).
+
+    Returns
+    -------
+    bool
+        True when both are equal and not empty (a database source has no checksums: False).
+    """
     before = manifest.get("inputs_sha256") if isinstance(manifest, dict) else None
     return bool(inputs_sha256) and isinstance(before, dict) and before == inputs_sha256
 
 
 def weeks(path: str | Path, scenario: str = "base") -> list[str]:
-    """Archived weeks of a scenario, oldest first."""
+    """Archived weeks of a scenario.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive (absent: none).
+    scenario : str
+        ``base`` or the scenario's name.
+
+    Returns
+    -------
+    list of str
+        ISO weeks (``2026-W48``), oldest first.
+    """
     if not Path(path).exists():
         return []
     con = _connect(path)
@@ -215,7 +283,22 @@ def weeks(path: str | Path, scenario: str = "base") -> list[str]:
 
 
 def read_run(path: str | Path, week: str, scenario: str = "base") -> dict[str, pd.DataFrame]:
-    """The archived tables of one run (empty dict if the run is not archived)."""
+    """The archived tables of one run.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    dict of DataFrame
+        Those of :data:`ARCHIVED_TABLES` the run stored, with the columns they were archived with
+        (text columns as ``string``; ``kpis.value`` a number where it reads as one, else text);
+        empty if the run is not archived.
+    """
     if week not in weeks(path, scenario):
         return {}
     con = _connect(path)
@@ -243,13 +326,40 @@ def _number_or_text(value):
 
 
 def previous_week(path: str | Path, week: str, scenario: str = "base") -> str | None:
-    """The latest archived week before ``week``, or None."""
+    """The latest archived week before ``week``.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    week, scenario : str
+        ``2026-W48`` and ``base`` or the scenario's name.
+
+    Returns
+    -------
+    str or None
+        The ISO week, or None if none was archived before ``week``.
+    """
     earlier = [w for w in weeks(path, scenario) if w < week]
     return earlier[-1] if earlier else None
 
 
 def kpi_history(path: str | Path, scenario: str = "base") -> pd.DataFrame:
-    """KPIs of every archived week: columns ``week, kpi, value, unit``."""
+    """KPIs of every archived week of a scenario, for the KPI trend.
+
+    Parameters
+    ----------
+    path : path
+        The DuckDB archive.
+    scenario : str
+        ``base`` or the scenario's name.
+
+    Returns
+    -------
+    DataFrame
+        ``week`` and the archived ``kpis`` columns (``kpi, label, value, unit`` ...; ``value`` as
+        stored, text), oldest week first; ``week, kpi, value, unit`` and no row when nothing is archived.
+    """
     if not weeks(path, scenario):
         return pd.DataFrame(columns=["week", "kpi", "value", "unit"])
     con = _connect(path)
@@ -258,364 +368,3 @@ def kpi_history(path: str | Path, scenario: str = "base") -> pd.DataFrame:
     finally:
         con.close()
     return frame.drop(columns=["scenario"])
-
-
-#: The kinds of change :func:`compare_orders` reports, most telling first.
-ORDER_CHANGES = ("new", "cancelled", "rescheduled", "qty_changed", "past_due")
-
-
-def _is_planned(orders: pd.DataFrame) -> pd.Series:
-    """True for planned orders (renumbered by every MRP run), False for released or firm orders
-    (a ``status`` other than ``planned``, or an id that is not a planned-order number ``PLN-...``)."""
-    if "status" in orders:
-        return orders.status.astype(str).str.lower().isin(["planned", "", "nan", "<na>"])
-    return orders.order_id.astype(str).str.startswith("PLN-")
-
-
-def customer_orders_served(pegging: pd.DataFrame | None) -> dict:
-    """The customer orders each supply serves, through every BOM level.
-
-    Parameters
-    ----------
-    pegging : DataFrame
-        MRP ``pegging``: ``supply_id, demand_type, demand_id`` (a ``dependent`` demand's id is
-        the parent order that consumes the supply).
-
-    Returns
-    -------
-    dict
-        ``supply_id`` -> frozenset of customer order ids (``demand_type == customer_order``).
-    """
-    if pegging is None or not len(pegging) or not {"supply_id", "demand_type", "demand_id"} <= set(pegging):
-        return {}
-    peg = pegging[["supply_id", "demand_type", "demand_id"]].astype(str)
-    up: dict = {}
-    for sid, dtype, did in peg.itertuples(index=False):
-        up.setdefault(sid, []).append((dtype, did))
-    memo: dict = {}
-
-    def served(sid, depth=0):
-        if sid in memo:
-            return memo[sid]
-        memo[sid] = frozenset()  # a cycle in bad data ends here
-        out = set()
-        for dtype, did in up.get(sid, ()):
-            if dtype == "customer_order":
-                out.add(did)
-            elif dtype == "dependent" and depth < 50:
-                out |= served(did, depth + 1)
-        memo[sid] = frozenset(out)
-        return memo[sid]
-
-    return {sid: served(sid) for sid in up}
-
-
-def _prepare(orders: pd.DataFrame) -> pd.DataFrame:
-    out = orders.assign(due_date=pd.to_datetime(orders.due_date)).reset_index(drop=True)
-    if "order_type" not in out:
-        out["order_type"] = ""
-    return out
-
-
-def _match(prev: pd.DataFrame, cur: pd.DataFrame, tolerance_days: int):
-    """Pairs ``(i, j)`` of the same order in ``prev`` and ``cur`` (positions), and the unmatched masks."""
-    pairs: list[tuple[int, int]] = []
-    p_free = np.ones(len(prev), dtype=bool)
-    c_free = np.ones(len(cur), dtype=bool)
-    # 1. released / firm orders by id
-    p_firm, c_firm = ~_is_planned(prev).to_numpy(), ~_is_planned(cur).to_numpy()
-    c_pos = {oid: i for i, oid in enumerate(cur.order_id.astype(str)) if c_firm[i]}
-    for i, oid in enumerate(prev.order_id.astype(str)):
-        j = c_pos.get(oid)
-        if p_firm[i] and j is not None and c_free[j]:
-            pairs.append((i, j))
-            p_free[i] = c_free[j] = False
-    # 2. planned orders: same item, order type and due date (closest quantity first)
-    def groups(frame, free):
-        idx = np.flatnonzero(free)
-        sub = frame.iloc[idx]
-        return {k: idx[g] for k, g in sub.groupby(["item_id", "order_type"], sort=False).indices.items()}
-
-    pg, cg = groups(prev, p_free), groups(cur, c_free)
-    p_due, c_due = prev.due_date.to_numpy(), cur.due_date.to_numpy()
-    p_qty, c_qty = prev.qty.to_numpy(dtype=float), cur.qty.to_numpy(dtype=float)
-    for key in pg.keys() & cg.keys():
-        cand = [(abs(c_qty[j] - p_qty[i]), i, j) for i in pg[key] for j in cg[key] if p_due[i] == c_due[j]]
-        for _, i, j in sorted(cand):
-            if p_free[i] and c_free[j]:
-                pairs.append((i, j))
-                p_free[i] = c_free[j] = False
-    # 3. what is left: the closest due dates within the tolerance (rescheduled)
-    pg, cg = groups(prev, p_free), groups(cur, c_free)
-    for key in pg.keys() & cg.keys():
-        cand = []
-        for i in pg[key]:
-            for j in cg[key]:
-                gap = abs((c_due[j] - p_due[i]) / np.timedelta64(1, "D"))
-                if gap <= tolerance_days:
-                    cand.append((gap, abs(c_qty[j] - p_qty[i]), i, j))
-        for _, _, i, j in sorted(cand):
-            if p_free[i] and c_free[j]:
-                pairs.append((i, j))
-                p_free[i] = c_free[j] = False
-    return pairs, p_free, c_free
-
-
-def order_identity(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days: int = 28) -> pd.DataFrame:
-    """Which order of this week's plan is which order of last week's (the rule of :func:`compare_orders`).
-
-    Returns
-    -------
-    DataFrame
-        ``previous_order_id, order_id``: every matched pair, unchanged orders included.
-    """
-    prev, cur = _prepare(previous), _prepare(current)
-    pairs, _, _ = _match(prev, cur, tolerance_days)
-    return pd.DataFrame({"previous_order_id": [prev.order_id.iat[i] for i, _ in pairs],
-                         "order_id": [cur.order_id.iat[j] for _, j in pairs]}, dtype=object)
-
-
-def compare_orders(previous: pd.DataFrame, current: pd.DataFrame, tolerance_days: int = 28,
-                   unit_cost: pd.Series | None = None, plan_start=None,
-                   pegging: pd.DataFrame | None = None) -> pd.DataFrame:
-    """What changed in the orders between two plans (last week's and this week's), by impact.
-
-    An order keeps its identity across plans where it is the same order:
-
-    * released and firm orders by their ``order_id``;
-    * planned orders, which MRP renumbers in every run, by item, order type and due
-      (need) date: an order of the same item due the same day is the same order (a
-      new number alone is no change). Orders left over are then paired, per item and
-      order type, closest due dates first, within ``tolerance_days``: the order was
-      rescheduled.
-
-    Parameters
-    ----------
-    previous, current : DataFrame
-        ``planned_orders`` tables: ``order_id, item_id, order_type, qty, due_date`` (and
-        optionally ``status``; without it an id ``PLN-...`` is a planned order).
-    tolerance_days : int
-        Largest due-date move still seen as the same planned order rescheduled.
-    unit_cost : Series, optional
-        ``item_id`` -> unit cost [currency/uom], for the ``value`` of each change.
-    plan_start : date, optional
-        Start of the current plan: a previous order due before it that has no match is
-        ``past_due`` (its date has passed), not ``cancelled``.
-    pegging : DataFrame, optional
-        The current plan's MRP ``pegging``, for the customer orders each order serves.
-
-    Returns
-    -------
-    DataFrame
-        One row per changed order, largest impact first (``value``, then customer
-        orders served). Columns ``change`` (``new``, ``cancelled``, ``rescheduled``,
-        ``qty_changed``, ``past_due``; a rescheduled order whose quantity also changed
-        is ``rescheduled``), ``item_id, order_type, order_id, previous_order_id, qty,
-        previous_qty, qty_change`` [uom], ``due_date, previous_due_date``,
-        ``days_moved`` [days, + later, - earlier], ``value`` [currency: unit cost x the
-        quantity added, cancelled, changed or moved], ``customer_orders`` (count served,
-        by pegging), ``message``. Unchanged orders are left out.
-    """
-    cols = ["change", "item_id", "order_type", "order_id", "previous_order_id", "qty", "previous_qty",
-            "qty_change", "due_date", "previous_due_date", "days_moved", "value", "customer_orders", "message"]
-    prev, cur = _prepare(previous), _prepare(current)
-    pairs, p_free, c_free = _match(prev, cur, tolerance_days)
-    cost = unit_cost if unit_cost is not None else pd.Series(dtype=float)
-    served = customer_orders_served(pegging)
-    start = pd.Timestamp(plan_start) if plan_start is not None else None
-
-    def uc(item):
-        v = cost.get(item, 0.0)
-        return float(v) if v is not None and not pd.isna(v) else 0.0
-
-    rows = []
-    for i, j in pairs:
-        old, row = prev.iloc[i], cur.iloc[j]
-        days = int((row.due_date - old.due_date).days)
-        dq = float(row.qty) - float(old.qty)
-        if days == 0 and np.isclose(dq, 0.0):
-            continue
-        item = row.item_id
-        what = f"{row.order_type} order {row.order_id}" + (
-            f" (was {old.order_id})" if old.order_id != row.order_id else "")
-        if days:
-            change = "rescheduled"
-            msg = (f"{item}: {what} due {old.due_date:%Y-%m-%d} is now due {row.due_date:%Y-%m-%d} "
-                   f"({abs(days)} days {'later' if days > 0 else 'earlier'})")
-            msg += f", quantity {old.qty:g} -> {row.qty:g}." if not np.isclose(dq, 0.0) else "."
-            value = uc(item) * max(float(row.qty), float(old.qty))
-        else:
-            change = "qty_changed"
-            msg = f"{item}: {what} due {row.due_date:%Y-%m-%d}: quantity {old.qty:g} -> {row.qty:g}."
-            value = uc(item) * abs(dq)
-        rows.append(dict(change=change, item_id=item, order_type=row.order_type, order_id=row.order_id,
-                         previous_order_id=old.order_id, qty=float(row.qty), previous_qty=float(old.qty),
-                         qty_change=dq, due_date=row.due_date, previous_due_date=old.due_date, days_moved=days,
-                         value=value, customer_orders=len(served.get(str(row.order_id), ())), message=msg))
-    for j in np.flatnonzero(c_free):
-        row = cur.iloc[j]
-        rows.append(dict(change="new", item_id=row.item_id, order_type=row.order_type, order_id=row.order_id,
-                         qty=float(row.qty), qty_change=float(row.qty), due_date=row.due_date,
-                         value=uc(row.item_id) * float(row.qty),
-                         customer_orders=len(served.get(str(row.order_id), ())),
-                         message=f"New {row.order_type} order {row.order_id}: {row.qty:g} {row.item_id} "
-                                 f"due {row.due_date:%Y-%m-%d}."))
-    for i in np.flatnonzero(p_free):
-        old = prev.iloc[i]
-        past = start is not None and old.due_date < start
-        rows.append(dict(change="past_due" if past else "cancelled", item_id=old.item_id,
-                         order_type=old.order_type, previous_order_id=old.order_id, previous_qty=float(old.qty),
-                         qty_change=-float(old.qty), previous_due_date=old.due_date,
-                         value=uc(old.item_id) * float(old.qty), customer_orders=0,
-                         message=(f"{old.order_type.capitalize()} order {old.order_id} for {old.qty:g} "
-                                  f"{old.item_id} due {old.due_date:%Y-%m-%d} "
-                                  + ("was due before this plan's start." if past else "is no longer needed."))))
-    out = pd.DataFrame(rows, columns=cols)
-    if not len(out):
-        return out
-    out["customer_orders"] = out.customer_orders.fillna(0).astype(int)
-    rank = out.change.map({c: k for k, c in enumerate(ORDER_CHANGES)})
-    order = np.lexsort((out.item_id.astype(str).to_numpy(), rank.to_numpy(), -out.customer_orders.to_numpy(),
-                        -out.value.fillna(0).to_numpy()))
-    return out.iloc[order].reset_index(drop=True)
-
-
-#: How :func:`changes_view` words each kind of change.
-CHANGE_WORDS = {"new": "new", "cancelled": "cancelled", "rescheduled": "rescheduled",
-                "qty_changed": "quantity changed", "past_due": "due before this week"}
-
-
-def changes_view(changes: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_orders` output as the weekly report lists it: every row, largest impact first,
-    no empty cell.
-
-    Returns
-    -------
-    DataFrame
-        ``change`` (in words), ``item_id, order_id`` (this week's number, else last week's),
-        ``due_date`` (this week's, else last week's), ``qty_change`` [uom], ``days_moved`` [days],
-        ``value`` [currency], ``customer_orders`` (count served), ``message``.
-    """
-    cols = ["change", "item_id", "order_id", "due_date", "qty_change", "days_moved", "value", "customer_orders",
-            "message"]
-    if changes is None or not len(changes):
-        return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({
-        "change": changes.change.map(CHANGE_WORDS).fillna(changes.change),
-        "item_id": changes.item_id,
-        "order_id": changes.order_id.where(changes.order_id.notna(), changes.previous_order_id),
-        "due_date": pd.to_datetime(changes.due_date).where(changes.due_date.notna(),
-                                                            pd.to_datetime(changes.previous_due_date)).dt.date,
-        "qty_change": changes.qty_change.fillna(0.0).round(2),
-        "days_moved": changes.days_moved.fillna(0).astype(int),
-        "value": changes.value.fillna(0.0).round(0),
-        "customer_orders": changes.customer_orders.fillna(0).astype(int),
-        "message": changes.message})
-    return out.reset_index(drop=True)
-
-
-def summarize_changes(changes: pd.DataFrame, unchanged: int | None = None) -> str:
-    """One sentence on :func:`compare_orders` output: the count of each kind, then the largest.
-
-    ``"12 new orders, 5 rescheduled (3 earlier, 2 later), 1 quantity changed, 2 cancelled;
-    largest: FG-01: make order PLN-0000002 ... (value 9,646)"``; ``"No order changed."`` when empty.
-    """
-    if changes is None or not len(changes):
-        return "No order changed" + (f" ({unchanged} orders as before)." if unchanged else ".")
-    n = changes.change.value_counts()
-    parts = []
-    if n.get("new", 0):
-        parts.append(f"{n['new']} new order{'s' if n['new'] != 1 else ''}")
-    if n.get("rescheduled", 0):
-        moved = changes[changes.change == "rescheduled"].days_moved
-        parts.append(f"{n['rescheduled']} rescheduled ({int((moved < 0).sum())} earlier, "
-                     f"{int((moved > 0).sum())} later)")
-    if n.get("qty_changed", 0):
-        parts.append(f"{n['qty_changed']} with a new quantity")
-    if n.get("cancelled", 0):
-        parts.append(f"{n['cancelled']} cancelled")
-    if n.get("past_due", 0):
-        parts.append(f"{n['past_due']} due before this week (dropped)")
-    if unchanged is not None:
-        parts.append(f"{unchanged} unchanged")
-    top = changes.iloc[0]
-    return "; ".join([", ".join(parts), f"largest: {top.message.rstrip('.')} (value {top.value:,.0f})."])
-
-
-def compare_schedule(previous: pd.DataFrame, current: pd.DataFrame,
-                     identity: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Operations whose machine or start moved between two schedules.
-
-    Parameters
-    ----------
-    previous, current : DataFrame
-        ``schedule`` tables with ``order_id, op_seq, machine_id, start``.
-    identity : DataFrame, optional
-        ``previous_order_id, order_id`` (:func:`order_identity`): last week's planned orders
-        under this week's numbers, so a renumbered order is the same order, not one dropped
-        and one new.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``order_id, op_seq, change`` (``moved``, ``machine_changed``, ``new``, ``dropped``),
-        ``machine_id, previous_machine_id, start, previous_start, hours_moved`` [h, + later],
-        ``previous_order_id``, ``message`` (the change in words); largest moves first, then new
-        and dropped operations.
-    """
-    cols = ["order_id", "op_seq", "change", "machine_id", "previous_machine_id", "start", "previous_start",
-            "hours_moved", "previous_order_id", "message"]
-    if previous is None or current is None:
-        return pd.DataFrame(columns=cols)
-    key = ["order_id", "op_seq"]
-    a = previous[key + ["machine_id", "start"]].rename(columns={"machine_id": "previous_machine_id",
-                                                                "start": "previous_start"})
-    a = a.assign(previous_order_id=a.order_id)
-    if identity is not None and len(identity):
-        rename = dict(zip(identity.previous_order_id.astype(str), identity.order_id.astype(str)))
-        a["order_id"] = a.order_id.astype(str).map(lambda o: rename.get(o, o))
-    b = current[key + ["machine_id", "start"]].assign(order_id=lambda f: f.order_id.astype(str))
-    a = a.assign(order_id=a.order_id.astype(str))
-    m = b.merge(a, on=key, how="outer", indicator=True)
-    m["start"] = pd.to_datetime(m.start)
-    m["previous_start"] = pd.to_datetime(m.previous_start)
-    m["hours_moved"] = (m.start - m.previous_start).dt.total_seconds() / 3600
-    m["change"] = np.select(
-        [m._merge == "left_only", m._merge == "right_only", m.machine_id != m.previous_machine_id,
-         m.hours_moved.abs() > 1e-9],
-        ["new", "dropped", "machine_changed", "moved"], default="")
-    m = m[m.change != ""].copy()
-
-    def say(r):
-        if r.change == "new":
-            return f"{r.order_id} op {r.op_seq}: new on {r.machine_id} at {r.start:%Y-%m-%d %H:%M}."
-        if r.change == "dropped":
-            return (f"{r.previous_order_id} op {r.op_seq}: no longer scheduled (was on {r.previous_machine_id} "
-                    f"at {r.previous_start:%Y-%m-%d %H:%M}).")
-        h = r.hours_moved
-        when = f"{abs(h):.0f} h {'later' if h > 0 else 'earlier'}" if abs(h) >= 0.5 else "same time"
-        return (f"{r.order_id} op {r.op_seq}: {r.previous_machine_id} {r.previous_start:%Y-%m-%d %H:%M} -> "
-                f"{r.machine_id} {r.start:%Y-%m-%d %H:%M} ({when}).")
-
-    m["message"] = [say(r) for r in m.itertuples(index=False)] if len(m) else []
-    rank = m.change.map({"machine_changed": 0, "moved": 0, "new": 1, "dropped": 2}).to_numpy()
-    order = np.lexsort((m.op_seq.to_numpy(), m.order_id.astype(str).to_numpy(),
-                        -m.hours_moved.abs().fillna(0).to_numpy(), rank)) if len(m) else []
-    return m.iloc[order][cols].reset_index(drop=True)
-
-
-def schedule_changes_view(changes: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_schedule` output as the weekly report lists it, no empty cell: ``change`` (in
-    words), ``order_id, op_seq, machine_id`` (now, else before), ``hours_moved`` [h, 0 for new or
-    dropped operations], ``message``."""
-    cols = ["change", "order_id", "op_seq", "machine_id", "hours_moved", "message"]
-    if changes is None or not len(changes):
-        return pd.DataFrame(columns=cols)
-    words = {"moved": "moved", "machine_changed": "other machine", "new": "new", "dropped": "no longer scheduled"}
-    return pd.DataFrame({
-        "change": changes.change.map(words).fillna(changes.change),
-        "order_id": changes.order_id.where(changes.change != "dropped", changes.previous_order_id),
-        "op_seq": changes.op_seq,
-        "machine_id": changes.machine_id.where(changes.machine_id.notna(), changes.previous_machine_id),
-        "hours_moved": changes.hours_moved.fillna(0.0).round(1),
-        "message": changes.message}).reset_index(drop=True)

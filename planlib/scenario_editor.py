@@ -3,12 +3,16 @@
 :class:`ScenarioEditor` lays out tabs to pick items, families, machines, work
 centers, suppliers and dates and add each kind of change of
 :mod:`planlib.scenario`; the list of changes; **Run**, which re-plans MRP and
-the schedule in process (:func:`planlib.pipeline.plan_week`) with a progress
-bar and shows the KPI deltas and charts against the base plan; and **Save**,
+the schedule in process with a progress bar and shows the KPI deltas and charts
+against the base plan; and **Save**,
 which writes the scenario file that ``planlib run --scenario`` takes and shows
 the command that runs it (:attr:`ScenarioEditor.command`, to paste at the
 repository root). While a Run is in progress every button is disabled, and a
 click that still reaches the kernel waits until the run is over.
+
+The editor only lays out widgets and shows results: Run calls
+:func:`planlib.scenario.plan.plan_scenario` (the base plan, the scenario plan and their
+comparison, with the weekly run's steps), which a notebook or script calls without widgets.
 
 Everything a button does is a method (:meth:`ScenarioEditor.add_demand_multiplier`,
 :meth:`~ScenarioEditor.run`, :meth:`~ScenarioEditor.save` ...), so the logic is
@@ -36,23 +40,13 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from planlib.compare import comparison_html as plan_comparison_html
 from planlib.contract import WEEKDAYS
 from planlib.data import current_umask
 from planlib.params import PlanParams, iso_week
 from planlib.problems import InputError
-from planlib.scenario import (
-    Scenario,
-    apply_scenario,
-    change_from_dict,
-    check_scenario,
-    compare_item_orders,
-    compare_kpis,
-    compare_plans,
-    load_scenario,
-    save_scenario,
-    scale_forecast,
-)
-from planlib.scenario import comparison_html as plan_comparison_html
+from planlib.scenario import Scenario, change_from_dict, check_scenario, load_scenario, save_scenario
+from planlib.scenario.plan import plan_scenario
 
 _LIST = dict(rows=8, layout=w.Layout(width="220px"))
 _BUTTON = w.Layout(width="auto")
@@ -66,8 +60,13 @@ def kpi_delta_chart(comparison: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     comparison : DataFrame
-        :func:`planlib.scenario.compare_kpis` output (``kpi, base, scenario, delta,
+        :func:`planlib.compare.compare_kpis` output (``kpi, base, scenario, delta,
         delta_pct`` [, ``label, unit``]).
+
+    Returns
+    -------
+    altair.Chart
+        One bar per KPI with a numeric change: ``pct`` [% of base], colored higher, lower or same.
     """
     data = comparison[comparison.delta.notna()].copy()
     data["name"] = data["label"] if "label" in data else data["kpi"]
@@ -95,6 +94,11 @@ def capacity_comparison_chart(base_load: pd.DataFrame, scenario_load: pd.DataFra
         available_hours`` [h].
     periods : int
         First weeks shown.
+
+    Returns
+    -------
+    altair.FacetChart
+        One panel per work center: load bars [h] of both plans per week, available hours as ticks.
     """
     cols = ["work_center_id", "period", "period_start", "load_hours", "available_hours"]
     data = pd.concat([base_load[cols].assign(plan="base"), scenario_load[cols].assign(plan="scenario")])
@@ -122,6 +126,11 @@ def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exception
     ----------
     base_exceptions, scenario_exceptions : DataFrame
         MRP ``exceptions`` (column ``exception``).
+
+    Returns
+    -------
+    altair.Chart
+        ``messages`` (count) per ``exception`` kind, a bar for each plan.
     """
     counts = pd.concat([base_exceptions.assign(plan="base"), scenario_exceptions.assign(plan="scenario")])
     counts = counts.groupby(["exception", "plan"]).size().rename("messages").reset_index()
@@ -134,8 +143,19 @@ def exception_comparison_chart(base_exceptions: pd.DataFrame, scenario_exception
 # =========================================================================== the weekly-run command
 
 def repository_root(start: str | Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: the working directory) that holds
-    ``pyproject.toml`` or ``.git``; None if there is none."""
+    """The repository a path is in.
+
+    Parameters
+    ----------
+    start : str or path, optional
+        Where to look from (default: the working directory).
+
+    Returns
+    -------
+    Path or None
+        The nearest folder at or above ``start`` that holds ``pyproject.toml`` or ``.git``;
+        None if there is none.
+    """
     here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
@@ -198,6 +218,11 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
         Schedule solver time limit [s].
     root : path, optional
         The folder the command is pasted at (:func:`repository_root`).
+
+    Returns
+    -------
+    str
+        The command, each word quoted for a POSIX shell.
     """
     words = [_planlib_executable(root), "run", _shown_source(str(source), root), "--week", week,
              "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
@@ -207,24 +232,9 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
 
 # =========================================================================== the editor
 
-def _default_planner():
-    from planlib.pipeline import plan_week  # imported late: the pipeline imports papermill
-
-    return plan_week
-
-
-def _default_forecaster(ds, params: PlanParams, progress=None):
-    """The weekly run's forecast step (overrides and safety stock suggestions included), or None
-    without demand history."""
-    if not len(ds.demand_history):
-        return None
-    from planlib import steps
-
-    return steps.forecast(ds, params, progress=progress)
-
-
 class ScenarioEditor:
-    """Build a scenario with widgets, re-plan it in process and compare it with the base.
+    """Build a scenario with widgets, re-plan it in process and compare it with the base
+    (:func:`planlib.scenario.plan.plan_scenario` does the planning and the comparison).
 
     Parameters
     ----------
@@ -244,8 +254,8 @@ class ScenarioEditor:
         The base forecast: the forecast step's result (:func:`planlib.steps.forecast`, with its
         safety stock suggestions, as the weekly run plans) or a bare ``item_id, period_start,
         forecast`` table; default ``base.forecast_result``, else computed once by ``forecaster``
-        on the first Run. The scenario plan gets it through
-        :func:`planlib.steps.scenario_forecast` (a table: :func:`planlib.scenario.scale_forecast`).
+        on the first Run. The scenario plan gets it scaled by the scenario's demand multipliers,
+        as :func:`planlib.scenario.plan.plan_scenario` has it.
     forecaster : callable, optional
         ``forecaster(ds, params, progress=None) -> ForecastResult``; default the weekly
         run's forecast step.
@@ -261,12 +271,12 @@ class ScenarioEditor:
     result : object
         The scenario plan of the last Run (``planner``'s return value).
     comparison : DataFrame
-        :func:`planlib.scenario.compare_kpis` of the last Run.
+        :func:`planlib.compare.compare_kpis` of the last Run.
     order_changes : DataFrame or None
-        :func:`planlib.scenario.compare_item_orders` of the last Run (when the plans
+        :func:`planlib.compare.compare_item_orders` of the last Run (when the plans
         have ``planned_orders``).
     plan_comparison : PlanComparison or None
-        :func:`planlib.scenario.compare_plans` of the last Run, as shown (and as the weekly
+        :func:`planlib.compare.compare_plans` of the last Run, as shown (and as the weekly
         report's scenario section shows a scenario run).
     charts : dict of str to altair.Chart
     message : str
@@ -290,7 +300,7 @@ class ScenarioEditor:
             forecast = getattr(base, "forecast_result", None)
             forecast = forecast if forecast is not None else getattr(base, "forecast", None)
         self.forecast = forecast
-        self.forecaster = forecaster or _default_forecaster
+        self.forecaster = forecaster
         self.save_dir = Path(save_dir)
         self.changes: list = list(scenario.changes) if scenario else []
         self.result = None
@@ -498,18 +508,21 @@ class ScenarioEditor:
         self._say(f"removed: {gone.describe()}")
 
     def clear(self) -> None:
+        """Remove every change (the Clear button)."""
         self.changes.clear()
         self._refresh()
         self._say("no changes")
 
     # ------------------------------------------------------------------ the add buttons
     def add_demand_multiplier(self):
+        """Add a ``demand_multiplier`` change from the demand tab (:meth:`add`: the change or None)."""
         apply = {"both": ["orders", "forecast"], "orders": ["orders"], "forecast": ["forecast"]}[self.dm_apply.value]
         return self.add({"kind": "demand_multiplier", "factor": self.dm_factor.value,
                          "items": list(self.dm_items.value), "families": list(self.dm_families.value),
                          "from": self.dm_from.value, "to": self.dm_to.value, "apply_to": apply})
 
     def add_rush_order(self):
+        """Add a ``rush_order`` change from the rush order tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "rush_order", "item": self.ro_item.value, "qty": self.ro_qty.value,
                          "due": self.ro_due.value, "priority": self.ro_priority.value,
                          "customer": self.ro_customer.value.strip() or "RUSH"})
@@ -524,15 +537,19 @@ class ScenarioEditor:
                 "end": end, "weekdays": list(g("weekdays")), "repeat_weeks": g("repeat")}
 
     def add_downtime(self):
+        """Add a ``downtime`` change from the downtime tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "downtime", **self._window("dt"), "reason": self.dt_reason.value})
 
     def add_overtime(self):
+        """Add an ``overtime`` change from the overtime tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "overtime", **self._window("ot")})
 
     def add_supplier_delay(self):
+        """Add a ``supplier_delay`` change from the supplier tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "supplier_delay", "supplier": self.sd_supplier.value, "days": self.sd_days.value})
 
     def add_lead_time(self):
+        """Add a ``lead_time`` change from the lead time tab (:meth:`add`: the change or None)."""
         return self.add({"kind": "lead_time", "items": list(self.lt_items.value),
                          "supplier": self.lt_supplier.value or None, self.lt_mode.value: self.lt_days.value})
 
@@ -617,24 +634,23 @@ class ScenarioEditor:
         scenario = self.scenario()
         self.progress.value, self.progress.bar_style = 0.0, ""
         t0 = time.perf_counter()
+        phases = {"forecast": (0.0, 0.3, "forecast (once for both plans)"),
+                  "base plan": (0.3, 0.6, "planning the base"),
+                  "scenario plan": (0.6, 0.95, "planning the scenario")}
+
+        def phase(name):
+            lo, hi, text = phases[name]
+            self._say(text)
+            return self._progress(lo, hi, name)
+
         try:
-            ds_s = apply_scenario(self.ds, scenario)
-            planner = self.planner or _default_planner()
-            if self.forecast is None and self.base is None:
-                self._say("forecast (once for both plans)")
-                self.forecast = self.forecaster(self.ds, self.params,
-                                                progress=self._progress(0.0, 0.3, "forecast"))
-            if self.base is None:
-                self._say("planning the base")
-                self.base = planner(self.ds, self.params, forecast=self.forecast,
-                                    progress=self._progress(0.3, 0.6, "base plan"))
-            fc = self._scenario_forecast(scenario)
-            self._say("planning the scenario")
-            self.result = planner(ds_s, self.params, forecast=fc,
-                                  progress=self._progress(0.6, 0.95, "scenario plan"))
-            self.comparison = compare_kpis(self.base.kpis, self.result.kpis)
-            b_po, s_po = getattr(self.base, "planned_orders", None), getattr(self.result, "planned_orders", None)
-            self.order_changes = compare_item_orders(b_po, s_po) if b_po is not None and s_po is not None else None
+            run = plan_scenario(self.ds, self.params, scenario, self.base, forecast=self.forecast,
+                                planner=self.planner, forecaster=self.forecaster, progress=phase)
+            self.forecast, self.base, self.result = run.forecast, run.base, run.plan
+            self.plan_comparison = run.comparison
+            self.comparison = run.comparison.kpis.drop(columns="judgment")
+            both = all(getattr(p, "planned_orders", None) is not None for p in (run.base, run.plan))
+            self.order_changes = run.comparison.item_orders if both else None
             self.charts = self._charts()
         except InputError as exc:
             self.progress.bar_style = "danger"
@@ -652,17 +668,6 @@ class ScenarioEditor:
         self._show()
         return self.comparison
 
-    def _scenario_forecast(self, scenario: Scenario):
-        """The base forecast with the scenario's demand multipliers (and, for a forecast result,
-        its safety stock suggestions recomputed), as the weekly run's scenario plan has it."""
-        if self.forecast is None:
-            return None
-        if isinstance(self.forecast, pd.DataFrame):
-            return scale_forecast(self.forecast, scenario, self.ds.items)
-        from planlib import steps
-
-        return steps.scenario_forecast(self.forecast, scenario, self.ds.items, self.params)
-
     def _charts(self) -> dict:
         charts = {"kpi_delta": kpi_delta_chart(self.comparison)}
         b, r = self.base, self.result
@@ -674,10 +679,9 @@ class ScenarioEditor:
 
     def _show(self) -> None:
         """The comparison of the last Run: the same view as the weekly report's scenario section
-        (:func:`planlib.scenario.compare_plans`, :func:`planlib.scenario.comparison_html`), then charts."""
+        (:func:`planlib.compare.comparison_html`), then charts."""
         from IPython.display import HTML, display
 
-        self.plan_comparison = compare_plans(self.base, self.result, self.scenario())
         self.output.clear_output()
         with self.output:
             display(HTML(f"<h4>{html.escape(self.scenario().name)} against the base</h4>"
@@ -695,9 +699,18 @@ class ScenarioEditor:
             display(HTML(problems.to_html(index=False)))
 
     def save(self, path: str | Path | None = None) -> Path | None:
-        """Write the scenario YAML (to ``path``, the typed path, or ``save_dir/<name>.yaml``).
+        """Write the scenario YAML and show the command that plans it in the weekly run.
 
-        Returns the path written, or None if there is nothing to save.
+        Parameters
+        ----------
+        path : str or path, optional
+            Where to write; default the typed path, else ``save_dir/<name>.yaml``.
+
+        Returns
+        -------
+        Path or None
+            The path written, or None if there is nothing to save or it cannot be written
+            (the message says why).
         """
         scenario = self.scenario()
         if not scenario.changes:
@@ -720,7 +733,18 @@ class ScenarioEditor:
         return self.saved_path
 
     def load(self, path: str | Path) -> Scenario | None:
-        """Replace the name, description and changes by those of a scenario file."""
+        """Replace the name, description and changes by those of a scenario file.
+
+        Parameters
+        ----------
+        path : str or path
+            A scenario file (checked against the editor's data).
+
+        Returns
+        -------
+        Scenario or None
+            None if the file cannot be read or does not fit the data (its problems are shown).
+        """
         try:
             scenario = load_scenario(path, self.ds)
         except InputError as exc:

@@ -17,8 +17,19 @@ RESERVED_NAMES = frozenset({"base", "con", "prn", "aux", "nul", *(f"com{i}" for 
 
 
 def safe_name(text: str) -> str:
-    """A scenario name made from free text: ``Lathe breakdown`` -> ``lathe_breakdown``; ``Base`` ->
-    ``base_scenario``; at most 64 characters; always matches :data:`SAFE_NAME` and is not reserved."""
+    """A scenario name made from free text.
+
+    Parameters
+    ----------
+    text : str
+        Any text (a scenario's name).
+
+    Returns
+    -------
+    str
+        ``Lathe breakdown`` -> ``lathe_breakdown``; ``Base`` -> ``base_scenario``; at most 64
+        characters; always matches :data:`SAFE_NAME` and is not reserved.
+    """
     s = re.sub(r"[^0-9a-z]+", "_", str(text).strip().lower()).strip("_")[:64].strip("_") or "scenario"
     if s in RESERVED_NAMES:
         s = f"{s}_scenario"

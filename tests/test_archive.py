@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planlib import archive
+from planlib import archive, compare
 
 
 def _orders(rows):
@@ -24,7 +24,7 @@ CUR = _orders([("Q1", "A", "make", 10, "2026-11-23", "2026-11-30"),   # unchange
 
 
 def test_compare_orders_names_every_change():
-    ch = archive.compare_orders(PREV, CUR)
+    ch = compare.compare_orders(PREV, CUR)
     got = sorted(zip(ch.change, ch.item_id, ch.days_moved.fillna(0).astype(int), ch.qty_change))
     assert got == [("cancelled", "C", 0, -7), ("new", "D", 0, 3), ("rescheduled", "A", 7, 5),
                    ("rescheduled", "B", -7, 0)]
@@ -34,13 +34,13 @@ def test_compare_orders_names_every_change():
 
 
 def test_unchanged_plan_has_no_changes():
-    assert archive.compare_orders(PREV, PREV.assign(order_id=["X1", "X2", "X3", "X4"])).empty
+    assert compare.compare_orders(PREV, PREV.assign(order_id=["X1", "X2", "X3", "X4"])).empty
 
 
 def test_far_moves_are_new_and_cancelled():
     planned = PREV.iloc[[0]].assign(order_id="PLN-0000001")
     far = planned.assign(order_id="PLN-0000007", due_date=pd.Timestamp("2027-03-01"))
-    ch = archive.compare_orders(planned, far, tolerance_days=28)
+    ch = compare.compare_orders(planned, far, tolerance_days=28)
     assert sorted(ch.change) == ["cancelled", "new"]
 
 
@@ -73,12 +73,12 @@ def test_compare_schedule():
                       "start": pd.to_datetime(["2026-11-23 06:00", "2026-11-23 08:00", "2026-11-24 06:00"])})
     b = pd.DataFrame({"order_id": ["O1", "O1", "O3"], "op_seq": [10, 20, 10], "machine_id": ["M1", "M3", "M1"],
                       "start": pd.to_datetime(["2026-11-23 09:00", "2026-11-23 08:00", "2026-11-24 06:00"])})
-    ch = archive.compare_schedule(a, b)
+    ch = compare.compare_schedule(a, b)
     assert list(zip(ch.order_id, ch.op_seq, ch.change)) == [("O1", 10, "moved"), ("O1", 20, "machine_changed"),
                                                            ("O3", 10, "new"), ("O2", 10, "dropped")]
     assert ch.hours_moved.iloc[0] == 3.0
     assert ch.message.iloc[0] == "O1 op 10: M1 2026-11-23 06:00 -> M1 2026-11-23 09:00 (3 h later)."
-    view = archive.schedule_changes_view(ch)
+    view = compare.schedule_changes_view(ch)
     assert view.notna().all().all() and view.machine_id.tolist() == ["M1", "M3", "M1", "M1"]
     assert view.order_id.tolist()[-1] == "O2" and view.change.tolist()[-1] == "no longer scheduled"
 
@@ -89,12 +89,12 @@ def test_a_renumbered_planned_order_in_the_schedule_is_moved_not_dropped_and_new
     last = pd.DataFrame({"order_id": ["PLN-0000007"], "op_seq": [10], "machine_id": ["M1"],
                          "start": pd.to_datetime(["2026-11-25 06:00"])})
     this = last.assign(order_id="PLN-0000003", start=pd.to_datetime(["2026-12-01 06:00"]))
-    identity = archive.order_identity(last_orders, this_orders)
+    identity = compare.order_identity(last_orders, this_orders)
     assert identity.values.tolist() == [["PLN-0000007", "PLN-0000003"]]
-    ch = archive.compare_schedule(last, this, identity)
+    ch = compare.compare_schedule(last, this, identity)
     assert ch[["change", "order_id", "previous_order_id", "hours_moved"]].values.tolist() == [
         ["moved", "PLN-0000003", "PLN-0000007", 144.0]]
-    assert sorted(archive.compare_schedule(last, this).change) == ["dropped", "new"]  # without the identity
+    assert sorted(compare.compare_schedule(last, this).change) == ["dropped", "new"]  # without the identity
 
 
 def test_kpis_with_text_values_read_back_as_numbers_and_text(tmp_path):
@@ -131,7 +131,7 @@ def test_same_item_and_need_date_under_a_new_number_is_unchanged():
     this = _plan([("PLN-0000011", "B", "buy", 5, "2026-11-23", "2026-12-14"),
                   ("PLN-0000012", "A", "make", 20, "2026-11-30", "2026-12-14"),
                   ("PLN-0000013", "A", "make", 10, "2026-11-23", "2026-11-30")])
-    ch = archive.compare_orders(last, this)
+    ch = compare.compare_orders(last, this)
     assert ch[["change", "item_id", "previous_order_id", "order_id", "days_moved"]].values.tolist() == [
         ["rescheduled", "A", "PLN-0000002", "PLN-0000012", 7]]
 
@@ -142,7 +142,7 @@ def test_an_exact_need_date_wins_over_a_nearer_guess():
                   ("PLN-2", "A", "make", 10, "2026-11-23", "2026-12-10")])
     this = _plan([("PLN-8", "A", "make", 10, "2026-11-23", "2026-12-06"),   # PLN-2 pulled in 4 days
                   ("PLN-9", "A", "make", 10, "2026-11-23", "2026-12-07")])  # same day as PLN-1: unchanged
-    ch = archive.compare_orders(last, this)
+    ch = compare.compare_orders(last, this)
     assert ch[["change", "previous_order_id", "order_id", "days_moved"]].values.tolist() == [
         ["rescheduled", "PLN-2", "PLN-8", -4]]
 
@@ -152,7 +152,7 @@ def test_released_orders_keep_their_id_and_planned_orders_match_on_date():
                     ("PLN-0000001", "A", "make", 50, "2026-11-23", "2026-12-07")])
     this = _orders([("MO-100", "A", "make", 50, "2026-11-23", "2026-12-07"),      # released order pushed a week
                     ("PLN-0000005", "A", "make", 50, "2026-11-23", "2026-11-30")])  # PLN-1 a week earlier
-    ch = archive.compare_orders(last, this)
+    ch = compare.compare_orders(last, this)
     got = {(r.change, r.order_id, r.previous_order_id, r.days_moved) for r in ch.itertuples()}
     # by date alone both would be "unchanged" (each date is still there); by id MO-100 moved out a week
     # and the planned order moved in a week
@@ -167,11 +167,11 @@ def test_changes_are_sorted_by_value_and_past_orders_are_not_cancelled():
                   ("PLN-8", "DEAR", "buy", 12, "2026-11-23", "2026-11-30"),     # +2 x 500 = 1000
                   ("PLN-9", "MID", "make", 3, "2026-11-23", "2026-12-21")])     # 3 x 100 = 300
     cost = pd.Series({"CHEAP": 1.0, "DEAR": 500.0, "MID": 100.0})
-    ch = archive.compare_orders(last, this, unit_cost=cost, plan_start=pd.Timestamp("2026-11-23"))
+    ch = compare.compare_orders(last, this, unit_cost=cost, plan_start=pd.Timestamp("2026-11-23"))
     assert ch[["change", "item_id", "value"]].values.tolist() == [
         ["past_due", "DEAR", 5000.0], ["qty_changed", "DEAR", 1000.0], ["new", "MID", 300.0],
         ["qty_changed", "CHEAP", 100.0]]
-    text = archive.summarize_changes(ch, unchanged=0)
+    text = compare.summarize_changes(ch, unchanged=0)
     assert text.startswith("1 new order, 2 with a new quantity, 1 due before this week (dropped), 0 unchanged")
     assert "DEAR" in text.split("largest:")[1] and "value 5,000" in text
 
@@ -180,11 +180,11 @@ def test_customer_orders_served_follow_the_pegging_up_the_bom():
     peg = pd.DataFrame({"supply_id": ["PLN-2", "PLN-2", "PLN-1", "PLN-1", "PLN-3"],
                         "demand_type": ["dependent", "customer_order", "customer_order", "customer_order", "forecast"],
                         "demand_id": ["PLN-1", "SO-9", "SO-1", "SO-2", "F-1"]})
-    served = archive.customer_orders_served(peg)
+    served = compare.customer_orders_served(peg)
     assert served["PLN-2"] == {"SO-1", "SO-2", "SO-9"} and served["PLN-1"] == {"SO-1", "SO-2"}
     assert served["PLN-3"] == frozenset()
     new = _plan([("PLN-2", "C", "buy", 1, "2026-11-23", "2026-11-30")])
-    ch = archive.compare_orders(new.iloc[0:0], new, pegging=peg)
+    ch = compare.compare_orders(new.iloc[0:0], new, pegging=peg)
     assert ch.customer_orders.tolist() == [3]
 
 
@@ -199,10 +199,10 @@ def test_a_renumbered_reordered_plan_is_unchanged_and_every_order_is_used_once(r
     shuffled = list(range(len(last)))
     rnd.shuffle(shuffled)
     this = last.iloc[shuffled].assign(order_id=[f"PLN-{100 + k}" for k in range(len(last))])
-    assert archive.compare_orders(last, this).empty
+    assert compare.compare_orders(last, this).empty
     # drop one order and add one: each order of either plan appears at most once
     this = pd.concat([this.iloc[1:], _plan([("PLN-999", "A", "make", 7, start, start + pd.Timedelta(days=5))])])
-    ch = archive.compare_orders(last, this)
+    ch = compare.compare_orders(last, this)
     assert not ch.order_id.dropna().duplicated().any() and not ch.previous_order_id.dropna().duplicated().any()
     assert set(ch.order_id.dropna()) <= set(this.order_id)
     assert set(ch.previous_order_id.dropna()) <= set(last.order_id)
@@ -223,8 +223,8 @@ def test_identical_inputs_are_flagged_from_the_archived_manifest(tmp_path):
 
 def test_changes_view_has_a_value_in_every_cell_and_keeps_the_impact_order():
     cost = pd.Series({"A": 2.0, "B": 10.0, "C": 1.0, "D": 100.0})
-    ch = archive.compare_orders(PREV, CUR, unit_cost=cost)
-    view = archive.changes_view(ch)
+    ch = compare.compare_orders(PREV, CUR, unit_cost=cost)
+    view = compare.changes_view(ch)
     assert view.notna().all().all()
     assert view.value.tolist() == sorted(view.value, reverse=True) == [300.0, 50.0, 50.0, 7.0]
     assert view.change.tolist()[0] == "new" and set(view.change) == {"new", "rescheduled", "cancelled"}

@@ -3,6 +3,7 @@ the weekly report's scenario page and what-changed section read in Chromium."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_swapping_base_and_scenario_swaps_late_and_on_time(a, b):
 
 
 def _prod(late):
-    from planlib.scenario import _late_production
+    from planlib.compare import _late_production
 
     return _late_production(late)
 
@@ -334,3 +335,85 @@ def test_week_49_warns_of_identical_inputs_and_lists_changes_by_impact(weekly_re
             values.append(float(cell))
     assert len(values) >= 10 and values == sorted(values, reverse=True)
     assert "No trend yet" not in body
+
+
+# --------------------------------------------------------------------------- week over week, exactly
+
+WOW = Path(__file__).parent / "data" / "compare" / "week_over_week"
+WOW_CURRENT = ("lathe_breakdown", "peak_demand", "rush_orders", "supplier_delay")
+WOW_PLAN_START = pd.Timestamp("2026-12-14")  # "this week" starts after the archived plan (past due orders)
+
+
+def _wow_inputs(name: str) -> dict:
+    return {t: pd.read_pickle(WOW / "inputs" / f"{name}.{t}.pkl.gz")
+            for t in ("planned_orders", "pegging", "schedule", "kpis")}
+
+
+def week_over_week_tables(tmp: Path) -> dict[str, pd.DataFrame]:
+    """Every table the weekly report's "what changed" builds, as :func:`planlib.pipeline.weekly_summary`
+    builds them: last week's plan (the sample's W48 base plan) goes through the DuckDB archive and is
+    read back; each of four other plans of the sample (its scenario plans) is this week's."""
+    from planlib import archive, compare
+
+    db = tmp / "archive.duckdb"
+    prev_plan = _wow_inputs("base")
+    archive.archive_run(db, "2026-W48", "base", prev_plan)
+    unit_cost = pd.read_pickle(WOW / "inputs" / "unit_cost.pkl.gz").set_index("item_id").unit_cost
+    out = {}
+    for week, name in enumerate(WOW_CURRENT, start=49):
+        prev_week = archive.previous_week(db, f"2026-W{week}")
+        prev = archive.read_run(db, prev_week)
+        cur = _wow_inputs(name)
+        identity = compare.order_identity(prev["planned_orders"], cur["planned_orders"])
+        changes = compare.compare_orders(prev["planned_orders"], cur["planned_orders"], unit_cost=unit_cost,
+                                         plan_start=WOW_PLAN_START, pegging=cur["pegging"])
+        unchanged = len(cur["planned_orders"]) - int(changes.order_id.notna().sum())
+        sched = compare.compare_schedule(prev["schedule"], cur["schedule"], identity)
+        # pairs sorted: their order followed the hash order of (item, order type) keys, which
+        # changes with PYTHONHASHSEED; the pairs themselves do not
+        out[f"{name}.identity"] = identity.sort_values(["previous_order_id", "order_id"], ignore_index=True)
+        out[f"{name}.changes"] = changes
+        out[f"{name}.changes_view"] = compare.changes_view(changes)
+        out[f"{name}.summary"] = pd.DataFrame({"line": [compare.summarize_changes(changes, unchanged)]})
+        out[f"{name}.schedule_changes"] = sched
+        out[f"{name}.schedule_changes_view"] = compare.schedule_changes_view(sched)
+        out[f"{name}.served"] = pd.DataFrame(sorted((k, ",".join(sorted(v))) for k, v in
+                                                    compare.customer_orders_served(cur["pegging"]).items()),
+                                             columns=["supply_id", "customer_orders"])
+        out[f"{name}.kpis"] = compare_kpis(prev["kpis"], cur["kpis"])
+        archive.archive_run(db, f"2026-W{week}", "base", cur)
+    out["kpi_history"] = archive.kpi_history(db)
+    return out
+
+
+def test_week_over_week_comparison_is_unchanged(tmp_path):
+    """The archive's comparison of two weekly plans, table for table, exactly as stored
+    (``python tests/test_compare.py --write`` regenerates; the inputs are the sample's W48 plans
+    from the snapshot harness, copied, see the folder's README)."""
+    got = week_over_week_tables(tmp_path)
+    stored = sorted(p.name[:-len(".pkl.gz")] for p in (WOW / "expected").glob("*.pkl.gz"))
+    assert sorted(got) == stored
+    for name in stored:
+        pd.testing.assert_frame_equal(got[name], pd.read_pickle(WOW / "expected" / f"{name}.pkl.gz"),
+                                      check_exact=True, obj=name)
+    # the comparison has something to say: every kind of order change, and moved operations
+    changes = pd.concat([got[f"{n}.changes"] for n in WOW_CURRENT])
+    assert {"new", "cancelled", "rescheduled", "qty_changed", "past_due"} <= set(changes.change)
+    assert (pd.concat([got[f"{n}.schedule_changes"] for n in WOW_CURRENT]).change == "moved").any()
+
+
+def test_archive_re_exports_the_week_over_week_comparison():
+    """pipeline.weekly_summary calls them as archive.<name>: the same functions as planlib.compare's."""
+    from planlib import archive, compare
+
+    for name in ("order_identity", "compare_orders", "compare_schedule", "changes_view", "summarize_changes",
+                 "schedule_changes_view", "customer_orders_served", "ORDER_CHANGES", "CHANGE_WORDS"):
+        assert getattr(archive, name) is getattr(compare, name)
+
+
+if __name__ == "__main__" and "--write" in __import__("sys").argv:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, table in week_over_week_tables(Path(tmp)).items():
+            table.to_pickle(WOW / "expected" / f"{name}.pkl.gz")

@@ -727,3 +727,24 @@ def test_kinds_are_documented():
         assert f"`{kind}`" in doc, kind
         for key in cls.keys:
             assert f"`{key}`" in doc, (kind, key)
+
+
+# --------------------------------------------------------------------------- dates through planlib.buckets
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)))
+def test_scenario_dates_are_read_as_the_buckets_module_reads_them(day):
+    """A date and the ISO week holding it, in both spellings a scenario takes: the date itself,
+    the week's Monday (:func:`planlib.buckets.week_start`), its Sunday as an end; the compact
+    forms ``date.fromisoformat`` also reads are refused, as before."""
+    from planlib.buckets import iso_week, monday, week_start
+    from planlib.scenario.reader import _day, _moment
+
+    week = iso_week(day)
+    assert _day(day.isoformat()) == day and _day(day.isoformat(), end=True) == day
+    assert _day(week) == week_start(week) == monday(day)
+    assert _day(week.replace("-", ""), end=True) == monday(day) + dt.timedelta(days=6)
+    assert _moment(week, end=True) == pd.Timestamp(monday(day) + dt.timedelta(days=7))
+    for compact in (day.strftime("%Y%m%d"), f"{week}-1"):
+        with pytest.raises(ValueError):
+            _day(compact)

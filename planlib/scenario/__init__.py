@@ -1,0 +1,124 @@
+"""Scenarios: what-if changes against the base data, written as YAML by hand.
+
+A scenario file names the scenario and lists *changes*; each change has a
+``kind`` and the keys of that kind (``docs/scenarios.md`` documents every key
+with examples)::
+
+    name: Lathe breakdown
+    description: LATHE-2 down for three days in week 48.
+    changes:
+      - kind: downtime
+        machine: LATHE-2
+        start: 2026-11-24 06:00
+        end: 2026-11-26          # a date alone as an end: through that day
+        reason: breakdown
+
+Kinds (one class each below):
+
+``demand_multiplier``  scale open customer orders (``demand``) and the forecast
+                       of chosen items, families and periods
+``rush_order``         add a customer order line
+``downtime``           a breakdown or maintenance window on machines
+``overtime``           extra working time on machines or whole work centers
+``supplier_delay``     push a supplier's open purchase receipts by N days
+``lead_time``          set or change the lead time of items or of a supplier's items
+
+Functions
+---------
+:func:`load_scenario` reads and checks a file (every problem with its file and
+line); :func:`check_scenario` checks the references against a dataset;
+:func:`apply_scenario` returns the changed dataset (inputs never mutated);
+:func:`scale_forecast` applies the demand multipliers to a forecast;
+:func:`scenario_to_yaml` writes a scenario back (``load`` round-trips it);
+:func:`plan_scenario` plans a scenario next to its base plan with the weekly run's
+steps and compares the two (:mod:`planlib.compare`: KPIs side by side, the orders it
+makes late or on time, the work centers whose load it changes), without widgets.
+
+Modules
+-------
+``reader``   the line-numbered YAML reader (every problem names its file and line)
+``changes``  the change model: one class per kind, and :class:`Scenario`
+``files``    load, parse, save and write scenarios
+``apply``    check a scenario against a dataset, apply it, scale the forecast
+``plan``     :func:`plan_scenario`: the scenario plan and its comparison with the base
+
+Every name is importable from ``planlib.scenario``; the comparison functions
+(``compare_kpis``, ``compare_plans`` ...) live in :mod:`planlib.compare` and are
+re-exported here for the callers that import them from here.
+
+Vocabulary: ``docs/glossary.md`` (item, demand, forecast, machine, work_center,
+scheduled_receipt, calendar).
+"""
+from __future__ import annotations
+
+from planlib.compare import (
+    KPI_BETTER,
+    KPI_KEYS,
+    STATUS_CHANGES,
+    PlanComparison,
+    compare_item_orders,
+    compare_kpis,
+    compare_load,
+    compare_order_status,
+    compare_plans,
+    comparison_html,
+    judge_kpis,
+)
+from planlib.scenario.apply import apply_scenario, check_scenario, scale_forecast
+from planlib.scenario.changes import (
+    CHANGE_KINDS,
+    Change,
+    DemandMultiplier,
+    Downtime,
+    LeadTimeChange,
+    Overtime,
+    RushOrder,
+    Scenario,
+    SupplierDelay,
+)
+from planlib.scenario.files import (
+    change_from_dict,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+    scenario_to_yaml,
+)
+from planlib.scenario.plan import ScenarioPlan, plan_scenario
+from planlib.scenario.reader import MAX_ALIASES, MAX_DEPTH, MAX_NODES, MAX_SCENARIO_BYTES
+
+__all__ = [
+    "CHANGE_KINDS",
+    "KPI_BETTER",
+    "KPI_KEYS",
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_SCENARIO_BYTES",
+    "STATUS_CHANGES",
+    "Change",
+    "DemandMultiplier",
+    "Downtime",
+    "LeadTimeChange",
+    "Overtime",
+    "PlanComparison",
+    "RushOrder",
+    "Scenario",
+    "ScenarioPlan",
+    "SupplierDelay",
+    "apply_scenario",
+    "change_from_dict",
+    "check_scenario",
+    "compare_item_orders",
+    "compare_kpis",
+    "compare_load",
+    "compare_order_status",
+    "compare_plans",
+    "comparison_html",
+    "judge_kpis",
+    "load_scenario",
+    "parse_scenario",
+    "plan_scenario",
+    "save_scenario",
+    "scale_forecast",
+    "scenario_to_yaml",
+]
