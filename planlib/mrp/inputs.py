@@ -43,7 +43,7 @@ class PlanInputs:
 
     Attributes
     ----------
-    dataset, params, settings
+    dataset, settings
         What the run was called with (``dataset`` for the capacity and cost tables).
     start : Timestamp
         The plan start (a Monday); bucket ``b`` (0-based) starts ``7 * b`` days later.
@@ -111,7 +111,6 @@ class PlanInputs:
     """
 
     dataset: Dataset
-    params: PlanParams
     settings: MrpSettings
     start: pd.Timestamp
     n_periods: int
@@ -206,7 +205,7 @@ def plan_inputs(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | N
     work_centers = list(dataset.work_centers.work_center_id) if len(dataset.work_centers) else []
     others = sorted(set(routings.work_center_id.dropna()) - set(work_centers))
     return PlanInputs(
-        dataset=dataset, params=params, settings=settings, start=start, n_periods=H,
+        dataset=dataset, settings=settings, start=start, n_periods=H,
         period_starts=buckets.week_starts(start, H),
         items=items, item_ids=item_ids, source_row=source_row, plan_row=plan_row,
         low_level_code=llc, level_start=np.searchsorted(llc, np.arange(int(llc.max()) + 2 if n else 1)),

@@ -39,7 +39,8 @@ def pegging(inputs: PlanInputs, netted: Netted) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per (supply, demand) pair, items in the items table's order:
+        Empty (these columns, no rows) with ``MrpSettings(pegging=False)``. Else one row per
+        (supply, demand) pair, items in the items table's order:
         ``item_id``; ``supply_type`` (``on_hand | scheduled_receipt | planned_order | none``);
         ``supply_id`` (the order id, ``on hand`` or ``shortage``); ``supply_date`` (due
         date; NaT for on hand and shortage); ``demand_type`` (``customer_order | forecast |
@@ -50,6 +51,8 @@ def pegging(inputs: PlanInputs, netted: Netted) -> pd.DataFrame:
         supply covers is pegged to ``supply_type="none"`` (``supply_id="shortage"``);
         supply beyond every demand and the safety stock to ``demand_type="excess"``.
     """
+    if not inputs.settings.pegging:
+        return pd.DataFrame(columns=PEGGING_COLUMNS)
     H = inputs.n_periods
     day0 = np.datetime64(inputs.start.date(), "D")
     ps_days = np.arange(H + 1) * 7
@@ -241,7 +244,3 @@ def _fifo_segments(d_i, d_qty, s_i, s_qty, n):
     qty = np.add.reduceat(hi - lo, starts) if len(starts) else np.zeros(0)
     return dk[starts], sk[starts], qty, item[starts]
 
-
-def empty_pegging() -> pd.DataFrame:
-    """The pegging table with no rows (``MrpSettings(pegging=False)``)."""
-    return pd.DataFrame(columns=PEGGING_COLUMNS)

@@ -70,36 +70,45 @@ class MrpSettings:
 class MrpResult:
     """The tables of one MRP run (each documented in its builder and in docs/mrp.md).
 
+    Quantities are in the item's ``uom`` [units], hours [h], costs [currency];
+    ``period`` is the 1-based weekly bucket, ``period_start`` its Monday.
+
     Attributes
     ----------
     mps : DataFrame
         Master production schedule of the end items (items no BOM uses):
         ``item_id, period, period_start, forecast, customer_orders, demand,
-        scheduled_receipts, projected_on_hand, mps_receipts, mps_releases`` [units].
+        scheduled_receipts, projected_on_hand, mps_receipts, mps_releases`` [units]
+        (:func:`planlib.mrp.mps.mps`).
     mrp_grid : DataFrame
         ``item_id, period, period_start, gross_requirements, scheduled_receipts,
         projected_on_hand, net_requirements, planned_order_receipts,
-        planned_order_releases`` [units], every item x bucket.
+        planned_order_releases`` [units], every item x bucket (:func:`planlib.mrp.grid.mrp_grid`).
     planned_orders : DataFrame
-        ``order_id, item_id, order_type (make|buy), supplier_id, qty, release_date,
-        due_date, receipt_qty, low_level_code``.
+        ``order_id, item_id, order_type (make|buy), supplier_id, qty [units], release_date,
+        due_date, receipt_qty [units], low_level_code`` (:func:`planlib.mrp.orders.planned_orders`).
     pegging : DataFrame
         ``item_id, supply_type, supply_id, supply_date, demand_type, demand_id,
-        demand_item_id, demand_date, qty``.
+        demand_item_id, demand_date, qty [units]`` (:func:`planlib.mrp.pegging.pegging`).
     exceptions : DataFrame
-        ``exception, severity, item_id, order_id, date, new_date, qty, message``.
+        ``exception, severity, item_id, order_id, date, new_date, qty [units], message``
+        (:func:`planlib.mrp.exceptions.exceptions`).
     atp : DataFrame
-        ``item_id, period, period_start, mps_qty, customer_orders, atp, cumulative_atp``.
+        ``item_id, period, period_start, mps_qty, customer_orders, atp, cumulative_atp`` [units]
+        (:func:`planlib.mrp.mps.atp`).
     capacity_load : DataFrame
         ``work_center_id, period, period_start, planned_hours, released_hours,
-        load_hours, available_hours, utilisation, overload_hours``.
+        load_hours, available_hours [h], utilisation [fraction], overload_hours [h]``
+        (:func:`planlib.mrp.capacity.capacity_load`).
     rough_cut : DataFrame
-        ``item_id, work_center_id, period, period_start, mps_qty, hours``.
+        ``item_id, work_center_id, period, period_start, mps_qty [units], hours [h]``
+        (:func:`planlib.mrp.capacity.rough_cut`).
     purchase_requisitions : DataFrame
-        ``supplier_id, period, period_start, orders, items, qty, cost``.
+        ``supplier_id, period, period_start, orders, items, qty [units], cost [currency]``
+        (:func:`planlib.mrp.cost.purchase_requisitions`).
     cost_projection : DataFrame
         ``period, period_start, material_cost, labour_cost, machine_cost,
-        order_cost, holding_cost, total_cost`` [currency].
+        order_cost, holding_cost, total_cost`` [currency] (:func:`planlib.mrp.cost.cost_projection`).
     """
 
     mps: pd.DataFrame
@@ -174,7 +183,7 @@ def run_mrp(dataset: Dataset, params: PlanParams, forecast: pd.DataFrame | None 
     clock("mrp_grid")
     tables["mps"] = mps.mps(inputs, netted)
     clock("mps")
-    tables["pegging"] = pegging.pegging(inputs, netted) if settings.pegging else pegging.empty_pegging()
+    tables["pegging"] = pegging.pegging(inputs, netted)
     clock("pegging")
     tables["exceptions"] = exceptions.exceptions(inputs, netted)
     clock("exceptions")
