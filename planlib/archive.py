@@ -7,11 +7,7 @@ re-run of the same week and scenario replaces that week's rows. :func:`weeks`,
 :func:`same_inputs` tells a run that read the same input files as last week's.
 
 What changed between two weeks' plans (order identity across weeks, order and
-schedule changes, in words) is computed by :mod:`planlib.compare`;
-``compare_orders``, ``order_identity``, ``compare_schedule``, ``changes_view``,
-``schedule_changes_view``, ``summarize_changes``, ``customer_orders_served``,
-``ORDER_CHANGES`` and ``CHANGE_WORDS`` are re-exported here for the callers that
-use them as ``archive.<name>``.
+schedule changes, in words) is computed by :mod:`planlib.compare`.
 """
 from __future__ import annotations
 
@@ -22,22 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib.compare import (  # re-exported: the weekly run calls them as archive.<name>
-    CHANGE_WORDS,
-    ORDER_CHANGES,
-    changes_view,
-    compare_orders,
-    compare_schedule,
-    customer_orders_served,
-    order_identity,
-    schedule_changes_view,
-    summarize_changes,
-)
-
-__all__ = ["ARCHIVED_TABLES", "CHANGE_WORDS", "ORDER_CHANGES", "ArchiveBusy", "StagedRun", "archive_run",
-           "changes_view", "compare_orders", "compare_schedule", "customer_orders_served", "kpi_history",
-           "order_identity", "previous_week", "read_run", "run_ids", "run_manifest", "same_inputs",
-           "schedule_changes_view", "stage_run", "summarize_changes", "weeks"]
+__all__ = ["ARCHIVED_TABLES", "ArchiveBusy", "StagedRun", "archive_run", "kpi_history", "previous_week", "read_run",
+           "run_ids", "run_manifest", "same_inputs", "stage_run", "weeks"]
 
 ARCHIVED_TABLES = ("planned_orders", "schedule", "exceptions", "kpis")
 

@@ -29,13 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    from planlib.scenario import Scenario
 
 __all__ = ["CHANGE_WORDS", "KPI_BETTER", "KPI_KEYS", "ORDER_CHANGES", "STATUS_CHANGES", "PlanComparison",
            "changes_view", "compare_item_orders", "compare_kpis", "compare_load", "compare_order_status",
@@ -348,7 +344,7 @@ class PlanComparison:
         return "Against the base plan - " + "; ".join(parts) + "."
 
 
-def compare_plans(base, scenario, scenario_def: Scenario | None = None) -> PlanComparison:
+def compare_plans(base, scenario, scenario_def=None) -> PlanComparison:
     """Everything a planner asks of a scenario: its changes, KPIs, the orders it makes late or on
     time, and the work centers whose load it changes.
 
@@ -360,7 +356,7 @@ def compare_plans(base, scenario, scenario_def: Scenario | None = None) -> PlanC
         present, ``late_orders`` (schedule), ``promise_dates`` (schedule), ``capacity_load``
         and ``planned_orders`` (MRP). A table missing from either plan leaves its part empty
         (never "every order became late" against a base without a schedule).
-    scenario_def : Scenario, optional
+    scenario_def : planlib.scenario.Scenario, optional
         The scenario (name, description and changes shown first).
 
     Returns

@@ -21,7 +21,7 @@ import pandas as pd
 
 from planlib.calendar import shift_hours
 from planlib.contract import TABLES
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.params import SAMPLE_PLAN_START
 
 # Names for the sample plant; larger plants number them.

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planlib import steps
+from planlib import compare, steps
 from planlib.buckets import iso_week, week_start
 from planlib.data import current_umask, load, read_table, write_tables
 from planlib.dataset import Dataset
@@ -1136,7 +1136,7 @@ class WeeklySummary:
     changes_summary: str = ""
     #: The previous week when this run's input files are byte for byte those of that week's run.
     same_inputs_as: str | None = None
-    #: A scenario run against the base plan of the week (:func:`planlib.scenario.compare_plans`).
+    #: A scenario run against the base plan of the week (:func:`planlib.compare.compare_plans`).
     comparison: object = None
 
 
@@ -1192,16 +1192,16 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     messages by severity, late production orders with their reason), what
     changed in the planned orders and the schedule since the previous archived
     week, and KPI trends. For a scenario run, also the comparison with the base
-    plan of the same week (:func:`planlib.scenario.compare_plans`: the orders the
+    plan of the same week (:func:`planlib.compare.compare_plans`: the orders the
     scenario makes late or on time, KPIs, work center load), read from the base run
     folder next to the archive (``<reports>/<week>/base``).
 
-    What changed since last week (``order_changes``: :func:`planlib.archive.compare_orders`
-    as :func:`planlib.archive.changes_view` words it) keeps an order's identity across
+    What changed since last week (``order_changes``: :func:`planlib.compare.compare_orders`
+    as :func:`planlib.compare.changes_view` words it) keeps an order's identity across
     weeks (planned orders by item and due date, released orders by id) and is sorted by
     impact (value, then customer orders served);
-    ``changes_summary`` says it in a sentence. ``schedule_changes`` (:func:`planlib.archive.compare_schedule`
-    as :func:`planlib.archive.schedule_changes_view` words it) follows a renumbered planned
+    ``changes_summary`` says it in a sentence. ``schedule_changes`` (:func:`planlib.compare.compare_schedule`
+    as :func:`planlib.compare.schedule_changes_view` words it) follows a renumbered planned
     order to its new number. ``same_inputs_as`` names the previous
     week when this run's input files are byte for byte the same as that run's (its
     manifest's ``inputs_sha256``).
@@ -1238,16 +1238,16 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     pegging = read_step(run_dir, "mrp", "pegging") if run_dir else getattr(mrp, "pegging", None)
     identity = None
     if "planned_orders" in prev:
-        identity = archive.order_identity(prev["planned_orders"], mrp.planned_orders)
-        changes = archive.compare_orders(prev["planned_orders"], mrp.planned_orders,
+        identity = compare.order_identity(prev["planned_orders"], mrp.planned_orders)
+        changes = compare.compare_orders(prev["planned_orders"], mrp.planned_orders,
                                          unit_cost=ds.items.set_index("item_id").unit_cost,
                                          plan_start=params.plan_start, pegging=pegging)
         unchanged = len(mrp.planned_orders) - int(changes.order_id.notna().sum())
-        changes_summary = archive.summarize_changes(changes, unchanged)
-        changes = archive.changes_view(changes)
+        changes_summary = compare.summarize_changes(changes, unchanged)
+        changes = compare.changes_view(changes)
     else:
         changes, changes_summary = empty, ""
-    sched_changes = (archive.schedule_changes_view(archive.compare_schedule(prev.get("schedule"), schedule, identity))
+    sched_changes = (compare.schedule_changes_view(compare.compare_schedule(prev.get("schedule"), schedule, identity))
                      if "schedule" in prev else empty)
     same_inputs = None
     if prev_week:
@@ -1269,11 +1269,10 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     if scenario_name != "base" and archive_path:
         base = _base_plan(Path(archive_path).parent / week / "base", archive.read_run(archive_path, week, "base"))
         if base:
-            from planlib.scenario import compare_kpis, compare_plans
 
             mine = {"kpis": kpis, "late_orders": late, "promise_dates": promises,
                     "capacity_load": mrp.capacity_load, "planned_orders": mrp.planned_orders}
-            summary.comparison = compare_plans(base, mine, scenario)
-            summary.base_comparison = compare_kpis(base["kpis"], kpis).rename(columns={"scenario": scenario_name})
+            summary.comparison = compare.compare_plans(base, mine, scenario)
+            summary.base_comparison = compare.compare_kpis(base["kpis"], kpis).rename(columns={"scenario": scenario_name})
             summary.base_order_differences = summary.comparison.item_orders
     return summary

@@ -805,7 +805,7 @@ def changes_text(summary, inputs_only: bool = False):
 def scenario_comparison(summary, scenario=None):
     """The scenario against the base plan of the week: its changes, the orders that became late or
     on time, KPIs side by side, the work centers whose load changed most
-    (:func:`planlib.scenario.comparison_html`, the same view as the scenario editor's).
+    (:func:`planlib.compare.comparison_html`, the same view as the scenario editor's).
 
     Parameters
     ----------
@@ -822,7 +822,7 @@ def scenario_comparison(summary, scenario=None):
 
     from IPython.display import HTML
 
-    from planlib.scenario import comparison_html
+    from planlib.compare import comparison_html
 
     comp = getattr(summary, "comparison", None)
     head = "<h2>Scenario against the base plan</h2>"

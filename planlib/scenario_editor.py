@@ -178,7 +178,7 @@ def _shown_path(path: str | Path, root: Path | None) -> str:
 def _shown_source(source: str, root: Path | None) -> str:
     """A dataset source as typed at ``root``: a folder or a file like any path, the file of a
     ``sqlite:///`` URL likewise, another database URL as it is (password masked)."""
-    from planlib.data import mask_source
+    from planlib.problems import mask_source
 
     if source in ("", "(memory)"):  # tables made in Python (from_frames): the user names the source
         return "SOURCE"
@@ -306,7 +306,7 @@ class ScenarioEditor:
         self.result = None
         self.comparison: pd.DataFrame | None = None
         self.order_changes: pd.DataFrame | None = None
-        self.plan_comparison = None  # planlib.scenario.PlanComparison of the last Run (shown)
+        self.plan_comparison = None  # planlib.compare.PlanComparison of the last Run (shown)
         self.charts: dict = {}
         self.message = ""
         self.saved_path: Path | None = None

@@ -56,7 +56,8 @@ def _steady(df: pd.DataFrame) -> pd.DataFrame:
 def sample_tables() -> dict[str, pd.DataFrame]:
     """The sample's W48 base plan and each scenario's plan and comparison."""
     from planlib import pipeline
-    from planlib.scenario import apply_scenario, compare_plans, load_scenario
+    from planlib.compare import compare_plans
+    from planlib.scenario import apply_scenario, load_scenario
 
     ds, params, _ = pipeline.inputs(str(SAMPLE), WEEK, time_limit_s=TIME_LIMIT)
     base = pipeline.plan_week(ds, params)

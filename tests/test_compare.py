@@ -13,16 +13,16 @@ from browser import chromium, needs_chromium, open_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planlib.params import PlanParams
-from planlib.scenario import (
+from planlib.compare import (
     compare_kpis,
     compare_load,
     compare_order_status,
     compare_plans,
     comparison_html,
     judge_kpis,
-    parse_scenario,
 )
+from planlib.params import PlanParams
+from planlib.scenario import parse_scenario
 
 SCENARIO = parse_scenario("""
 name: Lathe breakdown
@@ -400,15 +400,6 @@ def test_week_over_week_comparison_is_unchanged(tmp_path):
     changes = pd.concat([got[f"{n}.changes"] for n in WOW_CURRENT])
     assert {"new", "cancelled", "rescheduled", "qty_changed", "past_due"} <= set(changes.change)
     assert (pd.concat([got[f"{n}.schedule_changes"] for n in WOW_CURRENT]).change == "moved").any()
-
-
-def test_archive_re_exports_the_week_over_week_comparison():
-    """pipeline.weekly_summary calls them as archive.<name>: the same functions as planlib.compare's."""
-    from planlib import archive, compare
-
-    for name in ("order_identity", "compare_orders", "compare_schedule", "changes_view", "summarize_changes",
-                 "schedule_changes_view", "customer_orders_served", "ORDER_CHANGES", "CHANGE_WORDS"):
-        assert getattr(archive, name) is getattr(compare, name)
 
 
 if __name__ == "__main__" and "--write" in __import__("sys").argv:

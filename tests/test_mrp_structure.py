@@ -26,7 +26,7 @@ from planlib.mrp.checks import ItemLookup
 from planlib.mrp.cost import cost_projection, purchase_requisitions
 from planlib.mrp.exceptions import exceptions
 from planlib.mrp.grid import mrp_grid
-from planlib.mrp.inputs import PlanInputs, plan_inputs
+from planlib.mrp.inputs import plan_inputs
 from planlib.mrp.mps import atp, mps
 from planlib.mrp.netting import net_requirements
 from planlib.mrp.orders import planned_orders

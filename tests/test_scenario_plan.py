@@ -21,8 +21,8 @@ from planlib.scenario import (
     SupplierDelay,
     apply_scenario,
     load_scenario,
-    plan_scenario,
 )
+from planlib.scenario.plan import plan_scenario
 from planlib.scenario_editor import ScenarioEditor
 
 SCENARIO = Scenario("more B, M1 and M3 down, S1 late", changes=(

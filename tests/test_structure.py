@@ -30,8 +30,7 @@ PACKAGE = ROOT / "planlib"
 #: these imports as imports of ``planlib.dataset``, where the class lives. Their files belong to the
 #: other parts of #14 (MRP, scenarios, schedule, factory); the integrator switches them to
 #: ``from planlib.dataset import Dataset`` when those parts merge and empties this set.
-DATASET_THROUGH_DATA = {"planlib.schedule", "planlib.schedule.problem", "planlib.schedule.generate",
-                        "planlib.schedule.reschedule", "planlib.mrp", "planlib.factory"}
+DATASET_THROUGH_DATA: set[str] = set()
 
 #: Function-level imports that stay, by (importer, imported), and why. None of them is there to
 #: avoid a cycle: the graph with them is acyclic (:func:`test_import_graph_has_no_cycle`).
@@ -207,11 +206,7 @@ def test_the_graph_reader_finds_a_planted_cycle(tmp_path):
 #: Modules the other parts of #14 rewrite this session (MRP, scenarios, comparison, archive, the
 #: schedule's model, the factory); the docstring test skips them until #14's other parts merge
 #: (the integrator empties this tuple). ``planlib.schedule`` is the package's ``__init__`` only.
-DOCSTRINGS_LATER = ("planlib.mrp", "planlib.scenario", "planlib.scenario_editor", "planlib.scenario_names",
-                    "planlib.compare", "planlib.archive", "planlib.schedule", "planlib.schedule.model",
-                    "planlib.schedule.dispatch", "planlib.schedule.problem", "planlib.schedule.lns",
-                    "planlib.schedule.reschedule", "planlib.schedule.jobshop", "planlib.schedule.timeline",
-                    "planlib.schedule.generate", "planlib.factory")
+DOCSTRINGS_LATER = ()
 
 
 def _skipped(name: str) -> bool:

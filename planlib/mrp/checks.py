@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planlib import buckets
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.mrp._arrays import repeat_ranges
 from planlib.params import PlanParams
 from planlib.problems import InputError, Problems

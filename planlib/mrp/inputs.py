@@ -16,19 +16,16 @@ list items in the items table's order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from planlib import buckets
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.mrp._arrays import DECIMALS, WEEKS_PER_YEAR, accumulate
 from planlib.mrp.checks import LOT_RULE_CODES, ItemLookup
+from planlib.mrp.settings import MrpSettings
 from planlib.params import PlanParams
-
-if TYPE_CHECKING:
-    from planlib.mrp.run import MrpSettings
 
 #: Units of measure counted in whole pieces (see ``MrpSettings.whole_units``).
 COUNTED_UOMS = ("ea", "pc", "pcs", "piece", "pieces", "unit", "units")

@@ -30,7 +30,7 @@ line); :func:`check_scenario` checks the references against a dataset;
 :func:`apply_scenario` returns the changed dataset (inputs never mutated);
 :func:`scale_forecast` applies the demand multipliers to a forecast;
 :func:`scenario_to_yaml` writes a scenario back (``load`` round-trips it);
-:func:`plan_scenario` plans a scenario next to its base plan with the weekly run's
+:func:`planlib.scenario.plan.plan_scenario` plans a scenario next to its base plan with the weekly run's
 steps and compares the two (:mod:`planlib.compare`: KPIs side by side, the orders it
 makes late or on time, the work centers whose load it changes), without widgets.
 
@@ -40,30 +40,18 @@ Modules
 ``changes``  the change model: one class per kind, and :class:`Scenario`
 ``files``    load, parse, save and write scenarios
 ``apply``    check a scenario against a dataset, apply it, scale the forecast
-``plan``     :func:`plan_scenario`: the scenario plan and its comparison with the base
+``plan``     :func:`~planlib.scenario.plan.plan_scenario`: the scenario plan and its comparison with
+             the base (import it from ``planlib.scenario.plan``: it plans with the weekly run's
+             functions, which read scenarios themselves)
 
-Every name is importable from ``planlib.scenario``; the comparison functions
-(``compare_kpis``, ``compare_plans`` ...) live in :mod:`planlib.compare` and are
-re-exported here for the callers that import them from here.
+Every name is importable from ``planlib.scenario``; the comparison of a scenario plan
+with the base (``compare_kpis``, ``compare_plans`` ...) is :mod:`planlib.compare`'s.
 
 Vocabulary: ``docs/glossary.md`` (item, demand, forecast, machine, work_center,
 scheduled_receipt, calendar).
 """
 from __future__ import annotations
 
-from planlib.compare import (
-    KPI_BETTER,
-    KPI_KEYS,
-    STATUS_CHANGES,
-    PlanComparison,
-    compare_item_orders,
-    compare_kpis,
-    compare_load,
-    compare_order_status,
-    compare_plans,
-    comparison_html,
-    judge_kpis,
-)
 from planlib.scenario.apply import apply_scenario, check_scenario, scale_forecast
 from planlib.scenario.changes import (
     CHANGE_KINDS,
@@ -83,41 +71,27 @@ from planlib.scenario.files import (
     save_scenario,
     scenario_to_yaml,
 )
-from planlib.scenario.plan import ScenarioPlan, plan_scenario
 from planlib.scenario.reader import MAX_ALIASES, MAX_DEPTH, MAX_NODES, MAX_SCENARIO_BYTES
 
 __all__ = [
     "CHANGE_KINDS",
-    "KPI_BETTER",
-    "KPI_KEYS",
     "MAX_ALIASES",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_SCENARIO_BYTES",
-    "STATUS_CHANGES",
     "Change",
     "DemandMultiplier",
     "Downtime",
     "LeadTimeChange",
     "Overtime",
-    "PlanComparison",
     "RushOrder",
     "Scenario",
-    "ScenarioPlan",
     "SupplierDelay",
     "apply_scenario",
     "change_from_dict",
     "check_scenario",
-    "compare_item_orders",
-    "compare_kpis",
-    "compare_load",
-    "compare_order_status",
-    "compare_plans",
-    "comparison_html",
-    "judge_kpis",
     "load_scenario",
     "parse_scenario",
-    "plan_scenario",
     "save_scenario",
     "scale_forecast",
     "scenario_to_yaml",

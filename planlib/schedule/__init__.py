@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.schedule.check import check_material, check_schedule
 from planlib.schedule.dispatch import CalendarTooShort, calendar_too_short, compact, dispatch
 from planlib.schedule.model import build_model, solve

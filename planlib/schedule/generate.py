@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.schedule.problem import ORDER_COLUMNS, weight_of
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from planlib.buckets import monday
 from planlib.calendar import machine_intervals
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.problems import InputError, Problems
 from planlib.schedule.timeline import Timeline
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planlib.data import Dataset
+from planlib.dataset import Dataset
 from planlib.schedule.problem import Problem, ScheduleSettings, build_problem
 
 MOVE_COLUMNS = ["order_id", "op_seq", "old_machine_id", "new_machine_id", "old_start", "new_start", "old_end",
