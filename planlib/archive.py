@@ -121,6 +121,22 @@ def stage_run(path: str | Path, week: str, scenario: str, tables: dict[str, pd.D
               manifest: dict | None = None) -> StagedRun:
     """Write a run's rows (as :func:`archive_run`) in a transaction left open: commit or roll it back.
 
+    Parameters
+    ----------
+    path : path
+        The DuckDB file (created if absent).
+    week : str
+        ISO week of the plan, ``2026-W48``.
+    scenario : str
+        ``base`` or the scenario's name.
+    tables : dict of DataFrame
+        Any of ``planned_orders, schedule, exceptions, kpis`` (others are ignored), each with
+        the columns (and units) of the run's output table of that name; each is stored as it is,
+        plus columns ``week, scenario``, replacing the rows of an earlier run of the same week and
+        scenario. Object columns are stored as text.
+    manifest : dict, optional
+        Stored as JSON in the ``runs`` table (``week, scenario, archived_at, manifest``).
+
     Returns
     -------
     StagedRun

@@ -174,6 +174,17 @@ def trim(problem: Problem, end: int) -> Problem:
 def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None):
     """Heuristic, then CP-SAT from its hint, keeping the better schedule (left-shifted if no worse).
 
+    Parameters
+    ----------
+    problem : Problem
+    settings : ScheduleSettings
+        ``time_limit_s <= 0`` returns the heuristic's schedule without calling CP-SAT.
+    hint : DataFrame, optional
+        A solution table (see :func:`planlib.schedule.dispatch.dispatch`): ``op`` (row of
+        ``problem.ops``), ``machine_id``, ``ws, wr, we`` (minutes of the machine's working clock
+        at which setup, run start and end fall), ``changeover_min`` [min], ``prev_op``.
+        Default: the dispatching rule ``settings.rule``.
+
     Returns
     -------
     (DataFrame, dict)
@@ -354,6 +365,17 @@ def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None 
 
 def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`check_schedule` of a result against the dataset's calendars, setups and material.
+
+    Parameters
+    ----------
+    result : ScheduleResult
+        Its ``schedule`` and ``material`` tables are checked, against the problem's plan start
+        and machine calendars.
+    ds : Dataset
+        Uses ``setup_matrix, machines``.
+    frozen : DataFrame, optional
+        Operations that must be unchanged: ``order_id, op_seq, machine_id, start, end``
+        (timestamps), as :attr:`planlib.schedule.reschedule.RescheduleResult.frozen`.
 
     Returns
     -------

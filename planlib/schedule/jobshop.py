@@ -250,6 +250,21 @@ def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
     Checks: every operation scheduled once, on one of its machines, for its duration
     on that machine; operations of a job in order; no two operations overlap on a machine
     (an operation of zero duration overlaps nothing).
+
+    Parameters
+    ----------
+    jobs : Instance
+        One list per job of its operations in order, each a list of ``(machine, duration)``
+        options (0-based machine, duration in time units of the instance), as from
+        :func:`read_instance`.
+    schedule : DataFrame
+        Columns ``job, op, machine`` (0-based), ``start, end`` [time units of the instance,
+        from 0], as :attr:`JobshopResult.schedule`.
+
+    Returns
+    -------
+    list of str
+        One message per broken rule, naming the job, operation and machine.
     """
     errors = []
     s = schedule.sort_values(["job", "op"])
@@ -287,5 +302,17 @@ def check_jobshop(jobs: Instance, schedule: pd.DataFrame) -> list[str]:
 
 
 def makespan(schedule: pd.DataFrame) -> int:
-    """Latest ``end`` of a job-shop schedule (``job, op, machine, start, end``); 0 when empty."""
+    """Latest ``end`` of a job-shop schedule; 0 when empty.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        Columns ``job, op, machine`` (0-based), ``start, end`` [time units of the instance,
+        from 0], as :attr:`JobshopResult.schedule`.
+
+    Returns
+    -------
+    int
+        The makespan [time units of the instance].
+    """
     return int(schedule.end.max()) if len(schedule) else 0

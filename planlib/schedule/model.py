@@ -752,6 +752,17 @@ def solve(problem: Problem, settings: ScheduleSettings | None = None,
     from the previous level's solution (hint). A large problem first completes the hint by
     propagation (:func:`_complete_hint`).
 
+    Parameters
+    ----------
+    problem : Problem
+    settings : ScheduleSettings
+        Objective levels, time limit (split evenly between the levels), workers, seed.
+    hint : DataFrame, optional
+        A solution table (see :func:`planlib.schedule.dispatch.dispatch`): ``op`` (row of
+        ``problem.ops``), ``machine_id``, ``ws, wr, we`` (minutes of the machine's working clock
+        at which setup, run start and end fall), ``changeover_min`` [min], ``prev_op``.
+        Given to CP-SAT as its solution hint.
+
     Returns
     -------
     SolveResult

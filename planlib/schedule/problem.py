@@ -274,6 +274,17 @@ def consuming_operations(routings: pd.DataFrame) -> dict:
     The first operation of the routing, unless ``routings`` has a boolean column
     ``consumes_material``: then the first operation flagged true (an item none is flagged
     for keeps its first operation).
+
+    Parameters
+    ----------
+    routings : DataFrame
+        The ``routings`` table: ``item_id, op_seq``, optional ``consumes_material`` (bool);
+        other columns are ignored.
+
+    Returns
+    -------
+    dict
+        ``item_id -> op_seq`` (int) of every item with a routing.
     """
     r = routings.sort_values(["item_id", "op_seq"])
     first = r.groupby("item_id", sort=False).op_seq.first()
@@ -420,6 +431,20 @@ def material_availability(ds: Dataset, orders: pd.DataFrame, plan_start=None,
     A summary of :func:`material_supply` (whose table :func:`build_problem` prefers: it also
     links an order to the make orders supplying it): the latest ``supply_date`` of the
     order's supplies, make orders included at their due date.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``items, bom, inventory, scheduled_receipts, routings``.
+    orders : DataFrame
+        ``order_id, item_id, qty`` [item's uom], ``status``, ``release_date`` (see
+        :func:`build_orders`).
+    plan_start : datetime-like, optional
+        Default: midnight of the earliest ``release_date`` (or today).
+    planned_orders : DataFrame, optional
+        MRP's ``order_id, item_id, order_type (make|buy), due_date``.
+    pegging : DataFrame, optional
+        MRP's pegging (see :func:`material_supply`).
 
     Returns
     -------

@@ -51,6 +51,19 @@ def rush_order(orders: pd.DataFrame, order_id: str, item_id: str, qty: float, du
                priority: int = 1) -> pd.DataFrame:
     """The orders with a new urgent order added.
 
+    Parameters
+    ----------
+    orders : DataFrame
+        ``order_id, item_id, qty`` [item's uom], ``release_date, due_date`` (timestamps),
+        ``priority, weight, status, earliest_start``, as from
+        :func:`planlib.schedule.problem.build_orders`; not changed.
+    order_id, item_id : str
+    qty : float
+        In the item's unit of measure.
+    due_date, release_date : datetime-like
+    priority : int
+        1 (most urgent) to 9.
+
     Returns
     -------
     DataFrame
@@ -64,7 +77,23 @@ def rush_order(orders: pd.DataFrame, order_id: str, item_id: str, qty: float, du
 
 
 def change_quantity(orders: pd.DataFrame, order_id: str, qty: float) -> pd.DataFrame:
-    """The orders with the quantity of ``order_id`` changed (a copy; ``qty`` in the item's unit)."""
+    """The orders with the quantity of ``order_id`` changed (a copy; ``qty`` in the item's unit).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        ``order_id, item_id, qty`` [item's uom], ``release_date, due_date`` (timestamps),
+        ``priority, weight, status, earliest_start``, as from
+        :func:`planlib.schedule.problem.build_orders`; not changed.
+    order_id : str
+    qty : float
+        The new quantity, in the item's unit of measure.
+
+    Returns
+    -------
+    DataFrame
+        ``orders``' columns; ``qty`` of ``order_id``'s row(s) set to ``qty`` (unchanged if absent).
+    """
     out = orders.copy()
     out.loc[out.order_id == order_id, "qty"] = float(qty)
     return out
@@ -72,6 +101,16 @@ def change_quantity(orders: pd.DataFrame, order_id: str, qty: float) -> pd.DataF
 
 def late_material(material: pd.DataFrame | None, order_id: str, ready) -> pd.DataFrame:
     """The material table with ``order_id``'s material arriving at ``ready``.
+
+    Parameters
+    ----------
+    material : DataFrame or None
+        ``order_id, material_ready`` (timestamp), as from
+        :func:`planlib.schedule.problem.material_availability`; not changed. ``None``: no
+        material dates yet.
+    order_id : str
+    ready : datetime-like
+        When the order's material arrives (its earliest start).
 
     Returns
     -------
