@@ -61,7 +61,7 @@ _CUSTOMERS = 30
 def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
                  history_weeks: int = 104, seed: int = 42,
                  plan_start: dt.date = SAMPLE_PLAN_START, history_grain: str | None = None,
-                 stressed: bool = False) -> Dataset:
+                 stressed: bool = False, safety_stock: pd.Series | None = None) -> Dataset:
     """Generate a factory: every table of the data contract, from a seed.
 
     Parameters
@@ -88,6 +88,10 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         (some items out of stock), open orders off their lot rules, capacity sized to
         steady demand only, so that many planned orders are released in the past and
         several work centers are overloaded in the first weeks.
+    safety_stock : Series, optional
+        ``item_id -> safety stock`` [units]: what the plan will keep (the forecast step's
+        suggestions, see :func:`make_sample_factory`); the stock of these items is sized on it
+        instead of the generator's estimate. Ignored when ``stressed``.
 
     Returns
     -------
@@ -138,7 +142,9 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     routings = _routings(rng, items, level, levels, wc)
     machines = _machines(rng, wc)
     sold = _sold_items(rng, items, level)
-    weekly_rate, history = _demand_history(rng, items, sold, history_weeks, start, grain)
+    weekly_rate, history, history_rate = _demand_history(rng, items, sold, history_weeks, start, grain)
+    if not stressed:  # open orders, usage, stock and capacity at the rate the history shows
+        weekly_rate = history_rate
     demand = _open_orders(rng, items, sold, weekly_rate, start)
     usage = _weekly_usage(items, level, bom, weekly_rate)
     calendars, exceptions = _calendars(wc, machines, start)
@@ -154,7 +160,10 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         items = _fit_uninterruptible_lots(items, routings, machines, wc, calendars)
         items, _ = _fit_lots_to_a_day(items, routings, None)
         cover = _parent_lot_cover(items, bom, usage)
-        ss = _expected_safety_stock(items, usage, sold)
+        ss = _expected_safety_stock(items, weekly_rate, sold)
+        if safety_stock is not None:  # the plan's own safety stock where it is known
+            known = items.item_id.map(safety_stock).to_numpy(dtype=float)
+            ss = np.where(np.isfinite(known), np.ceil(known), ss)
         inventory, receipts, progress = _stock_and_open_supply(rng, items, level, bom, sold, demand, usage,
                                                                       cover, ss, routings, machines, start)
         demand = _rush_order(demand, items, inventory, usage, start)
@@ -186,8 +195,21 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
 
 
 def make_sample_factory() -> Dataset:
-    """The sample factory of ``data/sample``."""
-    return make_factory()
+    """The sample factory of ``data/sample``: :func:`make_factory` at its defaults, with stock
+    sized on the safety stock the plan of its first week will keep.
+
+    Generated twice: the forecast step (:func:`planlib.steps.forecast`, as the weekly run calls
+    it) reads the first one's demand history and suggests safety stocks; the second is
+    generated from the same seed (the same history) with its stock sized on them, so that the
+    week's plan neither releases orders in the past to build safety stock nor sits on stock
+    sized for a larger one.
+    """
+    from planlib import steps
+    from planlib.params import PlanParams
+
+    first = make_factory()
+    suggested = steps.forecast(first, PlanParams(plan_start=SAMPLE_PLAN_START)).safety_stock
+    return make_factory(safety_stock=suggested.set_index("item_id").safety_stock)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -546,7 +568,11 @@ def _demand_history(rng, items, sold, weeks, start, grain):
         hist = pd.concat([hist, returns])
     hist = hist.sort_values(["item_id", "date"], kind="stable").reset_index(drop=True)
     weekly_rate = pd.Series(rate[:, weeks:weeks + 8].mean(axis=1), index=ids)
-    return weekly_rate, hist
+    # what the history of each item actually averages: a spare's weeks are Bernoulli(p) x
+    # ceil(lognormal(mu, 0.8)), mean p * (exp(mu + 0.8**2 / 2) + 0.5), whatever its ``rate``
+    mu = np.log(base / np.maximum(p_occ, 0.05)) * 0.5
+    history_rate = weekly_rate.where(is_fg, p_occ * (np.exp(mu + 0.32) + 0.5))
+    return weekly_rate, hist, history_rate
 
 
 def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
@@ -724,7 +750,8 @@ def _size_lots(rng, items, usage: pd.Series) -> pd.DataFrame:
     """Lot sizes in proportion to usage. Purchased items: a fixed lot covers 1 to 2.5 weeks, a
     period lot 2 or 3 weeks, an economic lot at most 3 weeks (the order cost is capped). Made
     items, smaller: a fixed lot 1 to 1.5 weeks, a period lot 2 weeks, an economic lot at most
-    1.5 weeks."""
+    1.2 weeks (so that Wagner-Whitin, Silver-Meal, least unit cost and part-period balancing
+    order every week)."""
     items = items.copy()
     n = len(items)
     u = items.item_id.map(usage).fillna(0).to_numpy()
@@ -734,7 +761,9 @@ def _size_lots(rng, items, usage: pd.Series) -> pd.DataFrame:
     poq = np.where(buy, rng.choice([2.0, 3.0], size=n), 2.0)
     items["lot_size"] = np.where(rule == "FOQ", foq, np.where(rule == "POQ", poq, np.nan))
     h_week = items.holding_cost_rate.to_numpy() / 52 * items.unit_cost.to_numpy()
-    weeks = np.where(buy, 3.0, 1.5)  # made items in small lots: the work centers see a smooth load
+    # made items in weekly lots (an order cost this low never pays for holding a week's usage,
+    # so the dynamic rules order every week): the work centers see a smooth load
+    weeks = np.where(buy, 3.0, 1.2)
     cap = weeks ** 2 / 2 * u * h_week  # EOQ cover sqrt(2 S / (u h)) <= weeks
     items["order_cost"] = np.round(np.maximum(1.0, np.minimum(items.order_cost.to_numpy(), cap)), 2)
     return items
@@ -749,19 +778,22 @@ def _parent_lot_cover(items, bom, usage: pd.Series) -> np.ndarray:
     return np.clip(items.item_id.map(parent).fillna(1.0).to_numpy(), 1.0, 4.0)  # a rare item under a big lot: 4 weeks
 
 
-def _expected_safety_stock(items, usage: pd.Series, sold: np.ndarray) -> np.ndarray:
+def _expected_safety_stock(items, sales_rate: pd.Series, sold: np.ndarray) -> np.ndarray:
     """The safety stock MRP will plan to, estimated: for sold items with a service level the
-    forecast step's suggestion (safety factor x demand spread x sqrt(lead time + review week)),
-    generously; for the others the item master's ``safety_stock``."""
+    forecast step's suggestion (safety factor x spread of the item's own sales x sqrt(lead time
+    + review week)), generously; for the others the item master's ``safety_stock``.
+    ``sales_rate``: customer demand per week [units] (not the usage by parents, which carries
+    no safety stock)."""
     from scipy.stats import norm
 
     n = len(items)
-    u = items.item_id.map(usage).fillna(0).to_numpy()
+    u = items.item_id.map(sales_rate).fillna(0).to_numpy()
     is_sold = np.zeros(n, dtype=bool)
     is_sold[sold] = True
     fg = items.item_id.str.startswith("FG").to_numpy()
     z = norm.ppf(items.service_level.fillna(0.95).clip(0.5, 0.999).to_numpy())
     spread = np.where(fg, 0.7 * u + 2 * np.sqrt(u), 1.8 * u + 3)  # spares are intermittent and lumpy
+
     suggested = z * spread * np.sqrt(items.lead_time_days.to_numpy() / 7 + 1)
     master = items.safety_stock.fillna(0).to_numpy()
     return np.ceil(np.where(is_sold & items.service_level.notna().to_numpy(), np.maximum(suggested, master), master))

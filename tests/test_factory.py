@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 
 from planlib.data import write_dataset
-from planlib.factory import make_factory
+from planlib.factory import make_factory, make_sample_factory
 from planlib.validate import validate
 
 
 def test_sample_files_are_regenerated_byte_for_byte(sample_dir, tmp_path):
-    write_dataset(make_factory(), tmp_path / "sample")
+    write_dataset(make_sample_factory(), tmp_path / "sample")
     names = sorted(p.name for p in sample_dir.glob("*.csv"))
     assert names == sorted(p.name for p in (tmp_path / "sample").glob("*.csv"))
     for name in names:

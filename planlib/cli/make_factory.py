@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from planlib.cli.common import positive_int
 from planlib.data import write_dataset
-from planlib.factory import make_factory
+from planlib.factory import make_factory, make_sample_factory
 
 
 def add_parser(sub) -> None:
@@ -33,7 +33,7 @@ def run(args) -> int:
         which :func:`planlib.cli.main` turns into exit code 2).
     """
     if args.sample:
-        ds = make_factory(stressed=args.stressed)
+        ds = make_factory(stressed=True) if args.stressed else make_sample_factory()
     else:
         ds = make_factory(args.items, args.levels, args.work_centers, args.history_weeks, args.seed,
                           stressed=args.stressed)
