@@ -371,7 +371,7 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
             unscheduled == 0)
         add("weighted_tardiness", "weighted tardiness (schedule)", round(float(k.get("weighted_tardiness", 0)), 1),
             "weighted h")
-        util = schedule_kpis[schedule_kpis.kpi == "utilisation"].value.astype(float)
+        util = schedule_kpis[schedule_kpis.kpi == "utilisation_pct"].value.astype(float)
         if len(util):
             add("machine_utilisation_pct", "machine utilisation (schedule, mean)", round(util.mean(), 1), "%")
     if promise_dates is not None and len(promise_dates):

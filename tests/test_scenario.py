@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planlib.calendar import machine_intervals
+from planlib.compare import compare_item_orders, compare_kpis
 from planlib.data import from_frames
 from planlib.problems import InputError
 from planlib.scenario import (
@@ -25,8 +26,6 @@ from planlib.scenario import (
     apply_scenario,
     change_from_dict,
     check_scenario,
-    compare_item_orders,
-    compare_kpis,
     load_scenario,
     parse_scenario,
     save_scenario,
@@ -689,8 +688,8 @@ def test_compare_kpis():
 
 
 def test_compare_kpis_with_machine_keys_and_no_unit():
-    base = pd.DataFrame({"kpi": ["utilisation", "utilisation"], "machine_id": ["M1", "M2"], "value": [50.0, 80.0]})
-    scen = pd.DataFrame({"kpi": ["utilisation", "utilisation"], "machine_id": ["M2", "M1"], "value": [60.0, 55.0]})
+    base = pd.DataFrame({"kpi": ["utilisation_pct", "utilisation_pct"], "machine_id": ["M1", "M2"], "value": [50.0, 80.0]})
+    scen = pd.DataFrame({"kpi": ["utilisation_pct", "utilisation_pct"], "machine_id": ["M2", "M1"], "value": [60.0, 55.0]})
     out = compare_kpis(base, scen)
     assert out.columns.tolist() == ["kpi", "machine_id", "base", "scenario", "delta", "delta_pct"]
     assert out.delta.tolist() == [5.0, -20.0] and out.delta_pct.tolist() == [10.0, -25.0]

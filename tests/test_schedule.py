@@ -355,8 +355,12 @@ def test_outputs_dispatch_html_and_gantt(sample_schedule):
     assert [layer["name"] for layer in gantt_chart(res.schedule).to_dict()["layer"]] == ["bands", "operations",
                                                                                           "labels"]
     k = res.kpis.set_index("kpi")
-    assert {"on_time_pct", "weighted_tardiness", "makespan", "utilisation", "setup_hours", "solver_status",
+    assert {"on_time_pct", "weighted_tardiness", "makespan", "utilisation_pct", "setup_hours", "solver_status",
             "objective", "bound"} <= set(k.index)
+    # one convention (docs/glossary.md): a KPI in percent is named *_pct, and every *_pct is in percent
+    in_pct = res.kpis[res.kpis.unit == "%"].kpi
+    assert in_pct.str.endswith("_pct").all(), sorted(set(in_pct[~in_pct.str.endswith("_pct")]))
+    assert (res.kpis[res.kpis.kpi.str.endswith("_pct")].unit == "%").all()
 
 
 def test_deterministic_mode_repeats_the_schedule(sample_dataset):

@@ -113,7 +113,7 @@ def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = 
         Columns ``kpi, machine_id, value, unit``: ``orders, unscheduled_orders`` (left out for a
         data error, see ``ScheduleResult.exceptions``), ``operations, on_time_pct [%],
         weighted_tardiness [weighted h], late_orders, makespan [h from plan start], setup_hours [h]``,
-        ``changeover_hours [h]``, ``utilisation [%]`` per machine (run and setup minutes over working
+        ``changeover_hours [h]``, ``utilisation_pct [%]`` per machine (run and setup minutes over working
         minutes up to the makespan), and from ``info``: ``solver_status, objective, bound, gap_pct,
         seconds, heuristic_objective``.
     """
@@ -138,9 +138,9 @@ def schedule_kpis(schedule: pd.DataFrame, problem: Problem, info: dict | None = 
     busy = (schedule.setup_min + schedule.changeover_min + schedule.run_min).groupby(schedule.machine_id).sum()
     for m, tl in problem.timelines.items():
         avail = tl.work_at(int(end)) if len(tl.a) else 0
-        add("utilisation", round(100.0 * float(busy.get(m, 0)) / avail, 2) if avail else 0.0, "%", m)
+        add("utilisation_pct", round(100.0 * float(busy.get(m, 0)) / avail, 2) if avail else 0.0, "%", m)
     for k, v in (info or {}).items():
-        add(k, v)
+        add(k, v, "%" if k.endswith("_pct") else "")
     return pd.DataFrame(rows, columns=["kpi", "machine_id", "value", "unit"])
 
 
