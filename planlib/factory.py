@@ -135,17 +135,17 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
     grain = history_grain or ("D" if n_items <= 2000 else "W")
 
     wc = _work_centers(n_work_centers)
-    items, level = _items(rng, n_items, levels)
+    items, level = _items(n_items, levels)
     bom = _bom(rng, items, level, levels, start)
     suppliers = _suppliers(rng, n_items)
     items = _item_parameters(rng, items, level, levels, suppliers)
-    routings = _routings(rng, items, level, levels, wc)
+    routings = _routings(rng, items, level, wc)
     machines = _machines(rng, wc)
-    sold = _sold_items(rng, items, level)
+    sold = _sold_items(rng, level)
     weekly_rate, history, history_rate = _demand_history(rng, items, sold, history_weeks, start, grain)
     if not stressed:  # open orders, usage, stock and capacity at the rate the history shows
         weekly_rate = history_rate
-    demand = _open_orders(rng, items, sold, weekly_rate, start)
+    demand = _open_orders(rng, weekly_rate, start)
     usage = _weekly_usage(items, level, bom, weekly_rate)
     calendars, exceptions = _calendars(wc, machines, start)
     if stressed:
@@ -166,7 +166,7 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
             ss = np.where(np.isfinite(known), np.ceil(known), ss)
         inventory, receipts, progress = _stock_and_open_supply(rng, items, level, bom, sold, demand, usage,
                                                                       cover, ss, routings, machines, start)
-        demand = _rush_order(demand, items, inventory, usage, start)
+        demand = _rush_order(demand, items, usage, start)
     setup_matrix = _setup_matrix(rng, items, routings, wc)
     overrides = _overrides(items, sold, start)
 
@@ -264,7 +264,7 @@ def _level_sizes(n_items: int, levels: int) -> np.ndarray:
     return sizes
 
 
-def _items(rng, n_items: int, levels: int):
+def _items(n_items: int, levels: int):
     sizes = _level_sizes(n_items, levels)
     level = np.repeat(np.arange(levels), sizes)
     ids, desc, family, uom = [], [], [], []
@@ -389,7 +389,7 @@ def _item_parameters(rng, items, level, levels, suppliers) -> pd.DataFrame:
     return items
 
 
-def _routings(rng, items, level, levels, wc: pd.DataFrame) -> pd.DataFrame:
+def _routings(rng, items, level, wc: pd.DataFrame) -> pd.DataFrame:
     make = np.flatnonzero(items.item_type.to_numpy() == "make")
     fab = wc.work_center_id[wc.stage == "fab"].to_numpy()
     sub = wc.work_center_id[wc.stage == "sub"].to_numpy()
@@ -498,7 +498,7 @@ def _machines(rng, wc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sold_items(rng, items, level) -> np.ndarray:
+def _sold_items(rng, level) -> np.ndarray:
     """Finished goods, plus spare parts (about a quarter of the subassemblies and made/bought parts)."""
     fg = np.flatnonzero(level == 0)
     below = np.flatnonzero(level > 0)
@@ -575,7 +575,7 @@ def _demand_history(rng, items, sold, weeks, start, grain):
     return weekly_rate, hist, history_rate
 
 
-def _open_orders(rng, items, sold, weekly_rate, start) -> pd.DataFrame:
+def _open_orders(rng, weekly_rate, start) -> pd.DataFrame:
     booked = np.array([1.0, 0.95, 0.8, 0.65, 0.5, 0.35, 0.2, 0.1])
     ids = weekly_rate.index.to_numpy()
     rate = weekly_rate.to_numpy()
@@ -633,7 +633,7 @@ def _fit_lots_to_a_day(items, routings, receipts, hours: float = 40.0):
     return items, receipts
 
 
-def _rush_order(demand, items, inventory, usage: pd.Series, start) -> pd.DataFrame:
+def _rush_order(demand, items, usage: pd.Series, start) -> pd.DataFrame:
     """A rush customer order: the first finished good, due on the plan's Wednesday, a week of its
     usage beyond what its stock and the booked orders leave."""
     fg = items.item_id[items.item_id.str.startswith("FG")]

@@ -95,6 +95,7 @@ LABELS: dict[str, str] = {
     "short_qty": "Quantity short",
     "qty_done": "Quantity done",
     "mps_qty": "MPS quantity",
+    "independent_demand": "Independent demand (orders + unconsumed forecast)",
     "forecast": "Forecast",
     "statistical": "Statistical forecast",
     "override": "Override",

@@ -21,7 +21,7 @@ def mps(inputs: PlanInputs, netted: Netted) -> pd.DataFrame:
     -------
     DataFrame
         ``item_id, period`` (1-based), ``period_start`` (Monday), ``forecast``,
-        ``customer_orders``, ``demand`` (customer orders plus the forecast they leave
+        ``customer_orders``, ``independent_demand`` (customer orders plus the forecast they leave
         unconsumed: what entered gross requirements), ``scheduled_receipts``,
         ``projected_on_hand``, ``mps_receipts``, ``mps_releases`` (planned order
         receipts and releases) [units]; items in the items table's order.
@@ -37,7 +37,7 @@ def mps(inputs: PlanInputs, netted: Netted) -> pd.DataFrame:
         "period_start": np.tile(inputs.period_starts.to_numpy(), len(rows)),
         "forecast": inputs.forecast[rows].ravel(),
         "customer_orders": inputs.customer_orders[rows].ravel(),
-        "demand": inputs.independent_demand[rows].ravel(),
+        "independent_demand": inputs.independent_demand[rows].ravel(),
         "scheduled_receipts": inputs.receipts[rows].ravel(),
         "projected_on_hand": clean(netted.projected_on_hand[rows]).ravel(),
         "mps_receipts": netted.planned_receipts[rows].ravel(),
