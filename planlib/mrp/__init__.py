@@ -21,7 +21,8 @@ and the tests check that both give the same plan.
 Reading order
 -------------
 ``run.py``
-    :class:`MrpSettings`, :class:`MrpResult` and :func:`run_mrp`, which wires the steps below.
+    :class:`MrpResult` and :func:`run_mrp`, which wires the steps below
+    (:class:`MrpSettings` is in ``settings.py``).
 ``checks.py``
     :func:`check_inputs`: what makes planning impossible, naming table, row and column.
 ``inputs.py``
