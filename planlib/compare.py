@@ -208,10 +208,10 @@ def compare_order_status(base_late: pd.DataFrame, scenario_late: pd.DataFrame, k
                          min_days: float = 1 / 24) -> pd.DataFrame:
     """Orders late in one plan and on time in the other, or late by a different amount.
 
-    Orders match by ``order_id``, not by :func:`order_identity`: a scenario plan starts from the
-    same open orders as its base. A planned order that MRP numbers differently in the two plans
-    (a change upstream shifts the numbering) shows as one order that became late and one now on
-    time, both of the same item and due date.
+    Orders match by ``order_id``. :func:`compare_plans` first gives the base plan's planned
+    orders the scenario's numbers for the same orders (:func:`order_identity`): MRP numbers
+    planned orders as it plans them, so a change upstream renumbers the same order, which would
+    otherwise show as one order that became late and one now on time.
 
     Parameters
     ----------
@@ -378,9 +378,13 @@ def compare_plans(base, scenario, scenario_def=None) -> PlanComparison:
         columns=["kpi", "base", "scenario", "delta", "delta_pct"])
     kpis["judgment"] = judge_kpis(kpis) if len(kpis) else pd.Series(dtype=str)
     parts = []
+    pb, ps = get(base, "planned_orders"), get(scenario, "planned_orders")
     if get(base, "late_orders") is not None and get(scenario, "late_orders") is not None:
-        parts.append(compare_order_status(_late_production(get(base, "late_orders")),
-                                          _late_production(get(scenario, "late_orders")), "production order"))
+        base_late = _late_production(get(base, "late_orders"))
+        if pb is not None and ps is not None and len(pb) and len(ps):
+            base_late = base_late.assign(order_id=_in_scenario_numbers(base_late.order_id, pb, ps))
+        parts.append(compare_order_status(base_late, _late_production(get(scenario, "late_orders")),
+                                          "production order"))
     if get(base, "promise_dates") is not None and get(scenario, "promise_dates") is not None:
         parts.append(compare_order_status(_late_lines(get(base, "promise_dates")),
                                           _late_lines(get(scenario, "promise_dates")), "customer order line"))
@@ -390,12 +394,26 @@ def compare_plans(base, scenario, scenario_def=None) -> PlanComparison:
     load = compare_load(cb, cs) if cb is not None and cs is not None else compare_load(
         pd.DataFrame(columns=["work_center_id", "period", "load_hours", "available_hours"]),
         pd.DataFrame(columns=["work_center_id", "period", "load_hours", "available_hours"]))
-    pb, ps = get(base, "planned_orders"), get(scenario, "planned_orders")
     items = compare_item_orders(pb, ps) if pb is not None and ps is not None else pd.DataFrame()
     sc = scenario_def
     return PlanComparison(name=sc.name if sc else "", description=sc.description if sc else "",
                           changes=sc.describe() if sc else [], kpis=kpis, order_status=status, load=load,
                           item_orders=items)
+
+
+def _in_scenario_numbers(order_ids: pd.Series, base_orders: pd.DataFrame,
+                         scenario_orders: pd.DataFrame) -> pd.Series:
+    """The base plan's order numbers as the scenario plan numbers the same orders.
+
+    MRP numbers planned orders in the order it plans them, so a change upstream renumbers the
+    same order (same item, type and due date) in the scenario. :func:`order_identity` (the
+    week-over-week rule) pairs them; a base planned order with no pair keeps its number, marked
+    ``(base plan)`` where the scenario uses that number for another order.
+    """
+    pairs = order_identity(base_orders, scenario_orders)
+    same = dict(zip(pairs.previous_order_id.astype(str), pairs.order_id.astype(str)))
+    taken = set(scenario_orders.order_id.astype(str))
+    return order_ids.astype(str).map(lambda o: same.get(o, f"{o} (base plan)" if o in taken else o))
 
 
 def _days(v: float) -> str:

@@ -402,6 +402,33 @@ def test_week_over_week_comparison_is_unchanged(tmp_path):
     assert (pd.concat([got[f"{n}.schedule_changes"] for n in WOW_CURRENT]).change == "moved").any()
 
 
+def test_a_renumbered_planned_order_is_the_same_order():
+    """MRP renumbers planned orders when a change upstream shifts them: the same order (item,
+    type, due date) late by the same in both plans is no change, and a real change is listed
+    under the scenario's number (the peak_demand scenario showed FG-05's one late order as
+    PLN-0000119 'now on time' and PLN-0000122 'became late')."""
+    def planned(rows):
+        return pd.DataFrame(rows, columns=["order_id", "item_id", "order_type", "qty", "due_date"]).assign(
+            due_date=lambda f: pd.to_datetime(f.due_date), release_date=lambda f: f.due_date - pd.Timedelta(days=7))
+
+    base = {"kpis": BASE["kpis"],
+            "planned_orders": planned([("PLN-1", "FG-5", "make", 10.0, "2026-11-23"),
+                                       ("PLN-2", "FG-6", "make", 20.0, "2026-11-30"),
+                                       ("PLN-3", "FG-7", "make", 5.0, "2026-12-07")]),
+            "late_orders": _late([("PLN-1", "FG-5", "2026-11-23", 8.0, "capacity", "capacity at TEST"),
+                                  ("PLN-2", "FG-6", "2026-11-30", 4.0, "capacity", "capacity at TEST")])}
+    scen = {"kpis": SCEN["kpis"],
+            "planned_orders": planned([("PLN-1", "FG-4", "make", 7.0, "2026-11-23"),   # new
+                                       ("PLN-2", "FG-5", "make", 10.0, "2026-11-23"),  # base PLN-1
+                                       ("PLN-3", "FG-6", "make", 20.0, "2026-11-30"),  # base PLN-2
+                                       ("PLN-4", "FG-7", "make", 5.0, "2026-12-07")]),  # base PLN-3
+            "late_orders": _late([("PLN-2", "FG-5", "2026-11-23", 8.0, "capacity", "capacity at TEST"),
+                                  ("PLN-3", "FG-6", "2026-11-30", 28.0, "capacity", "capacity at TEST")])}
+    status = compare_plans(base, scen).order_status
+    assert status[["change", "order_id", "item_id"]].values.tolist() == [["late by more", "PLN-3", "FG-6"]]
+    assert status.days_change.tolist() == pytest.approx([1.0])
+
+
 if __name__ == "__main__" and "--write" in __import__("sys").argv:
     import tempfile
 
