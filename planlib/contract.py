@@ -157,6 +157,10 @@ _table(
         Column("item_id", nullable=False, ref="items.item_id"),
         _qty("on_hand", "Stock on hand [uom].", nullable=False),
         _qty("allocated", "On hand already promised to orders [uom].", required=False, default=0.0),
+        Column("as_of", "date", required=False,
+               doc="Date of the snapshot (stock, open orders and progress as at 00:00 that day), the same "
+                   "in every row; empty: the plan start. Execution records dated on or after it are "
+                   "applied on top (docs/weekly-loop.md)."),
     ),
     key=("item_id",),
     doc="Stock on hand per item.",
@@ -235,6 +239,9 @@ _table(
         Column("name", required=False, default=""),
         Column("lead_time_days", "float", required=False, min=0, max=LEAD_TIME_MAX_DAYS,
                doc="Quoted lead time [days]."),
+        Column("contact_name", required=False, default="", doc="Person to call about open orders."),
+        Column("email", required=False, default="", doc="Their e-mail address (follow-up mail drafts)."),
+        Column("phone", required=False, default="", doc="Their phone number."),
     ),
     key=("supplier_id",),
     doc="Suppliers of buy items.",
@@ -353,6 +360,89 @@ _table(
     ),
     key=("order_id", "op_seq"),
     doc="Shop-floor progress of released production orders.",
+    optional=True,
+)
+
+
+# --------------------------------------------------------------------------- execution: what happened
+
+_table(
+    "production_reports",
+    (
+        Column("order_id", nullable=False, doc="Production order reported on (`scheduled_receipts`)."),
+        Column("op_seq", "int", nullable=False, min=0, max=1_000_000, doc="Operation of the order's routing."),
+        Column("machine_id", required=False, ref="machines.machine_id", doc="Machine it ran on."),
+        Column("report_date", "date", nullable=False, doc="Day (or shift's day) the report covers."),
+        Column("start", "datetime", required=False, doc="When the work reported started."),
+        Column("end", "datetime", required=False, doc="When it stopped."),
+        _qty("qty_good", "Good units made [uom].", required=False, default=0.0),
+        _qty("qty_scrap", "Units scrapped [uom].", required=False, default=0.0),
+        Column("scrap_reason", required=False, default="", doc="Why they were scrapped."),
+        Column("labour_hours", "float", required=False, default=0.0, min=0, max=1e5,
+               doc="Operator hours booked [h]."),
+        Column("downtime_min", "float", required=False, default=0.0, min=0, max=MINUTES_MAX,
+               doc="Machine stopped while the operation was due to run [min]."),
+        Column("downtime_reason", required=False, default="", doc="Why it stopped."),
+    ),
+    doc="What the shop floor reported: one row per operation and shift or day.",
+    optional=True,
+)
+
+_table(
+    "goods_receipts",
+    (
+        Column("receipt_id", nullable=False, doc="Receipt number, unique."),
+        Column("order_id", nullable=False, doc="Purchase order received against (`scheduled_receipts`)."),
+        Column("item_id", nullable=False, ref="items.item_id"),
+        _qty("qty", "Quantity received [uom].", nullable=False),
+        Column("received_date", "date", nullable=False),
+    ),
+    key=("receipt_id",),
+    doc="Goods received from suppliers against purchase orders.",
+    optional=True,
+)
+
+_table(
+    "material_issues",
+    (
+        Column("order_id", nullable=False, doc="Production order the material went to (`scheduled_receipts`)."),
+        Column("item_id", nullable=False, ref="items.item_id", doc="Component issued."),
+        Column("qty", "float", nullable=False, min=-QTY_MAX, max=QTY_MAX,
+               doc="Quantity issued [uom]; negative for a return to stock."),
+        Column("issue_date", "date", nullable=False),
+    ),
+    doc="Components issued from stock to production orders.",
+    optional=True,
+)
+
+_table(
+    "supplier_confirmations",
+    (
+        Column("order_id", nullable=False, doc="Purchase order confirmed (`scheduled_receipts`)."),
+        Column("confirmed_date", "date", required=False,
+               doc="Date the supplier says it will deliver; empty: no date given."),
+        _qty("confirmed_qty", "Quantity the supplier confirms [uom]; empty: the open quantity.",
+             required=False),
+        Column("confirmed_on", "date", nullable=False, doc="When the supplier said it."),
+        Column("note", required=False, default="", doc="What the supplier said."),
+    ),
+    doc="Suppliers' delivery confirmations; the latest `confirmed_on` of an order counts.",
+    optional=True,
+)
+
+_table(
+    "staffing",
+    (
+        Column("work_center_id", nullable=False, ref="work_centers.work_center_id"),
+        Column("weekday", "weekday", nullable=False, doc="Mon .. Sun (or 0 .. 6, Monday = 0)."),
+        Column("start_time", "time", nullable=False, doc="Shift start HH:MM."),
+        Column("end_time", "time", nullable=False,
+               doc="Shift end HH:MM; earlier than start_time for a shift past midnight."),
+        Column("operators", "float", nullable=False, min=0, max=10000,
+               doc="Operators on the shift at the work center (headcount)."),
+    ),
+    key=("work_center_id", "weekday", "start_time"),
+    doc="Operators per work center and shift.",
     optional=True,
 )
 
