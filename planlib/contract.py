@@ -179,6 +179,9 @@ _table(
         Column("release_date", "date", required=False, doc="Date the order was or will be released."),
         Column("status", required=False, default="firm", choices=("firm", "released", "in_progress")),
         Column("supplier_id", required=False, ref="suppliers.supplier_id"),
+        Column("planned_order", required=False, default="",
+               doc="The planned order (of the plan that proposed it) this order was released from; "
+                   "attainment follows it to the published schedule."),
     ),
     key=("order_id",),
     doc="Open supply: purchase orders and production orders not yet received.",
