@@ -233,7 +233,8 @@ def materials(ds: Dataset, week: str, order_items: pd.DataFrame | None = None) -
     order_item = _order_items(ds, order_items)
     orders = sorted(set(started.index) | set(iss.order_id))
     if not orders:
-        return pd.DataFrame(columns=cols)
+        text = ("order_id", "item_id", "component_id", "note")
+        return pd.DataFrame({c: pd.Series(dtype=object if c in text else float) for c in cols})
     bom = _bom_in_effect(ds, start)
     lines = {p: g for p, g in bom.groupby("parent_id")}
     cost = ds.items.set_index("item_id").unit_cost
@@ -368,6 +369,7 @@ def costs(ds: Dataset, week: str, order_items: pd.DataFrame | None = None) -> Co
         item = order_item.get(oid, "")
         add(dict(order_id=oid, item_id="" if pd.isna(item) else item), mg.get(oid, empty_m), hg.get(oid, empty_h))
     by_order = pd.DataFrame(rows, columns=[c for c in cols if c != "variance"])
+    by_order = by_order.astype({c: float for c in ("standard", "actual", "standard_hours", "actual_hours")})
     by_order.insert(5, "variance", by_order.actual - by_order.standard)
     rows = []
     add(dict(week=week), m, h)
