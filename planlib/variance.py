@@ -40,10 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planlib.attainment import NO_REASON, _order_items, _pct, pareto, week_bounds, week_reports
+from planlib.attainment import NO_REASON, Attainment, _order_items, _pct, pareto, week_bounds, week_reports
 from planlib.dataset import Dataset
 
-__all__ = ["COST_TYPES", "CostVariance", "Scrap", "costs", "materials", "scrap"]
+__all__ = ["COST_TYPES", "CostVariance", "Scrap", "costs", "headlines", "materials", "scrap"]
 
 COST_TYPES = ("material", "labour", "machine")
 
@@ -378,3 +378,79 @@ def costs(ds: Dataset, week: str, order_items: pd.DataFrame | None = None) -> Co
     by_week = by_week[["week", "cost_type", "standard", "actual", "variance", "standard_hours", "actual_hours",
                        "driver"]]
     return CostVariance(by_order[cols], by_week, week)
+
+
+# --------------------------------------------------------------------------- headlines
+
+def headlines(att: Attainment, scrap_: Scrap, costs_: CostVariance) -> pd.DataFrame:
+    """The week's follow-up in a few figures and lines, for the top of a plant manager's page.
+
+    Parameters
+    ----------
+    att : Attainment
+        :func:`planlib.attainment.attainment` of the week.
+    scrap_ : Scrap
+        :func:`scrap` of the week.
+    costs_ : CostVariance
+        :func:`costs` of the week.
+
+    Returns
+    -------
+    DataFrame
+        One row per headline: ``kpi`` (``ops_attainment_pct, qty_attainment_pct, orders_late,
+        slowest_rate_pct, scrap_pct, downtime_h, cost_variance``), ``value`` (number; NaN when there is
+        nothing to measure) and ``text`` (the line a person reads, e.g. ``"Schedule attainment
+        2026-W48: 62 % of 69 operations done, 71 % of the quantity (the schedule published for
+        2026-W48)"``).
+    """
+    rows = []
+    wc = att.by_work_center
+    planned, done = int(wc.ops_planned.sum()), int(wc.ops_done.sum())
+    qp = float(wc.qty_planned.sum())
+    capped = float((wc.qty_attainment_pct.fillna(0.0) * wc.qty_planned / 100.0).sum())
+    ops_pct = 100.0 * done / planned if planned else np.nan
+    qty_pct = 100.0 * capped / qp if qp > 0 else np.nan
+    rows.append(("ops_attainment_pct", ops_pct,
+                 f"Schedule attainment {att.week}: {ops_pct:.0f} % of {planned} operations done, {qty_pct:.0f} % of "
+                 f"the quantity ({att.basis})" if planned else
+                 f"Schedule attainment {att.week}: no operation was planned to finish ({att.basis})"))
+    rows.append(("qty_attainment_pct", qty_pct, f"Good quantity: {qty_pct:.0f} % of the quantity planned"
+                 if qp > 0 else "Good quantity: nothing planned"))
+    late = att.by_order[att.by_order.late]
+    rows.append(("orders_late", float(len(late)),
+                 f"{len(late)} of {len(att.by_order)} orders behind schedule"
+                 + (f": {', '.join(late.order_id.head(3))}" + (" ..." if len(late) > 3 else "") if len(late) else "")))
+    r = att.rates.dropna(subset=["rate_pct"])
+    if len(r):
+        g = r.groupby("work_center_id")[["standard_hours", "run_hours"]].sum()
+        g = g[g.run_hours > 0]
+        pct = 100.0 * g.standard_hours / g.run_hours
+        w = pct.idxmin()
+        rows.append(("slowest_rate_pct", float(pct[w]), f"Slowest work center: {w} at {pct[w]:.0f} % of the "
+                                                         f"routing's rate"))
+    else:
+        rows.append(("slowest_rate_pct", np.nan, "Production rates: no timed reports"))
+    items = scrap_.by_item
+    top = scrap_.by_reason.iloc[0] if len(scrap_.by_reason) else None
+    worst = items.sort_values("scrap_over_plan_pct", ascending=False).iloc[0] if len(items) else None
+    text = "Scrap: none reported"
+    value = np.nan
+    if worst is not None and items.qty_scrap.sum() > 0:
+        value = float(worst.scrap_pct)
+        text = (f"Scrap: worst {worst.item_id} at {worst.scrap_pct:.1f} % against {worst.planned_scrap_pct:.1f} % "
+                f"planned; value {items.scrap_value.sum():,.0f}")
+        if top is not None:
+            text += f"; top reason {top.scrap_reason} ({top.share_pct:.0f} % of the units)"
+    rows.append(("scrap_pct", value, text))
+    d = att.downtime
+    mins = float(d.downtime_min.sum()) if len(d) else 0.0
+    rows.append(("downtime_h", mins / 60.0, f"Downtime {mins / 60.0:,.1f} h" + (
+        f"; most: {d.work_center_id.iloc[0]} {d.downtime_reason.iloc[0]} ({d.downtime_min.iloc[0]:,.0f} min)"
+        if len(d) else "")))
+    w = costs_.by_week.set_index("cost_type")
+    total = float(w.variance.sum())
+    parts = ", ".join(f"{k} {w.variance[k]:+,.0f}" for k in COST_TYPES)
+    main = w.variance.abs().idxmax() if len(w) and w.variance.abs().max() > 0 else None
+    rows.append(("cost_variance", total, f"Cost against standard: {total:+,.0f} ({parts})"
+                 + (f"; main driver {w.driver[main]}" if main else "")))
+    return pd.DataFrame(rows, columns=["kpi", "value", "text"])

@@ -188,3 +188,19 @@ def test_variance_invariants(ds, reports, issues):
             assert p.share_pct.sum() == pytest.approx(100.0)
     assert ((s.by_item.scrap_pct >= 0) & (s.by_item.scrap_pct <= 100)).all()
     assert s.by_reason.qty_scrap.sum() == pytest.approx(sum(r["qty_scrap"] for r in rows))
+
+
+def test_headlines_of_the_hand_case(ds):
+    from planlib.attainment import attainment
+
+    sched = pd.read_csv(CASE / "schedule.csv", parse_dates=["setup_start", "start", "end"])
+    h = variance.headlines(attainment(ds, WEEK, sched), variance.scrap(ds, WEEK), variance.costs(ds, WEEK))
+    h = h.set_index("kpi")
+    assert h.loc["ops_attainment_pct", "value"] == pytest.approx(40.0)  # 2 of 5 operations
+    assert h.loc["ops_attainment_pct", "text"] == ("Schedule attainment 2026-W48: 40 % of 5 operations done, 66 % of "
+                                                   "the quantity (the schedule published for 2026-W48)")
+    assert h.loc["qty_attainment_pct", "value"] == pytest.approx(100 * 33 / 50)  # (24 + 9) of (35 + 15)
+    assert h.loc["orders_late", "text"] == "2 of 3 orders behind schedule: MO-2, PLN-2"
+    assert h.loc["slowest_rate_pct", "text"] == "Slowest work center: CUT at 78 % of the routing's rate"
+    assert h.loc["downtime_h", "value"] == 0.5
+    assert h.loc["cost_variance", "value"] == pytest.approx(3.6 + 52.5 + 38.0)
