@@ -161,12 +161,28 @@ def _check_schedule(schedule: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the previous schedule lacks column(s) {', '.join(missing)}: pass the `schedule` table of "
                          f"a weekly run (its schedule.csv, or planlib.archive.read_run(path, week)['schedule'])")
-    s = schedule.copy()
+    s = schedule.copy().reset_index(drop=True)
+
+    def bad(col: str, parsed: pd.Series, what: str) -> None:
+        wrong = parsed.isna() & schedule[col].reset_index(drop=True).notna()
+        if col in ("op_seq", "end"):
+            wrong |= parsed.isna()
+        if wrong.any():
+            i = int(np.flatnonzero(wrong.to_numpy())[0])
+            raise ValueError(f"the previous schedule, row {i + 1}, column {col}: {schedule[col].iloc[i]!r} is not "
+                             f"{what} ({int(wrong.sum())} such row(s)); pass the schedule table of a weekly run as "
+                             f"it was published")
+
     for c in ("setup_start", "end"):
-        s[c] = pd.to_datetime(s[c])
+        parsed = pd.to_datetime(s[c], errors="coerce", format="mixed")
+        bad(c, parsed, "a date and time")
+        s[c] = parsed
+    s["setup_start"] = s.setup_start.fillna(s.end)
+    for c in ("op_seq", "qty", "setup_min", "changeover_min", "run_min"):
+        parsed = pd.to_numeric(s[c], errors="coerce")
+        bad(c, parsed, "a number")
+        s[c] = parsed.astype(float).fillna(0.0)
     s["op_seq"] = s.op_seq.astype("int64")
-    for c in ("qty", "setup_min", "changeover_min", "run_min"):
-        s[c] = pd.to_numeric(s[c]).astype(float).fillna(0.0)
     for c in ("order_id", "item_id", "work_center_id", "machine_id"):
         s[c] = s[c].astype(object)
     return s

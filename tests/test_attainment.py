@@ -160,3 +160,21 @@ def test_attainment_invariants(ds, schedule, reports, with_schedule):
     assert wc.ops_planned.sum() == a.by_order.ops_planned.sum()
     assert wc.ops_done.sum() == a.by_order.ops_done.sum()
     assert np.isclose(wc.hours_reported.sum(), 2.0 * len(rows), atol=0.01)
+
+
+def test_a_schedule_cell_that_does_not_parse_is_named(ds, schedule):
+    s = schedule.astype({"end": object})
+    s.loc[2, "end"] = "tomorrow"
+    with pytest.raises(ValueError, match=r"row 3, column end: 'tomorrow' is not a date and time \(1 such row"):
+        attainment(ds, WEEK, s)
+    s = schedule.astype({"qty": object})
+    s.loc[0, "qty"] = "ten"
+    with pytest.raises(ValueError, match=r"row 1, column qty: 'ten' is not a number"):
+        attainment(ds, WEEK, s)
+
+
+def test_a_schedule_read_as_text_gives_the_same_answer(ds, schedule):
+    text = pd.read_csv(CASE / "schedule.csv", dtype=str)
+    a, b = attainment(ds, WEEK, schedule), attainment(ds, WEEK, text)
+    pd.testing.assert_frame_equal(a.by_work_center, b.by_work_center)
+    pd.testing.assert_frame_equal(a.by_order, b.by_order)
