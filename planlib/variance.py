@@ -138,8 +138,8 @@ def scrap(ds: Dataset, week: str, order_items: pd.DataFrame | None = None) -> Sc
         cumulative_pct`` [%].
 
         ``orders``: orders with scrap or downtime in the week: ``order_id, item_id, qty_good``
-        [uom, good units of the operations reported, each counted once at its last operation
-        reported], ``qty_scrap`` [uom], ``scrap_pct`` [%], ``scrap_reasons`` (text, ``"porosity
+        [uom, good units reported in the week on the order's furthest operation reported that
+        week], ``qty_scrap`` [uom], ``scrap_pct`` [%], ``scrap_reasons`` (text, ``"porosity
         4, setup 1"``), ``downtime_min`` [min], ``downtime_reasons`` (text), sorted by scrap value.
     """
     rep = week_reports(ds, week, order_items)
