@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planlib import labels, peg
+from planlib.actions import unit_prices
 from planlib.buckets import week_index
 
 __all__ = ["COLUMNS", "STATUSES", "mail_draft", "mailto_link", "need_dates", "supplier_followup",
@@ -274,7 +275,12 @@ def supplier_followup(ds, mrp, today, unconfirmed_days: int = 7, safety_stock: p
     po["days_at_risk"] = np.where(at_risk & later_week, (po.expected_date - po.need_date).dt.days, 0).astype(int)
 
     # customer order lines served, through every level
-    lines = _lines_served(_table(mrp, "pegging"), po.order_id.tolist(), ds)
+    pegging = _table(mrp, "pegging")
+    lines = _lines_served(pegging, po.order_id.tolist(), ds)
+    more = _lines_of_replacements(po, lines, pegging, _table(mrp, "planned_orders"), ds)
+    if len(more):
+        lines = (pd.concat([lines, more], ignore_index=True) if len(lines) else more.reset_index(drop=True)
+                 ).sort_values(["supply_id", "priority", "due", "demand_id"], kind="stable")
     first = lines.groupby("supply_id", sort=False).head(1).set_index("supply_id")
     po["customer_orders"] = po.order_id.map(lines.groupby("supply_id", sort=False).label.agg("; ".join)).fillna("")
     po["priority"] = po.order_id.map(first.priority).astype("Int64")
@@ -302,19 +308,46 @@ def supplier_followup(ds, mrp, today, unconfirmed_days: int = 7, safety_stock: p
                        "short_qty": float, "value_at_risk": float})
 
 
+def _lines_of_replacements(po: pd.DataFrame, lines: pd.DataFrame, pegging, planned, ds) -> pd.DataFrame:
+    """Lines an order due after its need week would serve if it came on time.
+
+    MRP nets an open order on its due date: when that is a later week than the need, the
+    plan covers the need with planned orders of the item (and MRP says "expedite"), and the
+    pegging gives the open order only what comes later. The customer order lines those planned
+    orders (due from the need week up to the order's due week) serve are the ones pulling the
+    order in would serve; they are this order's lines when the pegging gives it none.
+    """
+    cols = ["supply_id", "demand_id", "label", "feed", "priority", "due", "value"]
+    if planned is None or planned.empty or pegging is None or pegging.empty:
+        return pd.DataFrame(columns=cols)
+    gap = po[po.need_date.notna() & (po.due_date >= po.need_date + pd.Timedelta(days=7))
+             & ~po.order_id.isin(lines.supply_id)]
+    if gap.empty:
+        return pd.DataFrame(columns=cols)
+    pl = pd.DataFrame({"planned_id": planned.order_id.astype(str), "item_id": planned.item_id.astype(str),
+                       "planned_due": pd.to_datetime(planned.due_date)})
+    pairs = gap[["order_id", "item_id", "need_date", "due_date"]].merge(pl, on="item_id")
+    pairs = pairs[(pairs.planned_due >= pairs.need_date)
+                  & (pairs.planned_due < pairs.due_date - pd.to_timedelta(pairs.due_date.dt.weekday, unit="D"))]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    sub = _lines_served(pegging, pairs.planned_id.unique().tolist(), ds)
+    sub = pairs[["order_id", "planned_id"]].merge(sub, left_on="planned_id", right_on="supply_id")
+    sub = sub.drop(columns=["supply_id", "planned_id"]).rename(columns={"order_id": "supply_id"})
+    return sub.drop_duplicates(["supply_id", "demand_id"])[cols]
+
+
 def _lines_served(pegging: pd.DataFrame | None, order_ids: list[str], ds) -> pd.DataFrame:
-    """Customer order lines above each order: ``supply_id, demand_id, label, feed, priority, value``,
+    """Customer order lines above each order: ``supply_id, demand_id, label, feed, priority, due, value``,
     most urgent first per order (priority, due date, id)."""
-    cols = ["supply_id", "demand_id", "label", "feed", "priority", "value"]
+    cols = ["supply_id", "demand_id", "label", "feed", "priority", "due", "value"]
     if pegging is None or pegging.empty or not order_ids:
         return pd.DataFrame(columns=cols)
     served = peg.customer_lines_served(peg.trace_up(pegging, order_ids))
     if served.empty:
         return pd.DataFrame(columns=cols)
     d = ds.demand.assign(order_id=ds.demand.order_id.astype(str)).drop_duplicates("order_id").set_index("order_id")
-    from planlib.actions import unit_prices  # the one price rule of the worklist's value at risk
-
-    price = unit_prices(ds.items, ds.demand)
+    price = unit_prices(ds.items, ds.demand)  # the worklist's price rule (value at risk)
     price = price[~price.index.duplicated()]
     s = served.assign(demand_id=served.demand_id.astype(str))
     s["priority"] = s.demand_id.map(d.priority).astype(float).fillna(9.0)
