@@ -24,6 +24,8 @@ requirements), so the rule sees exactly the stock MRP netted.
 from __future__ import annotations
 
 import html
+import re
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from urllib.parse import quote
@@ -449,14 +451,23 @@ def _rows_of(followup: pd.DataFrame, supplier_id) -> pd.DataFrame:
     return followup[followup.supplier_id.astype(str) == str(supplier_id)]
 
 
-def _supplier(ds, supplier_id) -> dict:
+#: One plain e-mail address (no display name, no list).
+_EMAIL = re.compile(r"[^@\s,;<>\"()\[\]]+@[^@\s,;<>\"()\[\]]+\.[^@\s,;<>\"()\[\]]+")
+
+
+def _supplier(ds, supplier_id, check_email: bool = False) -> dict:
+    """Name and contact of a supplier; ``check_email`` raises on an address a mail cannot go to."""
     c = _contacts(ds)
     sid = str(supplier_id)
-    if sid in c.index:
-        r = c.loc[sid]
-        return {"supplier_id": sid, "name": r.supplier_name or sid, "contact_name": r.contact_name,
-                "email": r.email, "phone": r.phone}
-    return {"supplier_id": sid, "name": sid, "contact_name": "", "email": "", "phone": ""}
+    if sid not in c.index:
+        return {"supplier_id": sid, "name": sid, "contact_name": "", "email": "", "phone": ""}
+    r = c.loc[sid]
+    if check_email and r.email and not _EMAIL.fullmatch(r.email):
+        pos = int(np.flatnonzero(ds.suppliers.supplier_id.astype(str).to_numpy() == sid)[0])
+        raise ValueError(f"{ds.where('suppliers', pos)}, column email: {r.email!r} is not one e-mail address; "
+                         f"write a single address such as orders@example.com for supplier {sid} (or leave it empty)")
+    return {"supplier_id": sid, "name": r.supplier_name or sid, "contact_name": r.contact_name,
+            "email": r.email, "phone": r.phone}
 
 
 def supplier_page(followup: pd.DataFrame, ds, supplier_id, today=None) -> str:
@@ -567,12 +578,18 @@ def mail_draft(followup: pd.DataFrame, ds, supplier_id, sender: str = "") -> byt
         file: the buyer types it), subject :data:`SUBJECT`, a plain-text body with one line per
         order that is late, at risk or unconfirmed (or a note that all are on track), and the
         header ``X-Unsent: 1`` so that mail clients open it as a draft.
+
+    Raises
+    ------
+    ValueError
+        The supplier's ``email`` is not one address (naming the suppliers row and column).
     """
-    s = _supplier(ds, supplier_id)
+    s = _supplier(ds, supplier_id, check_email=True)
     rows = _follow_ups(followup, supplier_id)
     msg = EmailMessage(policy=SMTP)
     if s["email"]:
-        msg["To"] = f"{s['contact_name']} <{s['email']}>" if s["contact_name"] else s["email"]
+        user, domain = s["email"].rsplit("@", 1)
+        msg["To"] = Address(display_name=s["contact_name"], username=user, domain=domain)
     if sender:
         msg["From"] = sender
     msg["Subject"] = SUBJECT
@@ -608,8 +625,13 @@ def mailto_link(followup: pd.DataFrame, ds, supplier_id, max_chars: int = 1800) 
     str
         ``mailto:ADDRESS?subject=...&body=...`` with every part percent-encoded (RFC 6068);
         the address is empty when the supplier has none on file.
+
+    Raises
+    ------
+    ValueError
+        The supplier's ``email`` is not one address (naming the suppliers row and column).
     """
-    s = _supplier(ds, supplier_id)
+    s = _supplier(ds, supplier_id, check_email=True)
     rows = _follow_ups(followup, supplier_id)
     lines = [f"{r.order_id}: {r.status}" + (f", {r.days_late} d late" if r.days_late else "")
              + (f", pull in {r.days_at_risk} d" if r.days_at_risk else "")
@@ -617,6 +639,8 @@ def mailto_link(followup: pd.DataFrame, ds, supplier_id, max_chars: int = 1800) 
     base = "mailto:" + quote(s["email"], safe="@") + "?subject=" + quote(SUBJECT, safe="")
 
     def link(k):
+        if not lines:
+            return base + "&body=" + quote("All open orders are on track.\n", safe="")
         text = ["Please confirm or pull in:"] + lines[:k] + ([f"... and {len(lines) - k} more"] if k < len(lines)
                                                             else [])
         return base + "&body=" + quote("\n".join(text) + "\n", safe="")

@@ -333,3 +333,26 @@ def test_page_prints_on_a4_without_cutting_columns(plan, tmp_path):
         pdf = page.pdf(format="A4", landscape=True, print_background=True)
         assert errors == [] and other_hosts(requests) == []
     assert pdf.startswith(b"%PDF")
+
+
+def test_an_email_that_is_not_one_address_is_a_clear_error():
+    t = _tables()
+    t["suppliers"].loc[0, "email"] = "anna at acme, bob"
+    ds = from_frames(t)
+    f = supplier_followup(ds, run_mrp(ds, PARAMS), TODAY)
+    for make in (mail_draft, mailto_link):
+        with pytest.raises(ValueError, match=r"suppliers row 1, column email: 'anna at acme, bob' is not one "
+                                             r"e-mail address; write a single address"):
+            make(f, ds, "S1")
+    assert "jorg@bolt.example" in mailto_link(f, ds, "S2")  # the other supplier is fine
+
+
+def test_a_supplier_with_nothing_to_chase():
+    ds = from_frames({k: v for k, v in _tables().items() if k not in ("scheduled_receipts", "supplier_confirmations",
+                                                                       "goods_receipts")})
+    f = supplier_followup(ds, run_mrp(ds, PARAMS), TODAY)
+    assert f.empty and list(f.columns) == COLUMNS
+    assert "No open purchase orders." in supplier_page(f, ds, "S1")
+    body = email.message_from_bytes(mail_draft(f, ds, "S1"), policy=email.policy.default).get_content()
+    assert "on track; nothing to chase" in body
+    assert parse_qs(urlsplit(mailto_link(f, ds, "S1")).query)["body"] == ["All open orders are on track.\n"]
