@@ -407,7 +407,10 @@ def _actions(po: pd.DataFrame, feeds: pd.Series, n_lines: pd.Series) -> pd.Serie
         else:
             why = ": no customer order depends on it yet (forecast or stock)"
         who, oid = _who(r), r.order_id
-        if r.status == "late":
+        if r.status == "late" and pd.isna(r.need_date):
+            text = (f"call {who}, {oid} is {r.days_late} day(s) late but the plan does not need it within the "
+                    f"horizon: agree to cancel it or deliver later")
+        elif r.status == "late":
             text = (f"call {who}, {oid} is {r.days_late} day(s) late: ask them to ship the {_q(r.open_qty)} "
                     f"{r.item_id} still open now{why}")
         elif r.status == "at risk" and r.days_at_risk > 0:

@@ -356,3 +356,14 @@ def test_a_supplier_with_nothing_to_chase():
     body = email.message_from_bytes(mail_draft(f, ds, "S1"), policy=email.policy.default).get_content()
     assert "on track; nothing to chase" in body
     assert parse_qs(urlsplit(mailto_link(f, ds, "S1")).query)["body"] == ["All open orders are on track.\n"]
+
+
+def test_a_late_order_the_plan_does_not_need_asks_to_cancel():
+    t = _tables()
+    t["demand"] = t["demand"][t["demand"].order_id != "SO-2"].reset_index(drop=True)  # nothing needs RM-D now
+    ds = from_frames(t)
+    f = supplier_followup(ds, run_mrp(ds, PARAMS), TODAY)
+    d = _row(f, "PO-D")
+    assert d.status == "late" and pd.isna(d.need_date) and d.customer_orders == "" and d.value_at_risk == 0
+    assert "is 13 day(s) late but the plan does not need it" in d.action and "cancel" in d.action
+    assert f.order_id.iloc[:2].tolist() == ["PO-C", "PO-D"]  # late first; no customer order ranks last among them
