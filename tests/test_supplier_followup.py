@@ -367,3 +367,19 @@ def test_a_late_order_the_plan_does_not_need_asks_to_cancel():
     assert d.status == "late" and pd.isna(d.need_date) and d.customer_orders == "" and d.value_at_risk == 0
     assert "is 13 day(s) late but the plan does not need it" in d.action and "cancel" in d.action
     assert f.order_id.iloc[:2].tolist() == ["PO-C", "PO-D"]  # late first; no customer order ranks last among them
+
+
+def test_from_the_run_folders_tables_and_the_table_round_trips(plan, tmp_path):
+    """The run reads MRP's tables back from CSV: same follow-up; the follow-up itself survives a write and read."""
+    from planlib.data import read_table, write_tables
+
+    ds, mrp, f = plan
+    write_tables(mrp.tables(), tmp_path / "mrp")
+    back = {n: read_table(tmp_path / "mrp" / f"{n}.csv") for n in ("mrp_grid", "pegging", "planned_orders")}
+    pd.testing.assert_frame_equal(supplier_followup(ds, back, TODAY), f)
+    write_tables({"supplier_followup": f}, tmp_path / "followup")
+    again = read_table(tmp_path / "followup" / "supplier_followup.csv")
+    assert again.order_id.tolist() == f.order_id.tolist()
+    assert again.status.tolist() == f.status.tolist() and again.action.tolist() == f.action.tolist()
+    assert (pd.to_datetime(again.need_date) == f.need_date).all()
+    assert np.allclose(again.value_at_risk.to_numpy(dtype=float), f.value_at_risk.to_numpy())
