@@ -21,16 +21,22 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium, open_page, other_hosts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from browser import chromium, needs_chromium, open_page, other_hosts
 
 from planlib.data import from_frames
 from planlib.mrp import run_mrp
 from planlib.params import PlanParams
-from planlib.supplier_followup import (COLUMNS, SUBJECT, mail_draft, mailto_link, need_dates, supplier_followup,
-                                       supplier_page)
+from planlib.supplier_followup import (
+    COLUMNS,
+    SUBJECT,
+    mail_draft,
+    mailto_link,
+    need_dates,
+    supplier_followup,
+    supplier_page,
+)
 
 TODAY = pd.Timestamp("2026-11-23")
 PARAMS = PlanParams(plan_start="2026-11-23", horizon_weeks=8)
@@ -72,9 +78,9 @@ def _tables():
         "supplier_id": ["S1", "S2"], "name": ["Acme Castings", "Bolt & Co"],
         "contact_name": ["Anna Berg", "Jörg Müller"], "email": ["anna.berg@acme.example", "jorg@bolt.example"],
         "phone": ["+46 8 123 45 67", "+49 201 555 0"]})
-    return dict(items=items, bom=bom, demand=demand, scheduled_receipts=receipts, suppliers=suppliers,
-                supplier_confirmations=confirmations, goods_receipts=goods_receipts,
-                inventory=pd.DataFrame({"item_id": ["FG-A"], "on_hand": [0.0]}))
+    return {"items": items, "bom": bom, "demand": demand, "scheduled_receipts": receipts, "suppliers": suppliers,
+                "supplier_confirmations": confirmations, "goods_receipts": goods_receipts,
+                "inventory": pd.DataFrame({"item_id": ["FG-A"], "on_hand": [0.0]})}
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +214,7 @@ def test_late_and_at_risk_recomputed_independently_from_the_tables(plan):
 
 
 def test_need_date_is_mrps_expedite_and_defer_date(plan):
-    ds, mrp, f = plan
+    _ds, mrp, f = plan
     ex = mrp.exceptions[mrp.exceptions.exception.isin(["expedite", "defer"])]
     assert {"PO-J", "PO-G"} <= set(ex.order_id)  # PO-J expedite (due 16 Dec, needed 30 Nov), PO-G defer
     for r in ex.itertuples():
@@ -234,8 +240,8 @@ def _random_plans(draw):
                                           for _ in range(n_po)]})
     inventory = pd.DataFrame({"item_id": ["FG", "RM"], "on_hand": [float(draw(st.integers(0, 30))),
                                                                    float(draw(st.integers(0, 50)))]})
-    ds = from_frames(dict(items=items, bom=bom, demand=demand, scheduled_receipts=receipts, inventory=inventory,
-                          suppliers=pd.DataFrame({"supplier_id": ["S1"]})))
+    ds = from_frames({"items": items, "bom": bom, "demand": demand, "scheduled_receipts": receipts, "inventory": inventory,
+                          "suppliers": pd.DataFrame({"supplier_id": ["S1"]})})
     return ds, run_mrp(ds, PlanParams(plan_start="2026-01-05", horizon_weeks=8))
 
 
