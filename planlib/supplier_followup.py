@@ -186,7 +186,7 @@ def supplier_followup(ds, mrp, today, unconfirmed_days: int = 7, safety_stock: p
         :func:`need_dates`); ``expected_date`` (the confirmed date, else the due date);
         ``status`` (``late | at risk | unconfirmed | on track``), ``reason`` (why, in words);
         ``days_late`` [days] (``today - due_date`` of a late order, else 0), ``days_at_risk``
-        [days] (``expected_date - need_date`` when it arrives in a later week than needed,
+        [days] (``expected_date - need_date`` when it arrives after the need date,
         else 0), ``short_qty`` [units] (open quantity the supplier has not confirmed);
         ``customer_orders`` (the customer order lines it serves through every BOM level,
         from the pegging, most urgent first, ``;``-separated), ``priority`` (the most urgent of
@@ -267,7 +267,7 @@ def supplier_followup(ds, mrp, today, unconfirmed_days: int = 7, safety_stock: p
     po["expected_date"] = po.confirmed_date.where(po.confirmed_date.notna(), po.due_date)
 
     late = po.due_date < today
-    later_week = po.need_date.notna() & (po.expected_date >= po.need_date + pd.Timedelta(days=7))
+    later_week = po.need_date.notna() & (po.expected_date > po.need_date)
     is_short = po.short_qty > 0
     at_risk = ~late & (later_week | is_short)
     unconfirmed = ~late & ~at_risk & po.confirmed_date.isna() & (
@@ -379,7 +379,7 @@ def _reasons(po: pd.DataFrame, today) -> pd.Series:
         if r.status == "late":
             parts.append(f"due {_day(r.due_date)}, {r.days_late} day(s) ago, {_q(r.open_qty)} still open")
         if r.days_at_risk > 0 or (r.status == "late" and not pd.isna(r.need_date)
-                                  and r.expected_date >= r.need_date + pd.Timedelta(days=7)):
+                                  and r.expected_date > r.need_date):
             src = "confirmed for" if not pd.isna(r.confirmed_date) else "due"
             parts.append(f"{src} {_day(r.expected_date)}, needed in the week of {_day(r.need_date)}")
         if r.short_qty > 0:
@@ -532,7 +532,7 @@ def supplier_page(followup: pd.DataFrame, ds, supplier_id, today=None) -> str:
             f"<p>{len(rows)} open order(s): {e(summary)}.</p>"
             f"<table class='fu'><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             "<p class='foot'>Needed: the week MRP needs the order in (its Monday). Late: due before today and not "
-            "received. At risk: expected (confirmed, else due) in a later week than needed, or confirmed short. "
+            "received. At risk: expected (confirmed, else due) after the Monday it is needed, or confirmed short. "
             "Unconfirmed: no confirmed date and due within the follow-up window.</p></body></html>")
 
 

@@ -126,7 +126,8 @@ def test_each_status_on_the_hand_built_case(plan):
     assert e.confirmed_qty == 10.0 and e.short_qty == 0.0
     assert "pull in PO-E by 16 day(s) (to 2026-11-30)" in e.action
     fr = _row(f, "PO-F")
-    assert fr.short_qty == 20.0 and fr.days_at_risk == 0 and "missing 20 RM-F" in fr.action
+    # confirmed for Wednesday 9 Dec, needed from Monday 7 Dec (the need week's first day): 2 days at risk
+    assert fr.short_qty == 20.0 and fr.days_at_risk == 2 and "confirm the missing 20" in fr.action
     j = _row(f, "PO-J")  # never confirmed, due 16 Dec, needed in the week of 30 Nov
     assert j.expected_date == pd.Timestamp("2026-12-16") and j.days_at_risk == 16
     # MRP covers SO-7 with a planned order and pegs PO-J to excess; pulling PO-J in serves SO-7
@@ -139,7 +140,7 @@ def test_each_status_on_the_hand_built_case(plan):
     assert h.action == "none" and h.value_at_risk == 0.0
     # sorted: status, then priority within it
     assert f.status.tolist() == ["late"] * 2 + ["at risk"] * 3 + ["unconfirmed", "on track"]
-    assert f.order_id.tolist()[2:5] == ["PO-E", "PO-F", "PO-J"]  # priorities 2, 2, 5; E 16 days before F's 0
+    assert f.order_id.tolist()[2:5] == ["PO-E", "PO-F", "PO-J"]  # priorities 2, 2, 5; E 16 days before F's 2
 
 
 def test_unconfirmed_window_is_a_parameter(plan):
@@ -179,6 +180,8 @@ def _independent_need(mrp, ds, order_id):
     mine = sr[sr.item_id == me.item_id].copy()
     mine["b"] = [min(max((d - start).days // 7, 0), H) for d in mine.due_date]
     mine = mine[mine.b < H].sort_values(["b", "due_date", "order_id"])
+    if order_id not in set(mine.order_id):  # due after the horizon: MRP does not net it, nor say when it needs it
+        return pd.NaT
     before = 0.0
     for r in mine.itertuples():
         if r.order_id == order_id:
@@ -308,7 +311,7 @@ def test_mailto_link_is_valid_and_short(plan):
     q = parse_qs(parts.query)
     assert q["subject"] == [SUBJECT]
     body = q["body"][0]
-    assert "PO-C: late, 5 d late" in body and "PO-F: at risk, 20 not confirmed" in body
+    assert "PO-C: late, 5 d late" in body and "PO-F: at risk, pull in 2 d, 20 not confirmed" in body
     assert " " not in link and "\n" not in link
     short = mailto_link(f, ds, "S1", max_chars=200)
     assert len(short) <= 200 and "more" in parse_qs(urlsplit(short).query)["body"][0]
