@@ -24,6 +24,8 @@ snapshot; :func:`apply_actuals` applies them:
 - the result has ``inventory.as_of`` = the cut-off, so applying it again changes nothing.
 
 Per item: end = start + receipts + production - issues - shipments (:func:`stock_balance`).
+Every planning path plans from :func:`planlib.validate.planning_dataset`: these records checked
+against the plan start (:func:`planlib.validate.loop_problems`), then :func:`apply_actuals`.
 Records dated before ``as_of`` are already in the snapshot: they feed the reports (attainment,
 scrap, variance; :func:`reported_ops`), never the state.
 
@@ -37,7 +39,7 @@ import pandas as pd
 from planlib.dataset import Dataset, empty_table
 from planlib.problems import InputError, Problems
 
-__all__ = ["apply_actuals", "planning_dataset", "reported_ops", "snapshot_date", "stock_balance"]
+__all__ = ["apply_actuals", "reported_ops", "snapshot_date", "stock_balance"]
 
 #: Open quantities at or below this [uom] are closed (rounding of partial receipts).
 CLOSED_QTY = 1e-9
@@ -242,7 +244,6 @@ def _apply_progress(ds: Dataset, ops: pd.DataFrame, still_open: set) -> tuple[pd
     key = ["order_id", "op_seq"]
     old = prog.assign(_pos=np.arange(len(prog)))
     merged = old.merge(ops.astype({"op_seq": "Int64"}), on=key, how="outer", indicator=True)
-    new = merged["_merge"] == "right_only"
     reported = merged["_merge"] != "left_only"
     done_before = merged.qty_done.fillna(0.0)
     is_done = pd.Series(False, index=merged.index)
@@ -331,44 +332,3 @@ def reported_ops(ds: Dataset) -> pd.DataFrame:
             "downtime_min", "first_start", "last_end", "last_machine_id", "done"]
     return ops[cols].sort_values(["order_id", "op_seq"]).reset_index(drop=True)
 
-
-def planning_dataset(ds: Dataset, plan_start) -> Dataset:
-    """The dataset a plan starting at ``plan_start`` plans from: checked against the snapshot
-    convention at the plan start, then :func:`apply_actuals` up to it.
-
-    Every planning path calls it (the CLI's ``forecast``, ``mrp``, ``schedule`` and ``run``, the
-    notebooks through :func:`planlib.pipeline.inputs`, :func:`planlib.scenario.plan_scenario` and
-    the scenario editor). It is idempotent: the applied dataset has ``as_of`` = ``plan_start``.
-
-    Parameters
-    ----------
-    ds : Dataset
-    plan_start : date-like
-
-    Returns
-    -------
-    Dataset
-        As :func:`apply_actuals`; the warnings of the check added to ``warnings``.
-
-    Raises
-    ------
-    InputError
-        With the problems table, if an execution record is dated on or after the plan start, the
-        snapshot is dated after it, or another rule of :func:`planlib.validate.loop_problems` fails.
-    """
-    from planlib.validate import loop_problems
-
-    start = pd.Timestamp(plan_start)
-    problems = loop_problems(ds, start)
-    errors = problems[problems.severity == "error"]
-    if len(errors):
-        raise InputError(f"{len(errors)} problem(s) in the execution records for a plan starting "
-                         f"{start:%Y-%m-%d}", errors)
-    applied = apply_actuals(ds, start)
-    warnings = problems[problems.severity == "warning"]
-    if len(warnings):
-        known = applied.warnings if applied.warnings is not None else warnings.iloc[:0]
-        merged = pd.concat([known, warnings], ignore_index=True).drop_duplicates(
-            subset=["table", "row", "column", "problem"])
-        applied = Dataset(applied.tables, applied.source, applied.present, applied.rows, merged)
-    return applied

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from planlib import actuals
 from planlib.calendar import shift_hours
 from planlib.contract import TABLES, Table, bound_text
 from planlib.dataset import Dataset
@@ -50,7 +51,8 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
         rule(ds, p)
     _history_rules(ds, p, today)
     day = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
-    _loop_rules(ds, p, future_from=day + pd.Timedelta(days=1), as_of_max=day)
+    # no as_of check here: a dataset applied up to next week's plan start has as_of after today
+    _loop_rules(ds, p, future_from=day + pd.Timedelta(days=1), as_of_max=None)
     return p.frame()
 
 
@@ -458,13 +460,11 @@ def _loop_rules(ds: Dataset, p: Problems, future_from, as_of_max) -> None:
     snapshot, so what they refer to must be in it: an unknown order there is an error, while
     before ``as_of`` (an order since closed) it is a warning. Rows dated on or after
     ``future_from`` (the plan start, or the day after ``today``) are in the future; a snapshot
-    dated after ``as_of_max`` (the plan start, or ``today``) cannot be planned from.
+    dated after ``as_of_max`` (the plan start; None: not checked) cannot be planned from.
     """
-    from planlib.actuals import snapshot_date, stock_balance
-
     future_from = pd.Timestamp(future_from)
-    _as_of_rules(ds, p, pd.Timestamp(as_of_max))
-    as_of = snapshot_date(ds)
+    _as_of_rules(ds, p, None if as_of_max is None else pd.Timestamp(as_of_max))
+    as_of = actuals.snapshot_date(ds)
     applied = {}
     for table, (column, kind) in _EXECUTION.items():
         if not ds.has(table) or ds[table].empty:
@@ -495,10 +495,10 @@ def _loop_rules(ds: Dataset, p: Problems, future_from, as_of_max) -> None:
         _return_rule(ds, p)
     _staffing_rules(ds, p)
     if as_of is not None and ds.has("inventory") and as_of < future_from:
-        _negative_stock(ds, p, stock_balance(ds, future_from), as_of, future_from)
+        _negative_stock(ds, p, actuals.stock_balance(ds, future_from), as_of, future_from)
 
 
-def _as_of_rules(ds: Dataset, p: Problems, as_of_max: pd.Timestamp) -> None:
+def _as_of_rules(ds: Dataset, p: Problems, as_of_max: pd.Timestamp | None) -> None:
     if not ds.has("inventory") or "as_of" not in ds.inventory:
         return
     as_of = ds.inventory.as_of
@@ -509,6 +509,8 @@ def _as_of_rules(ds: Dataset, p: Problems, as_of_max: pd.Timestamp) -> None:
         p.add("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of.iloc[pos]),
               f"as_of differs from the other rows ({_day(first)}): the snapshot has one date",
               f"give every row the snapshot's date ({_day(first)})")
+    if as_of_max is None:
+        return
     late = (as_of > as_of_max).fillna(False).to_numpy()
     for pos in np.flatnonzero(late)[:1]:
         p.add("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of.iloc[pos]),
@@ -727,6 +729,46 @@ def loop_problems(ds: Dataset, plan_start) -> pd.DataFrame:
     start = pd.Timestamp(plan_start)
     _loop_rules(ds, p, future_from=start, as_of_max=start)
     return p.frame()
+
+
+def planning_dataset(ds: Dataset, plan_start) -> Dataset:
+    """The dataset a plan starting at ``plan_start`` plans from: checked against the snapshot
+    convention at the plan start, then :func:`planlib.actuals.apply_actuals` up to it.
+
+    Every planning path calls it (the CLI's ``forecast``, ``mrp``, ``schedule`` and ``run``, the
+    notebooks through :func:`planlib.pipeline.inputs`, :func:`planlib.scenario.plan_scenario` and
+    the scenario editor). It is idempotent: the applied dataset has ``as_of`` = ``plan_start``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    plan_start : date-like
+
+    Returns
+    -------
+    Dataset
+        As :func:`planlib.actuals.apply_actuals`; the warnings of the check added to ``warnings``.
+
+    Raises
+    ------
+    InputError
+        With the problems table, if an execution record is dated on or after the plan start, the
+        snapshot is dated after it, or another rule of :func:`loop_problems` fails.
+    """
+    start = pd.Timestamp(plan_start)
+    problems = loop_problems(ds, start)
+    errors = problems[problems.severity == "error"]
+    if len(errors):
+        raise InputError(f"{len(errors)} problem(s) in the execution records for a plan starting "
+                         f"{start:%Y-%m-%d}", errors)
+    applied = actuals.apply_actuals(ds, start)
+    warnings = problems[problems.severity == "warning"]
+    if len(warnings):
+        known = applied.warnings if applied.warnings is not None else warnings.iloc[:0]
+        merged = pd.concat([known, warnings], ignore_index=True).drop_duplicates(
+            subset=["table", "row", "column", "problem"])
+        applied = Dataset(applied.tables, applied.source, applied.present, applied.rows, merged)
+    return applied
 
 
 def weekly_requirement(ds: Dataset) -> pd.Series:
