@@ -120,8 +120,9 @@ def _sum_ops(reports: pd.DataFrame) -> pd.DataFrame:
     cols = ["order_id", "op_seq", "qty_good", "qty_scrap", "labour_hours", "downtime_min",
             "first_start", "last_end", "last_machine_id"]
     if reports.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float if c.startswith(("qty", "lab", "down")) else object)
-                             for c in cols}).astype({"op_seq": "Int64"})
+        kinds = {"op_seq": "Int64", "first_start": "datetime64[ns]", "last_end": "datetime64[ns]",
+                 "order_id": object, "last_machine_id": object}
+        return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, float)) for c in cols})
     r = reports.assign(_start=reports.start.fillna(reports.report_date),
                        _end=reports.end.fillna(reports.report_date))
     r = r.sort_values(["report_date", "_end", "_start"], kind="stable")
@@ -252,7 +253,7 @@ def _apply_progress(ds: Dataset, ops: pd.DataFrame, still_open: set) -> tuple[pd
     merged["qty_done"] = done_before + merged.qty_good.fillna(0.0)
     status = np.where(merged.status.eq("done") | is_done, "done", "running")
     merged["status"] = np.where(reported, status, merged.status)
-    start = pd.concat([merged.actual_start, merged.first_start], axis=1).min(axis=1)
+    start = pd.concat([pd.to_datetime(merged.actual_start), pd.to_datetime(merged.first_start)], axis=1).min(axis=1)
     merged["actual_start"] = start.astype("datetime64[ns]")
     merged["machine_id"] = merged.last_machine_id.where(merged.last_machine_id.notna(), merged.machine_id)
     merged = merged[merged.order_id.isin(still_open)]
