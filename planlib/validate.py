@@ -504,7 +504,9 @@ def _as_of_rules(ds: Dataset, p: Problems, as_of_max: pd.Timestamp | None) -> No
     as_of = ds.inventory.as_of
     if as_of.isna().all():
         return
-    first = as_of.dropna().mode().min()  # the date most rows give
+    counts = as_of.value_counts()
+    top = set(counts.index[counts == counts.max()])
+    first = next(v for v in as_of if v in top)  # the date most rows give (the first of a tie)
     for pos in np.flatnonzero((as_of != first).to_numpy()):
         p.add("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of.iloc[pos]),
               f"as_of differs from the other rows ({_day(first)}): the snapshot has one date",
@@ -552,25 +554,25 @@ def _over_receipt(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
     """Receipts applied to a purchase order above its open quantity in the snapshot."""
     if not ds.has("scheduled_receipts"):
         return
-    gr = ds.goods_receipts.assign(_pos=np.arange(len(ds.goods_receipts)))[applied]
+    gr = ds.goods_receipts.assign(pos_=np.arange(len(ds.goods_receipts)))[applied]
     open_qty = gr.order_id.map(_lookup(ds.scheduled_receipts, "order_id", "qty"))
-    gr = gr.assign(_open=open_qty)[open_qty.notna()].sort_values(["order_id", "received_date", "_pos"])
+    gr = gr.assign(open_=open_qty)[open_qty.notna()].sort_values(["order_id", "received_date", "pos_"])
     if gr.empty:
         return
     cum = gr.groupby("order_id").qty.cumsum()
     before = cum - gr.qty
-    crossing = (cum > gr._open + 1e-9) & (before <= gr._open + 1e-9)  # the receipt that goes over
+    crossing = (cum > gr.open_ + 1e-9) & (before <= gr.open_ + 1e-9)  # the receipt that goes over
     total = gr.groupby("order_id").qty.transform("sum")
-    for row in gr[crossing].assign(_total=total[crossing]).itertuples():
-        over = row._total - row._open
-        text = (f"receipts since the snapshot total {_fmt(row._total)}, above the open quantity "
-                f"{_fmt(row._open)} of {row.order_id} by {_fmt(round(over, 6))}")
-        if over <= OVER_TOLERANCE * row._open:
-            p.warn("goods_receipts", ds.where("goods_receipts", row._pos), "qty", _fmt(row.qty),
+    for row in gr[crossing].assign(total_=total[crossing]).itertuples():
+        over = row.total_ - row.open_
+        text = (f"receipts since the snapshot total {_fmt(row.total_)}, above the open quantity "
+                f"{_fmt(row.open_)} of {row.order_id} by {_fmt(round(over, 6))}")
+        if over <= OVER_TOLERANCE * row.open_:
+            p.warn("goods_receipts", ds.where("goods_receipts", row.pos_), "qty", _fmt(row.qty),
                    text + f" (within the {OVER_TOLERANCE:.1%} over-delivery tolerance)",
                    "nothing to do if the supplier over-delivered; the order is closed")
         else:
-            p.add("goods_receipts", ds.where("goods_receipts", row._pos), "qty", _fmt(row.qty),
+            p.add("goods_receipts", ds.where("goods_receipts", row.pos_), "qty", _fmt(row.qty),
                   text + f" (more than the {OVER_TOLERANCE:.1%} tolerance)",
                   "correct the quantity or the order_id, or give the order's open qty at as_of")
 
@@ -623,7 +625,7 @@ def _report_rules(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
 
 def _over_report(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
     """Good + scrap reported on an operation since the snapshot above the quantity entering it."""
-    pr = ds.production_reports.assign(_pos=np.arange(len(ds.production_reports)))[applied]
+    pr = ds.production_reports.assign(pos_=np.arange(len(ds.production_reports)))[applied]
     if pr.empty:
         return
     sr = ds.scheduled_receipts
@@ -634,21 +636,21 @@ def _over_report(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
         before = prog.drop_duplicates(["order_id", "op_seq"]).set_index(["order_id", "op_seq"]).qty_done
         done = before.reindex(pd.MultiIndex.from_arrays([pr.order_id, pr.op_seq.astype("Int64")])) \
             .fillna(0.0).to_numpy()
-    pr = pr.assign(_open=open_qty.to_numpy(), _done=done, _both=pr.qty_good + pr.qty_scrap)
+    pr = pr.assign(open_=open_qty.to_numpy(), done_=done, both_=pr.qty_good + pr.qty_scrap)
     ops = pr.groupby(["order_id", "op_seq"]).agg(good=("qty_good", "sum"), scrap=("qty_scrap", "sum"),
-                                                  both=("_both", "sum"), open=("_open", "first"),
-                                                  done=("_done", "first"), last=("_pos", "max"))
+                                                  both=("both_", "sum"), open=("open_", "first"),
+                                                  done=("done_", "first"), last=("pos_", "max"))
     ops = ops.reset_index().sort_values(["order_id", "op_seq"])
     entering = ops.open - (ops.groupby("order_id").scrap.cumsum() - ops.scrap)
     total = ops.both + ops.done
-    for row in ops.assign(_in=entering, _total=total)[total > entering + 1e-9].itertuples():
-        text = (f"good + scrap on operation {row.op_seq} of {row.order_id} total {_fmt(row._total)} "
-                f"({_fmt(row.done)} done at the snapshot), above the {_fmt(row._in)} entering it "
+    for row in ops.assign(in_=entering, total_=total)[total > entering + 1e-9].itertuples():
+        text = (f"good + scrap on operation {row.op_seq} of {row.order_id} total {_fmt(row.total_)} "
+                f"({_fmt(row.done)} done at the snapshot), above the {_fmt(row.in_)} entering it "
                 "(the order's open qty less the scrap on earlier operations)")
         fix = "correct the quantities, or give the order's open qty and progress at as_of"
         where = ds.where("production_reports", int(row.last))
         value = _fmt(ds.production_reports.qty_good.iloc[int(row.last)])
-        if row._total - row._in <= OVER_TOLERANCE * row._in:
+        if row.total_ - row.in_ <= OVER_TOLERANCE * row.in_:
             p.warn("production_reports", where, "qty_good", value,
                    text + f" by at most {OVER_TOLERANCE:.1%}", "nothing to do if more was made than ordered")
         else:
@@ -657,28 +659,28 @@ def _over_report(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
 
 def _return_rule(ds: Dataset, p: Problems) -> None:
     """A return (negative issue) larger than what was issued to the order before it."""
-    mi = ds.material_issues.assign(_pos=np.arange(len(ds.material_issues)))
-    mi = mi.sort_values(["order_id", "item_id", "issue_date", "_pos"])
+    mi = ds.material_issues.assign(pos_=np.arange(len(ds.material_issues)))
+    mi = mi.sort_values(["order_id", "item_id", "issue_date", "pos_"])
     cum = mi.groupby(["order_id", "item_id"]).qty.cumsum()
     bad = (mi.qty < 0) & (cum < -1e-9)
-    for row in mi.assign(_cum=cum)[bad].itertuples():
-        p.add("material_issues", ds.where("material_issues", row._pos), "qty", _fmt(row.qty),
+    for row in mi.assign(cum_=cum)[bad].itertuples():
+        p.add("material_issues", ds.where("material_issues", row.pos_), "qty", _fmt(row.qty),
               f"returns {_fmt(-row.qty)} of {row.item_id} from {row.order_id}, more than was issued to it "
-              f"(net {_fmt(row._cum)})", "correct the quantity, or give the issues it returns")
+              f"(net {_fmt(row.cum_)})", "correct the quantity, or give the issues it returns")
 
 
 def _staffing_rules(ds: Dataset, p: Problems) -> None:
     if not ds.has("staffing") or ds.staffing.empty:
         return
-    st = ds.staffing.assign(_pos=np.arange(len(ds.staffing)))
+    st = ds.staffing.assign(pos_=np.arange(len(ds.staffing)))
     st = st.dropna(subset=["work_center_id", "weekday", "start_time", "end_time"])
     end = st.end_time.where(st.end_time > st.start_time, st.end_time + 24.0)  # past midnight
-    st = st.assign(_end=end).sort_values(["work_center_id", "weekday", "start_time", "_pos"])
+    st = st.assign(_end=end).sort_values(["work_center_id", "weekday", "start_time", "pos_"])
     prev_end = st.groupby(["work_center_id", "weekday"])._end.cummax().groupby(
         [st.work_center_id, st.weekday]).shift()
     overlap = prev_end.notna() & (st.start_time < prev_end)
     for row in st[overlap].itertuples():
-        p.add("staffing", ds.where("staffing", row._pos), "start_time", f"{int(row.start_time):02d}:"
+        p.add("staffing", ds.where("staffing", row.pos_), "start_time", f"{int(row.start_time):02d}:"
               f"{round(row.start_time % 1 * 60):02d}",
               f"overlaps an earlier shift of {row.work_center_id} on the same weekday",
               "one row per shift: merge the rows or correct the times")
@@ -693,7 +695,7 @@ def _negative_stock(ds: Dataset, p: Problems, balance: pd.DataFrame, as_of, unti
     low = balance[balance.end < -1e-9]
     if low.empty:
         return
-    inv_pos = {item: pos for pos, item in reversed(list(enumerate(ds.inventory.item_id)))}
+    invpos_ = {item: pos for pos, item in reversed(list(enumerate(ds.inventory.item_id)))}
     out = []
     for table, column in (("material_issues", "issue_date"), ("demand_history", "date")):
         if ds.has(table) and len(ds[table]):
@@ -704,7 +706,7 @@ def _negative_stock(ds: Dataset, p: Problems, balance: pd.DataFrame, as_of, unti
     for r in low.itertuples():
         named = list(rows.get(r.item_id, [])) if len(rows) else []
         shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
-        where = ds.where("inventory", inv_pos[r.item_id]) if r.item_id in inv_pos else "inventory (no row)"
+        where = ds.where("inventory", invpos_[r.item_id]) if r.item_id in invpos_ else "inventory (no row)"
         p.warn("inventory", where, "on_hand", _fmt(r.start),
                f"on hand of {r.item_id} goes below zero ({_fmt(round(r.end, 6))}) once the records since the "
                f"snapshot are applied" + (f": {shown}" if shown else ""),
