@@ -1,7 +1,7 @@
 """Applying what happened since the snapshot (planlib.actuals): hand-computed cases of every rule,
 invariants with hypothesis, and every planning path planning from the same applied state.
 
-The fixture tests/data/loop/small (README there): FG made in two operations (10 on A, 20 on B) from
+The fixture tests/data/loop/small (tests/data/loop/README.md): FG made in two operations (10 on A, 20 on B) from
 2 kg of RM per unit; snapshot as of Monday 2026-11-16: FG 10 on hand, RM 100 on hand of which 20
 allocated; MO-1 for 50 FG in progress (op 10 running, 20 done); PO-1 for 200 RM open.
 """
