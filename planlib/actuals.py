@@ -202,8 +202,11 @@ def apply_actuals(ds: Dataset, cutoff) -> Dataset:
 
 def _labels(ds: Dataset, table: str, keep: np.ndarray, added: int = 0) -> list:
     """The row labels of the rows ``keep`` (positions) of ``table``, then ``added`` new ones."""
-    old = [ds.where(table, int(i)) for i in keep]
-    return old + [f"{table} row {len(ds[table]) + i + 1} (applied)" for i in range(added)]
+    n = len(ds[table])
+    given = list(ds.rows.get(table) or [])[:n]  # as Dataset.where: the label given, else "<table> row <n>"
+    labels = given + [f"{table} row {i + 1}" for i in range(len(given), n)]
+    old = np.asarray(labels, dtype=object)[np.asarray(keep, dtype=np.int64)].tolist()
+    return old + [f"{table} row {n + i + 1} (applied)" for i in range(added)]
 
 
 def _apply_inventory(ds: Dataset, flows: pd.DataFrame, cutoff) -> tuple[pd.DataFrame, list]:
