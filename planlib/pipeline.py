@@ -42,7 +42,7 @@ from planlib.dataset import Dataset
 from planlib.params import PlanParams
 from planlib.problems import InputError, Problems, mask_source
 from planlib.scenario_names import RESERVED_NAMES, SAFE_NAME, safe_name
-from planlib.validate import require
+from planlib.validate import planning_dataset, require
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -75,9 +75,11 @@ def inputs(source: str, week: str, scenario: str = "", **params) -> tuple[Datase
     Returns
     -------
     (Dataset, PlanParams, Scenario or None)
+        The dataset as at the plan start: the execution records since ``inventory.as_of``
+        applied (:func:`planlib.actuals.planning_dataset`, docs/weekly-loop.md).
     """
     params = PlanParams(plan_start=week_start(week), **params)
-    ds = load(source)
+    ds = planning_dataset(load(source), params.plan_start)  # the snapshot + what happened since
     scen = None
     if scenario:
         from planlib.scenario import apply_scenario, check_scenario, load_scenario

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from planlib import actuals
 from planlib.calendar import shift_hours
 from planlib.contract import TABLES, Table, bound_text
 from planlib.dataset import Dataset
@@ -29,8 +30,9 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
     tables : iterable of str, optional
         Check only these tables (references into tables not loaded are skipped).
     today : date-like, optional
-        The day the check runs (default: the computer's date); demand history dated
-        after it is an error (see :func:`_history_rules`).
+        The day the check runs (default: the computer's date); demand history and
+        execution records dated after it are an error (see :func:`_history_rules` and
+        :func:`_loop_rules`; :func:`loop_problems` checks against a plan start).
 
     Returns
     -------
@@ -48,6 +50,9 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
     for rule in _RULES:
         rule(ds, p)
     _history_rules(ds, p, today)
+    day = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
+    # no as_of check here: a dataset applied up to next week's plan start has as_of after today
+    _loop_rules(ds, p, future_from=day + pd.Timedelta(days=1), as_of_max=None)
     return p.frame()
 
 
@@ -429,6 +434,345 @@ def history_problems(ds: Dataset, today=None) -> pd.DataFrame:
     return p.frame()
 
 
+
+# --------------------------------------------------------------------------- the weekly loop: what happened
+
+#: Receipts above the open quantity of a purchase order by at most this fraction are a warning
+#: (over-delivery within tolerance), beyond it an error; the same for good + scrap on an operation.
+OVER_TOLERANCE = 0.005
+
+#: A production report dated more than this many days from its start and its end is a warning.
+REPORT_DATE_SLACK_DAYS = 1
+
+#: The execution tables, their date column and the kind of order they refer to.
+_EXECUTION = {"production_reports": ("report_date", "production"), "material_issues": ("issue_date", "production"),
+              "goods_receipts": ("received_date", "purchase"), "supplier_confirmations": ("confirmed_on", "purchase")}
+
+
+def _day(ts) -> str:
+    return _fmt(pd.Timestamp(ts))
+
+
+def _loop_rules(ds: Dataset, p: Problems, future_from, as_of_max) -> None:
+    """The execution records against the snapshot convention (docs/weekly-loop.md).
+
+    Rows dated on or after ``as_of`` (and before ``future_from``) must be applied to the
+    snapshot, so what they refer to must be in it: an unknown order there is an error, while
+    before ``as_of`` (an order since closed) it is a warning. Rows dated on or after
+    ``future_from`` (the plan start, or the day after ``today``) are in the future; a snapshot
+    dated after ``as_of_max`` (the plan start; None: not checked) cannot be planned from.
+    """
+    future_from = pd.Timestamp(future_from)
+    _as_of_rules(ds, p, None if as_of_max is None else pd.Timestamp(as_of_max))
+    as_of = actuals.snapshot_date(ds)
+    applied = {}
+    for table, (column, kind) in _EXECUTION.items():
+        if not ds.has(table) or ds[table].empty:
+            continue
+        frame = ds[table]
+        dates = frame[column]
+        future = (dates >= future_from).fillna(False).to_numpy()
+        for pos in np.flatnonzero(future):
+            p.add(table, ds.where(table, pos), column, _fmt(dates.iloc[pos]),
+                  f"dated in the future (on or after {_day(future_from)}): a record of what happened "
+                  "cannot be dated after the plan starts",
+                  "correct the date, or plan a later week")
+        # without as_of the snapshot is current: every record is already in it
+        after = ((dates >= as_of) if as_of is not None else pd.Series(False, index=frame.index)).to_numpy()
+        applied[table] = after & ~future
+        _unknown_orders(ds, p, table, kind, applied[table])
+    if as_of is not None and ds.has("demand_history") and len(ds.demand_history):
+        dates = ds.demand_history["date"]
+        for pos in np.flatnonzero((dates >= future_from).fillna(False).to_numpy()):
+            p.add("demand_history", ds.where("demand_history", pos), "date", _fmt(dates.iloc[pos]),
+                  f"shipment dated in the future (on or after {_day(future_from)})",
+                  "correct the date: shipments after the snapshot are applied up to the plan start")
+    if "goods_receipts" in applied:
+        _over_receipt(ds, p, applied["goods_receipts"])
+    if "production_reports" in applied:
+        _report_rules(ds, p, applied["production_reports"])
+    if "material_issues" in applied:
+        _return_rule(ds, p)
+    _staffing_rules(ds, p)
+    if as_of is not None and ds.has("inventory") and as_of < future_from:
+        _negative_stock(ds, p, actuals.stock_balance(ds, future_from), as_of, future_from)
+
+
+def _as_of_rules(ds: Dataset, p: Problems, as_of_max: pd.Timestamp | None) -> None:
+    if not ds.has("inventory") or "as_of" not in ds.inventory:
+        return
+    as_of = ds.inventory.as_of
+    if as_of.isna().all():
+        return
+    counts = as_of.value_counts()
+    top = set(counts.index[counts == counts.max()])
+    first = next(v for v in as_of if v in top)  # the date most rows give (the first of a tie)
+    for pos in np.flatnonzero((as_of != first).to_numpy()):
+        p.add("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of.iloc[pos]),
+              f"as_of differs from the other rows ({_day(first)}): the snapshot has one date",
+              f"give every row the snapshot's date ({_day(first)})")
+    if as_of_max is None:
+        return
+    late = (as_of > as_of_max).fillna(False).to_numpy()
+    for pos in np.flatnonzero(late)[:1]:
+        p.add("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of.iloc[pos]),
+              f"the snapshot is dated after the plan start ({_day(as_of_max)}): a plan cannot start "
+              "before the state it plans from", "plan a week starting on or after as_of, or correct as_of")
+
+
+def _unknown_orders(ds: Dataset, p: Problems, table: str, kind: str, applied: np.ndarray) -> None:
+    frame = ds[table]
+    sr = ds.scheduled_receipts if ds.has("scheduled_receipts") else None
+    types = _lookup(sr, "order_id", "order_type") if sr is not None else pd.Series(dtype=object)
+    found = frame.order_id.map(types)
+    other = "purchase" if kind == "production" else "production"
+    for pos in np.flatnonzero((found == other).to_numpy()):
+        p.add(table, ds.where(table, pos), "order_id", frame.order_id.iloc[pos],
+              f"{frame.order_id.iloc[pos]} is a {other} order: {table} refer to {kind} orders",
+              "correct the order_id")
+    missing = (found.isna() & frame.order_id.notna()).to_numpy()
+    for pos in np.flatnonzero(missing & applied):
+        p.add(table, ds.where(table, pos), "order_id", frame.order_id.iloc[pos],
+              f"unknown {kind} order (not in scheduled_receipts), dated on or after the snapshot "
+              "(inventory.as_of): it must be open in the snapshot to be applied",
+              "correct the order_id, or add the order to scheduled_receipts as it was at as_of")
+    for pos in np.flatnonzero(missing & ~applied):
+        p.warn(table, ds.where(table, pos), "order_id", frame.order_id.iloc[pos],
+               f"unknown {kind} order (not in scheduled_receipts): an order closed before the snapshot? "
+               "The row counts in reports only",
+               "nothing to do if the order is closed; else correct the order_id")
+    if table == "goods_receipts" and sr is not None:
+        po_item = frame.order_id.map(_lookup(sr, "order_id", "item_id"))
+        wrong = (po_item.notna() & (po_item != frame.item_id)).to_numpy()
+        for pos in np.flatnonzero(wrong):
+            p.add(table, ds.where(table, pos), "item_id", frame.item_id.iloc[pos],
+                  f"purchase order {frame.order_id.iloc[pos]} is for {po_item.iloc[pos]}",
+                  "correct the item_id or the order_id")
+
+
+def _over_receipt(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
+    """Receipts applied to a purchase order above its open quantity in the snapshot."""
+    if not ds.has("scheduled_receipts"):
+        return
+    gr = ds.goods_receipts.assign(pos_=np.arange(len(ds.goods_receipts)))[applied]
+    open_qty = gr.order_id.map(_lookup(ds.scheduled_receipts, "order_id", "qty"))
+    gr = gr.assign(open_=open_qty)[open_qty.notna()].sort_values(["order_id", "received_date", "pos_"])
+    if gr.empty:
+        return
+    cum = gr.groupby("order_id").qty.cumsum()
+    before = cum - gr.qty
+    crossing = (cum > gr.open_ + 1e-9) & (before <= gr.open_ + 1e-9)  # the receipt that goes over
+    total = gr.groupby("order_id").qty.transform("sum")
+    for row in gr[crossing].assign(total_=total[crossing]).itertuples():
+        over = row.total_ - row.open_
+        text = (f"receipts since the snapshot total {_fmt(row.total_)}, above the open quantity "
+                f"{_fmt(row.open_)} of {row.order_id} by {_fmt(round(over, 6))}")
+        if over <= OVER_TOLERANCE * row.open_:
+            p.warn("goods_receipts", ds.where("goods_receipts", row.pos_), "qty", _fmt(row.qty),
+                   text + f" (within the {OVER_TOLERANCE:.1%} over-delivery tolerance)",
+                   "nothing to do if the supplier over-delivered; the order is closed")
+        else:
+            p.add("goods_receipts", ds.where("goods_receipts", row.pos_), "qty", _fmt(row.qty),
+                  text + f" (more than the {OVER_TOLERANCE:.1%} tolerance)",
+                  "correct the quantity or the order_id, or give the order's open qty at as_of")
+
+
+def _report_rules(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
+    """Production reports: routing, machine, times, machine given, and good + scrap per op."""
+    pr = ds.production_reports
+    backwards = (pr.start.notna() & pr.end.notna() & (pr.end < pr.start)).to_numpy()
+    for pos in np.flatnonzero(backwards):
+        p.add("production_reports", ds.where("production_reports", pos), "end", _fmt(pr.end.iloc[pos]),
+              f"end is before start ({_fmt(pr.start.iloc[pos])})", "correct start or end")
+    slack = pd.Timedelta(days=REPORT_DATE_SLACK_DAYS)
+    far = pd.Series(True, index=pr.index)
+    for col in ("start", "end"):
+        far &= pr[col].isna() | ((pr[col].dt.normalize() - pr.report_date).abs() > slack)
+    far &= pr.start.notna() | pr.end.notna()
+    for pos in np.flatnonzero(far.to_numpy()):
+        p.warn("production_reports", ds.where("production_reports", pos), "report_date",
+               _fmt(pr.report_date.iloc[pos]),
+               f"more than {REPORT_DATE_SLACK_DAYS} day from the report's start and end "
+               f"({_fmt(pr.start.iloc[pos])} .. {_fmt(pr.end.iloc[pos])})",
+               "correct report_date (the day of the shift) or the times")
+    no_machine = applied & pr.machine_id.isna().to_numpy()
+    for pos in np.flatnonzero(no_machine):
+        p.add("production_reports", ds.where("production_reports", pos), "machine_id", "",
+              "empty on a report applied to the snapshot: the schedule needs the machine a started "
+              "operation runs on", "fill in the machine the operation ran on")
+    if not (ds.has("scheduled_receipts") and ds.has("routings")):
+        return
+    sr = ds.scheduled_receipts
+    item = pr.order_id.map(_lookup(sr[sr.order_type == "production"], "order_id", "item_id"))
+    route = ds.routings.drop_duplicates(["item_id", "op_seq"]).set_index(["item_id", "op_seq"]).work_center_id
+    keys = pd.MultiIndex.from_arrays([item, pr.op_seq.astype("Int64")])
+    wc = pd.Series(route.reindex(keys).to_numpy(), index=pr.index)
+    not_routed = item.notna() & wc.isna()
+    for pos in np.flatnonzero(not_routed.to_numpy()):
+        p.add("production_reports", ds.where("production_reports", pos), "op_seq", pr.op_seq.iloc[pos],
+              f"item {item.iloc[pos]} (order {pr.order_id.iloc[pos]}) has no operation {pr.op_seq.iloc[pos]}",
+              "use an op_seq of the item's routing")
+    if ds.has("machines"):
+        m_wc = pr.machine_id.map(_lookup(ds.machines, "machine_id", "work_center_id"))
+        wrong = wc.notna() & m_wc.notna() & (m_wc != wc)
+        for pos in np.flatnonzero(wrong.to_numpy()):
+            p.warn("production_reports", ds.where("production_reports", pos), "machine_id", pr.machine_id.iloc[pos],
+                   f"machine of work center {m_wc.iloc[pos]}; operation {pr.op_seq.iloc[pos]} of "
+                   f"{item.iloc[pos]} is routed to {wc.iloc[pos]}",
+                   "correct the machine_id, or route the operation to the machine's work center")
+    _over_report(ds, p, applied & item.notna().to_numpy())
+
+
+def _over_report(ds: Dataset, p: Problems, applied: np.ndarray) -> None:
+    """Good + scrap reported on an operation since the snapshot above the quantity entering it."""
+    pr = ds.production_reports.assign(pos_=np.arange(len(ds.production_reports)))[applied]
+    if pr.empty:
+        return
+    sr = ds.scheduled_receipts
+    open_qty = pr.order_id.map(_lookup(sr[sr.order_type == "production"], "order_id", "qty"))
+    prog = ds.operations_progress if ds.has("operations_progress") else None
+    done = 0.0
+    if prog is not None and len(prog):
+        before = prog.drop_duplicates(["order_id", "op_seq"]).set_index(["order_id", "op_seq"]).qty_done
+        done = before.reindex(pd.MultiIndex.from_arrays([pr.order_id, pr.op_seq.astype("Int64")])) \
+            .fillna(0.0).to_numpy()
+    pr = pr.assign(open_=open_qty.to_numpy(), done_=done, both_=pr.qty_good + pr.qty_scrap)
+    ops = pr.groupby(["order_id", "op_seq"]).agg(good=("qty_good", "sum"), scrap=("qty_scrap", "sum"),
+                                                  both=("both_", "sum"), open=("open_", "first"),
+                                                  done=("done_", "first"), last=("pos_", "max"))
+    ops = ops.reset_index().sort_values(["order_id", "op_seq"])
+    entering = ops.open - (ops.groupby("order_id").scrap.cumsum() - ops.scrap)
+    total = ops.both + ops.done
+    for row in ops.assign(in_=entering, total_=total)[total > entering + 1e-9].itertuples():
+        text = (f"good + scrap on operation {row.op_seq} of {row.order_id} total {_fmt(row.total_)} "
+                f"({_fmt(row.done)} done at the snapshot), above the {_fmt(row.in_)} entering it "
+                "(the order's open qty less the scrap on earlier operations)")
+        fix = "correct the quantities, or give the order's open qty and progress at as_of"
+        where = ds.where("production_reports", int(row.last))
+        value = _fmt(ds.production_reports.qty_good.iloc[int(row.last)])
+        if row.total_ - row.in_ <= OVER_TOLERANCE * row.in_:
+            p.warn("production_reports", where, "qty_good", value,
+                   text + f" by at most {OVER_TOLERANCE:.1%}", "nothing to do if more was made than ordered")
+        else:
+            p.add("production_reports", where, "qty_good", value, text, fix)
+
+
+def _return_rule(ds: Dataset, p: Problems) -> None:
+    """A return (negative issue) larger than what was issued to the order before it."""
+    mi = ds.material_issues.assign(pos_=np.arange(len(ds.material_issues)))
+    mi = mi.sort_values(["order_id", "item_id", "issue_date", "pos_"])
+    cum = mi.groupby(["order_id", "item_id"]).qty.cumsum()
+    bad = (mi.qty < 0) & (cum < -1e-9)
+    for row in mi.assign(cum_=cum)[bad].itertuples():
+        p.add("material_issues", ds.where("material_issues", row.pos_), "qty", _fmt(row.qty),
+              f"returns {_fmt(-row.qty)} of {row.item_id} from {row.order_id}, more than was issued to it "
+              f"(net {_fmt(row.cum_)})", "correct the quantity, or give the issues it returns")
+
+
+def _staffing_rules(ds: Dataset, p: Problems) -> None:
+    if not ds.has("staffing") or ds.staffing.empty:
+        return
+    st = ds.staffing.assign(pos_=np.arange(len(ds.staffing)))
+    st = st.dropna(subset=["work_center_id", "weekday", "start_time", "end_time"])
+    end = st.end_time.where(st.end_time > st.start_time, st.end_time + 24.0)  # past midnight
+    st = st.assign(_end=end).sort_values(["work_center_id", "weekday", "start_time", "pos_"])
+    prev_end = st.groupby(["work_center_id", "weekday"])._end.cummax().groupby(
+        [st.work_center_id, st.weekday]).shift()
+    overlap = prev_end.notna() & (st.start_time < prev_end)
+    for row in st[overlap].itertuples():
+        p.add("staffing", ds.where("staffing", row.pos_), "start_time", f"{int(row.start_time):02d}:"
+              f"{round(row.start_time % 1 * 60):02d}",
+              f"overlaps an earlier shift of {row.work_center_id} on the same weekday",
+              "one row per shift: merge the rows or correct the times")
+    frac = ds.staffing.operators.notna() & (ds.staffing.operators % 1 != 0)
+    for pos in np.flatnonzero(frac.to_numpy()):
+        p.warn("staffing", ds.where("staffing", pos), "operators", _fmt(ds.staffing.operators.iloc[pos]),
+               "fractional operators (a headcount)", "give whole operators, unless a part-time share is meant")
+
+
+def _negative_stock(ds: Dataset, p: Problems, balance: pd.DataFrame, as_of, until) -> None:
+    """On hand below zero once the records since the snapshot are applied."""
+    low = balance[balance.end < -1e-9]
+    if low.empty:
+        return
+    invpos_ = {item: pos for pos, item in reversed(list(enumerate(ds.inventory.item_id)))}
+    out = []
+    for table, column in (("material_issues", "issue_date"), ("demand_history", "date")):
+        if ds.has(table) and len(ds[table]):
+            f = ds[table]
+            hit = f.item_id.isin(low.item_id) & (f[column] >= as_of) & (f[column] < until) & (f.qty > 0)
+            out += [(item, ds.where(table, pos)) for pos, item in zip(np.flatnonzero(hit.to_numpy()), f.item_id[hit])]
+    rows = pd.DataFrame(out, columns=["item_id", "row"]).groupby("item_id").row.agg(list) if out else {}
+    for r in low.itertuples():
+        named = list(rows.get(r.item_id, [])) if len(rows) else []
+        shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+        where = ds.where("inventory", invpos_[r.item_id]) if r.item_id in invpos_ else "inventory (no row)"
+        p.warn("inventory", where, "on_hand", _fmt(r.start),
+               f"on hand of {r.item_id} goes below zero ({_fmt(round(r.end, 6))}) once the records since the "
+               f"snapshot are applied" + (f": {shown}" if shown else ""),
+               "check the snapshot's on hand and the issues and shipments named")
+
+
+def loop_problems(ds: Dataset, plan_start) -> pd.DataFrame:
+    """The execution records checked against a plan starting at ``plan_start``
+    (:func:`_loop_rules` with the plan start as the first day of the future).
+
+    Parameters
+    ----------
+    ds : Dataset
+    plan_start : date-like
+
+    Returns
+    -------
+    DataFrame
+        Columns ``severity, table, row, column, value, problem, fix``.
+    """
+    p = Problems()
+    start = pd.Timestamp(plan_start)
+    _loop_rules(ds, p, future_from=start, as_of_max=start)
+    return p.frame()
+
+
+def planning_dataset(ds: Dataset, plan_start) -> Dataset:
+    """The dataset a plan starting at ``plan_start`` plans from: checked against the snapshot
+    convention at the plan start, then :func:`planlib.actuals.apply_actuals` up to it.
+
+    Every planning path calls it (the CLI's ``forecast``, ``mrp``, ``schedule`` and ``run``, the
+    notebooks through :func:`planlib.pipeline.inputs`, :func:`planlib.scenario.plan_scenario` and
+    the scenario editor). It is idempotent: the applied dataset has ``as_of`` = ``plan_start``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    plan_start : date-like
+
+    Returns
+    -------
+    Dataset
+        As :func:`planlib.actuals.apply_actuals`; the warnings of the check added to ``warnings``.
+
+    Raises
+    ------
+    InputError
+        With the problems table, if an execution record is dated on or after the plan start, the
+        snapshot is dated after it, or another rule of :func:`loop_problems` fails.
+    """
+    start = pd.Timestamp(plan_start)
+    problems = loop_problems(ds, start)
+    errors = problems[problems.severity == "error"]
+    if len(errors):
+        raise InputError(f"{len(errors)} problem(s) in the execution records for a plan starting "
+                         f"{start:%Y-%m-%d}", errors)
+    applied = actuals.apply_actuals(ds, start)
+    warnings = problems[problems.severity == "warning"]
+    if len(warnings):
+        known = applied.warnings if applied.warnings is not None else warnings.iloc[:0]
+        merged = pd.concat([known, warnings], ignore_index=True).drop_duplicates(
+            subset=["table", "row", "column", "problem"])
+        applied = Dataset(applied.tables, applied.source, applied.present, applied.rows, merged)
+    return applied
+
+
 def weekly_requirement(ds: Dataset) -> pd.Series:
     """A rough weekly requirement per item, to judge order-size limits.
 
@@ -525,10 +869,10 @@ _RULES = [_bom_cycles, _bom_dates, _items_rules, _order_count_rule, _calendar_ru
 STEP_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forecast": (("demand_history",), ("forecast_overrides", "items")),
     "mrp": (("items",), ("bom", "inventory", "scheduled_receipts", "demand", "suppliers", "routings",
-                         "work_centers")),
+                         "work_centers", "goods_receipts", "production_reports", "material_issues")),
     "schedule": (("items", "routings", "work_centers", "machines", "calendars"),
                  ("scheduled_receipts", "operations_progress", "calendar_exceptions", "setup_matrix",
-                  "bom", "inventory", "demand")),
+                  "bom", "inventory", "demand", "goods_receipts", "production_reports", "material_issues")),
 }
 STEP_TABLES["run"] = (
     tuple(dict.fromkeys(t for s in ("forecast", "mrp", "schedule") for t in STEP_TABLES[s][0])),

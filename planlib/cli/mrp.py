@@ -21,7 +21,7 @@ from planlib.cli.common import (
 from planlib.data import load, read_table, write_tables
 from planlib.mrp import MrpSettings
 from planlib.problems import InputError, Problems, mask_source
-from planlib.validate import require
+from planlib.validate import planning_dataset, require
 
 
 def add_parser(sub) -> None:
@@ -88,6 +88,7 @@ def run(args) -> int:
         params = replace(params, plan_start=first)
     ds = load(args.source)
     require(ds, "mrp")
+    ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
     safety = _read_csv(args.safety_stock, "safety_stock") if args.safety_stock else None

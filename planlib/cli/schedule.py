@@ -17,7 +17,7 @@ from planlib.cli.common import (
 from planlib.data import load, read_table, write_tables
 from planlib.pipeline import schedule_pages
 from planlib.problems import InputError, Problems, format_problems, mask_source
-from planlib.validate import require
+from planlib.validate import planning_dataset, require
 
 
 def add_parser(sub) -> None:
@@ -100,6 +100,7 @@ def run(args) -> int:
     params = params_from(args)
     ds = load(args.source)
     require(ds, "schedule")
+    ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
     planned, pegging = _mrp_orders(args, ds, params, progress)
     objective = (args.objective, args.then) if args.then and args.then != args.objective else args.objective

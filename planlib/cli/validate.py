@@ -3,18 +3,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planlib.cli.common import add_source
+import pandas as pd
+
+from planlib.cli.common import add_source, date_arg
 from planlib.data import check_source, write_tables
 from planlib.problems import format_problems, mask_problems, mask_source
+from planlib.validate import loop_problems
 
 
 def add_parser(sub) -> None:
     """Register ``planlib validate SOURCE`` and its arguments on the ``planlib`` subparsers ``sub``."""
     p = sub.add_parser("validate", help="check a dataset against the data contract",
                        description="Check every table of a dataset: columns, types, dates, allowed values, "
-                                   "ranges, duplicate keys, references, BOM cycles, calendars. All problems "
+                                   "ranges, duplicate keys, references, BOM cycles, calendars, and the "
+                                   "execution records against the snapshot (docs/weekly-loop.md). All problems "
                                    "are reported at once. Exit 2 on errors, 0 when only warnings remain.")
     add_source(p)
+    p.add_argument("--start", type=date_arg, metavar="DATE",
+                   help="also check the execution records against a plan starting on DATE (YYYY-MM-DD or "
+                        "YYYY-Www): records dated on or after it, a snapshot (inventory.as_of) after it")
     p.add_argument("--problems", metavar="FILE", help="also write the problems to this CSV file")
     p.set_defaults(func=run)
 
@@ -28,6 +35,9 @@ def run(args) -> int:
         The exit code: 2 when the dataset has an error, else 0 (warnings allowed).
     """
     ds, frame = check_source(args.source)
+    if args.start is not None:
+        frame = pd.concat([frame, loop_problems(ds, args.start)], ignore_index=True).drop_duplicates(
+            subset=["severity", "table", "row", "column", "problem"]).reset_index(drop=True)
     frame = mask_problems(frame, args.source)
     if args.problems:
         out = Path(args.problems)

@@ -19,6 +19,7 @@ from planlib.compare import PlanComparison, compare_plans
 from planlib.params import PlanParams
 from planlib.scenario.apply import apply_scenario, scale_forecast
 from planlib.scenario.changes import Scenario
+from planlib.validate import planning_dataset
 
 __all__ = ["ScenarioPlan", "plan_scenario"]
 
@@ -142,6 +143,7 @@ def plan_scenario(dataset, params: PlanParams, scenario: Scenario, base=None, *,
     InputError
         If the scenario names what the dataset does not hold (before anything is planned).
     """
+    dataset = planning_dataset(dataset, params.plan_start)  # idempotent: an applied dataset stays
     changed = apply_scenario(dataset, scenario)
     if planner is None:
         from planlib.pipeline import plan_week  # imported late: the pipeline imports papermill
