@@ -40,7 +40,7 @@ from planlib.dataset import Dataset
 
 __all__ = ["LABOUR_COLUMNS", "WEEKLY_LABOUR_COLUMNS", "labour_requirements", "labour_shifts", "weekly_labour"]
 
-LABOUR_COLUMNS = ["work_center_id", "date", "shift", "kind", "start", "end", "shift_hours", "off_hours",
+LABOUR_COLUMNS = ["work_center_id", "date", "shift_name", "kind", "start", "end", "shift_hours", "off_hours",
                   "operators", "hours_needed", "hours_available", "shortfall_h", "idle_h", "extra_operators",
                   "overtime_h"]
 """Columns of :func:`labour_requirements`."""
@@ -118,13 +118,13 @@ def labour_shifts(ds: Dataset, start, end) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``work_center_id, date`` (the day the shift starts), ``shift`` (``"HH:MM-HH:MM"``),
+        Columns ``work_center_id, date`` (the day the shift starts), ``shift_name`` (``"HH:MM-HH:MM"``),
         ``start, end`` (timestamps), ``shift_hours`` [h], ``off_hours`` [h of the shift in a
         holiday, maintenance or breakdown of the work center's calendar], ``operators``
         [headcount; NaN for a work center without staffing rows, whose calendar gives the shifts].
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    cols = ["work_center_id", "date", "shift", "start", "end", "shift_hours", "off_hours", "operators"]
+    cols = ["work_center_id", "date", "shift_name", "start", "end", "shift_hours", "off_hours", "operators"]
     wc = ds.work_centers
     staffing = ds.staffing
     staffed = set(staffing.work_center_id)
@@ -155,7 +155,7 @@ def labour_shifts(ds: Dataset, start, end) -> pd.DataFrame:
     rows["end"] = rows.start + pd.to_timedelta(length, unit="h")
     rows["shift_hours"] = length
     rows = rows[(rows.end > start) & (rows.start < end) & (rows.shift_hours > 0)].copy()
-    rows["shift"] = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in zip(rows.start_time, rows.end_time)]
+    rows["shift_name"] = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in zip(rows.start_time, rows.end_time)]
     ex = ds.calendar_exceptions
     off = ex[ex.kind.isin(_OFF) & ex.calendar_id.notna() & ex.machine_id.isna()] if len(ex) else ex
     rows["off_hours"] = 0.0
@@ -191,7 +191,7 @@ def labour_requirements(schedule: pd.DataFrame, ds: Dataset, plan_start, end=Non
     DataFrame
         One row per work center and shift (and per stretch of machine time outside every shift),
         sorted by work center and start: ``work_center_id, date`` (day the shift starts),
-        ``shift`` (``"HH:MM-HH:MM"``), ``kind`` (``shift``, or ``overtime``: machine working
+        ``shift_name`` (``"HH:MM-HH:MM"``), ``kind`` (``shift``, or ``overtime``: machine working
         time no shift covers, no operators), ``start, end`` (timestamps), ``shift_hours`` [h],
         ``off_hours`` [h of holiday, maintenance or breakdown of the work center's calendar],
         ``operators`` [headcount; NaN: no staffing rows for the work center], ``hours_needed``
@@ -255,19 +255,19 @@ def labour_requirements(schedule: pd.DataFrame, ds: Dataset, plan_start, end=Non
         for (k, x, y), n in zip(windows, need / 60.0):
             if k >= 0:
                 r = sh.iloc[k]
-                rows.append(dict(work_center_id=w, date=r.date, shift=r["shift"], kind="shift", start=r.start,
+                rows.append(dict(work_center_id=w, date=r.date, shift_name=r["shift_name"], kind="shift", start=r.start,
                                  end=r.end, shift_hours=float(r.shift_hours), off_hours=float(r.off_hours),
                                  operators=float(r.operators), hours_needed=n))
             else:
                 s_ts, e_ts = t0 + pd.Timedelta(minutes=x), t0 + pd.Timedelta(minutes=y)
-                rows.append(dict(work_center_id=w, date=s_ts.normalize(), shift=f"{s_ts:%H:%M}-{e_ts:%H:%M}",
+                rows.append(dict(work_center_id=w, date=s_ts.normalize(), shift_name=f"{s_ts:%H:%M}-{e_ts:%H:%M}",
                                  kind="overtime", start=s_ts, end=e_ts, shift_hours=(y - x) / 60.0,
                                  off_hours=0.0, operators=0.0, hours_needed=n))
     if not rows:
         return pd.DataFrame(columns=LABOUR_COLUMNS)
     out = pd.DataFrame(rows)
     # a shift's own time may be cut by an earlier overlapping shift: merge its pieces back
-    out = out.groupby(["work_center_id", "kind", "start", "end", "date", "shift"], as_index=False, sort=False).agg(
+    out = out.groupby(["work_center_id", "kind", "start", "end", "date", "shift_name"], as_index=False, sort=False).agg(
         shift_hours=("shift_hours", "first"), off_hours=("off_hours", "first"), operators=("operators", "first"),
         hours_needed=("hours_needed", "sum"))
     out = out[(out.end > t0) & (out.start < end)]
