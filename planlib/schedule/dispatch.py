@@ -388,8 +388,10 @@ def _first_overload(busy: list, r: int, need: float, cap: float, low: list = ())
 
     ``cap`` is the work center's operators, ``low`` the disjoint windows ``(start, end, operators)``
     in which staffing puts fewer (:func:`planlib.schedule.problem.staffing_capacity`)."""
-    points = [r] + [s for s, _, _ in busy if s > r] + [s for s, _, _ in low if s > r]
-    for point in sorted(points):
+    points = [r] + [s for s, _, _ in busy if s > r]
+    if low:  # staffing: in time order, the operators change along the way
+        points = sorted(points + [s for s, _, _ in low if s > r])
+    for point in points:
         here = [(t, n) for s, t, n in low if s <= point < t]
         have = min([cap] + [n for _, n in here])
         load = sum(d for s, t, d in busy if s <= point < t)
