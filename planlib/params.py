@@ -50,6 +50,10 @@ class PlanParams:
     deterministic : bool
         CP-SAT stops on a deterministic work budget of ``time_limit_s`` units,
         so the same inputs give the same schedule on a loaded machine (default).
+    respect_staffing : bool
+        The schedule treats ``staffing`` as a limit: operators per work center and shift
+        (:class:`planlib.schedule.ScheduleSettings`); default False (operators are reported
+        by :func:`planlib.labour.labour_requirements`, not planned to).
     currency : str
         ISO 4217 code of every money figure (costs, values), e.g. ``"EUR"`` shown
         as "€" in the reports (:func:`planlib.labels.currency_symbol`).
@@ -71,6 +75,7 @@ class PlanParams:
     objective: str = "tardiness"
     deterministic: bool = True
     currency: str = "EUR"
+    respect_staffing: bool = False
 
     def __post_init__(self) -> None:
         start = self.plan_start

@@ -237,12 +237,14 @@ def mrp(ds: Dataset, params: PlanParams, forecast: pd.DataFrame | None = None,
 def schedule_settings(params: PlanParams, **changes):
     """The :class:`planlib.schedule.ScheduleSettings` of a plan: horizon, time limit, workers and
     seed from ``params``, deterministic CP-SAT (repeatable), the objective ``params.objective``,
-    orders the data cannot schedule reported instead of failing; ``changes`` override."""
+    orders the data cannot schedule reported instead of failing, staffing as a limit when
+    ``params.respect_staffing``; ``changes`` override."""
     from planlib.schedule import ScheduleSettings
 
     values = dict(horizon_days=params.schedule_horizon_days, time_limit_s=params.time_limit_s,
                   workers=params.workers, seed=params.seed, deterministic=params.deterministic,
-                  objective=params.objective, skip_unschedulable=True)
+                  objective=params.objective, skip_unschedulable=True,
+                  respect_staffing=params.respect_staffing)
     values.update(changes)
     return ScheduleSettings(**values)
 

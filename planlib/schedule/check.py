@@ -41,7 +41,7 @@ class _Calendar:
 def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame | None = None,
                    setup_matrix: pd.DataFrame | None = None, frozen: pd.DataFrame | None = None,
                    machines: pd.DataFrame | None = None, crews: dict | None = None,
-                   material: pd.DataFrame | None = None) -> pd.DataFrame:
+                   material: pd.DataFrame | None = None, staffing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every broken rule of a schedule; an empty table means feasible.
 
     Parameters
@@ -66,13 +66,18 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
         ``work_center_id -> operators``: runs needing ``crew_size`` operators never need more at once.
     material : DataFrame, optional
         The supply of each consuming operation (see :func:`check_material`).
+    staffing : DataFrame, optional
+        The ``staffing`` table (``work_center_id, weekday`` 0 = Monday, ``start_time, end_time``
+        [h], ``operators``): where a staffed work center's machines work (``intervals``), the runs
+        needing ``crew_size`` operators never need more at once than the shifts there put on
+        (see :func:`check_staffing`).
 
     Returns
     -------
     DataFrame
         Columns ``rule, order_id, op_seq, machine_id, detail``; ``rule`` is one of
         ``precedence, overlap, setup, run, calendar, uninterruptible, release, frozen,
-        machine, start, crew, material``.
+        machine, start, crew, material, staffing``.
     """
     t0 = pd.Timestamp(plan_start)
     bad = []
@@ -179,6 +184,8 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
                 bad.append(("frozen", f.order_id, int(f.op_seq), r.machine_id,
                             f"moved from {f.machine_id} {f.start}-{f.end} to {r.machine_id} {r.start}-{r.end}"))
     out = pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
+    if staffing is not None and len(staffing):
+        out = pd.concat([out, check_staffing(schedule, plan_start, staffing, intervals)], ignore_index=True)
     if material is not None:
         out = pd.concat([out, check_material(schedule, material)], ignore_index=True)
     return out
@@ -230,4 +237,81 @@ def check_material(schedule: pd.DataFrame, material: pd.DataFrame) -> pd.DataFra
             if pd.isna(at) or at < finish[sid]:
                 bad.append(("material", o, int(q), m, f"{comp} from {sid} said available at {at}, but "
                                                       f"{sid} ends at {finish[sid]}"))
+    return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
+
+
+def check_staffing(schedule: pd.DataFrame, plan_start, staffing: pd.DataFrame,
+                   intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every moment a staffed work center's runs need more operators than its shifts put on.
+
+    Recomputed from the tables alone: the shifts are laid out day by day from ``staffing``
+    (a shift whose end is not after its start ends the next day; overlapping shifts add up);
+    at each moment a machine of the work center works (``intervals``; always, without them)
+    the ``crew_size`` of the runs under way (``start <= t < end``) must not exceed the operators
+    of the shifts covering it (0 where none does). Outside working time no machine of the work
+    center runs, and nothing is checked.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        ``order_id, op_seq, work_center_id, machine_id, start, end`` (timestamps), ``crew_size``.
+    plan_start : datetime-like
+    staffing : DataFrame
+        ``work_center_id, weekday, start_time, end_time`` [h], ``operators``.
+    intervals : DataFrame, optional
+        Machine working intervals ``machine_id, start, end`` (timestamps).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rule, order_id, op_seq, machine_id, detail`` with ``rule == "staffing"``: one row
+        per work center and shift in which it first happens.
+    """
+    t0 = pd.Timestamp(plan_start)
+    bad = []
+    sch = schedule[pd.to_numeric(schedule.crew_size, errors="coerce").fillna(0) > 0].reset_index(drop=True)
+    sch = sch[sch.work_center_id.isin(set(staffing.work_center_id))]
+    if not len(sch):
+        return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
+    ts, te = _minutes(sch.start, t0), _minutes(sch.end, t0)
+    first = (pd.to_datetime(sch.start).min() - t0).days - 2
+    last = (pd.to_datetime(sch.end).max() - t0).days + 2
+    for w, rows in staffing.groupby("work_center_id"):
+        mine = (sch.work_center_id == w).to_numpy()
+        if not mine.any():
+            continue
+        shifts = []  # (start, end, operators) [min from plan start]
+        for day in range(first, last + 1):
+            wd = (t0 + pd.Timedelta(days=day)).weekday()
+            base = ((t0 + pd.Timedelta(days=day)).normalize() - t0).total_seconds() / 60
+            for d, a, b, n in zip(rows.weekday, rows.start_time, rows.end_time, rows.operators):
+                if int(d) == wd:
+                    length = (float(b) - float(a)) if float(b) > float(a) else float(b) + 24 - float(a)
+                    s = round(base + float(a) * 60)
+                    shifts.append((s, s + round(length * 60), float(n)))
+        if intervals is not None:
+            machines = set(sch.machine_id[mine])
+            if "work_center_id" in intervals:
+                machines |= set(intervals.machine_id[intervals.work_center_id == w])
+            iv = intervals[intervals.machine_id.isin(machines)]
+            ws, we = _minutes(iv.start, t0), _minutes(iv.end, t0)
+        else:
+            ws, we = np.array([-np.inf]), np.array([np.inf])
+        points = sorted(set(ts[mine]) | set(te[mine]) | {p for s, e, _ in shifts for p in (s, e)}
+                        | set(ws[np.isfinite(ws)]) | set(we[np.isfinite(we)]))
+        seen = set()
+        for p in points:
+            under = mine & (ts <= p) & (p < te)
+            if not under.any() or not ((ws <= p) & (p < we)).any():
+                continue
+            need = float(sch.crew_size[under].sum())
+            cover = [(s, e, n) for s, e, n in shifts if s <= p < e]
+            have = sum(n for _, _, n in cover)
+            key = tuple(sorted((s, e) for s, e, _ in cover))
+            if need > have + 1e-9 and key not in seen:
+                seen.add(key)
+                row = sch[under].iloc[0]
+                at = t0 + pd.Timedelta(minutes=float(p))
+                bad.append(("staffing", row.order_id, int(row.op_seq), row.machine_id,
+                            f"{need:g} operators needed at {w} at {at}, {have:g} on shift"))
     return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)

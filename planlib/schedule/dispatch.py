@@ -179,6 +179,13 @@ class _Dispatch:
         # crews: operators per work center and their use [(start, end, operators)]
         self.crew_cap = {w: float(c) for w, c in problem.crews.items()}
         self.crew_use = {w: [] for w in self.crew_cap}
+        # staffing as a limit: the windows with fewer operators than crew_cap [(start, end, operators)]
+        self.crew_low = {w: [] for w in self.crew_cap}
+        if problem.staffing is not None:
+            for w, s, e, n in zip(problem.staffing.work_center_id, problem.staffing.start, problem.staffing.end,
+                                  problem.staffing.operators):
+                if w in self.crew_cap and n < self.crew_cap[w]:
+                    self.crew_low[w].append((int(s), int(e), float(n)))
         self.wc_of = ops.work_center_id.to_numpy()
         self.crew = ops.crew_size.to_numpy().astype(float)
 
@@ -369,17 +376,28 @@ class _Dispatch:
         if w not in self.crew_cap or self.crew[i] <= 0:
             return None
         busy = [(s, t, d) for s, t, d in self.crew_use[w] if s < e and t > r]
-        return _first_overload(busy, r, self.crew[i], self.crew_cap[w])
+        low = [(s, t, n) for s, t, n in self.crew_low[w] if s < max(e, r + 1) and t > r]
+        return _first_overload(busy, r, self.crew[i], self.crew_cap[w], low)
 
 
-def _first_overload(busy: list, r: int, need: float, cap: float):
+def _first_overload(busy: list, r: int, need: float, cap: float, low: list = ()):
     """With ``busy`` crew uses ``(start, end, operators)`` overlapping an operation from ``r``: None if
-    ``need`` more operators stay within ``cap`` at ``r`` and at every later start, else the
-    earliest end of a use busy at the first such time [real min]."""
-    for point in [r] + [s for s, _, _ in busy if s > r]:
+    ``need`` more operators stay within the operators available at ``r`` and at every later start,
+    else the next time worth trying [real min]: the earliest end of a use busy at the first such time,
+    or of the staffing window with fewer operators there.
+
+    ``cap`` is the work center's operators, ``low`` the disjoint windows ``(start, end, operators)``
+    in which staffing puts fewer (:func:`planlib.schedule.problem.staffing_capacity`)."""
+    points = [r] + [s for s, _, _ in busy if s > r]
+    if low:  # staffing: in time order, the operators change along the way
+        points = sorted(points + [s for s, _, _ in low if s > r])
+    for point in points:
+        here = [(t, n) for s, t, n in low if s <= point < t]
+        have = min([cap] + [n for _, n in here])
         load = sum(d for s, t, d in busy if s <= point < t)
-        if load + need > cap + 1e-9:
-            return min(t for s, t, _ in busy if s <= point < t)
+        if load + need > have + 1e-9:
+            later = [t for s, t, _ in busy if s <= point < t] + [t for t, _ in here]
+            return min(later) if later else None
     return None
 
 

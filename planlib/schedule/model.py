@@ -543,6 +543,10 @@ def _add_crews(model: cp_model.CpModel, ix: _Lookups, v: ModelVars) -> None:
     Per operation with ``crew_size > 0`` on a work center of ``Problem.crews``, an interval
     over its real run [min from plan start] (``cr{i}``, ``ce{i}``, ``civ{i}``); per work center a
     cumulative constraint, demands and capacity in tenths of an operator (``CREW_SCALE``).
+    With staffing as a limit (``Problem.staffing``) the capacity varies by shift: the cumulative
+    holds the work center's most operators, and a fixed interval (``off{wc}_{k}``) over each
+    window with fewer eats the difference, as in the OR-Tools sample
+    ``sat/samples/cumulative_variable_profile_sample_sat.py``.
     """
     problem, ops = ix.problem, ix.problem.ops
     horizon = problem.horizon
@@ -556,9 +560,16 @@ def _add_crews(model: cp_model.CpModel, ix: _Lookups, v: ModelVars) -> None:
         civ = model.new_interval_var(r, size, e, f"civ{i}")
         crew_iv.setdefault(ops.work_center_id.iat[i], []).append(
             (civ, int(round(ops.crew_size.iat[i] * CREW_SCALE))))
+    profile = problem.staffing
     for wc, items in crew_iv.items():
-        model.add_cumulative([iv for iv, _ in items], [d for _, d in items],
-                             int(round(problem.crews[wc] * CREW_SCALE)))
+        cap = int(round(problem.crews[wc] * CREW_SCALE))
+        if profile is not None and len(profile):
+            for k, (s, e, n) in enumerate(zip(*(profile.loc[profile.work_center_id == wc, c]
+                                                for c in ("start", "end", "operators")))):
+                less = cap - int(round(n * CREW_SCALE))
+                if less > 0 and e > s:
+                    items.append((model.new_fixed_size_interval_var(int(s), int(e - s), f"off{wc}_{k}"), less))
+        model.add_cumulative([iv for iv, _ in items], [d for _, d in items], cap)
 
 
 # --------------------------------------------------------------------------- 6. objective terms

@@ -71,6 +71,10 @@ class ScheduleSettings:
         Rescheduling: cost of moving one operation, in weighted-tardiness minutes.
     move_tolerance_min : int
         Rescheduling: a start shifted by at most this much does not count as a move.
+    respect_staffing : bool
+        Operators as a limit: at a work center with ``staffing`` rows, the runs of operations
+        with a crew never need more operators at once than the shifts put there, shift by
+        shift (:func:`staffing_capacity`); without it only ``crews`` (constant) limit them.
     log : bool
         Print the CP-SAT search log.
     """
@@ -91,6 +95,7 @@ class ScheduleSettings:
     neighbourhood_days: float = 3.0
     move_penalty: int = 120
     move_tolerance_min: int = 30
+    respect_staffing: bool = False
     log: bool = False
 
     def objectives(self) -> list[tuple[str, float]]:
@@ -151,6 +156,12 @@ class Problem:
         (a make order supplying a component of another order).
     left_out : list
         Orders not scheduled (a data error; see ``exceptions``).
+    staffing : DataFrame, optional
+        With ``respect_staffing``: operators over time at the work centers with staffing
+        (:func:`staffing_capacity`): ``work_center_id, start, end`` [min from plan start],
+        ``operators``. Its work centers are in ``crews`` with their most operators at once.
+    staffing_rows : DataFrame, optional
+        The ``staffing`` table the limit came from (for the checker).
     """
 
     ops: pd.DataFrame
@@ -169,6 +180,8 @@ class Problem:
     material: pd.DataFrame | None = None
     links: pd.DataFrame | None = None
     left_out: list = field(default_factory=list)
+    staffing: pd.DataFrame | None = None
+    staffing_rows: pd.DataFrame | None = None
 
     @property
     def horizon(self) -> int:
@@ -559,6 +572,67 @@ def _timeline_from_intervals(iv: pd.DataFrame, plan_start: pd.Timestamp) -> dict
     return out
 
 
+def staffing_capacity(staffing: pd.DataFrame, intervals: pd.DataFrame, plan_start, end) -> pd.DataFrame:
+    """Operators over time at each work center with staffing, where its machines work.
+
+    Inside the working time of a work center (the union of its machines' working intervals)
+    the operators are those of the ``staffing`` shifts covering the moment (summed where
+    shifts overlap; 0 where no shift does: nobody is rostered). Outside it no machine of the
+    work center runs and no limit is listed.
+
+    Parameters
+    ----------
+    staffing : DataFrame
+        The ``staffing`` table: ``work_center_id, weekday`` (0 = Monday), ``start_time,
+        end_time`` [h of the day; an end not after the start is on the next day], ``operators``.
+    intervals : DataFrame
+        Machine working intervals ``machine_id, work_center_id, start, end`` (timestamps), as
+        from :func:`planlib.calendar.machine_intervals`.
+    plan_start, end : datetime-like
+        Time zero and the end of the window.
+
+    Returns
+    -------
+    DataFrame
+        ``work_center_id, start, end`` [min from plan start], ``operators`` [headcount]: sorted,
+        disjoint windows of working time, consecutive windows of one work center differ in
+        operators.
+    """
+    from planlib.calendar import shift_hours
+
+    cols = ["work_center_id", "start", "end", "operators"]
+    t0, end = pd.Timestamp(plan_start), pd.Timestamp(end)
+    if staffing is None or not len(staffing):
+        return pd.DataFrame(columns=cols)
+    horizon = (end - t0).total_seconds() / 60
+    days = pd.date_range(t0.normalize() - pd.Timedelta(days=1), end.normalize(), freq="D")
+    frame = pd.DataFrame({"day": days, "weekday": days.weekday})
+    st = staffing.assign(weekday=staffing.weekday.astype(int))
+    shifts = frame.merge(st, on="weekday")
+    s = ((shifts.day - t0).dt.total_seconds() / 60 + shifts.start_time.astype(float) * 60).to_numpy()
+    e = s + shift_hours(shifts.start_time, shifts.end_time) * 60
+    shifts = shifts.assign(s=np.round(s), e=np.round(e))
+    out = []
+    for w, g in shifts.groupby("work_center_id", sort=True):
+        mine = intervals[intervals.work_center_id == w]
+        ws = ((pd.to_datetime(mine.start) - t0).dt.total_seconds() / 60).round().to_numpy()
+        we = ((pd.to_datetime(mine.end) - t0).dt.total_seconds() / 60).round().to_numpy()
+        points = np.unique(np.clip(np.concatenate([g.s, g.e, ws, we, [0, horizon]]), 0, horizon))
+        prev = None
+        for p, q in zip(points[:-1], points[1:]):
+            if not ((ws <= p) & (p < we)).any():
+                prev = None
+                continue
+            ops = float(g.operators[(g.s <= p).to_numpy() & (p < g.e).to_numpy()].sum())
+            if prev is not None and prev[2] == p and prev[3] == ops:
+                prev[2] = q
+                continue
+            prev = [w, int(p), int(q), ops]
+            out.append(prev)
+    frame = pd.DataFrame(out, columns=["work_center_id", "start", "end", "operators"])
+    return frame.astype({"start": np.int64, "end": np.int64, "operators": float})[cols]
+
+
 def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: ScheduleSettings | None = None,
                   *, material: pd.DataFrame | None = None, crews: dict | None = None,
                   calendar_days: int | None = None) -> Problem:
@@ -724,6 +798,15 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                           f"split the order into lots of at most {max_lot} units or add a longer shift")
         if bad:
             ops.loc[sorted(bad), "uninterruptible"] = False
+    crews = dict(crews or {})
+    profile = rows_used = None
+    if settings.respect_staffing and len(ds.staffing):
+        rows_used = ds.staffing
+        profile = staffing_capacity(rows_used, iv, plan_start, end)
+        most = profile.groupby("work_center_id").operators.max()
+        for w in set(rows_used.work_center_id):
+            crews[w] = float(most.get(w, 0.0))
+        _crew_beyond_staffing(ops, crews, set(rows_used.work_center_id), problems, bad_orders)
     links = pd.DataFrame(columns=["op", "supply_op"], dtype=np.int64)
     mat = None
     if supply is not None and not problems.errors:
@@ -747,8 +830,20 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     frozen = pd.DataFrame(frozen_rows, columns=["op", "machine_id", "ws", "kind"])
     return Problem(ops=ops, alts=alts, timelines=timelines, changeover=changeover,
                    orders=orders.reset_index(drop=True), plan_start=plan_start, frozen=frozen,
-                   crews=dict(crews or {}), calendar_intervals=iv, warnings=warnings.frame(), material=mat,
-                   links=links)
+                   crews=crews, calendar_intervals=iv, warnings=warnings.frame(), material=mat,
+                   links=links, staffing=profile, staffing_rows=rows_used)
+
+
+def _crew_beyond_staffing(ops: pd.DataFrame, crews: dict, staffed: set, problems: Problems, bad: set) -> None:
+    """An operation whose crew is larger than its work center ever has on a shift cannot run: said,
+    and its order kept out."""
+    over = ops[ops.work_center_id.isin(staffed) & (ops.crew_size > ops.work_center_id.map(crews).fillna(np.inf))]
+    for r in over.itertuples():
+        bad.add(r.order_id)
+        problems.add("staffing", str(r.work_center_id), "operators", f"{crews[r.work_center_id]:g}",
+                     f"order {r.order_id} op {r.op_seq} needs {r.crew_size:g} operators; no shift of work center "
+                     f"{r.work_center_id} has more than {crews[r.work_center_id]:g}",
+                     "put more operators on a shift in staffing.csv or lower routings.crew_size")
 
 
 def _material_links(ops: pd.DataFrame, orders: pd.DataFrame, supply: pd.DataFrame, plan_start,
