@@ -55,7 +55,13 @@ scheduled_receipt, calendar).
 """
 from __future__ import annotations
 
-from planlib.scenario.apply import absence_crews, apply_scenario, baseline_crews, check_scenario, scale_forecast
+from planlib.scenario.apply import (
+    absence_crews,
+    apply_scenario,
+    baseline_crews,
+    check_scenario,
+    scale_forecast,
+)
 from planlib.scenario.changes import (
     CHANGE_KINDS,
     Change,
