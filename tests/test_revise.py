@@ -353,3 +353,40 @@ changes:
 
     assert parse_scenario(scenario_to_yaml(s)) == s
     assert os.path.exists(path)
+
+
+# --------------------------------------------------------------------------- the scenario editor's button
+
+def test_editor_button_revises_and_shows_the_moves(published, tmp_path, sample):
+    from planlib.scenario_editor import ScenarioEditor
+
+    run = _run_copy(published, tmp_path)
+    e = ScenarioEditor(sample, PlanParams(plan_start=T0.date(), time_limit_s=1, seed=1), save_dir=tmp_path)
+    # nothing to revise with yet: a message, nothing written
+    e.revise_run_dir.value = str(run)
+    e.revise_button.click()
+    assert "add a change first" in e.message and not (run / "revisions").exists()
+    e.dt_machines.value = ("LATHE-1",)
+    e.dt_start_date.value, e.dt_start_time.value = dt.date(2026, 11, 24), dt.time(12, 0)
+    e.dt_end_date.value, e.dt_end_time.value = dt.date(2026, 11, 25), dt.time(12, 0)
+    e.dt_add.click()
+    e.name.value = "Lathe one down"
+    # a wrong time: the problem is shown, nothing written
+    e.revise_now.value = "2027-01-04 10:00"
+    e.revise_button.click()
+    assert e.message.startswith("cannot revise") and not (run / "revisions").exists()
+    e.revise_now.value = "2026-11-24 10:00"
+    e.revise_frozen.value = 2
+    e.revise_button.click()
+    folder = run / "revisions" / "lathe_one_down-20261124-1000"
+    assert e.revision_folder == folder
+    assert e.message.startswith(e.revision.summary()) and str(folder) in e.message
+    moves = read_table(folder / "moves.csv")
+    assert len(moves) == len(e.revision.moves) > 0
+    assert moves.reason.str.contains("machine LATHE-1 down").any()
+    shown = e.moves_html
+    assert "planlib-moves" in shown and "machine LATHE-1 down" in shown
+    # the same frozen hours as typed: nothing starting within 2 h of now moved
+    early = moves[moves.old_start < pd.Timestamp("2026-11-24 12:00")]
+    assert early.reason.str.contains("down|no longer possible|follows op").all()
+    assert not any(b.disabled for b in e._buttons)
