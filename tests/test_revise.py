@@ -21,7 +21,6 @@ from planlib.params import PlanParams
 from planlib.problems import InputError
 from planlib.revise import order_changes, publish_revision, revise_schedule, revision_kpis
 from planlib.scenario import absence_crews, baseline_crews, load_scenario, parse_scenario
-from planlib.schedule import check_schedule
 
 T0 = pd.Timestamp("2026-11-23")
 NOW = pd.Timestamp("2026-11-24 10:00")
