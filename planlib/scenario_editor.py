@@ -463,7 +463,7 @@ class ScenarioEditor:
         self.run_button.on_click(lambda _: self.run())
         self._buttons = [self.dm_add, self.ro_add, self.dt_add, self.ot_add, self.sd_add, self.lt_add,
                          self.remove_button, self.clear_button, self.run_button, self.save_button,
-                         self.load_button, self.revise_button]
+                         self.load_button]
 
         self.widget = w.VBox([
             w.HBox([self.name, self.description]),
@@ -629,7 +629,7 @@ class ScenarioEditor:
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for button in self._buttons:
+        for button in [*self._buttons, self.revise_button]:
             button.disabled = busy
 
     def run(self) -> pd.DataFrame | None:
