@@ -189,6 +189,11 @@ def _load(manifest: dict, run_dir: Path, source: str | None) -> Dataset:
     from planlib.data import load
 
     source = source or manifest.get("source") or ""
+    if "://" not in str(source) and not Path(source).is_absolute() and not Path(source).exists():
+        # a run made at the repository root with a relative source: reports/<week>/<scenario>
+        beside = run_dir.resolve().parents[2] / source if len(run_dir.resolve().parents) > 2 else None
+        if beside is not None and beside.exists():
+            source = str(beside)
     if "://" not in str(source) and not Path(source).exists():
         p = Problems()
         p.add(_RUN, str(run_dir / "manifest.json"), "source", str(source),
@@ -541,6 +546,7 @@ def publish_revision(revision: Revision, run_dir) -> Path:
     from planlib.pipeline import schedule_pages
 
     revisions = Path(run_dir) / "revisions"
+    made = not revisions.exists()
     revisions.mkdir(exist_ok=True)
     final = revisions / revision.slug
     tmp = Path(tempfile.mkdtemp(prefix=f".{revision.slug}.tmp-", dir=revisions))
@@ -563,9 +569,16 @@ def publish_revision(revision: Revision, run_dir) -> Path:
             shutil.rmtree(old, ignore_errors=True)
             os.replace(final, old)
         os.replace(staged, final)
+    except BaseException:
+        if old is not None and not final.exists():
+            os.replace(old, final)  # the earlier revision of the same minute comes back
+            old = None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        if made and not any(revisions.iterdir()):
+            revisions.rmdir()  # a first revision that failed leaves no folder behind
     write_revisions_index(revisions)
     return final

@@ -52,7 +52,7 @@ def _run_copy(published: Path, tmp_path: Path) -> Path:
     """A fresh copy of the published run (each test publishes into its own)."""
     import shutil
 
-    dst = tmp_path / "2026-W48" / "base"
+    dst = tmp_path / "reports" / "2026-W48" / "base"
     shutil.copytree(published, dst)
     return dst
 
@@ -146,7 +146,7 @@ def test_cli_bad_input_exits_2_with_the_fix_and_writes_nothing(published, tmp_pa
     args = [str(run), str(good), "--now", "2026-11-24 10:00"]
     expect = {}
     if case == "no_run":
-        args[0] = str(tmp_path / "reports" / "2026-W47" / "base")
+        args[0] = str(tmp_path / "reports" / "2026-W47" / "base")  # no such week
         expect = {"run folder", "no such folder", "published weekly run"}
     elif case == "bad_file":
         args[1] = str(_scenario(tmp_path, "name: Bad\nchanges:\n  - kind: operator_absence\n    work_center: ASSY\n"
@@ -188,20 +188,31 @@ def test_cli_bad_input_exits_2_with_the_fix_and_writes_nothing(published, tmp_pa
     assert _tree(run.parent.parent) == before
 
 
-def test_publish_is_all_or_nothing(published, tmp_path, monkeypatch):
+def test_publish_is_all_or_nothing(published, tmp_path, monkeypatch, sample_dir):
     run = _run_copy(published, tmp_path)
+    # a run made at the repository root names its source relative to it (reports/<week>/<scenario>)
+    (tmp_path / "factory").symlink_to(sample_dir)
+    manifest = json.loads((run / "manifest.json").read_text())
+    (run / "manifest.json").write_text(json.dumps({**manifest, "source": "factory"}))
     scen = parse_scenario("name: Down\nchanges:\n  - kind: downtime\n    machine: LATHE-1\n"
                           "    start: 2026-11-24 12:00\n    hours: 8\n")
     rv = revise_schedule(run, scen, NOW, time_limit_s=1)
-    first = publish_revision(rv, run)
-    assert (first / "schedule.csv").exists()
-    original = (first / "moves.csv").read_bytes()
 
     import planlib.pipeline
+
+    real = planlib.pipeline.schedule_pages
 
     def broken(*a, **k):
         raise OSError("disk full")
 
+    monkeypatch.setattr(planlib.pipeline, "schedule_pages", broken)
+    with pytest.raises(OSError):
+        publish_revision(rv, run)
+    assert not (run / "revisions").exists()  # a first revision that failed leaves no folder
+    monkeypatch.setattr(planlib.pipeline, "schedule_pages", real)
+    first = publish_revision(rv, run)
+    assert (first / "schedule.csv").exists()
+    original = (first / "moves.csv").read_bytes()
     monkeypatch.setattr(planlib.pipeline, "schedule_pages", broken)
     with pytest.raises(OSError):
         publish_revision(rv, run)
