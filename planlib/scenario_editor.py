@@ -7,7 +7,10 @@ the schedule in process with a progress bar and shows the KPI deltas and charts
 against the base plan; and **Save**,
 which writes the scenario file that ``planlib run --scenario`` takes and shows
 the command that runs it (:attr:`ScenarioEditor.command`, to paste at the
-repository root). While a Run is in progress every button is disabled, and a
+repository root); and **Revise the published schedule**, which revises a published weekly
+run's schedule at a time mid-week with the scenario as the disruption
+(:func:`planlib.revise.revise_schedule` and :func:`planlib.revise.publish_revision`, the
+functions ``planlib reschedule`` calls) and shows what moved and why. While a Run is in progress every button is disabled, and a
 click that still reaches the kernel waits until the run is over.
 
 The editor only lays out widgets and shows results: Run calls
@@ -263,6 +266,9 @@ class ScenarioEditor:
         Start from this scenario (name, description and changes).
     save_dir : str or path
         Where Save writes ``<scenario name>.yaml`` unless a path is typed.
+    run_dir : str or path, optional
+        A published run folder (``reports/2026-W48/base``) for **Revise the published schedule**
+        (it can be typed in the editor too).
 
     Attributes
     ----------
@@ -287,13 +293,17 @@ class ScenarioEditor:
     root : Path or None
         The repository root the command's paths are relative to (:func:`repository_root` of the
         working directory when the editor was made); None: absolute paths.
+    revision : Revision or None
+        The last revision (:func:`planlib.revise.revise_schedule`); :attr:`revision_folder` is
+        where it was published, :attr:`moves_html` the moves table and figures shown.
     widget : ipywidgets.VBox
         The whole editor; displaying the editor displays it.
     """
 
     def __init__(self, ds, params: PlanParams, base=None, planner: Callable | None = None,
                  forecast: pd.DataFrame | None = None, forecaster: Callable | None = None,
-                 scenario: Scenario | None = None, save_dir: str | Path = "data/scenarios") -> None:
+                 scenario: Scenario | None = None, save_dir: str | Path = "data/scenarios",
+                 run_dir: str | Path | None = None) -> None:
         self.ds, self.params, self.base = ds, params, base
         self.planner = planner
         if forecast is None and base is not None:
@@ -312,6 +322,10 @@ class ScenarioEditor:
         self.saved_path: Path | None = None
         self.command = ""
         self.root = repository_root()
+        self.run_dir = run_dir
+        self.revision = None
+        self.revision_folder: Path | None = None
+        self.moves_html = ""
         self._busy = False          # a Run is in progress
         self._waiting: list = []    # clicks that came during the run, done after it
         self._ticker: tuple | None = None
@@ -424,8 +438,17 @@ class ScenarioEditor:
         self.load_path = w.Text(value="", placeholder=str(self.save_dir / "lathe_breakdown.yaml"),
                                 description="Open", layout=w.Layout(width="50%"))
         self.load_button = w.Button(description="Open", icon="folder-open")
+        self.revise_run_dir = w.Text(value=str(self.run_dir or ""), placeholder="reports/2026-W48/base",
+                                     description="Run folder", layout=w.Layout(width="40%"))
+        self.revise_now = w.Text(value=f"{start + dt.timedelta(days=2)} 10:00", description="Now",
+                                 layout=w.Layout(width="220px"))
+        self.revise_frozen = w.BoundedFloatText(value=8.0, min=0.0, max=168.0, step=1.0, description="Frozen h",
+                                                layout=w.Layout(width="160px"))
+        self.revise_button = w.Button(description="Revise the published schedule", icon="refresh",
+                                      layout=_BUTTON)
         self.output = w.Output()
 
+        self._wire(self.revise_button, self.revise)
         self._wire(self.dm_add, self.add_demand_multiplier)
         self._wire(self.ro_add, self.add_rush_order)
         self._wire(self.dt_add, self.add_downtime)
@@ -450,6 +473,7 @@ class ScenarioEditor:
             w.HBox([self.run_button, self.progress, self.status]),
             w.HBox([self.save_path, self.save_button]),
             w.HBox([self.load_path, self.load_button]),
+            w.HBox([self.revise_run_dir, self.revise_now, self.revise_frozen, self.revise_button]),
             self.output,
         ])
         self._refresh()
@@ -605,7 +629,7 @@ class ScenarioEditor:
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for button in self._buttons:
+        for button in [*self._buttons, self.revise_button]:
             button.disabled = busy
 
     def run(self) -> pd.DataFrame | None:
@@ -731,6 +755,79 @@ class ScenarioEditor:
         self._say(f"saved {_shown_path(target, self.root)}; to plan it in the weekly run, paste {where}: "
                   f"{self.command}", command=self.command)
         return self.saved_path
+
+    def revise(self, run_dir: str | Path | None = None, now=None):
+        """Revise a published run's schedule with the scenario as the disruption, publish the
+        revision beside the weekly one and show what moved and why.
+
+        The same functions as ``planlib reschedule``: :func:`planlib.revise.revise_schedule`
+        (frozen hours from the editor, the solver time limit of :attr:`params`) and
+        :func:`planlib.revise.publish_revision`.
+
+        Parameters
+        ----------
+        run_dir : str or path, optional
+            Default the typed run folder.
+        now : datetime-like, optional
+            Default the typed time.
+
+        Returns
+        -------
+        Revision or None
+            None if there is nothing to revise with, or the input is wrong (the message and the
+            problems say why).
+        """
+        from planlib.revise import publish_revision, revise_schedule
+
+        scenario = self.scenario()
+        run_dir = str(run_dir or self.revise_run_dir.value.strip())
+        if not run_dir:
+            self._say("type the folder of a published run (reports/2026-W48/base) first", error=True)
+            return None
+        if not scenario.changes:
+            self._say("nothing to revise with: add a change first", error=True)
+            return None
+        now = now if now is not None else self.revise_now.value.strip()
+        self._set_busy(True)
+        self.progress.value, self.progress.bar_style = 0.0, ""
+        try:
+            revision = revise_schedule(run_dir, scenario, now, progress=self._progress(0.0, 0.95, "revising"),
+                                       frozen_hours=float(self.revise_frozen.value),
+                                       time_limit_s=self.params.time_limit_s)
+            folder = publish_revision(revision, run_dir)
+        except InputError as exc:
+            self.progress.bar_style = "danger"
+            self._say(f"cannot revise: {exc}", error=True)
+            self._show_problems(exc.problems)
+            return None
+        except Exception as exc:  # the editor stays usable; the message names the error
+            self.progress.bar_style = "danger"
+            self._say(f"revision failed: {type(exc).__name__}: {exc}", error=True)
+            return None
+        finally:
+            self._stop_ticker()
+            self._set_busy(False)
+            waiting, self._waiting = self._waiting, []
+            for action in waiting:
+                action()
+        self.revision, self.revision_folder = revision, folder
+        self.progress.value, self.progress.bar_style = 1.0, "success"
+        self._say(f"{revision.summary()}; published in {folder}")
+        self._show_moves()
+        return revision
+
+    def _show_moves(self) -> None:
+        from IPython.display import HTML, display
+
+        rv = self.revision
+        cols = ["order_id", "op_seq", "work_center_id", "old_machine_id", "new_machine_id", "old_start",
+                "new_start", "shift_h", "reason"]
+        moves = rv.moves[cols].sort_values("shift_h", ascending=False)
+        self.moves_html = (f"<h4>{html.escape(rv.summary())}</h4>" + moves.to_html(index=False, classes="planlib-moves")
+                           + rv.kpis.to_html(index=False))
+        self.output.clear_output()
+        with self.output:
+            display(HTML(self.moves_html))
 
     def load(self, path: str | Path) -> Scenario | None:
         """Replace the name, description and changes by those of a scenario file.

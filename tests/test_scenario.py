@@ -747,3 +747,91 @@ def test_scenario_dates_are_read_as_the_buckets_module_reads_them(day):
     for compact in (day.strftime("%Y%m%d"), f"{week}-1"):
         with pytest.raises(ValueError):
             _day(compact)
+
+
+# --------------------------------------------------------------------------- mid-week kinds (#15)
+
+@pytest.mark.parametrize("body, row, column, words, fix", [
+    ("  - kind: operator_absence\n    work_center: W1\n    from: 2026-11-24 06:00\n    to: 2026-11-24 05:00\n"
+     "    operators: 1\n", 6, "to", "'to' is not after 'from'", "later than 'from'"),
+    ("  - kind: operator_absence\n    work_center: W1\n    from: 2026-11-24\n    to: 2026-11-25\n", 3,
+     "operators", "'operators' is missing", "how many operators are absent"),
+    ("  - kind: operator_absence\n    work_center: W1\n    from: 2026-11-24\n    to: 2026-11-25\n"
+     "    operators: -1\n", 7, "operators", "must be more than 0", "operators: 2"),
+    ("  - kind: operator_absence\n    from: 2026-11-24\n    to: 2026-11-25\n    operators: 1\n", 3,
+     "work_center", "'work_center' is missing", "work_center_id"),
+    ("  - kind: quantity_change\n    qty: 5\n", 3, "order", "one 'order' is needed", "order: MO-50001"),
+    ("  - kind: quantity_change\n    order: MO1\n    qty: 0\n", 5, "qty", "must be more than 0", "new quantity"),
+    ("  - kind: late_material\n    order: P1\n    item: R1\n    date: 2026-12-01\n", 4, "order",
+     "give one purchase order or one item", "order: PO-40002 or item: RM-08"),
+    ("  - kind: late_material\n    order: P1\n    date: soon\n", 5, "date", "not a date and time", "YYYY-MM-DD"),
+])
+def test_mid_week_kinds_single_problems(body, row, column, words, fix):
+    with pytest.raises(InputError) as exc:
+        scenario("name: t\nchanges:\n" + body)
+    p = exc.value.problems
+    assert (f"test.yaml line {row}", column) in problem_rows(exc), p.to_string()
+    hit = p[(p.row == f"test.yaml line {row}") & (p.column == column)]
+    assert any(words in text for text in hit.problem), hit.problem.tolist()
+    assert any(fix in text for text in hit.fix), hit.fix.tolist()
+
+
+def test_mid_week_kinds_are_checked_against_the_dataset(plant):
+    s = scenario("name: t\nchanges:\n"
+                 "  - kind: operator_absence\n    work_center: W9\n    from: 2026-11-24\n    to: 2026-11-24\n"
+                 "    operators: 1\n"
+                 "  - kind: quantity_change\n    order: P1\n    qty: 5\n"
+                 "  - kind: quantity_change\n    order: MO9\n    qty: 5\n"
+                 "  - kind: late_material\n    order: MO1\n    date: 2026-12-05\n"
+                 "  - kind: late_material\n    item: A\n    date: 2026-12-05\n")
+    p = check_scenario(s, plant)
+    got = {(r.severity, r.row, r.column): r.problem for r in p.itertuples()}
+    assert got[("error", "test.yaml line 4", "work_center")] == "unknown work center 'W9'"
+    assert got[("error", "test.yaml line 9", "order")] == "P1 is a purchase order"
+    assert got[("error", "test.yaml line 12", "order")] == "unknown production order 'MO9'"
+    assert got[("error", "test.yaml line 15", "order")] == "MO1 is a production order"
+    assert "has no open purchase receipts" in got[("warning", "test.yaml line 18", "item")]
+    # a planned make order of a published run is a production order for planlib reschedule
+    ok = check_scenario(scenario("name: t\nchanges:\n  - kind: quantity_change\n    order: PLN-1\n    qty: 5\n"),
+                        plant, planned_orders=("PLN-1",))
+    assert ok.empty
+
+
+def test_quantity_change_and_late_material_change_only_their_receipts(plant):
+    s = scenario("name: t\nchanges:\n"
+                 "  - kind: quantity_change\n    order: MO1\n    qty: 25\n"
+                 "  - kind: late_material\n    item: R1\n    date: 2026-12-05\n")
+    new = apply_scenario(plant, s)
+    unchanged_except(plant, new, "scheduled_receipts")
+    r = new.scheduled_receipts.set_index("order_id")
+    assert r.loc["MO1", "qty"] == 25 and r.loc["P2", "qty"] == 50
+    # R1's receipts due before the 5th arrive on the 5th; the one due on the 10th stays
+    assert r.loc["P1", "due_date"] == pd.Timestamp("2026-12-05")
+    assert r.loc["P3", "due_date"] == pd.Timestamp("2026-12-10")
+    assert r.loc["P2", "due_date"] == pd.Timestamp("2026-12-03")
+    one_po = apply_scenario(plant, scenario("name: t\nchanges:\n  - kind: late_material\n    order: P3\n"
+                                            "    date: 2026-12-12 14:00\n"))
+    assert one_po.scheduled_receipts.set_index("order_id").loc["P3", "due_date"] == pd.Timestamp("2026-12-12 14:00")
+
+
+def test_operator_absence_leaves_the_tables_and_lowers_the_crews(plant):
+    from planlib.scenario import absence_crews, baseline_crews
+
+    crews = plant.replace(routings=pd.DataFrame({"item_id": ["A", "B"], "op_seq": [10, 10],
+                                                 "work_center_id": ["W1", "W2"], "setup_min": [0, 0],
+                                                 "run_min_per_unit": [1.0, 1.0], "crew_size": [1.5, 0.0]}))
+    s = scenario("name: t\nchanges:\n  - kind: operator_absence\n    work_center: W1\n"
+                 "    from: 2026-11-24 06:00\n    to: 2026-11-24 14:00\n    operators: 1\n")
+    assert apply_scenario(crews, s) is crews
+    assert baseline_crews(crews) == {"W1": 3.0}  # two machines x 1.5 operators; W2 needs none
+    assert absence_crews(crews, s) == {"W1": 2.0}
+    assert absence_crews(crews, s, start="2026-11-24 14:00") == {}
+    # never below one operation's crew; a given headcount is the base
+    assert absence_crews(crews, s, crews={"W1": 2.0}) == {"W1": 1.5}
+    too_many = scenario("name: t\nchanges:\n  - kind: operator_absence\n    work_center: W1\n"
+                        "    from: 2026-11-24\n    to: 2026-11-25\n    operators: 3\n")
+    p = check_scenario(too_many, crews)
+    assert p.severity.tolist() == ["error"] and p.column.tolist() == ["operators"]
+    idle = scenario("name: t\nchanges:\n  - kind: operator_absence\n    work_center: W2\n"
+                    "    from: 2026-11-24\n    to: 2026-11-25\n    operators: 1\n")
+    assert "changes nothing" in check_scenario(idle, crews).problem.iloc[0]

@@ -22,7 +22,8 @@ from planlib.problems import InputError, format_problems, mask_problems, mask_te
 
 # Subcommand modules, in the order --help lists them. A module that is not
 # there yet (an engine still being built) is skipped.
-SUBCOMMANDS = ["validate", "make_factory", "convert", "forecast", "mrp", "schedule", "bench_schedule", "run"]
+SUBCOMMANDS = ["validate", "make_factory", "convert", "forecast", "mrp", "schedule", "bench_schedule", "run",
+               "reschedule"]
 
 
 def build_parser() -> argparse.ArgumentParser:

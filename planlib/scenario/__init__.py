@@ -22,6 +22,9 @@ Kinds (one class each below):
 ``overtime``           extra working time on machines or whole work centers
 ``supplier_delay``     push a supplier's open purchase receipts by N days
 ``lead_time``          set or change the lead time of items or of a supplier's items
+``operator_absence``   operators of a work center absent for a while (fewer crews)
+``quantity_change``    a production order's new quantity
+``late_material``      a purchase order, or an item's open receipts, arriving not before a date
 
 Functions
 ---------
@@ -52,14 +55,23 @@ scheduled_receipt, calendar).
 """
 from __future__ import annotations
 
-from planlib.scenario.apply import apply_scenario, check_scenario, scale_forecast
+from planlib.scenario.apply import (
+    absence_crews,
+    apply_scenario,
+    baseline_crews,
+    check_scenario,
+    scale_forecast,
+)
 from planlib.scenario.changes import (
     CHANGE_KINDS,
     Change,
     DemandMultiplier,
     Downtime,
+    LateMaterial,
     LeadTimeChange,
+    OperatorAbsence,
     Overtime,
+    QuantityChange,
     RushOrder,
     Scenario,
     SupplierDelay,
@@ -82,12 +94,17 @@ __all__ = [
     "Change",
     "DemandMultiplier",
     "Downtime",
+    "LateMaterial",
     "LeadTimeChange",
+    "OperatorAbsence",
     "Overtime",
+    "QuantityChange",
     "RushOrder",
     "Scenario",
     "SupplierDelay",
+    "absence_crews",
     "apply_scenario",
+    "baseline_crews",
     "change_from_dict",
     "check_scenario",
     "load_scenario",

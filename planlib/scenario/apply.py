@@ -13,13 +13,22 @@ import numpy as np
 import pandas as pd
 
 from planlib.problems import InputError, Problems
-from planlib.scenario.changes import Change, DemandMultiplier, RushOrder, Scenario, _Window
+from planlib.scenario.changes import (
+    Change,
+    DemandMultiplier,
+    OperatorAbsence,
+    QuantityChange,
+    RushOrder,
+    Scenario,
+    _crew_work_centers,
+    _Window,
+)
 from planlib.scenario.reader import _TABLE, _fmt_moment, _Where
 
-__all__ = ["apply_scenario", "check_scenario", "scale_forecast"]
+__all__ = ["absence_crews", "apply_scenario", "baseline_crews", "check_scenario", "scale_forecast"]
 
 
-def check_scenario(scenario: Scenario, ds, params=None) -> pd.DataFrame:
+def check_scenario(scenario: Scenario, ds, params=None, planned_orders: tuple = ()) -> pd.DataFrame:
     """Check a scenario's references against a dataset (and its dates against a plan).
 
     Parameters
@@ -31,6 +40,9 @@ def check_scenario(scenario: Scenario, ds, params=None) -> pd.DataFrame:
         With it, a change dated wholly outside the plan (before ``plan_start`` or
         after the longer of ``horizon_weeks`` and ``forecast_horizon``) is a
         warning: a mistyped year would otherwise go unnoticed.
+    planned_orders : tuple of str
+        Order ids a ``quantity_change`` may name besides the production orders of
+        ``scheduled_receipts``: a published run's planned make orders (``planlib reschedule``).
 
     Returns
     -------
@@ -50,7 +62,12 @@ def check_scenario(scenario: Scenario, ds, params=None) -> pd.DataFrame:
         span = (first, last)
     for i, c in enumerate(scenario.changes):
         where = _Where(scenario.source, dict(c.lines), c.line, i)
-        c.check(ds, p, where)
+        if isinstance(c, QuantityChange):
+            c.check(ds, p, where, planned=tuple(planned_orders))
+        else:
+            c.check(ds, p, where)
+        if isinstance(c, OperatorAbsence):
+            _check_absence(c, ds, p, where)
         if span is not None:
             _check_dates(c, span, p, where)
     return p.frame()
@@ -76,6 +93,86 @@ def _check_dates(c: Change, span: tuple, p: Problems, where: _Where) -> None:
                 c.start is not None and pd.Timestamp(c.start) >= last):
             key = "to" if c.end is not None and pd.Timestamp(c.end) < first else "from"
             p.warn(_TABLE, where(key), key, "", f"the period lies outside {plan}: the change does nothing", fix)
+
+
+def _check_absence(c: OperatorAbsence, ds, p: Problems, where: _Where) -> None:
+    base = baseline_crews(ds).get(c.work_center)
+    if base is not None and c.operators >= base:
+        p.add(_TABLE, where("operators"), "operators", f"{c.operators:g}",
+              f"{c.operators:g} absent leaves no operator at {c.work_center} ({base:g} work there)",
+              f"write operators: {max(base - 1, 0):g} or fewer, or a downtime change for its machines")
+
+
+def baseline_crews(ds) -> dict:
+    """Operators per work center before any absence, for the work centers whose operations
+    need operators (``routings.crew_size > 0``).
+
+    The largest headcount of any shift of ``staffing`` when the dataset has it for the work
+    center; otherwise enough operators to run every machine of the work center at once with
+    its largest crew (``machines`` x the largest ``crew_size``: no limit in effect).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``routings, machines`` and, if present, ``staffing``.
+
+    Returns
+    -------
+    dict
+        ``work_center_id -> operators`` [persons].
+    """
+    r = ds.routings
+    out = {}
+    staffing = ds.staffing if ds.has("staffing") else None
+    for wc in sorted(_crew_work_centers(r)):
+        crew = float(r.crew_size[(r.work_center_id == wc)].max())
+        machines = int((ds.machines.work_center_id == wc).sum())
+        base = machines * crew
+        if staffing is not None and len(staffing) and (staffing.work_center_id == wc).any():
+            base = float(staffing.operators[staffing.work_center_id == wc].max())
+        out[wc] = base
+    return out
+
+
+def absence_crews(ds, scenario: Scenario, start=None, end=None, crews: dict | None = None) -> dict:
+    """The operators each work center shares once the scenario's ``operator_absence`` changes apply.
+
+    The schedule's crews hold one headcount per work center for the whole schedule, so an
+    absence that overlaps ``[start, end)`` lowers the work center's operators for all of it
+    (conservative: work after the absence could use the operators back). Absences at one work
+    center add up. A work center is never left below its largest ``crew_size`` (one operation
+    can still run). When the schedule can respect ``staffing`` by shift, point this at the
+    staffing rows of the absence window instead.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Uses ``routings, machines`` (and ``staffing``), see :func:`baseline_crews`.
+    scenario : Scenario
+    start, end : datetime-like, optional
+        The time the schedule covers; absences wholly outside it do nothing (default: all count).
+    crews : dict, optional
+        ``work_center_id -> operators`` before the absence; default :func:`baseline_crews`.
+
+    Returns
+    -------
+    dict
+        ``work_center_id -> operators`` [persons]: ``crews`` with the absent operators taken off;
+        empty when the scenario has no absence that applies (no crew limit added).
+    """
+    absences = [c for c in scenario.changes if isinstance(c, OperatorAbsence)
+                and (start is None or c.end > pd.Timestamp(start)) and (end is None or c.start < pd.Timestamp(end))]
+    if not absences:
+        return dict(crews or {})
+    base = dict(crews) if crews else baseline_crews(ds)
+    r = ds.routings
+    out = dict(base)
+    for c in absences:
+        if c.work_center not in base:
+            continue
+        need = float(r.crew_size[r.work_center_id == c.work_center].max())
+        out[c.work_center] = max(out[c.work_center] - c.operators, need)
+    return out
 
 
 _TOUCHED = ("items", "demand", "calendar_exceptions", "machines", "scheduled_receipts", "suppliers")

@@ -22,8 +22,8 @@ from planlib.contract import WEEKDAYS
 from planlib.problems import Problems
 from planlib.scenario.reader import _TABLE, _Flow, _fmt_moment, _num, _Reader, _Where
 
-__all__ = ["CHANGE_KINDS", "Change", "DemandMultiplier", "Downtime", "LeadTimeChange", "Overtime", "RushOrder",
-           "Scenario", "SupplierDelay"]
+__all__ = ["CHANGE_KINDS", "Change", "DemandMultiplier", "Downtime", "LateMaterial", "LeadTimeChange",
+           "OperatorAbsence", "Overtime", "QuantityChange", "RushOrder", "Scenario", "SupplierDelay"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -627,9 +627,209 @@ class LeadTimeChange(Change):
         return out
 
 
+def _crew_work_centers(routings: pd.DataFrame) -> set:
+    """Work centers with at least one operation that needs operators (``crew_size > 0``)."""
+    if "crew_size" not in routings:
+        return set()
+    return set(routings.work_center_id[routings.crew_size.fillna(0) > 0])
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorAbsence(Change):
+    """Operators of a work center absent (sickness, training) from ``from`` to ``to``.
+
+    Keys: ``work_center``, ``from`` and ``to`` (date and time ``YYYY-MM-DD HH:MM``; a date
+    alone as ``to`` means through that day), ``operators`` (how many are absent, > 0).
+    The tables are not changed: the absence lowers the operators a work center's operations
+    share (the schedule's crews, :func:`planlib.scenario.apply.absence_crews`).
+    """
+
+    kind: ClassVar[str] = "operator_absence"
+    keys: ClassVar[tuple] = ("work_center", "from", "to", "operators")
+    work_center: str = ""
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    operators: float = 0.0
+
+    @classmethod
+    def read(cls, r):
+        wc = r.ids("work_center", "_", "a work center code")
+        if not wc:
+            r.bad("work_center", "'work_center' is missing", "add work_center: CODE (a work_center_id)")
+        elif len(wc) > 1:
+            r.bad("work_center", "one work center per change", "write one operator_absence change per work center")
+        start = r.moment("from", required=True)
+        end = r.moment("to", end=True, required=True)
+        if start is not None and end is not None and end <= start:
+            r.bad("to", "'to' is not after 'from'", "write a 'to' later than 'from'", r.m.get("to"))
+            end = None
+        ops = r.number("operators", required=True, minimum=0, exclusive=True,
+                       fix="write operators: 2 (how many operators are absent, more than 0)")
+        if len(wc) != 1 or start is None or end is None or ops is None:
+            return None
+        return cls(work_center=wc[0], start=start, end=end, operators=ops)
+
+    def to_dict(self):
+        d = self._head()
+        d.update({"work_center": self.work_center, "from": _fmt_moment(self.start), "to": _fmt_moment(self.end),
+                  "operators": _num(self.operators)})
+        return self._tail(d)
+
+    def describe(self):
+        return (f"{_num(self.operators)} operator(s) absent at {self.work_center} "
+                f"{_fmt_moment(self.start)} to {_fmt_moment(self.end)}")
+
+    def check(self, ds, p, where):
+        _known(p, where, "work_center", (self.work_center,), ds.work_centers.work_center_id, "work center",
+               "work_center_id values of work_centers")
+        if self.work_center in set(ds.work_centers.work_center_id) and \
+                self.work_center not in _crew_work_centers(ds.routings):
+            p.warn(_TABLE, where("work_center"), "work_center", self.work_center,
+                   f"no operation at {self.work_center} needs operators (routings.crew_size is 0): "
+                   "the absence changes nothing", "check the work center, or set crew_size in routings")
+
+
+def _production_orders(receipts: pd.DataFrame) -> set:
+    return set(receipts.order_id[receipts.order_type == "production"]) if len(receipts) else set()
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuantityChange(Change):
+    """A production order's quantity changes (the customer takes more or fewer).
+
+    Keys: ``order`` (a production order of ``scheduled_receipts``; for ``planlib reschedule``
+    also a planned make order of the published run), ``qty`` (the new quantity [uom], > 0).
+    Sets ``scheduled_receipts.qty`` of the order.
+    """
+
+    kind: ClassVar[str] = "quantity_change"
+    keys: ClassVar[tuple] = ("order", "qty")
+    order: str = ""
+    qty: float = 0.0
+
+    @classmethod
+    def read(cls, r):
+        order = r.ids("order", "_", "an order number")
+        if len(order) != 1:
+            r.bad("order", "one 'order' is needed", "add order: MO-50001 (one production order per change)")
+        qty = r.number("qty", required=True, minimum=0, exclusive=True,
+                       fix="write qty: 120 (the order's new quantity, more than 0)")
+        if len(order) != 1 or qty is None:
+            return None
+        return cls(order=order[0], qty=qty)
+
+    def to_dict(self):
+        d = self._head()
+        d.update(order=self.order, qty=_num(self.qty))
+        return self._tail(d)
+
+    def describe(self):
+        return f"quantity of {self.order} becomes {_num(self.qty)}"
+
+    def check(self, ds, p, where, planned: tuple = ()):
+        r = ds.scheduled_receipts
+        if self.order in set(planned) or self.order in _production_orders(r):
+            return
+        if len(r) and self.order in set(r.order_id):
+            p.add(_TABLE, where("order"), "order", self.order, f"{self.order} is a purchase order",
+                  "name a production order (late_material changes a purchase order's date)")
+            return
+        known = sorted(_production_orders(r) | set(planned))
+        _known(p, where, "order", (self.order,), known, "production order",
+               "production orders of scheduled_receipts (or the run's planned make orders)")
+
+    def apply(self, tables, ctx):
+        r = tables["scheduled_receipts"]
+        mask = ((r.order_id == self.order) & (r.order_type == "production")).to_numpy()
+        if not mask.any():
+            return {}
+        return {"scheduled_receipts": r.assign(qty=r.qty.where(~mask, float(self.qty)))}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LateMaterial(Change):
+    """Material arrives late: a purchase order, or every open purchase receipt of an item,
+    not before ``date``.
+
+    Keys: ``order`` (a purchase order of ``scheduled_receipts``) or ``item`` (its open purchase
+    receipts), ``date`` (date or date and time the material arrives). Receipts due before
+    ``date`` get ``due_date = date``; later ones are left alone.
+    """
+
+    kind: ClassVar[str] = "late_material"
+    keys: ClassVar[tuple] = ("order", "item", "date")
+    order: str = ""
+    item: str = ""
+    date: pd.Timestamp | None = None
+
+    @classmethod
+    def read(cls, r):
+        order = r.ids("order", "_", "an order number")
+        item = r.ids("item", "_", "an item code")
+        if bool(order) == bool(item) or len(order) > 1 or len(item) > 1:
+            r.bad("order" if order else "item", "give one purchase order or one item",
+                  "write order: PO-40002 or item: RM-08 (one of them)")
+            order = item = ()
+        when = r.moment("date", required=True)
+        if when is None or not (order or item):
+            return None
+        return cls(order=order[0] if order else "", item=item[0] if item else "", date=when)
+
+    def to_dict(self):
+        d = self._head()
+        if self.order:
+            d["order"] = self.order
+        else:
+            d["item"] = self.item
+        d["date"] = _fmt_moment(self.date) if self.date != self.date.normalize() else self.date.date().isoformat()
+        return self._tail(d)
+
+    def describe(self):
+        what = self.order or f"open purchase receipts of {self.item}"
+        return f"material late: {what} not before {_fmt_moment(self.date)}"
+
+    def _mask(self, r: pd.DataFrame) -> np.ndarray:
+        if not len(r):
+            return np.zeros(0, bool)
+        m = (r.order_type == "purchase").to_numpy()
+        m &= (r.order_id == self.order).to_numpy() if self.order else (r.item_id == self.item).to_numpy()
+        return m
+
+    def check(self, ds, p, where):
+        r = ds.scheduled_receipts
+        if self.order:
+            purchase = r.order_id[r.order_type == "purchase"] if len(r) else pd.Series([], dtype=object)
+            if self.order in _production_orders(r):
+                p.add(_TABLE, where("order"), "order", self.order, f"{self.order} is a production order",
+                      "name a purchase order (quantity_change or downtime change production)")
+            else:
+                _known(p, where, "order", (self.order,), purchase, "purchase order",
+                       "purchase order_id values of scheduled_receipts")
+        else:
+            _known(p, where, "item", (self.item,), ds.items.item_id, "item", "item_id values of items")
+            if self.item in set(ds.items.item_id) and not self._mask(r).any():
+                p.warn(_TABLE, where("item"), "item", self.item,
+                       f"{self.item} has no open purchase receipts: the change does nothing",
+                       "check the item, or delete the change")
+
+    def apply(self, tables, ctx):
+        r = tables["scheduled_receipts"]
+        mask = self._mask(r)
+        when = pd.Timestamp(self.date)
+        due = pd.to_datetime(r.due_date)
+        mask &= (due < when).to_numpy()
+        if not mask.any():
+            return {}
+        new = due.where(~mask, when)
+        if r.due_date.dtype != new.dtype:
+            new = new.astype(r.due_date.dtype) if str(r.due_date.dtype).startswith("datetime") else new
+        return {"scheduled_receipts": r.assign(due_date=new)}
+
+
 #: The change kinds by the name a scenario file uses.
 CHANGE_KINDS: dict[str, type[Change]] = {c.kind: c for c in (DemandMultiplier, RushOrder, Downtime, Overtime,
-                                                              SupplierDelay, LeadTimeChange)}
+                                                              SupplierDelay, LeadTimeChange, OperatorAbsence,
+                                                              QuantityChange, LateMaterial)}
 
 
 # =========================================================================== the scenario

@@ -138,8 +138,12 @@ class RescheduleResult:
     done: pd.DataFrame
 
 
-def _subset(problem: Problem, keep: np.ndarray) -> Problem:
-    """The problem with only the operations ``keep`` (bool per op), renumbered."""
+def _subset(problem: Problem, keep: np.ndarray, ended: np.ndarray | None = None) -> Problem:
+    """The problem with only the operations ``keep`` (bool per op), renumbered.
+
+    ``ended`` (datetime64 per op, optional): when each dropped operation ended; a component its
+    order supplied is available from then (an operation that started on it before the repair
+    time stays consistent). Without it, from the repair time."""
     ops = problem.ops
     new_index = -np.ones(len(ops), dtype=int)
     new_index[keep] = np.arange(int(keep.sum()))
@@ -164,7 +168,11 @@ def _subset(problem: Problem, keep: np.ndarray) -> Problem:
         sop = mat.supply_op.to_numpy()
         gone = (sop >= 0) & ~keep[np.maximum(sop, 0)]
         if gone.any():  # the supplying order finished before the repair time
-            mat.loc[gone, "available_at"] = problem.plan_start + pd.Timedelta(minutes=int(problem.not_before))
+            at = problem.plan_start + pd.Timedelta(minutes=int(problem.not_before))
+            if ended is not None:
+                when = pd.to_datetime(ended[sop[gone]])
+                at = pd.Series(when, index=mat.index[gone]).fillna(at)
+            mat.loc[gone, "available_at"] = at
         mat["supply_op"] = np.where((sop >= 0) & ~gone, new_index[np.maximum(sop, 0)], -1)
         mat["op"] = new_index[mat.op.to_numpy()]
     return Problem(**{**problem.__dict__, "ops": ops2, "alts": alts.reset_index(drop=True), "frozen": fr,
@@ -277,7 +285,7 @@ def reschedule(ds: Dataset, orders: pd.DataFrame, previous: pd.DataFrame, now,
                          "previous": pd.DataFrame(previous_rows, columns=["op", "machine_id", "start"]),
                          "not_before": now_min})
     keep = ~done
-    problem = _subset(problem, keep)
+    problem = _subset(problem, keep, ended=prev_end)
     if problem.previous is not None and len(problem.previous):
         new_index = np.cumsum(keep) - 1
         problem.previous = problem.previous.assign(op=new_index[problem.previous.op.to_numpy()])
