@@ -49,7 +49,7 @@ from planlib import report
 from planlib.buckets import iso_week, week_start
 from planlib.labels import format_number
 
-__all__ = ["SECTIONS", "STATUS_KPIS", "follow_up_kpis", "reported_week", "status_page"]
+__all__ = ["SECTIONS", "STATUS_KPIS", "follow_up_kpis", "links_html", "reported_week", "status_page"]
 
 #: The page's sections in order: (anchor id, heading).
 SECTIONS = (
@@ -304,6 +304,16 @@ def _money(v, currency: str) -> str:
     return format_money(v, currency)
 
 
+def _missing(facts, module: str, what: str) -> str:
+    """A sentence when the engine of a section is not installed ("" when it is)."""
+    if module not in facts.get("missing", ()):
+        return ""
+    if module in ("planlib.attainment", "planlib.variance") and not facts.get("production_reports"):
+        return ""  # nothing reported: the section's own sentence says so
+    return _empty(f"No {html.escape(what)} in this report: this installation of planlib lacks "
+                  f"<code>{html.escape(module)}</code>.")
+
+
 def _progress(tables, facts, currency) -> tuple[str, list[str]]:
     wc = _table(tables, "attainment_by_work_center")
     week = html.escape(str(facts.get("reported_week", "last week")))
@@ -505,7 +515,8 @@ def _labour(tables) -> str:
 
 def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, history: pd.DataFrame | None,
                 week: str, currency: str = "EUR", facts: Mapping | None = None,
-                supplier_links: Mapping[str, str] | None = None, title: str = "") -> str:
+                supplier_links: Mapping[str, str] | None = None, title: str = "",
+                missing_engines: tuple = ()) -> str:
     """The plant manager's one-page status report as a self-contained HTML page.
 
     Parameters
@@ -530,6 +541,9 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
         Supplier id -> relative link of its printable page.
     title : str
         The page title; default "Status report, week <week>".
+    missing_engines : tuple of str
+        Follow-up modules this installation lacks (``planlib.attainment`` ...): their sections
+        say so instead of "nothing reported".
 
     Returns
     -------
@@ -540,6 +554,7 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
     """
     facts = dict(facts or {})
     facts.setdefault("reported_week", reported_week(week))
+    facts["missing"] = tuple(missing_engines)
     kpis = kpis if kpis is not None else pd.DataFrame(columns=["kpi", "value", "unit"])
     history = history if history is not None else pd.DataFrame(columns=["week", "kpi", "value"])
     title = title or f"Status report, week {week}"
@@ -557,15 +572,16 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
     try:
         card_html = report.kpi_cards_html(cards, previous) if len(cards) else _empty("No key figures.")
         body = {
-            "progress": _progress(tables, facts, currency)[0],
+            "progress": _missing(facts, "planlib.attainment", "attainment") or _progress(tables, facts, currency)[0],
             "trend": _trend(history),
             "inventory": _inventory(history, kpis, currency),
-            "materials": _materials(tables, facts),
-            "costs": _costs(tables, facts, currency),
-            "problems": _problems(tables, facts),
+            "materials": _missing(facts, "planlib.variance", "materials against standard") or _materials(tables, facts),
+            "costs": _missing(facts, "planlib.variance", "cost variance") or _costs(tables, facts, currency),
+            "problems": _missing(facts, "planlib.variance", "scrap and downtime") or _problems(tables, facts),
             "late": _late(tables),
-            "suppliers": _suppliers(tables, supplier_links or {}),
-            "labour": _labour(tables),
+            "suppliers": _missing(facts, "planlib.supplier_followup", "supplier follow-up")
+            or _suppliers(tables, supplier_links or {}),
+            "labour": _missing(facts, "planlib.labour", "labour requirements") or _labour(tables),
         }
     finally:
         report._CONTEXT["currency"] = old
@@ -578,3 +594,31 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
             f"<style>{report.CSS}{_CSS}</style>{vega}</head><body>"
             f'<h1>{html.escape(title)}</h1><p class="planlib-status-sub">{sub}</p>'
             f'<section id="kpis">{card_html}</section>{sections}</body></html>\n')
+
+
+def links_html(supplier_pages: Mapping[str, str], folder: str = "follow_up/supplier") -> str:
+    """Links from a page of the run folder to the status report and to each supplier's page and
+    mail draft.
+
+    Parameters
+    ----------
+    supplier_pages : mapping of str to str
+        Supplier id -> file name without extension (:attr:`planlib.pipeline.FollowUp.supplier_pages`).
+    folder : str
+        Where the supplier files are, relative to the run folder.
+
+    Returns
+    -------
+    str
+        HTML paragraphs (every text escaped).
+    """
+    from urllib.parse import quote
+
+    out = ['<p><a href="status_report.html">Status report (one page, for the plant manager)</a></p>']
+    if supplier_pages:
+        links = " &middot; ".join(
+            f'<a href="{html.escape(quote(folder))}/{html.escape(quote(name))}.html">{html.escape(str(sid))}</a> '
+            f'(<a href="{html.escape(quote(folder))}/{html.escape(quote(name))}.eml">mail</a>)'
+            for sid, name in supplier_pages.items())
+        out.append(f"<p>Supplier follow-up pages to print, and mail drafts: {links}</p>")
+    return "".join(out)

@@ -1,8 +1,22 @@
-"""Hand-built follow-up tables with the columns of the engines' API (/work/briefs loop_api: attainment,
-variance, supplier_followup, labour), for the status report tests."""
+"""The plant manager's status report (planlib.status) and the follow-up step of the weekly run.
+
+The follow-up tables are built by hand with the columns of the engines' API (attainment, variance,
+supplier follow-up, labour: docs/status-report.md); the figures asserted are worked out here, by hand.
+"""
 from __future__ import annotations
 
+import re
+import sys
+import types
+
 import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planlib import status
+from planlib.data import from_frames
+from planlib.params import PlanParams
 
 
 def follow_up_tables() -> dict[str, pd.DataFrame]:
@@ -73,3 +87,143 @@ def history() -> pd.DataFrame:
                  dict(week=week, kpi="scrap_pct", value=scrap, unit="%"),
                  dict(week=week, kpi="inventory_value", value=inv, unit="")]
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the key figures
+
+def _kpi(kpis: pd.DataFrame, name: str) -> float:
+    return float(kpis.set_index("kpi").value[name])
+
+
+def test_follow_up_kpis_are_the_hand_computed_figures():
+    k = status.follow_up_kpis(follow_up_tables())
+    assert _kpi(k, "attainment_pct") == pytest.approx(round(100 * 12 / 14, 1))  # ops done 8 + 4 of 10 + 4
+    assert _kpi(k, "qty_attainment_pct") == pytest.approx(100 * 240 / 300)  # good 150 + 90 of 200 + 100
+    assert _kpi(k, "scrap_pct") == pytest.approx(round(100 * 20 / 260, 2))  # scrap 10 + 5 + 5 of 240 + 20
+    assert _kpi(k, "cost_variance") == 160  # 50 + 120 - 10 over standard
+    assert _kpi(k, "late_purchase_orders") == 1 and _kpi(k, "at_risk_purchase_orders") == 1
+    assert _kpi(k, "labour_shortfall_h") == 4
+    good = k.set_index("kpi").good
+    assert not good["attainment_pct"] and not good["cost_variance"] and not good["labour_shortfall_h"]
+
+
+def test_follow_up_kpis_of_a_plant_without_execution_data():
+    """Nothing reported: no attainment, scrap or cost figure (not a 0 % attainment); an engine that ran
+    and found no open purchase order or no shortfall says 0."""
+    assert status.follow_up_kpis({}).empty
+    k = status.follow_up_kpis({n: t.iloc[0:0] for n, t in follow_up_tables().items()})
+    assert set(k.kpi) == {"late_purchase_orders", "at_risk_purchase_orders", "labour_shortfall_h"}
+    assert (k.value == 0).all()
+
+
+def test_cost_variance_reads_the_wide_layout_as_the_long_one():
+    long = follow_up_tables()["cost_by_week"]
+    wide = pd.DataFrame({"week": ["2026-W48"]} | {f"{r.cost}_{c}": [getattr(r, c)] for r in long.itertuples()
+                                                  for c in ("standard", "actual", "variance")}
+                        | {f"{r.cost}_driver": [r.driver] for r in long.itertuples()})
+    a = status._cost_variance(long).set_index("cost")
+    b = status._cost_variance(wide).set_index("cost")
+    pd.testing.assert_series_equal(a.variance, b.variance, check_dtype=False)
+    assert b.loc["labour", "driver"].startswith("labour: 3.3 h more")
+
+
+def test_reported_week_is_the_week_before_the_plan():
+    assert status.reported_week("2026-W49") == "2026-W48"
+    assert status.reported_week("2027-W01") == "2026-W53"
+
+
+# --------------------------------------------------------------------------- the page
+
+def _section(page: str, sid: str) -> str:
+    m = re.search(rf'<section class="planlib-status" id="{sid}">(.*?)</section>', page, re.S)
+    assert m, f"section {sid} missing"
+    return m.group(1)
+
+
+def _full_page(**kw) -> str:
+    tables = follow_up_tables()
+    inv = pd.DataFrame([dict(kpi="inventory_value", label="inventory value on hand (currency)", value=505000.0,
+                             unit="", good=None),
+                        dict(kpi="late_order_lines", label="customer order lines late", value=1, unit="lines",
+                             good=False)])
+    kpis = pd.concat([status.follow_up_kpis(tables), inv], ignore_index=True)
+    return status.status_page(tables, kpis, history(), "2026-W49",
+                              facts={"basis": "the schedule published for 2026-W48"},
+                              supplier_links={"S001": "follow_up/supplier/S001.html"}, **kw)
+
+
+def test_page_has_kpi_cards_first_then_every_section_in_order():
+    page = _full_page()
+    cards = page.index('<section id="kpis">')
+    positions = [page.index(f'id="{sid}"') for sid, _ in status.SECTIONS]
+    assert cards < positions[0] and positions == sorted(positions)
+    first = re.findall(r'<div class="label">([^<]*)</div>', page)[:3]
+    assert first == ["Schedule attainment, operations (last week)", "Good quantity against plan (last week)",
+                     "Scrap, share of units made (last week)"]
+
+
+def test_page_says_what_happened_in_words():
+    page = _full_page()
+    assert "12 of 14 operations planned to finish were reported done" in _section(page, "progress")
+    assert "240 good units against 300 planned (80 %)" in _section(page, "progress")
+    assert "Compared with the schedule published for 2026-W48" in _section(page, "progress")
+    assert "€ 160 over</b> standard" in _section(page, "costs")
+    assert "labour: 3.3 h more than standard at ASSY" in _section(page, "costs")
+    assert "1 purchase order late</b>, 1 at risk, 0 unconfirmed, of 3 open" in _section(page, "suppliers")
+    assert 'href="follow_up/supplier/S001.html"' in _section(page, "suppliers")
+    assert "4 operator hours more</b> than staffed, at 1 work center" in _section(page, "labour")
+    assert "1 customer order line</b> will be late; most often: material (1)" in _section(page, "late")
+    # a chart per: attainment, trend, inventory trend, cost variance, scrap, downtime, labour
+    assert page.count("vegaEmbed(") == 7 and "<script type=\"module\">" in page
+
+
+def test_page_escapes_text_from_the_data():
+    tables = follow_up_tables()
+    tables["supplier_followup"].loc[0, "action"] = "<script>alert(1)</script>"
+    page = status.status_page(tables, None, None, "2026-W49")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_plant_without_execution_data_gets_sentences_not_errors():
+    page = status.status_page({}, pd.DataFrame(columns=["kpi", "value", "unit"]), None, "2026-W49")
+    assert "No production reports this week" in _section(page, "progress")
+    assert "2026-W48" in _section(page, "progress")
+    assert "No trend yet" in _section(page, "trend")
+    assert "No material issues" in _section(page, "materials")
+    assert "No costs against plan" in _section(page, "costs")
+    assert "No scrap reported" in _section(page, "problems") and "No downtime reported" in _section(page, "problems")
+    assert "Every customer order line is completed on time" in _section(page, "late")
+    assert "No open purchase orders" in _section(page, "suppliers")
+    assert "No labour requirements" in _section(page, "labour")
+    assert "vegaEmbed(" not in page and "<svg" not in page  # no empty chart, and no 900 kB of Vega for nothing
+
+
+def test_a_missing_engine_is_named_only_where_something_was_reported():
+    page = status.status_page({"production_reports": follow_up_tables()["production_reports"]}, None, None,
+                              "2026-W49", facts={"production_reports": 1},
+                              missing_engines=("planlib.attainment", "planlib.labour"))
+    assert "lacks <code>planlib.attainment</code>" in _section(page, "progress")
+    assert "lacks <code>planlib.labour</code>" in _section(page, "labour")
+    quiet = status.status_page({}, None, None, "2026-W49", missing_engines=("planlib.attainment",))
+    assert "No production reports this week" in _section(quiet, "progress")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(keep=st.sets(st.sampled_from(sorted(follow_up_tables()))), empty=st.sets(st.sampled_from(sorted(follow_up_tables()))),
+       trend_weeks=st.integers(0, 3))
+def test_any_subset_of_tables_gives_every_section(keep, empty, trend_weeks):
+    """Whatever the engines give (a table missing, empty, or there), the page has every section and
+    the cards stay within their ranges."""
+    full = follow_up_tables()
+    tables = {n: (full[n].iloc[0:0] if n in empty else full[n]) for n in keep}
+    h = history()
+    h = h[h.week.isin(sorted(h.week.unique())[:trend_weeks])]
+    kpis = status.follow_up_kpis(tables)
+    for name in ("attainment_pct", "scrap_pct"):
+        if name in set(kpis.kpi):
+            assert 0 <= _kpi(kpis, name) <= 100
+    page = status.status_page(tables, kpis, h, "2026-W49")
+    for sid, head in status.SECTIONS:
+        assert len(_section(page, sid)) > 0 and f"<h2>{head}" in page
+    if not trend_weeks or trend_weeks < 2:
+        assert "No trend yet" in _section(page, "trend")
