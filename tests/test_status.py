@@ -227,3 +227,166 @@ def test_any_subset_of_tables_gives_every_section(keep, empty, trend_weeks):
         assert len(_section(page, sid)) > 0 and f"<h2>{head}" in page
     if not trend_weeks or trend_weeks < 2:
         assert "No trend yet" in _section(page, "trend")
+
+
+# --------------------------------------------------------------------------- the follow-up step
+
+def _plant(report_dates=("2026-11-24", "2026-11-26")):
+    """Two items, one open purchase order per supplier, production reports on ``report_dates``."""
+    return from_frames({
+        "items": pd.DataFrame({"item_id": ["FG-01", "RM-01"], "item_type": ["make", "buy"], "lead_time_days": [5, 10],
+                               "unit_cost": [10.0, 2.0]}),
+        "inventory": pd.DataFrame({"item_id": ["FG-01", "RM-01"], "on_hand": [5.0, 100.0]}),
+        "production_reports": pd.DataFrame({"order_id": ["MO-1"] * len(report_dates), "op_seq": [10] * len(report_dates),
+                                            "report_date": list(report_dates), "qty_good": [5.0] * len(report_dates)}),
+        "scheduled_receipts": pd.DataFrame({"order_id": ["PO-1", "MO-1"], "item_id": ["RM-01", "FG-01"],
+                                            "order_type": ["purchase", "production"], "qty": [50.0, 20.0],
+                                            "due_date": ["2026-11-20", "2026-12-04"]}),
+        "material_issues": pd.DataFrame({"order_id": ["MO-1"], "item_id": ["RM-01"], "qty": [10.0],
+                                         "issue_date": ["2026-11-24"]}),
+    })
+
+
+def _fake_engines(monkeypatch) -> dict:
+    """The four follow-up engines as the API names them, returning the hand-built tables; records the calls."""
+    t, calls = follow_up_tables(), {}
+    ns = types.SimpleNamespace
+
+    def attainment(ds, week, previous_schedule=None):
+        calls["attainment"] = (week, previous_schedule)
+        return ns(by_work_center=t["attainment_by_work_center"], by_order=t["attainment_by_order"],
+                  rates=t["production_rates"], downtime=t["downtime"],
+                  basis="the schedule published for 2026-W48" if previous_schedule is not None
+                  else "released orders' due dates (no previous plan in the archive)")
+
+    def supplier_followup(ds, mrp, today, unconfirmed_days=7):
+        calls["supplier_followup"] = (pd.Timestamp(today), unconfirmed_days, mrp.planned_orders is not None)
+        return t["supplier_followup"]
+
+    def labour_requirements(schedule, ds, plan_start):
+        calls["labour"] = (len(schedule), str(plan_start))
+        return pd.concat([t["labour_requirements"], t["labour_requirements"].iloc[[0]].assign(
+            day=pd.Timestamp("2026-12-07"), shortfall_h=50.0)], ignore_index=True)  # next week: not on the page
+
+    engines = {
+        "attainment": dict(attainment=attainment),
+        "variance": dict(scrap=lambda ds, week: ns(by_item=t["scrap_by_item"], by_reason=t["scrap_by_reason"],
+                                                   orders=t["attainment_by_order"]),
+                         materials=lambda ds, week: t["materials"],
+                         costs=lambda ds, week: ns(by_order=t["cost_by_order"], by_week=t["cost_by_week"])),
+        "supplier_followup": dict(supplier_followup=supplier_followup,
+                                  supplier_page=lambda fu, ds, sid: f"<html><body>open orders of {sid}</body></html>",
+                                  mail_draft=lambda fu, ds, sid: f"To: buyer@{sid}\r\n\r\nplease confirm".encode()),
+        "labour": dict(labour_requirements=labour_requirements),
+    }
+    for name, funcs in engines.items():
+        module = types.ModuleType(f"planlib.{name}")
+        module.__dict__.update(funcs)
+        monkeypatch.setitem(sys.modules, f"planlib.{name}", module)
+    return calls
+
+
+def _run_dir(tmp_path):
+    """A run folder as the earlier steps leave it: MRP's planned orders, a schedule, the plan's KPIs."""
+    from planlib.data import write_tables
+
+    run = tmp_path / "2026-W49" / "base"
+    write_tables({"planned_orders": pd.DataFrame({"order_id": ["PLN-1"], "item_id": ["FG-01"], "qty": [5.0]})},
+                 run / "mrp")
+    write_tables({"schedule": pd.DataFrame({"order_id": ["MO-1"], "op_seq": [10], "work_center_id": ["ASSY"],
+                                            "start": [pd.Timestamp("2026-11-30 06:00")],
+                                            "end": [pd.Timestamp("2026-11-30 10:00")]})}, run / "schedule")
+    write_tables({"kpis": pd.DataFrame([dict(kpi="inventory_value", label="inventory value on hand (currency)",
+                                             value=250.0, unit="", good=None)])}, run / "weekly_report")
+    return run
+
+
+def test_follow_up_step_writes_tables_supplier_pages_and_the_status_report(tmp_path, monkeypatch):
+    from planlib import pipeline
+    from planlib.data import read_table
+
+    calls = _fake_engines(monkeypatch)
+    run = _run_dir(tmp_path)
+    params = PlanParams(plan_start="2026-11-30")
+    fu = pipeline.follow_up_step(_plant(), params, run, archive="")
+    assert calls["attainment"] == ("2026-W48", None)  # the week before the plan week; no archive
+    assert calls["supplier_followup"] == (pd.Timestamp("2026-11-30"), pipeline.UNCONFIRMED_DAYS, True)
+    assert calls["labour"] == (1, "2026-11-30")
+    assert fu.missing_engines == () and fu.reported_week == "2026-W48"
+    for name in pipeline.FOLLOW_UP_TABLES:
+        assert (run / "follow_up" / f"{name}.csv").is_file(), name
+    kpis = read_table(run / "follow_up" / "kpis.csv").set_index("kpi").value
+    assert kpis["attainment_pct"] == pytest.approx(85.7) and kpis["late_purchase_orders"] == 1
+    assert kpis["labour_shortfall_h"] == 4  # this week's shifts only: the 50 h of next week are not in it
+    assert len(read_table(run / "follow_up" / "labour_requirements.csv")) == 4  # the table keeps them
+    assert fu.supplier_pages == {"S001": "S001", "S002": "S002"}
+    assert (run / "follow_up" / "supplier" / "S002.html").read_text() == "<html><body>open orders of S002</body></html>"
+    assert (run / "follow_up" / "supplier" / "S001.eml").read_bytes().startswith(b"To: buyer@S001")
+    page = (run / "status_report.html").read_text(encoding="utf-8")
+    assert "12 of 14 operations planned to finish were reported done" in page
+    assert "released orders&#x27; due dates (no previous plan in the archive)" in page
+    assert 'href="follow_up/supplier/S001.html"' in page and "€ 250" in _section(page, "inventory")
+    # the archive keeps the plan's KPIs and the follow-up's, for next week's trend
+    archived = pipeline._archive_tables(run)["kpis"].set_index("kpi").value
+    assert archived["inventory_value"] == 250 and archived["attainment_pct"] == pytest.approx(85.7)
+
+
+def test_attainment_compares_with_the_schedule_archived_for_the_reported_week(tmp_path, monkeypatch):
+    from planlib import archive, pipeline
+
+    calls = _fake_engines(monkeypatch)
+    db = tmp_path / "archive.duckdb"
+    published = pd.DataFrame({"order_id": ["MO-1"], "op_seq": [10], "work_center_id": ["ASSY"]})
+    kpis = pd.DataFrame([dict(kpi="attainment_pct", label="", value=90.0, unit="%", good=None)])
+    archive.archive_run(db, "2026-W48", "base", {"schedule": published, "kpis": kpis})
+    archive.archive_run(db, "2026-W47", "base", {"schedule": published.assign(order_id="MO-0")})
+    fu = pipeline.follow_up_step(_plant(), PlanParams(plan_start="2026-11-30"), _run_dir(tmp_path), str(db))
+    week, previous = calls["attainment"]
+    assert week == "2026-W48" and list(previous.order_id) == ["MO-1"]
+    assert fu.basis == "the schedule published for 2026-W48"
+    # two weeks of attainment (90 % archived, 85.7 % now): the trend is drawn
+    assert "No trend yet" not in _section(fu.status_page, "trend") and "vegaEmbed(" in _section(fu.status_page, "trend")
+
+
+def test_reports_of_other_weeks_only_give_the_no_reports_sentence(tmp_path, monkeypatch):
+    from planlib import pipeline
+
+    calls = _fake_engines(monkeypatch)
+    fu = pipeline.follow_up_step(_plant(report_dates=("2026-11-17",)), PlanParams(plan_start="2026-11-30"),
+                                 _run_dir(tmp_path))
+    assert "attainment" not in calls and "attainment_pct" not in set(fu.kpis.kpi)
+    assert "No production reports this week" in _section(fu.status_page, "progress")
+
+
+def test_without_the_engines_the_step_runs_and_names_them(tmp_path, monkeypatch):
+    from planlib import pipeline
+
+    for name in ("attainment", "variance", "supplier_followup", "labour"):
+        monkeypatch.setitem(sys.modules, f"planlib.{name}", None)  # import fails as if the module were absent
+    run = _run_dir(tmp_path)
+    fu = pipeline.follow_up_step(_plant(), PlanParams(plan_start="2026-11-30"), run)
+    assert set(fu.missing_engines) == {"planlib.attainment", "planlib.variance", "planlib.supplier_followup",
+                                       "planlib.labour"}
+    page = (run / "status_report.html").read_text(encoding="utf-8")
+    assert "lacks <code>planlib.attainment</code>" in page and "lacks <code>planlib.supplier_followup</code>" in page
+
+
+def test_supplier_file_names_are_safe_and_distinct():
+    from planlib.pipeline import supplier_file_name
+
+    names = [supplier_file_name(s) for s in ("S001", "S/001", "S_001", "../x", "Å")]
+    assert names[0] == "S001" and len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", n) for n in names)
+
+
+def test_index_links_the_status_report_first_and_the_supplier_pages(tmp_path):
+    from planlib.report import write_index
+
+    run = tmp_path / "2026-W49" / "base"
+    (run / "follow_up" / "supplier").mkdir(parents=True)
+    for name in ("forecast.html", "weekly_report.html", "status_report.html", "follow_up/supplier/S001.html"):
+        (run / name).write_text("<html></html>")
+    page = write_index(tmp_path).read_text()
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert links[0] == ("2026-W49/base/status_report.html", "status report")
+    assert ("2026-W49/base/follow_up/supplier/S001.html", "supplier S001") in links
