@@ -600,7 +600,9 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
     facts = {"reported_week": reported, "basis": basis, "production_reports": len(week_reports)}
     page = status.status_page({**shown, "late_order_lines": late, "production_reports": week_reports},
                               kpis, history, week, currency=getattr(params, "currency", "EUR") or "EUR",
-                              facts=facts, supplier_links=links, missing_engines=tuple(missing))
+                              facts=facts, supplier_links=links, missing_engines=tuple(missing),
+                              title=f"Status report, week {week}"
+                              + (f" - scenario {scenario_name}" if scenario_name != "base" else ""))
     return FollowUp(tables, kpis, reported, basis, page, files, pages, tuple(missing))
 
 

@@ -49,7 +49,8 @@ from planlib import report
 from planlib.buckets import iso_week, week_start
 from planlib.labels import format_number
 
-__all__ = ["SECTIONS", "STATUS_KPIS", "follow_up_kpis", "links_html", "reported_week", "status_page"]
+__all__ = ["ENGINES", "SECTIONS", "STATUS_KPIS", "follow_up_kpis", "links_html", "reported_week", "status_page",
+           "table_note"]
 
 #: The page's sections in order: (anchor id, heading).
 SECTIONS = (
@@ -622,3 +623,41 @@ def links_html(supplier_pages: Mapping[str, str], folder: str = "follow_up/suppl
             for sid, name in supplier_pages.items())
         out.append(f"<p>Supplier follow-up pages to print, and mail drafts: {links}</p>")
     return "".join(out)
+
+
+#: The engine that computes each follow-up table (for :func:`table_note`).
+ENGINES = {"attainment_by_work_center": "planlib.attainment", "attainment_by_order": "planlib.attainment",
+           "production_rates": "planlib.attainment", "downtime": "planlib.attainment",
+           "scrap_by_item": "planlib.variance", "scrap_by_reason": "planlib.variance",
+           "scrap_orders": "planlib.variance", "materials": "planlib.variance", "cost_by_order": "planlib.variance",
+           "cost_by_week": "planlib.variance", "supplier_followup": "planlib.supplier_followup",
+           "labour_requirements": "planlib.labour"}
+
+_NOTES = {
+    "attainment_by_work_center": "No production reports for week {week}: nothing to compare with the plan.",
+    "supplier_followup": "No open purchase order to follow up.",
+    "labour_requirements": "No labour requirements: nothing is scheduled this week.",
+    "kpis": "No follow-up figures: nothing was reported for week {week}, and no purchase order or staffing "
+            "to follow up.",
+}
+
+
+def table_note(follow_up, name: str) -> str:
+    """Why a follow-up table is not there, in a sentence (Markdown), for the follow-up notebook.
+
+    Parameters
+    ----------
+    follow_up : planlib.pipeline.FollowUp
+        The step's result (``reported_week``, ``missing_engines``).
+    name : str
+        The table's name (:data:`planlib.pipeline.FOLLOW_UP_TABLES`).
+
+    Returns
+    -------
+    str
+        The engine this installation lacks, else what the data lack.
+    """
+    engine = ENGINES.get(name)
+    if engine in follow_up.missing_engines:
+        return f"Not computed: this installation of planlib lacks `{engine}`."
+    return _NOTES.get(name, "Nothing to show.").format(week=follow_up.reported_week)
