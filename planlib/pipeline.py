@@ -1414,6 +1414,10 @@ def _base_plan(run_dir: Path, archived: dict) -> dict:
     if not archived:
         return {}
     plan = {k: archived[k] for k in ("kpis", "planned_orders") if k in archived}
+    if "kpis" in plan:  # the plans are compared, not last week's follow-up (the scenario's KPIs have none yet)
+        from planlib.status import FOLLOW_UP_KPIS
+
+        plan["kpis"] = plan["kpis"][~plan["kpis"].kpi.isin(FOLLOW_UP_KPIS)].reset_index(drop=True)
     if run_dir.is_dir():
         for step, name in (("schedule", "late_orders"), ("schedule", "promise_dates"), ("mrp", "capacity_load")):
             table = read_step(run_dir, step, name)

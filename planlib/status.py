@@ -49,7 +49,7 @@ from planlib import report
 from planlib.buckets import iso_week, week_start
 from planlib.labels import format_number
 
-__all__ = ["ENGINES", "SECTIONS", "STATUS_KPIS", "follow_up_kpis", "links_html", "reported_week", "status_page",
+__all__ = ["ENGINES", "FOLLOW_UP_KPIS", "SECTIONS", "STATUS_KPIS", "follow_up_kpis", "links_html", "reported_week", "status_page",
            "table_note"]
 
 #: The page's sections in order: (anchor id, heading).
@@ -69,6 +69,10 @@ SECTIONS = (
 STATUS_KPIS = ("attainment_pct", "qty_attainment_pct", "scrap_pct", "cost_variance", "late_order_lines",
                "late_purchase_orders", "at_risk_purchase_orders", "labour_shortfall_h", "inventory_value",
                "on_time_pct")
+
+#: The KPIs of :func:`follow_up_kpis` (archived with the plan's; the weekly plan's own KPIs never hold them).
+FOLLOW_UP_KPIS = ("attainment_pct", "qty_attainment_pct", "scrap_pct", "cost_variance", "late_purchase_orders",
+                  "at_risk_purchase_orders", "labour_shortfall_h")
 
 _NO_REPORTS = ("No production reports this week: the dataset holds no <code>production_reports</code> "
                "for {week}, so there is no attainment, scrap or cost against plan to show. Export the "

@@ -390,3 +390,15 @@ def test_index_links_the_status_report_first_and_the_supplier_pages(tmp_path):
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
     assert links[0] == ("2026-W49/base/status_report.html", "status report")
     assert ("2026-W49/base/follow_up/supplier/S001.html", "supplier S001") in links
+
+
+def test_a_scenario_is_compared_with_the_base_plan_not_with_its_follow_up(tmp_path):
+    """The archive keeps the follow-up KPIs with the plan's; the scenario comparison (run before the
+    scenario's own follow-up) compares plans only, so no follow-up KPI shows up with a blank scenario value."""
+    from planlib import pipeline
+
+    kpis = pd.DataFrame({"kpi": ["inventory_value", "attainment_pct", "late_purchase_orders"],
+                         "value": [10.0, 80.0, 2.0]})
+    base = pipeline._base_plan(tmp_path / "no-run", {"kpis": kpis})
+    assert list(base["kpis"].kpi) == ["inventory_value"]
+    assert set(status.FOLLOW_UP_KPIS) == set(status.follow_up_kpis(follow_up_tables()).kpi)
