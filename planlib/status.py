@@ -40,6 +40,7 @@ Tables (keys of ``tables``; the columns read, in the words of ``docs/glossary.md
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 import altair as alt
@@ -289,11 +290,13 @@ def _empty(text: str) -> str:
     return _p(text, "planlib-status-empty")
 
 
-def _top(df: pd.DataFrame, n: int, name: str) -> str:
-    """The first ``n`` rows as a plain table, and how many more the CSV file holds."""
+def _top(df: pd.DataFrame, n: int, name: str, where: str = "") -> str:
+    """The first ``n`` rows as a plain table, and how many more the CSV file ``where`` (default
+    ``follow_up/<name>.csv``) holds."""
     shown = report.table_html(df.head(n), name, plain_rows=n)
     if len(df) > n:
-        shown += _p(f"{len(df) - n:,} more rows in <code>follow_up/{html.escape(name)}.csv</code>.")
+        where = where or f"follow_up/{name}.csv"
+        shown += _p(f"{len(df) - n:,} more in <code>{html.escape(where)}</code>.")
     return shown
 
 
@@ -456,18 +459,40 @@ def _problems(tables, facts) -> str:
     return "".join(out)
 
 
-def _late(tables) -> str:
+def _reason_kind(reason: str) -> str:
+    """A late line's reason without its dates and order numbers, to count alike reasons together."""
+    text = str(reason).split(";")[0]
+    # dates, order numbers (three digits or more: MO-50012, PO-40011) and bare numbers; item and machine
+    # codes (RM-01, LATHE-1) stay
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b|\b[A-Z]+-\d{3,}\b|(?<![\w-])\d+(\.\d+)?\b", "", text)
+    text = re.sub(r"\(\s*\)", "", text)
+    text = re.sub(r"\s+([,:)])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" ,:;")
+    return text or "no reason given"
+
+
+def _late(tables, facts) -> str:
     late = _table(tables, "late_order_lines")
     if not len(late):
         return _empty("Every customer order line is completed on time by this week's schedule.")
     worst = late.sort_values("days_late", ascending=False) if "days_late" in late else late
-    reasons = ""
-    if "reason" in late:
-        counts = late.reason.fillna("").astype(str).str.split(":").str[0].str.strip().replace("", "(no reason)")
-        top = counts.value_counts().head(3)
-        reasons = "; most often: " + ", ".join(f"{html.escape(k)} ({v})" for k, v in top.items())
-    return (_p(f"<b>{len(late):,} customer order line{'s' if len(late) != 1 else ''}</b> will be late{reasons}. "
-               "Latest first:", "planlib-status-lead") + _top(worst, 10, "late_order_lines"))
+    n = len(late)
+    parts = []
+    rest = late
+    if "due_date" in late and facts.get("week"):
+        start = pd.Timestamp(week_start(facts["week"]))
+        past = pd.to_datetime(late.due_date, errors="coerce") < start
+        if past.any():
+            parts.append(f"{int(past.sum()):,} {'were' if past.sum() != 1 else 'was'} already past due when the "
+                         "week started")
+        rest = late[~past]
+    if "reason" in rest and len(rest):
+        top = rest.reason.map(_reason_kind).value_counts().head(3)
+        parts.append("the others: " + ", ".join(f"{html.escape(k)} ({v})" for k, v in top.items()) if parts
+                     else "most often: " + ", ".join(f"{html.escape(k)} ({v})" for k, v in top.items()))
+    why = (": " + "; ".join(parts)) if parts else ""
+    return (_p(f"<b>{n:,} customer order line{'s' if n != 1 else ''}</b> will be late{why}. Latest first, "
+               "with the reason:", "planlib-status-lead")
+            + _top(worst, 10, "late_order_lines", "schedule/promise_dates.csv"))
 
 
 def _suppliers(tables, links: Mapping[str, str]) -> str:
@@ -560,6 +585,7 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
     facts = dict(facts or {})
     facts.setdefault("reported_week", reported_week(week))
     facts["missing"] = tuple(missing_engines)
+    facts["week"] = week
     kpis = kpis if kpis is not None else pd.DataFrame(columns=["kpi", "value", "unit"])
     history = history if history is not None else pd.DataFrame(columns=["week", "kpi", "value"])
     title = title or f"Status report, week {week}"
@@ -583,7 +609,7 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
             "materials": _missing(facts, "planlib.variance", "materials against standard") or _materials(tables, facts),
             "costs": _missing(facts, "planlib.variance", "cost variance") or _costs(tables, facts, currency),
             "problems": _missing(facts, "planlib.variance", "scrap and downtime") or _problems(tables, facts),
-            "late": _late(tables),
+            "late": _late(tables, facts),
             "suppliers": _missing(facts, "planlib.supplier_followup", "supplier follow-up")
             or _suppliers(tables, supplier_links or {}),
             "labour": _missing(facts, "planlib.labour", "labour requirements") or _labour(tables),

@@ -172,7 +172,7 @@ def test_page_says_what_happened_in_words():
     assert "1 purchase order late</b>, 1 at risk, 0 unconfirmed, of 3 open" in _section(page, "suppliers")
     assert 'href="follow_up/supplier/S001.html"' in _section(page, "suppliers")
     assert "4 operator hours more</b> than staffed, at 1 work center" in _section(page, "labour")
-    assert "1 customer order line</b> will be late; most often: material (1)" in _section(page, "late")
+    assert "1 customer order line</b> will be late: most often: material: RM-01 arrives (PO-1) (1)" in _section(page, "late")
     # a chart per: attainment, trend, inventory trend, cost variance, scrap, downtime, labour
     assert page.count("vegaEmbed(") == 7 and "<script type=\"module\">" in page
 
@@ -402,3 +402,18 @@ def test_a_scenario_is_compared_with_the_base_plan_not_with_its_follow_up(tmp_pa
     base = pipeline._base_plan(tmp_path / "no-run", {"kpis": kpis})
     assert list(base["kpis"].kpi) == ["inventory_value"]
     assert set(status.FOLLOW_UP_KPIS) == set(status.follow_up_kpis(follow_up_tables()).kpi)
+
+
+def test_late_lines_say_how_many_were_past_due_and_why_the_others_are_late():
+    lines = pd.DataFrame({"order_id": ["SO-1", "SO-2", "SO-3", "SO-4"], "customer_id": ["C1"] * 4,
+                          "item_id": ["FG-01"] * 4, "qty": [1.0] * 4,
+                          "due_date": pd.to_datetime(["2026-11-20", "2026-11-25", "2026-12-02", "2026-12-03"]),
+                          "scheduled_date": pd.to_datetime(["2026-11-30"] * 2 + ["2026-12-04"] * 2),
+                          "days_late": [10.0, 5.0, 2.0, 1.0],
+                          "reason": ["due 2026-11-20, before the plan start", "due 2026-11-25, before the plan start",
+                                     "scheduled: MO-50012 op 20 ends 2026-12-04 on LATHE-1",
+                                     "scheduled: MO-50019 op 30 ends 2026-12-04 on LATHE-1"]})
+    page = status.status_page({"late_order_lines": lines}, None, None, "2026-W49")
+    text = _section(page, "late")
+    assert "4 customer order lines</b> will be late: 2 were already past due when the week started" in text
+    assert "the others: scheduled: op ends on LATHE-1 (2)" in text
