@@ -481,7 +481,7 @@ def _mrp_from_run(ds: Dataset, params: PlanParams, run_dir):
 
 
 def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str = "",
-              scenario_name: str = "base") -> FollowUp:
+              scenario: str = "") -> FollowUp:
     """Follow up last week's plan: attainment, scrap, materials, costs, suppliers, labour, and the
     plant manager's status report (:func:`planlib.status.status_page`), without writing anything.
 
@@ -499,14 +499,17 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
         The run folder of the earlier steps (``mrp``, ``schedule``, ``weekly_report``).
     archive_path : str
         The plan archive (DuckDB file); empty: no previous schedule, no trend.
-    scenario_name : str
-        ``base`` or the scenario's run name (whose KPI history the trends draw).
+    scenario : str
+        The scenario file of a scenario run ("" for the base plan): the page's heading names it
+        as the other reports do, and the trends draw its run's KPI history.
 
     Returns
     -------
     FollowUp
     """
-    from planlib import archive, status
+    from planlib import archive, report, status
+
+    scenario_name = run_name(scenario) if scenario else "base"
 
     week = iso_week(pd.Timestamp(params.plan_start).date())
     reported = status.reported_week(week)
@@ -602,7 +605,8 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
                               kpis, history, week, currency=getattr(params, "currency", "EUR") or "EUR",
                               facts=facts, supplier_links=links, missing_engines=tuple(missing),
                               title=f"Status report, week {week}"
-                              + (f" - scenario {scenario_name}" if scenario_name != "base" else ""))
+                              + (f" ({_scenario_title(scenario, scenario_name)})" if scenario else ""),
+                              heading=report.heading_html(f"Status report, week {week}", scenario))
     return FollowUp(tables, kpis, reported, basis, page, files, pages, tuple(missing))
 
 
@@ -611,7 +615,7 @@ def _first_column(frame, names) -> str | None:
 
 
 def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str = "",
-                   scenario_name: str = "base") -> FollowUp:
+                   scenario: str = "") -> FollowUp:
     """:func:`follow_up`, written into the run folder: the tables into ``<run_dir>/follow_up``,
     one printable page and one mail draft per supplier with open purchase orders into
     ``<run_dir>/follow_up/supplier/<supplier>.html`` and ``.eml``, and the plant manager's
@@ -625,14 +629,14 @@ def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str =
         The run folder; None writes nothing.
     archive : str
         The plan archive (DuckDB file) of earlier runs.
-    scenario_name : str
-        ``base`` or the scenario's run name.
+    scenario : str
+        The scenario file of a scenario run ("" for the base plan).
 
     Returns
     -------
     FollowUp
     """
-    res = follow_up(ds, params, run_dir, archive, scenario_name)
+    res = follow_up(ds, params, run_dir, archive, scenario)
     if run_dir:
         used = steps.used_parameters(params)
         used["follow_up"] = {"reported_week": res.reported_week, "basis": res.basis,

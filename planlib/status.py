@@ -546,7 +546,7 @@ def _labour(tables) -> str:
 def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, history: pd.DataFrame | None,
                 week: str, currency: str = "EUR", facts: Mapping | None = None,
                 supplier_links: Mapping[str, str] | None = None, title: str = "",
-                missing_engines: tuple = ()) -> str:
+                missing_engines: tuple = (), heading: str = "") -> str:
     """The plant manager's one-page status report as a self-contained HTML page.
 
     Parameters
@@ -574,6 +574,9 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
     missing_engines : tuple of str
         Follow-up modules this installation lacks (``planlib.attainment`` ...): their sections
         say so instead of "nothing reported".
+    heading : str
+        The page's ``<h1>`` as HTML (:func:`planlib.report.heading_html`, which names a scenario);
+        default ``title`` escaped.
 
     Returns
     -------
@@ -623,7 +626,7 @@ def status_page(tables: Mapping[str, pd.DataFrame], kpis: pd.DataFrame | None, h
     vega = report.vega_script() if "vegaEmbed(" in sections else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{report.CSS}{_CSS}</style>{vega}</head><body>"
-            f'<h1>{html.escape(title)}</h1><p class="planlib-status-sub">{sub}</p>'
+            f'{heading or f"<h1>{html.escape(title)}</h1>"}<p class="planlib-status-sub">{sub}</p>'
             f'<section id="kpis">{card_html}</section>{sections}</body></html>\n')
 
 
