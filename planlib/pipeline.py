@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -53,6 +54,7 @@ STEPS = (
     ("mrp", "02_mrp.ipynb", "Material plan (MPS and MRP)"),
     ("schedule", "03_schedule.ipynb", "Production schedule"),
     ("weekly_report", "04_weekly_report.ipynb", "Weekly planning report"),
+    ("follow_up", "05_follow_up.ipynb", "Follow-up of last week"),
 )
 
 
@@ -416,6 +418,243 @@ def week_kpis(ds: Dataset, params: PlanParams, mrp=None, schedule_kpis: pd.DataF
         wape = float(total.wape.iloc[0]) if len(total) else float(forecast_accuracy.wape.median())
         add("forecast_wape_pct", "forecast error (WAPE, backtest)", round(wape, 1), "%")  # already in percent
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+# --------------------------------------------------------------------------- follow-up
+
+#: The follow-up step's tables, written into ``<run>/follow_up/<name>.csv`` (columns in
+#: ``docs/status-report.md`` and the engines' docs; :mod:`planlib.status` reads them).
+FOLLOW_UP_TABLES = ("attainment_by_work_center", "attainment_by_order", "production_rates", "downtime",
+                    "scrap_by_item", "scrap_by_reason", "scrap_orders", "materials", "cost_by_order",
+                    "cost_by_week", "supplier_followup", "labour_requirements", "kpis")
+
+#: Days before its due date an unconfirmed purchase order is chased (``supplier_followup``).
+UNCONFIRMED_DAYS = 7
+
+
+@dataclass
+class FollowUp:
+    """What the follow-up step computed (see :func:`follow_up_step`)."""
+
+    #: The tables of :data:`FOLLOW_UP_TABLES` that were computed, by name.
+    tables: dict
+    #: This week's key figures: the plan's (``weekly_report/kpis``) and the follow-up's.
+    kpis: pd.DataFrame
+    #: The week looked back on (the week before the plan week).
+    reported_week: str
+    #: What attainment compares with, in words ("" when nothing was reported).
+    basis: str
+    #: ``status_report.html``.
+    status_page: str
+    #: Supplier id -> file name of its printable page under ``follow_up/supplier/`` (the mail draft
+    #: has the same name ending ``.eml``).
+    supplier_pages: dict = field(default_factory=dict)
+    #: File name -> content of the supplier pages (text) and mail drafts (bytes).
+    supplier_files: dict = field(default_factory=dict)
+    #: Engines not in this installation (their sections say so): module names.
+    missing_engines: tuple = ()
+
+
+def supplier_file_name(supplier_id) -> str:
+    """File name (without extension) of a supplier's page and mail draft: the id made safe for a
+    file, with a short hash of the id when it had to be changed (two ids never share a file)."""
+    text = str(supplier_id)
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", text) or "_"
+    if safe != text:
+        safe += "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return safe
+
+
+def _in_week(frame: pd.DataFrame, column: str, start, end) -> pd.DataFrame:
+    dates = pd.to_datetime(frame[column], errors="coerce")
+    return frame[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))]
+
+
+def _mrp_from_run(ds: Dataset, params: PlanParams, run_dir):
+    """MRP's result as the run folder holds it (its tables read back), else computed in process."""
+    from dataclasses import fields as dc_fields
+
+    from planlib.mrp import MrpResult
+
+    names = [f.name for f in dc_fields(MrpResult)]
+    if run_dir and (Path(run_dir) / "mrp" / "planned_orders.csv").exists():
+        return _Tables({n: read_step(run_dir, "mrp", n) for n in names})
+    return mrp_step(ds, params)
+
+
+def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str = "",
+              scenario: str = "") -> FollowUp:
+    """Follow up last week's plan: attainment, scrap, materials, costs, suppliers, labour, and the
+    plant manager's status report (:func:`planlib.status.status_page`), without writing anything.
+
+    The reported week is the week before the plan week. Attainment compares its production
+    reports with the schedule the base plan published for that week (the plan archive), else with
+    released orders' due dates. Supplier follow-up reads MRP's tables of the run folder (else MRP
+    computed in process), labour requirements the run's schedule. A plant without execution data
+    gets empty tables, and the status page says so in sentences.
+
+    Parameters
+    ----------
+    ds : Dataset
+    params : PlanParams
+    run_dir : path, optional
+        The run folder of the earlier steps (``mrp``, ``schedule``, ``weekly_report``).
+    archive_path : str
+        The plan archive (DuckDB file); empty: no previous schedule, no trend.
+    scenario : str
+        The scenario file of a scenario run ("" for the base plan): the page's heading names it
+        as the other reports do, and the trends draw its run's KPI history.
+
+    Returns
+    -------
+    FollowUp
+    """
+    from planlib import archive, report, status
+
+    scenario_name = run_name(scenario) if scenario else "base"
+
+    week = iso_week(pd.Timestamp(params.plan_start).date())
+    reported = status.reported_week(week)
+    start, end = week_start(reported), week_start(week)
+    tables: dict[str, pd.DataFrame] = {}
+    missing: list[str] = []
+    basis = ""
+    reports = ds.production_reports
+    week_reports = _in_week(reports, "report_date", start, end) if len(reports) else reports
+    # TODO(integrator): helper B's engines; drop the guard once planlib.attainment and planlib.variance merge.
+    try:
+        import planlib.attainment as attainment_engine
+    except ModuleNotFoundError as exc:
+        if exc.name != "planlib.attainment":
+            raise
+        attainment_engine = None
+        missing.append("planlib.attainment")
+    try:
+        import planlib.variance as variance_engine
+    except ModuleNotFoundError as exc:
+        if exc.name != "planlib.variance":
+            raise
+        variance_engine = None
+        missing.append("planlib.variance")
+    if len(week_reports) and attainment_engine is not None:
+        previous = archive.read_run(archive_path, reported, "base").get("schedule") if archive_path else None
+        att = attainment_engine.attainment(ds, reported, previous)
+        tables.update(attainment_by_work_center=att.by_work_center, attainment_by_order=att.by_order,
+                      production_rates=att.rates, downtime=att.downtime)
+        basis = att.basis
+    if len(week_reports) and variance_engine is not None:
+        sc = variance_engine.scrap(ds, reported)
+        cv = variance_engine.costs(ds, reported)
+        tables.update(scrap_by_item=sc.by_item, scrap_by_reason=sc.by_reason, scrap_orders=sc.orders,
+                      cost_by_order=cv.by_order, cost_by_week=cv.by_week)
+        if len(ds.material_issues):
+            tables["materials"] = variance_engine.materials(ds, reported)
+    # TODO(integrator): helper C's engine; drop the guard once planlib.supplier_followup merges.
+    try:
+        import planlib.supplier_followup as supplier_engine
+    except ModuleNotFoundError as exc:
+        if exc.name != "planlib.supplier_followup":
+            raise
+        supplier_engine = None
+        missing.append("planlib.supplier_followup")
+    pages: dict[str, str | bytes] = {}
+    files: dict[str, str] = {}
+    purchases = ds.scheduled_receipts
+    if "order_type" in purchases:
+        purchases = purchases[purchases.order_type.astype(str) == "purchase"]
+    if supplier_engine is not None and len(purchases):
+        mrp = _mrp_from_run(ds, params, run_dir)
+        fu = supplier_engine.supplier_followup(ds, mrp, pd.Timestamp(params.plan_start),
+                                               unconfirmed_days=UNCONFIRMED_DAYS)
+        tables["supplier_followup"] = fu
+        for sid in dict.fromkeys(fu.supplier_id.dropna().astype(str)) if "supplier_id" in fu else ():
+            name = supplier_file_name(sid)
+            files[sid] = name
+            pages[f"{name}.html"] = supplier_engine.supplier_page(fu, ds, sid)
+            pages[f"{name}.eml"] = supplier_engine.mail_draft(fu, ds, sid)
+    # TODO(integrator): helper D's engine; drop the guard once planlib.labour merges.
+    try:
+        import planlib.labour as labour_engine
+    except ModuleNotFoundError as exc:
+        if exc.name != "planlib.labour":
+            raise
+        labour_engine = None
+        missing.append("planlib.labour")
+    schedule = read_step(run_dir, "schedule", "schedule") if run_dir else None
+    if labour_engine is not None and schedule is not None and len(schedule):
+        tables["labour_requirements"] = labour_engine.labour_requirements(schedule, ds, params.plan_start)
+    late = late_lines(read_step(run_dir, "schedule", "promise_dates")) if run_dir else late_lines(None)
+    plan_kpis = read_step(run_dir, "weekly_report", "kpis") if run_dir else None
+    if plan_kpis is None:
+        plan_kpis = week_kpis(ds, params)
+    shown = dict(tables)
+    labour = shown.get("labour_requirements")
+    day = _first_column(labour, ("day", "date", "shift_start")) if labour is not None else None
+    if day:  # the cards and the page: this week's shifts (the table written keeps the whole schedule)
+        shown["labour_requirements"] = _in_week(labour, day, end, pd.Timestamp(end) + pd.Timedelta(days=7))
+    tables["kpis"] = status.follow_up_kpis(shown)
+    parts = [t for t in (plan_kpis.reindex(columns=KPI_COLUMNS), tables["kpis"]) if len(t)]
+    kpis = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=KPI_COLUMNS)
+    history = archive.kpi_history(archive_path, scenario_name) if archive_path else pd.DataFrame()
+    this_week = kpis.assign(week=week)[["week", "kpi", "value", "unit"]]
+    if len(history):
+        history = pd.concat([history[history.week != week], this_week], ignore_index=True)
+    else:
+        history = this_week
+    links = {sid: f"follow_up/supplier/{quote(name)}.html" for sid, name in files.items()}
+    facts = {"reported_week": reported, "basis": basis, "production_reports": len(week_reports)}
+    page = status.status_page({**shown, "late_order_lines": late, "production_reports": week_reports},
+                              kpis, history, week, currency=getattr(params, "currency", "EUR") or "EUR",
+                              facts=facts, supplier_links=links, missing_engines=tuple(missing),
+                              title=f"Status report, week {week}"
+                              + (f" ({_scenario_title(scenario, scenario_name)})" if scenario else ""),
+                              heading=report.heading_html(f"Status report, week {week}", scenario))
+    return FollowUp(tables, kpis, reported, basis, page, files, pages, tuple(missing))
+
+
+def _first_column(frame, names) -> str | None:
+    return next((n for n in names if frame is not None and n in frame.columns), None)
+
+
+def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str = "",
+                   scenario: str = "") -> FollowUp:
+    """:func:`follow_up`, written into the run folder: the tables into ``<run_dir>/follow_up``,
+    one printable page and one mail draft per supplier with open purchase orders into
+    ``<run_dir>/follow_up/supplier/<supplier>.html`` and ``.eml``, and the plant manager's
+    ``<run_dir>/status_report.html``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    params : PlanParams
+    run_dir : path, optional
+        The run folder; None writes nothing.
+    archive : str
+        The plan archive (DuckDB file) of earlier runs.
+    scenario : str
+        The scenario file of a scenario run ("" for the base plan).
+
+    Returns
+    -------
+    FollowUp
+    """
+    res = follow_up(ds, params, run_dir, archive, scenario)
+    if run_dir:
+        used = steps.used_parameters(params)
+        used["follow_up"] = {"reported_week": res.reported_week, "basis": res.basis,
+                             "unconfirmed_days": UNCONFIRMED_DAYS, "missing_engines": list(res.missing_engines)}
+        _write_step(run_dir, "follow_up", res.tables, used)
+        if res.supplier_files:
+            write_tables({}, Path(run_dir) / "follow_up" / "supplier", extra_files=res.supplier_files)
+        out = Path(run_dir) / "status_report.html"
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            tmp.write_text(res.status_page, encoding="utf-8")
+            os.replace(tmp, out)
+        except BaseException:
+            _unlink(tmp)
+            raise
+    return res
 
 
 # --------------------------------------------------------------------------- in process
@@ -905,7 +1144,17 @@ def _archive_tables(run_dir: Path) -> dict:
     return {"planned_orders": read_step(run_dir, "mrp", "planned_orders"),
             "schedule": read_step(run_dir, "schedule", "schedule"),
             "exceptions": read_step(run_dir, "mrp", "exceptions"),
-            "kpis": read_step(run_dir, "weekly_report", "kpis")}
+            "kpis": _run_kpis(run_dir)}
+
+
+def _run_kpis(run_dir: Path) -> pd.DataFrame | None:
+    """The KPIs the archive keeps of a run: the plan's (``weekly_report/kpis``) and the follow-up's
+    (``follow_up/kpis``: attainment, scrap, cost variance, late purchase orders, labour shortfall)."""
+    frames = [t for t in (read_step(run_dir, "weekly_report", "kpis"), read_step(run_dir, "follow_up", "kpis"))
+              if t is not None and len(t)]
+    if not frames:
+        return read_step(run_dir, "weekly_report", "kpis")
+    return pd.concat(frames, ignore_index=True).drop_duplicates("kpi", keep="first")
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
@@ -1171,6 +1420,10 @@ def _base_plan(run_dir: Path, archived: dict) -> dict:
     if not archived:
         return {}
     plan = {k: archived[k] for k in ("kpis", "planned_orders") if k in archived}
+    if "kpis" in plan:  # the plans are compared, not last week's follow-up (the scenario's KPIs have none yet)
+        from planlib.status import FOLLOW_UP_KPIS
+
+        plan["kpis"] = plan["kpis"][~plan["kpis"].kpi.isin(FOLLOW_UP_KPIS)].reset_index(drop=True)
     if run_dir.is_dir():
         for step, name in (("schedule", "late_orders"), ("schedule", "promise_dates"), ("mrp", "capacity_load")):
             table = read_step(run_dir, step, name)

@@ -581,12 +581,18 @@ def how_made_html(params=None, kpis: pd.DataFrame | None = None, info: dict | No
             f'<table>{body}</table></section>')
 
 
+#: The plant manager's status report in a run folder (:func:`planlib.status.status_page`).
+STATUS_REPORT = "status_report.html"
+
+
 def write_index(reports_dir: str | os.PathLike) -> Path:
     """Write ``reports/index.html``: every week and scenario with links to its reports.
 
-    Each run lists its report pages, then its schedule pages: the Gantt chart
-    (``schedule/gantt.html``) and the printable work tickets of each work center
-    (``schedule/dispatch_<work center>.html``).
+    Each run lists its report pages, the plant manager's status report first
+    (``status_report.html``), then its pages to print: the Gantt chart
+    (``schedule/gantt.html``), the work tickets of each work center
+    (``schedule/dispatch_<work center>.html``) and the follow-up page of each supplier
+    (``follow_up/supplier/<supplier>.html``).
     """
     root = Path(reports_dir)
     rows = []
@@ -601,13 +607,17 @@ def write_index(reports_dir: str | os.PathLike) -> Path:
             except (OSError, ValueError):  # no manifest, or one cut short
                 info = {}
             info = info if isinstance(info, dict) else {}
-            links = " ".join(link(p, p.stem) for p in sorted(run.glob("*.html")))
+            pages = sorted(run.glob("*.html"), key=lambda p: (p.name != STATUS_REPORT, p.name))
+            links = " ".join(link(p, "status report" if p.name == STATUS_REPORT else p.stem) for p in pages)
             sched = run / "schedule"
             extra = []
             if (sched / "gantt.html").is_file():
                 extra.append(link(sched / "gantt.html", "Gantt chart"))
             tickets = sorted(sched.glob("dispatch_*.html")) if sched.is_dir() else []
             extra += [link(p, f"work tickets {p.stem.removeprefix('dispatch_')}") for p in tickets]
+            suppliers = run / "follow_up" / "supplier"
+            extra += [link(p, f"supplier {p.stem}") for p in (sorted(suppliers.glob("*.html"))
+                                                               if suppliers.is_dir() else [])]
             status = str(info.get("status", ""))
             rows.append(f"<tr><td>{html.escape(week_dir.name)}</td><td>{html.escape(run.name)}</td>"
                         f"<td>{html.escape(str(info.get('finished_at', ''))[:19])}</td>"
@@ -618,7 +628,7 @@ def write_index(reports_dir: str | os.PathLike) -> Path:
 td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}}a{{margin-right:10px}}</style></head>
 <body><h1>Planning reports</h1>
 <table><thead><tr><th>week</th><th>scenario</th><th>run finished</th><th>status</th><th>reports</th>
-<th>schedule: Gantt chart and work tickets</th></tr></thead>
+<th>pages to print: Gantt chart, work tickets, supplier follow-up</th></tr></thead>
 <tbody>{''.join(rows) or '<tr><td colspan="6">no runs yet</td></tr>'}</tbody></table>
 </body></html>
 """
