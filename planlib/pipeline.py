@@ -78,7 +78,7 @@ def inputs(source: str, week: str, scenario: str = "", **params) -> tuple[Datase
     -------
     (Dataset, PlanParams, Scenario or None)
         The dataset as at the plan start: the execution records since ``inventory.as_of``
-        applied (:func:`planlib.actuals.planning_dataset`, docs/weekly-loop.md).
+        applied (:func:`planlib.validate.planning_dataset`, docs/weekly-loop.md).
     """
     params = PlanParams(plan_start=week_start(week), **params)
     ds = planning_dataset(load(source), params.plan_start)  # the snapshot + what happened since
@@ -483,7 +483,7 @@ def _mrp_from_run(ds: Dataset, params: PlanParams, run_dir):
 
 
 def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str = "",
-              scenario: str = "") -> FollowUp:
+              scenario: str = "", recorded: Dataset | None = None) -> FollowUp:
     """Follow up last week's plan: attainment, scrap, materials, costs, suppliers, labour, and the
     plant manager's status report (:func:`planlib.status.status_page`), without writing anything.
 
@@ -504,12 +504,19 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
     scenario : str
         The scenario file of a scenario run ("" for the base plan): the page's heading names it
         as the other reports do, and the trends draw its run's KPI history.
+    recorded : Dataset, optional
+        The dataset as loaded, before the execution records were applied (attainment and
+        variance need the orders closed since the snapshot); default ``ds``.
 
     Returns
     -------
     FollowUp
     """
     from planlib import archive, report, status
+    from planlib import attainment as attainment_engine
+    from planlib import labour as labour_engine
+    from planlib import supplier_followup as supplier_engine
+    from planlib import variance as variance_engine
 
     scenario_name = run_name(scenario) if scenario else "base"
 
@@ -521,67 +528,43 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
     basis = ""
     reports = ds.production_reports
     week_reports = _in_week(reports, "report_date", start, end) if len(reports) else reports
-    # TODO(integrator): helper B's engines; drop the guard once planlib.attainment and planlib.variance merge.
-    try:
-        import planlib.attainment as attainment_engine
-    except ModuleNotFoundError as exc:
-        if exc.name != "planlib.attainment":
-            raise
-        attainment_engine = None
-        missing.append("planlib.attainment")
-    try:
-        import planlib.variance as variance_engine
-    except ModuleNotFoundError as exc:
-        if exc.name != "planlib.variance":
-            raise
-        variance_engine = None
-        missing.append("planlib.variance")
-    if len(week_reports) and attainment_engine is not None:
+    rec = recorded if recorded is not None else ds
+    if len(week_reports):
         previous = archive.read_run(archive_path, reported, "base").get("schedule") if archive_path else None
-        att = attainment_engine.attainment(ds, reported, previous)
+        att = attainment_engine.attainment(rec, reported, previous)
         tables.update(attainment_by_work_center=att.by_work_center, attainment_by_order=att.by_order,
                       production_rates=att.rates, downtime=att.downtime)
         basis = att.basis
-    if len(week_reports) and variance_engine is not None:
-        sc = variance_engine.scrap(ds, reported)
-        cv = variance_engine.costs(ds, reported)
+    if len(week_reports):
+        sc = variance_engine.scrap(rec, reported)
+        cv = variance_engine.costs(rec, reported)
         tables.update(scrap_by_item=sc.by_item, scrap_by_reason=sc.by_reason, scrap_orders=sc.orders,
                       cost_by_order=cv.by_order, cost_by_week=cv.by_week)
-        if len(ds.material_issues):
-            tables["materials"] = variance_engine.materials(ds, reported)
-    # TODO(integrator): helper C's engine; drop the guard once planlib.supplier_followup merges.
-    try:
-        import planlib.supplier_followup as supplier_engine
-    except ModuleNotFoundError as exc:
-        if exc.name != "planlib.supplier_followup":
-            raise
-        supplier_engine = None
-        missing.append("planlib.supplier_followup")
+        if len(rec.material_issues):
+            tables["materials"] = variance_engine.materials(rec, reported)
     pages: dict[str, str | bytes] = {}
     files: dict[str, str] = {}
     purchases = ds.scheduled_receipts
     if "order_type" in purchases:
         purchases = purchases[purchases.order_type.astype(str) == "purchase"]
-    if supplier_engine is not None and len(purchases):
+    if len(purchases):
         mrp = _mrp_from_run(ds, params, run_dir)
+        # the safety stock MRP planned to (the forecast step's suggestions), so need dates are MRP's
+        planned_ss = steps.planning_safety_stock(read_step(run_dir, "forecast", "safety_stock") if run_dir
+                                                 else None, ds.items)
+        ss = ds.items.set_index("item_id").safety_stock.astype(float)
+        if planned_ss is not None:
+            ss.update(planned_ss.set_index("item_id").safety_stock.astype(float))
         fu = supplier_engine.supplier_followup(ds, mrp, pd.Timestamp(params.plan_start),
-                                               unconfirmed_days=UNCONFIRMED_DAYS)
+                                               unconfirmed_days=UNCONFIRMED_DAYS, safety_stock=ss)
         tables["supplier_followup"] = fu
         for sid in dict.fromkeys(fu.supplier_id.dropna().astype(str)) if "supplier_id" in fu else ():
             name = supplier_file_name(sid)
             files[sid] = name
             pages[f"{name}.html"] = supplier_engine.supplier_page(fu, ds, sid)
             pages[f"{name}.eml"] = supplier_engine.mail_draft(fu, ds, sid)
-    # TODO(integrator): helper D's engine; drop the guard once planlib.labour merges.
-    try:
-        import planlib.labour as labour_engine
-    except ModuleNotFoundError as exc:
-        if exc.name != "planlib.labour":
-            raise
-        labour_engine = None
-        missing.append("planlib.labour")
     schedule = read_step(run_dir, "schedule", "schedule") if run_dir else None
-    if labour_engine is not None and schedule is not None and len(schedule):
+    if schedule is not None and len(schedule):
         tables["labour_requirements"] = labour_engine.labour_requirements(schedule, ds, params.plan_start)
     late = late_lines(read_step(run_dir, "schedule", "promise_dates")) if run_dir else late_lines(None)
     plan_kpis = read_step(run_dir, "weekly_report", "kpis") if run_dir else None
@@ -617,7 +600,7 @@ def _first_column(frame, names) -> str | None:
 
 
 def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str = "",
-                   scenario: str = "") -> FollowUp:
+                   scenario: str = "", recorded: Dataset | None = None) -> FollowUp:
     """:func:`follow_up`, written into the run folder: the tables into ``<run_dir>/follow_up``,
     one printable page and one mail draft per supplier with open purchase orders into
     ``<run_dir>/follow_up/supplier/<supplier>.html`` and ``.eml``, and the plant manager's
@@ -633,12 +616,14 @@ def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str =
         The plan archive (DuckDB file) of earlier runs.
     scenario : str
         The scenario file of a scenario run ("" for the base plan).
+    recorded : Dataset, optional
+        The dataset as loaded, before the execution records were applied (see :func:`follow_up`).
 
     Returns
     -------
     FollowUp
     """
-    res = follow_up(ds, params, run_dir, archive, scenario)
+    res = follow_up(ds, params, run_dir, archive, scenario, recorded)
     if run_dir:
         used = steps.used_parameters(params)
         used["follow_up"] = {"reported_week": res.reported_week, "basis": res.basis,
@@ -696,7 +681,8 @@ def plan_week(ds: Dataset, params: PlanParams, forecast=None,
     Parameters
     ----------
     ds : Dataset
-        The data, with any scenario already applied.
+        The data, with any scenario already applied; the execution records since
+        ``inventory.as_of`` are applied first (:func:`planlib.validate.planning_dataset`).
     params : PlanParams
     forecast : ForecastResult or DataFrame, optional
         A forecast to reuse. A :class:`planlib.forecast.ForecastResult` (what
@@ -710,6 +696,7 @@ def plan_week(ds: Dataset, params: PlanParams, forecast=None,
         Scales the forecast by the scenario's demand multipliers.
     """
     say = progress or (lambda message: None)
+    ds = planning_dataset(ds, params.plan_start)  # the snapshot + what happened since (idempotent)
     timings = {}
     t = time.perf_counter()
     result = None

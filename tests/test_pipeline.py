@@ -53,7 +53,7 @@ def test_manifest(reports):
     m = json.loads((out / "2026-W48" / "base" / "manifest.json").read_text())
     assert m["status"] == "ok" and m["week"] == "2026-W48" and m["plan_start"] == "2026-11-23"
     assert m["inputs_sha256"]["items.csv"] == hashlib.sha256((SAMPLE / "items.csv").read_bytes()).hexdigest()
-    assert set(m["steps"]) == {"forecast", "mrp", "schedule", "weekly_report"}
+    assert set(m["steps"]) == {"forecast", "mrp", "schedule", "weekly_report", "follow_up"}
     assert all(s["seconds"] > 0 for s in m["steps"].values())
     assert {"pandas", "ortools", "statsforecast"} <= set(m["versions"])
     assert m["solver_status"] in ("OPTIMAL", "FEASIBLE", "HEURISTIC")

@@ -261,7 +261,8 @@ def real_run(tmp_path_factory):
 
 def test_reports_show_the_scenario_name_and_no_element_from_it(real_run):
     pages = sorted(real_run.glob("*.html"))
-    assert [p.name for p in pages] == ["forecast.html", "mrp.html", "schedule.html", "weekly_report.html"]
+    assert [p.name for p in pages] == ["follow_up.html", "forecast.html", "mrp.html", "schedule.html", "status_report.html",
+                                       "weekly_report.html"]
     for path in pages + [real_run.parent.parent / "index.html"]:
         page = path.read_text()
         els = no_payload_elements(page)

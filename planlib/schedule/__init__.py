@@ -372,7 +372,7 @@ def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = Non
         Its ``schedule`` and ``material`` tables are checked, against the problem's plan start
         and machine calendars.
     ds : Dataset
-        Uses ``setup_matrix, machines``.
+        Uses ``setup_matrix, machines``; the problem's crews and staffing limits are checked too.
     frozen : DataFrame, optional
         Operations that must be unchanged: ``order_id, op_seq, machine_id, start, end``
         (timestamps), as :attr:`planlib.schedule.reschedule.RescheduleResult.frozen`.
@@ -385,7 +385,7 @@ def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = Non
     """
     p = result.problem
     return check_schedule(result.schedule, p.plan_start, p.calendar_intervals, ds.setup_matrix, frozen,
-                          ds.machines, material=result.material)
+                          ds.machines, crews=p.crews, material=result.material, staffing=p.staffing_rows)
 
 
 __all__ = ["Problem", "ScheduleResult", "ScheduleSettings", "Timeline", "build_model", "build_orders",
