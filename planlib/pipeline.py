@@ -518,13 +518,14 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
     from planlib import supplier_followup as supplier_engine
     from planlib import variance as variance_engine
 
+    missing: list[str] = []
+
     scenario_name = run_name(scenario) if scenario else "base"
 
     week = iso_week(pd.Timestamp(params.plan_start).date())
     reported = status.reported_week(week)
     start, end = week_start(reported), week_start(week)
     tables: dict[str, pd.DataFrame] = {}
-    missing: list[str] = []
     basis = ""
     reports = ds.production_reports
     week_reports = _in_week(reports, "report_date", start, end) if len(reports) else reports
@@ -552,11 +553,8 @@ def follow_up(ds: Dataset, params: PlanParams, run_dir=None, archive_path: str =
         # the safety stock MRP planned to (the forecast step's suggestions), so need dates are MRP's
         planned_ss = steps.planning_safety_stock(read_step(run_dir, "forecast", "safety_stock") if run_dir
                                                  else None, ds.items)
-        ss = ds.items.set_index("item_id").safety_stock.astype(float)
-        if planned_ss is not None:
-            ss.update(planned_ss.set_index("item_id").safety_stock.astype(float))
         fu = supplier_engine.supplier_followup(ds, mrp, pd.Timestamp(params.plan_start),
-                                               unconfirmed_days=UNCONFIRMED_DAYS, safety_stock=ss)
+                                               unconfirmed_days=UNCONFIRMED_DAYS, safety_stock=planned_ss)
         tables["supplier_followup"] = fu
         for sid in dict.fromkeys(fu.supplier_id.dropna().astype(str)) if "supplier_id" in fu else ():
             name = supplier_file_name(sid)
