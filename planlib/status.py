@@ -211,7 +211,7 @@ def follow_up_kpis(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         add("late_purchase_orders", "purchase orders late", late, "orders", late == 0)
         add("at_risk_purchase_orders", "purchase orders at risk", risk, "orders", risk == 0)
     lab = _table(tables, "labour_requirements")
-    if "shortfall_h" in lab:
+    if "shortfall_h" in lab and _staffed(lab):
         short = round(float(_num(lab.shortfall_h).sum()), 1)
         add("labour_shortfall_h", "operator hours short this week", short, "h", short == 0)
     return pd.DataFrame(rows, columns=["kpi", "label", "value", "unit", "good"])
@@ -516,11 +516,22 @@ def _suppliers(tables, links: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+def _staffed(lab: pd.DataFrame) -> bool:
+    """True if the labour requirements were compared with a staffing table (some shift has operators)."""
+    return "operators" not in lab or bool(lab.operators.notna().any())
+
+
 def _labour(tables) -> str:
     lab = _table(tables, "labour_requirements")
     if not len(lab) or "work_center_id" not in lab:
         return _empty("No labour requirements: the dataset holds no <code>staffing</code> table (operators per "
                       "work center and shift), or nothing is scheduled this week.")
+    if not _staffed(lab):  # operator hours needed, nothing to compare them with
+        need = lab.groupby("work_center_id", observed=True)[["hours_needed"]].sum(numeric_only=True).reset_index()
+        return (_p(f"The schedule needs <b>{format_number(float(_num(need.hours_needed).sum()))} operator hours"
+                   "</b> this week. The dataset holds no <code>staffing</code> table (operators per work center "
+                   "and shift), so they are not compared with the operators on shift.", "planlib-status-lead")
+                + _top(need.sort_values("hours_needed", ascending=False), 20, "labour_requirements"))
     cols = [c for c in ("hours_needed", "hours_available", "shortfall_h", "idle_h", "overtime_h") if c in lab]
     by_wc = lab.groupby("work_center_id", observed=True)[cols].sum(numeric_only=True).reset_index()
     if "extra_operators" in lab:

@@ -407,3 +407,20 @@ def test_late_lines_say_how_many_were_past_due_and_why_the_others_are_late():
     text = _section(page, "late")
     assert "4 customer order lines</b> will be late: 2 were already past due when the week started" in text
     assert "the others: scheduled: op ends on LATHE-1 (2)" in text
+
+
+def test_labour_without_staffing_shows_hours_needed_and_claims_no_cover():
+    """Without a staffing table the operators are unknown: the page gives the hours needed and says so,
+    never "staffing covers" nor a 0 h shortfall card."""
+    lab = pd.DataFrame({"work_center_id": ["ASSY", "ASSY", "LATHE"], "hours_needed": [10.0, 6.0, 4.5],
+                        "operators": [float("nan")] * 3, "hours_available": [0.0] * 3, "shortfall_h": [0.0] * 3,
+                        "idle_h": [0.0] * 3})
+    page = status.status_page({"labour_requirements": lab}, None, None, "2026-W49")
+    text = _section(page, "labour")
+    assert "needs <b>20.5 operator hours</b>" in text and "no <code>staffing</code> table" in text
+    assert "Staffing covers" not in text
+    assert "labour_shortfall_h" not in set(status.follow_up_kpis({"labour_requirements": lab}).kpi)
+    staffed = lab.assign(operators=2.0, hours_available=[16.0, 16.0, 16.0])
+    assert "Staffing covers" in _section(status.status_page({"labour_requirements": staffed}, None, None,
+                                                            "2026-W49"), "labour")
+    assert "labour_shortfall_h" in set(status.follow_up_kpis({"labour_requirements": staffed}).kpi)
