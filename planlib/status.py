@@ -517,8 +517,8 @@ def _suppliers(tables, links: Mapping[str, str]) -> str:
 
 
 def _staffed(lab: pd.DataFrame) -> bool:
-    """True if the labour requirements were compared with a staffing table (some shift has operators)."""
-    return "operators" not in lab or bool(lab.operators.notna().any())
+    """True unless the labour requirements have shifts but no operators on any (no staffing table)."""
+    return "operators" not in lab or lab.empty or bool(lab.operators.notna().any())
 
 
 def _labour(tables) -> str:
