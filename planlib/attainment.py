@@ -34,7 +34,6 @@ and Control for Supply Chain Management*, 5th ed., ch. 11 (shop-floor performanc
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +42,17 @@ import pandas as pd
 from planlib import buckets
 from planlib.dataset import Dataset
 
-__all__ = ["Attainment", "NO_REASON", "SCHEDULE_COLUMNS_USED", "attainment", "downtime_by_reason", "pareto",
-           "production_rates", "week_bounds", "week_reports"]
+__all__ = [
+    "NO_REASON",
+    "SCHEDULE_COLUMNS_USED",
+    "Attainment",
+    "attainment",
+    "downtime_by_reason",
+    "pareto",
+    "production_rates",
+    "week_bounds",
+    "week_reports",
+]
 
 #: Columns of the published ``schedule`` table that attainment reads.
 SCHEDULE_COLUMNS_USED = ("order_id", "item_id", "op_seq", "work_center_id", "machine_id", "setup_start", "end",

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planlib.attainment import NO_REASON, Attainment, _order_items, _pct, pareto, week_bounds, week_reports
+from planlib.attainment import NO_REASON, Attainment, _order_items, pareto, week_bounds, week_reports
 from planlib.dataset import Dataset
 
 __all__ = ["COST_TYPES", "CostVariance", "Scrap", "costs", "headlines", "materials", "scrap"]
