@@ -14,7 +14,7 @@ snapshot; :func:`apply_actuals` applies them:
   ``actual_start`` the earliest start, ``machine_id`` the latest report's. On the order's last
   operation ``on_hand[item] += qty_good``. The order's open qty ``-= qty_good`` of the last op
   ``+ qty_scrap`` of every op (scrapped units never arrive); an order at zero or below is dropped
-  with its progress rows;
+  with its progress rows; an order with a report applied is ``in_progress``;
 - material issue: ``on_hand[component] -= qty`` (a negative qty is a return);
 - shipment (a ``demand_history`` row): ``on_hand[item] -= qty``;
 - issues and shipments relieve the allocation first: ``allocated -= min(allocated, issued +
@@ -238,7 +238,10 @@ def _apply_orders(ds: Dataset, ops: pd.DataFrame, receipts: pd.DataFrame) -> tup
                     sr.order_id.map(out_of_order).fillna(0.0).to_numpy(dtype=float))
     qty = sr.qty.to_numpy(dtype=float) - less
     keep = np.flatnonzero(qty > CLOSED_QTY)
-    out = sr.assign(qty=qty).iloc[keep].reset_index(drop=True)
+    out = sr.assign(qty=qty)
+    if len(ops):  # an order with a report applied has started
+        out.loc[out.order_id.isin(ops.order_id) & ~pd.Series(purchase), "status"] = "in_progress"
+    out = out.iloc[keep].reset_index(drop=True)
     return out, _labels(ds, "scheduled_receipts", keep)
 
 

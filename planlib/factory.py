@@ -15,6 +15,7 @@ It is vectorised over items, so 100,000 items take seconds, not minutes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,10 @@ _WORK_CENTERS = [
     ("PACK", "Packing", "1SHIFT", 1, 10.0, 28.0, "final"),
 ]
 _CUSTOMERS = 30
+# Suppliers' sales contacts (invented; e-mail domains under .example, phone numbers in a range kept
+# for fiction).
+_CONTACTS = ["Anna Lindqvist", "Jens Becker", "Marta Kowalska", "Tom Hughes", "Sofie Jansen", "Luca Bianchi",
+             "Eva Novak", "Paolo Ferri", "Nina de Vries", "Mikko Virtanen"]
 
 
 def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
@@ -175,7 +180,7 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         demand_history=history, forecast_overrides=overrides, suppliers=suppliers,
         work_centers=wc.drop(columns=["stage", "n_machines"]), machines=machines, routings=routings,
         calendars=calendars, calendar_exceptions=exceptions, setup_matrix=setup_matrix,
-        operations_progress=progress,
+        operations_progress=progress, staffing=_staffing(wc, machines, routings, calendars),
     )
     tables = {name: _conform(name, frame) for name, frame in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(f))] for n, f in tables.items()}
@@ -203,13 +208,18 @@ def make_sample_factory() -> Dataset:
     generated from the same seed (the same history) with its stock sized on them, so that the
     week's plan neither releases orders in the past to build safety stock nor sits on stock
     sized for a larger one.
+
+    The data is then given as an ERP gives it on the Monday of the plan: the snapshot of the
+    Monday before and the week's execution records (:func:`_week_before`; production reports,
+    goods receipts, material issues, supplier confirmations), which the weekly run applies
+    (:func:`planlib.actuals.apply_actuals`) to reach the calibrated state.
     """
     from planlib import steps
     from planlib.params import PlanParams
 
     first = make_factory()
     suggested = steps.forecast(first, PlanParams(plan_start=SAMPLE_PLAN_START)).safety_stock
-    return make_factory(safety_stock=suggested.set_index("item_id").safety_stock)
+    return _week_before(make_factory(safety_stock=suggested.set_index("item_id").safety_stock))
 
 
 # --------------------------------------------------------------------------- pieces
@@ -355,7 +365,11 @@ def _suppliers(rng, n_items: int) -> pd.DataFrame:
     ids = [f"S{i + 1:03d}" for i in range(n)]
     nm = [names[i] if i < len(names) else f"Supplier {i + 1}" for i in range(n)]
     lead = rng.choice([10, 14, 21, 28, 35, 42], size=n)
-    return pd.DataFrame(dict(supplier_id=ids, name=nm, lead_time_days=lead.astype(float)))
+    contact = [_CONTACTS[i % len(_CONTACTS)] for i in range(n)]
+    domain = [re.sub(r"[^a-z]+", "-", x.lower()).strip("-") + ".example" for x in nm]
+    return pd.DataFrame(dict(supplier_id=ids, name=nm, lead_time_days=lead.astype(float), contact_name=contact,
+                             email=[f"{c.split()[0].lower()}.{c.split()[-1].lower()}@{d}" for c, d in zip(contact, domain)],
+                             phone=[f"+49 30 5550 {1000 + 37 * i:04d}" for i in range(n)]))
 
 
 def _item_parameters(rng, items, level, levels, suppliers) -> pd.DataFrame:
@@ -1028,3 +1042,348 @@ def _overrides(items, sold, start) -> pd.DataFrame:
         rows.append(dict(item_id=fg[-1], period_start=start + pd.Timedelta(weeks=3), qty=0.0, pct=None,
                          reason="Customer project postponed"))
     return pd.DataFrame(rows, columns=["item_id", "period_start", "qty", "pct", "reason"])
+
+
+# --------------------------------------------------------------------------- the week before the sample
+
+#: Days a supplier's deliveries and confirmations run late in the sample (SKF Distribution is the
+#: late supplier of the README; ElektroParts a little behind).
+_SUPPLIER_DELAY_DAYS = {"S003": 8, "S009": 3}
+
+
+def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
+    """The sample as an ERP gives it on the Monday of its plan: the snapshot of the Monday before and
+    the week's execution records, generated so that they lead exactly to ``ds``'s state.
+
+    ``ds`` is the calibrated state at the plan start (:func:`make_factory`). The week before it
+    (2026-W47 for the sample) is carried out with the noise of :mod:`planlib.simulate`: the
+    in-progress orders' operations (started Thursday and Friday), a few orders started and finished
+    in the week (closed since), their material issues, purchase orders received (one closed late,
+    one delivered short), the week's customer shipments (already in ``demand_history``) and the
+    suppliers' confirmations of the open purchase orders. The snapshot is rolled back by the same
+    rules :func:`planlib.actuals.apply_actuals` rolls forward, so the plan of the week starts from
+    ``ds``'s stock, open orders and progress (a test holds it).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The state at the plan start: ``inventory`` without ``as_of``, ``scheduled_receipts``,
+        ``operations_progress``, the master data and ``demand_history``.
+    seed : int
+        Seed of the week's draws.
+
+    Returns
+    -------
+    Dataset
+        ``ds`` with ``inventory`` (``as_of`` the Monday before), ``scheduled_receipts`` and
+        ``operations_progress`` as of that Monday, and ``production_reports``, ``goods_receipts``,
+        ``material_issues``, ``supplier_confirmations`` of the week.
+    """
+    from planlib.calendar import machine_intervals
+    from planlib.simulate import DOWNTIME_REASONS, SCRAP_REASONS
+
+    rng = np.random.default_rng([seed, 47])
+    sr48 = ds.scheduled_receipts.copy()
+    start = pd.Timestamp(ds.demand_history.date.max()).normalize() + pd.Timedelta(days=1)
+    start = start + pd.Timedelta(days=(7 - start.weekday()) % 7)  # the plan's Monday
+    w0 = start - pd.Timedelta(days=7)
+    items = ds.items.set_index("item_id")
+    routing = ds.routings.sort_values(["item_id", "op_seq"])
+    ops_of = {i: g for i, g in routing.groupby("item_id")}
+    speed = ds.machines.set_index("machine_id").speed_factor.fillna(1.0)
+    by_wc = ds.machines.groupby("work_center_id").machine_id.apply(list)
+    bom = ds.bom[(ds.bom.valid_from.isna() | (ds.bom.valid_from <= w0)) & (ds.bom.valid_to.isna() | (ds.bom.valid_to > w0))]
+    work = {m: list(zip(g.start, g.end)) for m, g in machine_intervals(ds, w0, start).groupby("machine_id")}
+    limit = {m: start for m in speed.index}  # a machine is free for closed orders until its in-progress op
+    prog48 = ds.operations_progress
+    for m, t in zip(prog48.machine_id, pd.to_datetime(prog48.actual_start)):
+        limit[m] = min(limit[m], t)
+    early = {m: w0 for m in speed.index}  # where the closed orders' next operation can start
+    scrap_names, scrap_w = list(SCRAP_REASONS), np.array(list(SCRAP_REASONS.values()))
+    down_names, down_w = list(DOWNTIME_REASONS), np.array(list(DOWNTIME_REASONS.values()))
+    reports, issues = [], []
+
+    def book(machine, earliest, minutes, until):
+        """Working segments on ``machine`` from ``earliest`` for ``minutes``; None if not done by ``until``."""
+        segs, left = [], minutes
+        for s, e in work.get(machine, []):
+            s = max(s, earliest)
+            if e <= s:
+                continue
+            take = min(left, (e - s).total_seconds() / 60)
+            segs.append((s, s + pd.Timedelta(minutes=take)))
+            left -= take
+            if left <= 1e-9:
+                break
+        if left > 1e-9 or segs[-1][1] > until:
+            return None
+        return segs
+
+    def minutes(item, op, qty, machine):
+        std = float(op.setup_min) + float(op.run_min_per_unit) * qty / float(speed[machine])
+        return std * float(rng.lognormal(0.03, 0.08))
+
+    def scrap(item, entering):
+        p = max(float(items.scrap_pct.get(item, 0.0) or 0.0) / 100, 0.004) * float(rng.lognormal(0.0, 0.6))
+        return int(rng.binomial(int(entering), min(p, 0.2)))
+
+    def report(order, op, machine, segs, good, bad, downtime):
+        """One row per day of ``segs``; good split by time, scrap and downtime on the last day."""
+        days = {}
+        for s, e in segs:
+            d = s.normalize()
+            a, b = days.get(d, (s, e))
+            days[d] = (min(a, s), max(b, e))
+        mins = np.array([(e - s).total_seconds() / 60 for s, e in days.values()])
+        share = np.floor(good * mins / mins.sum()).astype(int)
+        share[-1] += int(good) - share.sum()
+        reason = str(rng.choice(scrap_names, p=scrap_w / scrap_w.sum())) if bad else ""
+        for k, (d, (s, e)) in enumerate(days.items()):
+            last = k == len(days) - 1
+            hours = (e - s).total_seconds() / 3600
+            reports.append(dict(order_id=order, op_seq=int(op.op_seq), machine_id=machine, report_date=d,
+                                start=s.floor("min"), end=e.ceil("min"), qty_good=float(share[k]),
+                                qty_scrap=float(bad if last else 0), scrap_reason=reason if last else "",
+                                labour_hours=round(float(op.crew_size) * hours * float(rng.lognormal(0, 0.05)), 2),
+                                downtime_min=float(downtime[0] if last else 0.0),
+                                downtime_reason=downtime[1] if last else ""))
+
+    def downtime():
+        if rng.random() < 0.25:
+            return round(float(rng.lognormal(np.log(60), 0.5))), str(rng.choice(down_names, p=down_w / down_w.sum()))
+        return 0.0, ""
+
+    def issue(order, item, qty, when):
+        for c in bom[bom.parent_id == item].itertuples():
+            q = float(c.qty_per) * qty * (1 + float(c.scrap_pct or 0) / 100)
+            if rng.random() < 0.3:  # over-issue: the floor took more than the standard
+                q *= 1 + float(rng.uniform(0.02, 0.06))
+            q = np.ceil(q) if items.uom.get(c.component_id, "ea") in ("ea", "set") else round(q, 2)
+            issues.append(dict(order_id=order, item_id=c.component_id, qty=float(q), issue_date=when.normalize()))
+
+    # 1. the in-progress orders: their first operation started Thursday, the next Friday
+    sr47 = sr48.copy()
+    progress = prog48.sort_values(["order_id", "op_seq"])
+    for oid, rows in progress.groupby("order_id", sort=True):
+        o = sr48[sr48.order_id == oid].iloc[0]
+        routing_ops = ops_of[o.item_id].set_index("op_seq")
+        last_seq = routing_ops.index.max()
+        done = rows[rows.status == "done"]
+        bad = {int(r.op_seq): scrap(o.item_id, o.qty) for r in done.itertuples()}
+        run = rows[rows.status != "done"]
+        g_last = float(run[run.op_seq == last_seq].qty_done.sum())
+        open47 = float(o.qty) + sum(bad.values()) + g_last
+        sr47.loc[sr47.order_id == oid, "qty"] = open47
+        scrapped = 0.0
+        for r in rows.itertuples():
+            op = routing_ops.loc[r.op_seq].to_frame().T.assign(op_seq=r.op_seq).iloc[0]
+            t0 = pd.Timestamp(r.actual_start)
+            if r.status == "done":
+                scrapped += bad[int(r.op_seq)]
+                good, lost = open47 - scrapped, bad[int(r.op_seq)]
+                nxt = rows[rows.op_seq > r.op_seq].actual_start
+                until = pd.Timestamp(nxt.min()) if len(nxt) else start
+            else:
+                good, lost, until = float(r.qty_done), 0, start
+            dt_ = downtime()
+            segs = book(r.machine_id, t0, minutes(o.item_id, op, good + lost, r.machine_id) + dt_[0], until)
+            if segs is None:  # ran faster than the standard: the booked time ends where the next op starts
+                segs = [(t0, min(until, t0 + pd.Timedelta(hours=6)))]
+            report(oid, op, r.machine_id, segs, good, lost, dt_)
+            if r.op_seq == rows.op_seq.min() and pd.Timestamp(o.release_date) >= w0:
+                issue(oid, o.item_id, open47, t0)
+
+    # 2. orders started and finished in the week (closed since): made items, top level first; the
+    #    parents of an item whose stock the week's production would leave short come first (their
+    #    issues are where that stock went)
+    llc = _low_level_codes(ds.items.item_id, bom)
+    made = sorted(ops_of, key=lambda i: (llc.get(i, 0), i))
+    chosen = set(rng.choice(made, size=min(6, len(made)), replace=False))
+    shipped = ds.demand_history[(ds.demand_history.date >= w0) & (ds.demand_history.date < start)]
+    out_by_item = shipped.groupby("item_id").qty.sum()
+    on_hand = ds.inventory.set_index("item_id").on_hand.astype(float)
+    made_by = {}  # item -> good units of last operations in the week
+    last_seq = routing.groupby("item_id").op_seq.max()
+    for r in reports:
+        item = sr48.set_index("order_id").item_id.get(r["order_id"])
+        if item is not None and r["op_seq"] == last_seq.get(item):
+            made_by[item] = made_by.get(item, 0.0) + r["qty_good"]
+
+    def room(item):  # stock the week may add to the item and still start from zero or more
+        issued = sum(x["qty"] for x in issues if x["item_id"] == item)
+        return on_hand.get(item, 0.0) + max(out_by_item.get(item, 0.0), 0.0) + issued - made_by.get(item, 0.0)
+
+    def fits(item):  # the largest lot whose every operation runs in 16 h
+        ops = ops_of[item]
+        return float(np.floor(((16 * 60 - ops.setup_min) / ops.run_min_per_unit.clip(lower=1e-6)).min()))
+
+    short = {}  # deficit -> parent that covers it
+    for c in [i for i in made if room(i) < 0]:
+        for p in bom[bom.component_id == c].parent_id:
+            if p in ops_of:
+                short[p] = max(short.get(p, 0.0), -room(c) / float(bom[(bom.parent_id == p) & (bom.component_id == c)].qty_per.iloc[0]))
+    n_mo, sr_closed = 1, []
+    for item in made:
+        if item not in chosen and item not in short:
+            continue
+        cap = float(items.max_order_qty.get(item, 0) or 0)
+        qty = float(np.ceil(short[item])) if item in short else float(np.floor(0.5 * room(item)))
+        qty = min(qty, fits(item), cap if cap > 0 else np.inf, np.floor(room(item)))
+        if qty < 2 or (item in short and qty < short[item]):
+            continue
+        oid, t = f"MO-{50000 + n_mo:05d}", w0 + pd.Timedelta(hours=int(rng.integers(0, 30)))
+        bad_total, plan = 0, []
+        for op in ops_of[item].itertuples():
+            machine = min(by_wc[op.work_center_id], key=lambda m: early[m])
+            lost = scrap(item, qty - bad_total)
+            dt_ = downtime()
+            segs = book(machine, max(t, early[machine]), minutes(item, op, qty - bad_total, machine) + dt_[0], limit[machine])
+            if segs is None:
+                break
+            plan.append((op, machine, segs, qty - bad_total - lost, lost, dt_))
+            bad_total += lost
+            t = segs[-1][1]
+        if len(plan) < len(ops_of[item]):
+            continue  # does not fit the week: not one of its orders
+        n_mo += 1
+        for op, machine, segs, good, lost, dt_ in plan:
+            early[machine] = segs[-1][1]
+            report(oid, op, machine, segs, good, lost, dt_)
+        made_by[item] = made_by.get(item, 0.0) + plan[-1][3]
+        issue(oid, item, qty, plan[0][2][0][0])
+        due = t.normalize() + pd.Timedelta(days=int(rng.choice([-2, -1, 0, 1, 2])))
+        due = min(max(due, w0), start - pd.Timedelta(days=3))
+        sr_closed.append(dict(order_id=oid, item_id=item, order_type="production", qty=qty, due_date=due,
+                              release_date=w0 - pd.Timedelta(days=int(rng.integers(2, 6))), status="released",
+                              supplier_id=None, planned_order=None))
+    # 3. purchase orders received in the week: a few closed, one past due delivered short
+    receipts, n_po = [], 1
+    issued_by = pd.DataFrame(issues, columns=["order_id", "item_id", "qty", "issue_date"]).groupby("item_id").qty.sum()
+    bought = ds.items[ds.items.item_type == "buy"].item_id
+    received = {}  # item -> received in the week so far: the snapshot before holds what is left
+
+    def room_po(item):
+        return (on_hand.get(item, 0.0) + max(out_by_item.get(item, 0.0), 0.0) + issued_by.get(item, 0.0)
+                - received.get(item, 0.0))
+
+    for item in sorted(rng.choice(bought.to_numpy(), size=min(6, len(bought)), replace=False)):
+        room = room_po(item)
+        mult = float(items.order_multiple.get(item, 0) or 0) or 1.0
+        qty = float(np.floor(0.6 * room / mult) * mult)
+        if qty <= 0:
+            continue
+        sup = items.supplier_id.get(item)
+        due = w0 + pd.Timedelta(days=int(rng.integers(-3, 4)))
+        got = max(due + pd.Timedelta(days=_SUPPLIER_DELAY_DAYS.get(sup, int(rng.integers(-1, 2)))), w0)
+        got = min(got, w0 + pd.Timedelta(days=4))
+        oid = f"PO-{39990 + n_po:05d}"
+        n_po += 1
+        sr_closed.append(dict(order_id=oid, item_id=item, order_type="purchase", qty=qty, due_date=due,
+                              release_date=due - pd.Timedelta(days=int(items.lead_time_days.get(item, 14))),
+                              status="firm", supplier_id=sup, planned_order=None))
+        receipts.append(dict(order_id=oid, item_id=item, qty=qty, received_date=got))
+        received[item] = received.get(item, 0.0) + qty
+    late = sr48[(sr48.order_type == "purchase") & (sr48.due_date < start)]
+    for p in late.itertuples():  # the late supplier shipped part of it on the due date
+        room = room_po(p.item_id)
+        mult = float(items.order_multiple.get(p.item_id, 0) or 0) or 1.0
+        part = float(min(np.floor(0.4 * p.qty / mult), np.floor(room / mult)) * mult)
+        if part > 0:
+            sr47.loc[sr47.order_id == p.order_id, "qty"] = p.qty + part
+            receipts.append(dict(order_id=p.order_id, item_id=p.item_id, qty=part,
+                                 received_date=max(pd.Timestamp(p.due_date), w0)))
+    receipts = pd.DataFrame(receipts, columns=["order_id", "item_id", "qty", "received_date"])
+    receipts = receipts.sort_values(["received_date", "order_id"], kind="stable").reset_index(drop=True)
+    receipts.insert(0, "receipt_id", [f"GR-{60001 + k}" for k in range(len(receipts))])
+
+    # 4. the snapshot of the Monday before: the rules of apply_actuals, backwards
+    reports = pd.DataFrame(reports).sort_values(["report_date", "machine_id", "start"], kind="stable")
+    issues = pd.DataFrame(issues, columns=["order_id", "item_id", "qty", "issue_date"])
+    last = routing.groupby("item_id").op_seq.max()
+    rep_item = reports.order_id.map(pd.concat([sr48, pd.DataFrame(sr_closed)]).drop_duplicates("order_id")
+                                    .set_index("order_id").item_id)
+    made_qty = reports[reports.op_seq.to_numpy() == rep_item.map(last).to_numpy()].assign(item_id=rep_item).groupby(
+        "item_id").qty_good.sum()
+    inv = ds.inventory.copy()
+    i_out = issues.groupby("item_id").qty.sum()
+    s_out = out_by_item
+    gr_in = receipts.groupby("item_id").qty.sum()
+    f = lambda s: inv.item_id.map(s).fillna(0.0).to_numpy(dtype=float)  # noqa: E731
+    inv["on_hand"] = np.round(inv.on_hand.to_numpy(dtype=float) - f(gr_in) - f(made_qty) + f(i_out) + f(s_out), 4)
+    outflow = np.maximum(f(i_out) + f(s_out), 0.0)
+    a48 = inv.allocated.fillna(0.0).to_numpy(dtype=float)
+    inv["allocated"] = np.where(a48 > 0, a48 + outflow, np.minimum(f(i_out), outflow))
+    inv["as_of"] = w0
+    sr47 = pd.concat([sr47, pd.DataFrame(sr_closed)], ignore_index=True)
+    sr47.loc[sr47.order_id.isin(prog48.order_id), "status"] = "released"  # started after the snapshot
+
+    confirmations = _confirmations(rng, sr48, w0, start)
+    tables = dict(ds.tables, inventory=inv, scheduled_receipts=sr47,
+                  operations_progress=prog48.iloc[:0], production_reports=reports, goods_receipts=receipts,
+                  material_issues=issues, supplier_confirmations=confirmations)
+    tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
+    rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
+    return Dataset(tables, ds.source, frozenset(tables), rows)
+
+
+def _confirmations(rng, sr: pd.DataFrame, w0, start) -> pd.DataFrame:
+    """What the suppliers said about their open purchase orders in the week before the plan: most
+    confirm the due date; the late supplier confirms its own delay; one confirms part of an order;
+    one order due soon is not confirmed."""
+    po = sr[sr.order_type == "purchase"].sort_values("due_date", kind="stable")
+    soon = po[(po.due_date >= start) & (po.due_date < start + pd.Timedelta(days=10))]
+    silent = soon.order_id.iloc[-1] if len(soon) else None
+    partial = po.order_id.iloc[len(po) // 2] if len(po) > 2 else None
+    rows = []
+    for p in po.itertuples():
+        if p.order_id == silent:
+            continue
+        delay = _SUPPLIER_DELAY_DAYS.get(p.supplier_id, 0)
+        said = w0 + pd.Timedelta(days=int(rng.integers(0, 5)))
+        date = max(pd.Timestamp(p.due_date), start) + pd.Timedelta(days=delay) if delay else pd.Timestamp(p.due_date)
+        qty = p.qty
+        if p.order_id == partial and not delay:
+            qty = float(np.floor(0.8 * p.qty))
+            note = f"{qty:.0f} on the due date, the rest a week later"
+        elif delay and p.due_date < start:
+            note = "backorder: the rest ships with next week's truck"
+        elif delay:
+            note = f"production delay at the mill: {delay} days late"
+        else:
+            note = "confirmed as ordered"
+        rows.append(dict(order_id=p.order_id, confirmed_date=date, confirmed_qty=qty, confirmed_on=said, note=note))
+    return pd.DataFrame(rows, columns=["order_id", "confirmed_date", "confirmed_qty", "confirmed_on", "note"])
+
+
+def _low_level_codes(item_ids: pd.Series, bom: pd.DataFrame) -> dict:
+    """The deepest BOM level each item appears on (0 for end items)."""
+    code = {i: 0 for i in item_ids}
+    for _ in range(len(code)):
+        changed = False
+        for p, c in zip(bom.parent_id, bom.component_id):
+            if code.get(c, 0) < code.get(p, 0) + 1:
+                code[c] = code.get(p, 0) + 1
+                changed = True
+        if not changed:
+            break
+    return code
+
+
+def _staffing(wc: pd.DataFrame, machines: pd.DataFrame, routings: pd.DataFrame, calendars: pd.DataFrame,
+              ) -> pd.DataFrame:
+    """Operators per work center and shift: enough for every machine at the largest crew its
+    operations need; the final-assembly work center's late shift one operator short."""
+    crew = routings.groupby("work_center_id").crew_size.max()
+    n = machines.groupby("work_center_id").machine_id.count()
+    cal = wc.set_index("work_center_id").calendar_id
+    rows = []
+    short = next((w for w, s in zip(wc.work_center_id, wc.get("stage", [])) if s == "final"), None)
+    for w in wc.work_center_id:
+        need = float(np.ceil(n.get(w, 0) * crew.get(w, 0.0)))
+        shifts = calendars[calendars.calendar_id == cal[w]].sort_values(["weekday", "start_time"])
+        for k, s in enumerate(shifts.itertuples()):
+            late = k % 2 == 1 and shifts.weekday.value_counts().max() > 1
+            ops = max(need - 1, 0.0) if (w == short and late) else need
+            rows.append(dict(work_center_id=w, weekday=s.weekday, start_time=s.start_time,
+                             end_time=s.end_time, operators=ops))
+    return pd.DataFrame(rows, columns=["work_center_id", "weekday", "start_time", "end_time", "operators"])
