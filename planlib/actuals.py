@@ -142,7 +142,8 @@ def _done(ops: pd.DataFrame, done_before: pd.Series) -> pd.Series:
     scrap_before = ops.groupby("order_id").qty_scrap.cumsum() - ops.qty_scrap
     entering = ops.open_qty - scrap_before
     total = done_before.reindex(ops.index).fillna(0.0) + ops.qty_good + ops.qty_scrap
-    return (total >= entering - CLOSED_QTY).reindex(ops.index)
+    done = (total >= entering - CLOSED_QTY).reindex(ops.index)
+    return done.astype("boolean").fillna(False).astype(bool)  # an order not open (no open_qty): not done
 
 
 def apply_actuals(ds: Dataset, cutoff) -> Dataset:
@@ -253,11 +254,11 @@ def _apply_progress(ds: Dataset, ops: pd.DataFrame, still_open: set) -> tuple[pd
     merged = old.merge(ops.astype({"op_seq": "Int64"}), on=key, how="outer", indicator=True)
     reported = merged["_merge"] != "left_only"
     done_before = merged.qty_done.fillna(0.0)
-    is_done = pd.Series(False, index=merged.index)
+    is_done = np.zeros(len(merged), dtype=bool)
     if reported.any():
-        is_done[reported] = _done(merged[reported], done_before[reported])
+        is_done[reported.to_numpy()] = _done(merged[reported], done_before[reported]).to_numpy(dtype=bool)
     merged["qty_done"] = done_before + merged.qty_good.fillna(0.0)
-    status = np.where(merged.status.eq("done") | is_done, "done", "running")
+    status = np.where(merged.status.eq("done").to_numpy() | is_done, "done", "running")
     merged["status"] = np.where(reported, status, merged.status)
     start = pd.concat([pd.to_datetime(merged.actual_start), pd.to_datetime(merged.first_start)], axis=1).min(axis=1)
     merged["actual_start"] = start.astype("datetime64[ns]")

@@ -25,6 +25,15 @@ def sample():
 
 
 @pytest.fixture(scope="session")
+def sample_state(sample):
+    """The sample at its plan start (Monday 2026-11-23, 2026-W48): the snapshot of the Monday before
+    with the week's execution records applied, as every plan reads it."""
+    from planlib.validate import planning_dataset
+
+    return planning_dataset(sample, "2026-11-23")
+
+
+@pytest.fixture(scope="session")
 def weekly_reports(tmp_path_factory) -> Path:
     """A reports folder as planners receive it: weekly runs of 2026-W48 and 2026-W49 of the sample and the
     lathe_breakdown scenario of 2026-W48 (``<out>/index.html``, ``<out>/2026-W48/base/...``).

@@ -36,7 +36,7 @@ def _levels(ds):
     raise AssertionError("BOM has a cycle")
 
 
-def test_sample_shape_matches_the_brief(sample):
+def test_sample_shape_matches_the_brief(sample, sample_state):
     items = sample.items
     assert items.item_id.str.startswith("FG").sum() == 8
     assert 40 <= (~items.item_id.str.startswith("FG")).sum() <= 80
@@ -59,9 +59,9 @@ def test_sample_shape_matches_the_brief(sample):
     due = sample.demand.due_date
     start = pd.Timestamp("2026-11-23")
     assert due.max() < start + pd.Timedelta(weeks=8) and (due < start).any()  # 8 weeks out, some past due
-    sr = sample.scheduled_receipts
+    sr = sample_state.scheduled_receipts  # at the plan start, the week's reports applied
     assert {"purchase", "production"} <= set(sr.order_type) and "in_progress" in set(sr.status)
-    assert {"done", "running"} <= set(sample.operations_progress.status)
+    assert {"done", "running"} <= set(sample_state.operations_progress.status)
 
 
 def test_finished_goods_have_trend_seasonality_and_promotions(sample):

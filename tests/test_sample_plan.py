@@ -80,7 +80,8 @@ def test_exceptions_are_a_handful_of_real_problems(base):
     assert ex.get("shortage", 0) == 0
 
 
-def test_sample_carries_its_deliberate_problems(sample):
+def test_sample_carries_its_deliberate_problems(sample_state):
+    sample = sample_state  # the state the plan starts from
     start = pd.Timestamp("2026-11-23")
     sr = sample.scheduled_receipts
     late_po = sr[(sr.order_type == "purchase") & (sr.due_date < start)]
