@@ -1,5 +1,6 @@
 # planlib tasks. `make plan` and `make test` are the two commands of the README:
-# each creates the virtual environment .venv on first use (system Python + venv + pip only).
+# each creates the virtual environment .venv on first use (system Python + venv + pip only), with the
+# tested versions of .ci/constraints.txt.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -12,11 +13,11 @@ JOBS   ?= 2
 
 .PHONY: plan test validate install sample bench clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml .ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools warns about flat layouts on every editable install: nothing a user can act on
-	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet -e ".[test]"
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet -c .ci/constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
