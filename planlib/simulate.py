@@ -13,7 +13,8 @@ The noise, each drawn per record from the seed:
   split over :data:`SCRAP_REASONS`;
 - run time: the routing standard x a lognormal factor (mean about 1.04, the plant runs a little slow);
 - breakdowns: machine stops by :data:`DOWNTIME_REASONS`, their minutes reported on the operation hit;
-- labour: hours booked = crew x hours on the machine x a factor; absence lowers a shift's operators;
+- labour: hours booked = crew x hours on the machine x a factor (operator absence is not simulated:
+  ``staffing`` stays as given, docs/sample-weeks.md);
 - suppliers: late by a supplier's own delay, short by a few percent, partial confirmations.
 
 Glossary: docs/glossary.md.
@@ -277,6 +278,8 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
         then the issues and the shipments (by priority) go out, each cut to what is on hand. The
         staffing, calendars and master data are unchanged.
     """
+    from planlib.contract import TABLES
+    from planlib.factory import _conform  # factory imports this module's draws in _week_before
     from planlib.validate import planning_dataset
 
     start = pd.Timestamp(params.plan_start).normalize()
@@ -297,9 +300,6 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     tables = dict(state.tables, scheduled_receipts=sr, production_reports=reports, material_issues=issues,
                   goods_receipts=receipts, supplier_confirmations=confirmations, demand=demand,
                   demand_history=history)
-    from planlib.contract import TABLES
-    from planlib.factory import _conform
-
     tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, f"{ds.source} + simulate_week({start:%Y-%m-%d}, seed={seed})",
