@@ -287,8 +287,9 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     year, week, _ = start.isocalendar()
     rng = np.random.default_rng([int(seed), int(year), int(week)])
     state = planning_dataset(ds, start)
+    inventory = state.inventory.assign(as_of=start)  # also for a dataset whose snapshot was current
     sr, new_ids = _release(state, plan, start, end)
-    state = Dataset(dict(state.tables, scheduled_receipts=sr), state.source,
+    state = Dataset(dict(state.tables, scheduled_receipts=sr, inventory=inventory), state.source,
                     frozenset(state.present | {"scheduled_receipts"}), state.rows, state.warnings)
     reports, issues = _carry_out(rng, state, plan.schedule.schedule, new_ids, start, end)
     receipts = _receive(rng, state, start, end)
