@@ -1046,9 +1046,6 @@ def _overrides(items, sold, start) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the week before the sample
 
-#: Days a supplier's deliveries and confirmations run late in the sample (SKF Distribution is the
-#: late supplier of the README; ElektroParts a little behind).
-_SUPPLIER_DELAY_DAYS = {"S003": 8, "S009": 3}
 
 
 def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
@@ -1248,7 +1245,7 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
             continue
         sup = items.supplier_id.get(item)
         due = w0 + pd.Timedelta(days=int(rng.integers(-3, 4)))
-        got = max(due + pd.Timedelta(days=_SUPPLIER_DELAY_DAYS.get(sup, int(rng.integers(-1, 2)))), w0)
+        got = max(due + pd.Timedelta(days=simulate.SUPPLIER_DELAY_DAYS.get(sup, int(rng.integers(-1, 2)))), w0)
         got = min(got, w0 + pd.Timedelta(days=4))
         oid = f"PO-{39990 + n_po:05d}"
         n_po += 1
@@ -1291,42 +1288,13 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
     sr47 = pd.concat([sr47, pd.DataFrame(sr_closed)], ignore_index=True)
     sr47.loc[sr47.order_id.isin(prog48.order_id), "status"] = "released"  # started after the snapshot
 
-    confirmations = _confirmations(rng, sr48, w0, start)
+    confirmations = simulate.supplier_confirmations(rng, sr48, w0, start)
     tables = dict(ds.tables, inventory=inv, scheduled_receipts=sr47,
                   operations_progress=prog48.iloc[:0], production_reports=reports, goods_receipts=receipts,
                   material_issues=issues, supplier_confirmations=confirmations)
     tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, ds.source, frozenset(tables), rows)
-
-
-def _confirmations(rng, sr: pd.DataFrame, w0, start) -> pd.DataFrame:
-    """What the suppliers said about their open purchase orders in the week before the plan: most
-    confirm the due date; the late supplier confirms its own delay; one confirms part of an order;
-    one order due soon is not confirmed."""
-    po = sr[sr.order_type == "purchase"].sort_values("due_date", kind="stable")
-    soon = po[(po.due_date >= start) & (po.due_date < start + pd.Timedelta(days=10))]
-    silent = soon.order_id.iloc[-1] if len(soon) else None
-    partial = po.order_id.iloc[len(po) // 2] if len(po) > 2 else None
-    rows = []
-    for p in po.itertuples():
-        if p.order_id == silent:
-            continue
-        delay = _SUPPLIER_DELAY_DAYS.get(p.supplier_id, 0)
-        said = w0 + pd.Timedelta(days=int(rng.integers(0, 5)))
-        date = max(pd.Timestamp(p.due_date), start) + pd.Timedelta(days=delay) if delay else pd.Timestamp(p.due_date)
-        qty = p.qty
-        if p.order_id == partial and not delay:
-            qty = float(np.floor(0.8 * p.qty))
-            note = f"{qty:.0f} on the due date, the rest a week later"
-        elif delay and p.due_date < start:
-            note = "backorder: the rest ships with next week's truck"
-        elif delay:
-            note = f"production delay at the mill: {delay} days late"
-        else:
-            note = "confirmed as ordered"
-        rows.append(dict(order_id=p.order_id, confirmed_date=date, confirmed_qty=qty, confirmed_on=said, note=note))
-    return pd.DataFrame(rows, columns=["order_id", "confirmed_date", "confirmed_qty", "confirmed_on", "note"])
 
 
 def _low_level_codes(item_ids: pd.Series, bom: pd.DataFrame) -> dict:

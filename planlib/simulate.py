@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from planlib.actuals import snapshot_date
+from planlib.contract import TABLES
 from planlib.dataset import Dataset, empty_table
 
 __all__ = ["DOWNTIME_REASONS", "SCRAP_REASONS", "cut_to_stock", "downtime", "frame_start", "issue_rows",
-           "report_rows", "run_minutes", "scrap_qty", "simulate_week", "simulate_weeks", "week_summary"]
+           "report_rows", "run_minutes", "scrap_qty", "simulate_week", "supplier_confirmations", "simulate_weeks", "week_summary"]
 
 #: Scrap reasons and their weights (the plant's Pareto: a few reasons make most of the scrap).
 SCRAP_REASONS = {"dimension out of tolerance": 0.35, "surface defect": 0.25, "porosity": 0.15,
@@ -49,6 +50,9 @@ DOWNTIME_SHARE = 0.25
 DOWNTIME_LOGNORMAL = (np.log(60), 0.5)
 #: Labour hours booked: crew x hours on the machine x lognormal(0, 0.05).
 LABOUR_LOGNORMAL_SIGMA = 0.05
+#: Days a supplier's deliveries and confirmations run late (SKF Distribution is the late supplier of the
+#: sample's README; ElektroParts a little behind); other suppliers deliver on time.
+SUPPLIER_DELAY_DAYS = {"S003": 8, "S009": 3}
 #: Share of material issues over-issued (the floor took more than the standard), by 2 to 6 %.
 OVER_ISSUE_SHARE, OVER_ISSUE_RANGE = 0.3, (0.02, 0.06)
 #: Units of measure issued in whole units (rounded up); others to 0.01.
@@ -264,10 +268,10 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
           end reports the good units of its minutes in the week;
         - ``material_issues``: the BOM of an order whose first operation starts (:func:`issue_rows`);
         - ``goods_receipts``: the open purchase orders due before M + 7, received on the due date
-          (-1 to +1 days), the late suppliers of ``factory._SUPPLIER_DELAY_DAYS`` later (a receipt
+          (-1 to +1 days), the late suppliers of ``SUPPLIER_DELAY_DAYS`` later (a receipt
           falling after the week stays open), one delivered short (:data:`SHORT_DELIVERY`);
         - ``supplier_confirmations`` of the purchase orders open at the week's end
-          (``factory._confirmations``);
+          (:func:`supplier_confirmations`);
         - ``demand_history``: the customer order lines due before M + 7 shipped on their due date
           (past due: Monday), as far as stock allows;
         - ``demand``: shipped quantities taken off, fully shipped lines removed, and new lines booked
@@ -278,8 +282,6 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
         then the issues and the shipments (by priority) go out, each cut to what is on hand. The
         staffing, calendars and master data are unchanged.
     """
-    from planlib.contract import TABLES
-    from planlib.factory import _conform  # factory imports this module's draws in _week_before
     from planlib.validate import planning_dataset
 
     start = pd.Timestamp(params.plan_start).normalize()
@@ -305,6 +307,71 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, f"{ds.source} + simulate_week({start:%Y-%m-%d}, seed={seed})",
                    frozenset(state.present | set(tables)), rows)
+
+
+def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in contract order with contract dtypes (as ``factory._conform`` writes its tables)."""
+    out = {}
+    for col in TABLES[name].columns:
+        s = frame[col.name] if col.name in frame else pd.Series([col.default] * len(frame), dtype=object)
+        s = s.reset_index(drop=True)
+        if col.kind in ("float", "time"):
+            s = s.astype("float64")
+        elif col.kind in ("int", "weekday"):
+            s = s.astype("Int64")
+        elif col.kind in ("date", "datetime"):
+            s = pd.to_datetime(s)
+        elif col.kind == "bool":
+            s = s.astype(bool)
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col.name] = s
+    return pd.DataFrame(out)
+
+
+def supplier_confirmations(rng, sr: pd.DataFrame, w0, start) -> pd.DataFrame:
+    """What the suppliers said about their open purchase orders in the week before the plan: most
+    confirm the due date; the late supplier confirms its own delay; one confirms part of an order;
+    one order due soon is not confirmed.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    sr : DataFrame
+        ``scheduled_receipts`` rows; the purchase orders are confirmed (``qty`` [uom] open).
+    w0 : Timestamp
+        The week's Monday: confirmations are dated in its first five days.
+    start : Timestamp
+        The Monday after the week.
+
+    Returns
+    -------
+    DataFrame
+        ``supplier_confirmations``: ``order_id, confirmed_date, confirmed_qty`` [uom], ``confirmed_on, note``.
+    """
+    po = sr[sr.order_type == "purchase"].sort_values("due_date", kind="stable")
+    soon = po[(po.due_date >= start) & (po.due_date < start + pd.Timedelta(days=10))]
+    silent = soon.order_id.iloc[-1] if len(soon) else None
+    partial = po.order_id.iloc[len(po) // 2] if len(po) > 2 else None
+    rows = []
+    for p in po.itertuples():
+        if p.order_id == silent:
+            continue
+        delay = SUPPLIER_DELAY_DAYS.get(p.supplier_id, 0)
+        said = w0 + pd.Timedelta(days=int(rng.integers(0, 5)))
+        date = max(pd.Timestamp(p.due_date), start) + pd.Timedelta(days=delay) if delay else pd.Timestamp(p.due_date)
+        qty = p.qty
+        if p.order_id == partial and not delay:
+            qty = float(np.floor(0.8 * p.qty))
+            note = f"{qty:.0f} on the due date, the rest a week later"
+        elif delay and p.due_date < start:
+            note = "backorder: the rest ships with next week's truck"
+        elif delay:
+            note = f"production delay at the mill: {delay} days late"
+        else:
+            note = "confirmed as ordered"
+        rows.append(dict(order_id=p.order_id, confirmed_date=date, confirmed_qty=qty, confirmed_on=said, note=note))
+    return pd.DataFrame(rows, columns=["order_id", "confirmed_date", "confirmed_qty", "confirmed_on", "note"])
 
 
 def _next_number(ids: pd.Series, prefix: str, floor: int) -> int:
@@ -448,13 +515,11 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
 
 def _receive(rng, state: Dataset, start, end) -> pd.DataFrame:
     """Goods receipts of the open purchase orders due before ``end`` (see :func:`simulate_week`)."""
-    from planlib.factory import _SUPPLIER_DELAY_DAYS
-
     cols = ["receipt_id", "order_id", "item_id", "qty", "received_date"]
     sr = state.scheduled_receipts
     po = sr[(sr.order_type == "purchase") & (sr.due_date < end)].sort_values(["due_date", "order_id"], kind="stable")
     on_time = rng.integers(*SUPPLIER_DAYS, size=len(po))
-    delay = po.supplier_id.map(_SUPPLIER_DELAY_DAYS).fillna(pd.Series(on_time, index=po.index)).astype(int)
+    delay = po.supplier_id.map(SUPPLIER_DELAY_DAYS).fillna(pd.Series(on_time, index=po.index)).astype(int)
     got = (po.due_date + pd.to_timedelta(delay, unit="D")).clip(lower=start)
     po = po.assign(received_date=got)[got < end]
     qty = po.qty.to_numpy(dtype=float).copy()
@@ -582,12 +647,10 @@ def _roll_order_book(rng, state: Dataset, shipments: pd.DataFrame, start, end) -
 
 def _confirm(rng, sr: pd.DataFrame, receipts: pd.DataFrame, start, end) -> pd.DataFrame:
     """The suppliers' confirmations in the week of the purchase orders open at its end
-    (``factory._confirmations``)."""
-    from planlib.factory import _confirmations
-
+    (:func:`supplier_confirmations`)."""
     po = sr[sr.order_type == "purchase"]
     left = po.qty.to_numpy(dtype=float) - po.order_id.map(receipts.groupby("order_id").qty.sum()).fillna(0.0).to_numpy()
-    return _confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
+    return supplier_confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
 
 
 def frame_start(ds: Dataset) -> pd.Timestamp:
