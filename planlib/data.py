@@ -584,7 +584,7 @@ def read_dataset(source: str | os.PathLike, tables: Iterable[str] | None = None
     return Dataset(typed, str(source), frozenset(typed), rows), problems
 
 
-def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, pd.DataFrame]:
+def check_source(source, tables: Iterable[str] | None = None, today=None) -> tuple[Dataset, pd.DataFrame]:
     """Read a source and check it: the typed dataset and every problem found.
 
     Problems of reading and typing come first; a cell that failed to parse is
@@ -596,6 +596,8 @@ def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, 
         A CSV folder, an ``.xlsx`` workbook or a database URL.
     tables : iterable of str, optional
         Read and check only these tables.
+    today : date-like, optional
+        As in :func:`planlib.validate.validate` (default: its reference day).
 
     Returns
     -------
@@ -605,7 +607,7 @@ def check_source(source, tables: Iterable[str] | None = None) -> tuple[Dataset, 
         (see :mod:`planlib.problems`); empty when the source is clean.
     """
     ds, problems = read_dataset(source, tables)
-    frame = pd.concat([problems.frame(), validate(ds, tables)], ignore_index=True)
+    frame = pd.concat([problems.frame(), validate(ds, tables, today=today)], ignore_index=True)
     frame = frame.drop_duplicates(subset=["severity", "table", "row", "column"], keep="first")
     return ds, frame.reset_index(drop=True)
 

@@ -1046,9 +1046,6 @@ def _overrides(items, sold, start) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the week before the sample
 
-#: Days a supplier's deliveries and confirmations run late in the sample (SKF Distribution is the
-#: late supplier of the README; ElektroParts a little behind).
-_SUPPLIER_DELAY_DAYS = {"S003": 8, "S009": 3}
 
 
 def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
@@ -1079,8 +1076,8 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
         ``operations_progress`` as of that Monday, and ``production_reports``, ``goods_receipts``,
         ``material_issues``, ``supplier_confirmations`` of the week.
     """
+    from planlib import simulate
     from planlib.calendar import machine_intervals
-    from planlib.simulate import DOWNTIME_REASONS, SCRAP_REASONS
 
     rng = np.random.default_rng([seed, 47])
     sr48 = ds.scheduled_receipts.copy()
@@ -1099,8 +1096,6 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
     for m, t in zip(prog48.machine_id, pd.to_datetime(prog48.actual_start)):
         limit[m] = min(limit[m], t)
     early = {m: w0 for m in speed.index}  # where the closed orders' next operation can start
-    scrap_names, scrap_w = list(SCRAP_REASONS), np.array(list(SCRAP_REASONS.values()))
-    down_names, down_w = list(DOWNTIME_REASONS), np.array(list(DOWNTIME_REASONS.values()))
     reports, issues = [], []
 
     def book(machine, earliest, minutes, until):
@@ -1120,46 +1115,22 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
         return segs
 
     def minutes(item, op, qty, machine):
-        std = float(op.setup_min) + float(op.run_min_per_unit) * qty / float(speed[machine])
-        return std * float(rng.lognormal(0.03, 0.08))
+        return simulate.run_minutes(rng, float(op.setup_min), float(op.run_min_per_unit), qty, float(speed[machine]))
 
     def scrap(item, entering):
-        p = max(float(items.scrap_pct.get(item, 0.0) or 0.0) / 100, 0.004) * float(rng.lognormal(0.0, 0.6))
-        return int(rng.binomial(int(entering), min(p, 0.2)))
+        return simulate.scrap_qty(rng, float(items.scrap_pct.get(item, 0.0) or 0.0), entering)
 
     def report(order, op, machine, segs, good, bad, downtime):
-        """One row per day of ``segs``; good split by time, scrap and downtime on the last day."""
-        days = {}
-        for s, e in segs:
-            d = s.normalize()
-            a, b = days.get(d, (s, e))
-            days[d] = (min(a, s), max(b, e))
-        mins = np.array([(e - s).total_seconds() / 60 for s, e in days.values()])
-        share = np.floor(good * mins / mins.sum()).astype(int)
-        share[-1] += int(good) - share.sum()
-        reason = str(rng.choice(scrap_names, p=scrap_w / scrap_w.sum())) if bad else ""
-        for k, (d, (s, e)) in enumerate(days.items()):
-            last = k == len(days) - 1
-            hours = (e - s).total_seconds() / 3600
-            reports.append(dict(order_id=order, op_seq=int(op.op_seq), machine_id=machine, report_date=d,
-                                start=s.floor("min"), end=e.ceil("min"), qty_good=float(share[k]),
-                                qty_scrap=float(bad if last else 0), scrap_reason=reason if last else "",
-                                labour_hours=round(float(op.crew_size) * hours * float(rng.lognormal(0, 0.05)), 2),
-                                downtime_min=float(downtime[0] if last else 0.0),
-                                downtime_reason=downtime[1] if last else ""))
+        reports.extend(simulate.report_rows(rng, order, int(op.op_seq), machine, float(op.crew_size), segs,
+                                            good, bad, downtime))
 
     def downtime():
-        if rng.random() < 0.25:
-            return round(float(rng.lognormal(np.log(60), 0.5))), str(rng.choice(down_names, p=down_w / down_w.sum()))
-        return 0.0, ""
+        return simulate.downtime(rng)
 
     def issue(order, item, qty, when):
-        for c in bom[bom.parent_id == item].itertuples():
-            q = float(c.qty_per) * qty * (1 + float(c.scrap_pct or 0) / 100)
-            if rng.random() < 0.3:  # over-issue: the floor took more than the standard
-                q *= 1 + float(rng.uniform(0.02, 0.06))
-            q = np.ceil(q) if items.uom.get(c.component_id, "ea") in ("ea", "set") else round(q, 2)
-            issues.append(dict(order_id=order, item_id=c.component_id, qty=float(q), issue_date=when.normalize()))
+        lines = bom[bom.parent_id == item]
+        lines = lines.assign(uom=lines.component_id.map(items.uom).fillna("ea"))
+        issues.extend(simulate.issue_rows(rng, order, lines, qty, when))
 
     # 1. the in-progress orders: their first operation started Thursday, the next Friday
     sr47 = sr48.copy()
@@ -1274,7 +1245,7 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
             continue
         sup = items.supplier_id.get(item)
         due = w0 + pd.Timedelta(days=int(rng.integers(-3, 4)))
-        got = max(due + pd.Timedelta(days=_SUPPLIER_DELAY_DAYS.get(sup, int(rng.integers(-1, 2)))), w0)
+        got = max(due + pd.Timedelta(days=simulate.SUPPLIER_DELAY_DAYS.get(sup, int(rng.integers(-1, 2)))), w0)
         got = min(got, w0 + pd.Timedelta(days=4))
         oid = f"PO-{39990 + n_po:05d}"
         n_po += 1
@@ -1317,42 +1288,13 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
     sr47 = pd.concat([sr47, pd.DataFrame(sr_closed)], ignore_index=True)
     sr47.loc[sr47.order_id.isin(prog48.order_id), "status"] = "released"  # started after the snapshot
 
-    confirmations = _confirmations(rng, sr48, w0, start)
+    confirmations = simulate.supplier_confirmations(rng, sr48, w0, start)
     tables = dict(ds.tables, inventory=inv, scheduled_receipts=sr47,
                   operations_progress=prog48.iloc[:0], production_reports=reports, goods_receipts=receipts,
                   material_issues=issues, supplier_confirmations=confirmations)
     tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, ds.source, frozenset(tables), rows)
-
-
-def _confirmations(rng, sr: pd.DataFrame, w0, start) -> pd.DataFrame:
-    """What the suppliers said about their open purchase orders in the week before the plan: most
-    confirm the due date; the late supplier confirms its own delay; one confirms part of an order;
-    one order due soon is not confirmed."""
-    po = sr[sr.order_type == "purchase"].sort_values("due_date", kind="stable")
-    soon = po[(po.due_date >= start) & (po.due_date < start + pd.Timedelta(days=10))]
-    silent = soon.order_id.iloc[-1] if len(soon) else None
-    partial = po.order_id.iloc[len(po) // 2] if len(po) > 2 else None
-    rows = []
-    for p in po.itertuples():
-        if p.order_id == silent:
-            continue
-        delay = _SUPPLIER_DELAY_DAYS.get(p.supplier_id, 0)
-        said = w0 + pd.Timedelta(days=int(rng.integers(0, 5)))
-        date = max(pd.Timestamp(p.due_date), start) + pd.Timedelta(days=delay) if delay else pd.Timestamp(p.due_date)
-        qty = p.qty
-        if p.order_id == partial and not delay:
-            qty = float(np.floor(0.8 * p.qty))
-            note = f"{qty:.0f} on the due date, the rest a week later"
-        elif delay and p.due_date < start:
-            note = "backorder: the rest ships with next week's truck"
-        elif delay:
-            note = f"production delay at the mill: {delay} days late"
-        else:
-            note = "confirmed as ordered"
-        rows.append(dict(order_id=p.order_id, confirmed_date=date, confirmed_qty=qty, confirmed_on=said, note=note))
-    return pd.DataFrame(rows, columns=["order_id", "confirmed_date", "confirmed_qty", "confirmed_on", "note"])
 
 
 def _low_level_codes(item_ids: pd.Series, bom: pd.DataFrame) -> dict:

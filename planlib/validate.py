@@ -30,9 +30,10 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
     tables : iterable of str, optional
         Check only these tables (references into tables not loaded are skipped).
     today : date-like, optional
-        The day the check runs (default: the computer's date); demand history and
-        execution records dated after it are an error (see :func:`_history_rules` and
-        :func:`_loop_rules`; :func:`loop_problems` checks against a plan start).
+        The day the check runs; demand history and execution records dated after it are an
+        error (see :func:`_history_rules` and :func:`_loop_rules`; :func:`loop_problems` checks
+        against a plan start). Default: :func:`reference_day`, the computer's date, or the end of
+        the snapshot's week for a dataset whose snapshot week is not over yet (a simulated week).
 
     Returns
     -------
@@ -49,11 +50,58 @@ def validate(ds: Dataset, tables: Iterable[str] | None = None, *, today=None) ->
             _check_refs(ds, TABLES[name], p)
     for rule in _RULES:
         rule(ds, p)
+    if today is None:
+        today = reference_day(ds)
+        _future_snapshot_rule(ds, p)
     _history_rules(ds, p, today)
-    day = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
+    day = pd.Timestamp(today).normalize()
     # no as_of check here: a dataset applied up to next week's plan start has as_of after today
     _loop_rules(ds, p, future_from=day + pd.Timedelta(days=1), as_of_max=None)
     return p.frame()
+
+
+def reference_day(ds: Dataset, computer_today=None) -> pd.Timestamp:
+    """The day a dataset's records are judged against: nothing can be dated after it.
+
+    The computer's date, unless the dataset's snapshot week is not over by then: a dataset as the
+    ERP gives it on a Monday holds the snapshot of the Monday before (``inventory.as_of``) and the
+    records of that week (docs/weekly-loop.md), so its records may run to the Sunday, ``as_of + 6``
+    days. A simulated week (:mod:`planlib.simulate`) lies in the future of the computer's date and
+    is judged against its own week; real data, whose snapshot's week is over, against the
+    computer's date as before (within the snapshot's own week, records up to its Sunday pass
+    here; every planning path still refuses records on or after its plan start,
+    :func:`loop_problems`).
+
+    Parameters
+    ----------
+    ds : Dataset
+    computer_today : date-like, optional
+        The computer's date (default: ``datetime.date.today()``; a test gives it).
+
+    Returns
+    -------
+    Timestamp
+        ``max(computer_today, as_of + 6 days)`` (midnight); ``computer_today`` without ``as_of``.
+    """
+    day = pd.Timestamp(computer_today if computer_today is not None else dt.date.today()).normalize()
+    as_of = actuals.snapshot_date(ds)
+    if as_of is None:
+        return day
+    return max(day, as_of.normalize() + pd.Timedelta(days=6))
+
+
+def _future_snapshot_rule(ds: Dataset, p: Problems, computer_today=None) -> None:
+    """A snapshot dated after the computer's date (a simulated week, or a typo in ``as_of``): a
+    warning, since its records are then judged against its own week (:func:`reference_day`)."""
+    day = pd.Timestamp(computer_today if computer_today is not None else dt.date.today()).normalize()
+    as_of = actuals.snapshot_date(ds)
+    if as_of is None or as_of <= day:
+        return
+    pos = int(np.argmax((ds.inventory.as_of == as_of).to_numpy()))
+    p.warn("inventory", ds.where("inventory", pos), "as_of", _fmt(as_of),
+           f"the snapshot is dated after today ({day:%Y-%m-%d}): the records are checked against its "
+           f"week (to {as_of + pd.Timedelta(days=6):%Y-%m-%d}), as for a simulated week",
+           "nothing to do for simulated or what-if data; else correct as_of (a typo in the date?)")
 
 
 # --------------------------------------------------------------------------- per column

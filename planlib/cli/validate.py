@@ -22,6 +22,10 @@ def add_parser(sub) -> None:
     p.add_argument("--start", type=date_arg, metavar="DATE",
                    help="also check the execution records against a plan starting on DATE (YYYY-MM-DD or "
                         "YYYY-Www): records dated on or after it, a snapshot (inventory.as_of) after it")
+    p.add_argument("--today", type=date_arg, metavar="DATE",
+                   help="the day to check against: records dated after it are an error (default: the "
+                        "computer's date, or the end of the snapshot's week when that is later, as for a "
+                        "simulated week; planlib.validate.reference_day)")
     p.add_argument("--problems", metavar="FILE", help="also write the problems to this CSV file")
     p.set_defaults(func=run)
 
@@ -34,7 +38,7 @@ def run(args) -> int:
     int
         The exit code: 2 when the dataset has an error, else 0 (warnings allowed).
     """
-    ds, frame = check_source(args.source)
+    ds, frame = check_source(args.source, today=args.today)
     if args.start is not None:
         frame = pd.concat([frame, loop_problems(ds, args.start)], ignore_index=True).drop_duplicates(
             subset=["severity", "table", "row", "column", "problem"]).reset_index(drop=True)
