@@ -47,6 +47,11 @@ class Problems:
         self._rows.append(dict(severity=severity, table=table, row=row, column=column,
                                value="" if value is None else str(value), problem=problem, fix=fix))
 
+    def has_error(self, table: str, row: str, column: str) -> bool:
+        """Whether an error is already recorded for this cell (so a second rule need not repeat it)."""
+        return any(r["severity"] == "error" and r["table"] == table and r["row"] == row and r["column"] == column
+                   for r in self._rows)
+
     def warn(self, table: str, row: str, column: str, value, problem: str, fix: str) -> None:
         """Record one problem of severity ``warning`` (arguments as :meth:`add`)."""
         self.add(table, row, column, value, problem, fix, severity="warning")

@@ -532,6 +532,8 @@ def _loop_rules(ds: Dataset, p: Problems, future_from, as_of_max) -> None:
     if as_of is not None and ds.has("demand_history") and len(ds.demand_history):
         dates = ds.demand_history["date"]
         for pos in np.flatnonzero((dates >= future_from).fillna(False).to_numpy()):
+            if p.has_error("demand_history", ds.where("demand_history", pos), "date"):
+                continue  # the history rule said it already (dated after today)
             p.add("demand_history", ds.where("demand_history", pos), "date", _fmt(dates.iloc[pos]),
                   f"shipment dated in the future (on or after {_day(future_from)})",
                   "correct the date: shipments after the snapshot are applied up to the plan start")

@@ -19,18 +19,25 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample():
-    """The sample factory as a Dataset (do not mutate its tables)."""
+def sample_files():
+    """The sample factory as its files give it: the snapshot of Monday 2026-11-16 and the execution
+    records of 2026-W47 (do not mutate its tables)."""
     return load(SAMPLE)
 
 
 @pytest.fixture(scope="session")
-def sample_state(sample):
-    """The sample at its plan start (Monday 2026-11-23, 2026-W48): the snapshot of the Monday before
-    with the week's execution records applied, as every plan reads it."""
+def sample(sample_files):
+    """The sample at its plan start (Monday 2026-11-23, 2026-W48), as every plan reads it: the
+    snapshot with the week's execution records applied (do not mutate its tables)."""
     from planlib.validate import planning_dataset
 
-    return planning_dataset(sample, "2026-11-23")
+    return planning_dataset(sample_files, "2026-11-23")
+
+
+@pytest.fixture(scope="session")
+def sample_state(sample):
+    """The sample at its plan start (the same as ``sample``; named where a test checks state)."""
+    return sample
 
 
 @pytest.fixture(scope="session")

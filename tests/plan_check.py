@@ -70,7 +70,10 @@ def check_plan(run_dir, dataset, *, plan_start=None, horizon_days: int | None = 
     run_dir : path
         ``reports/<week>/<scenario>/``: the run folder ``planlib run`` published.
     dataset : path or Dataset
-        The dataset the run planned (a source :func:`planlib.data.load` reads, or the Dataset).
+        The dataset the run planned (a source :func:`planlib.data.load` reads, or the Dataset), as
+        of the plan start: a snapshot with execution records since (docs/weekly-loop.md) is given
+        with them applied (:func:`planlib.validate.planning_dataset`); the checker does not apply
+        them itself, to stay independent of the engines.
     plan_start : datetime-like, optional
         Default: ``plan_start`` of the run's ``manifest.json``.
     horizon_days : int, optional

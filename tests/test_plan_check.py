@@ -294,7 +294,9 @@ def test_weekly_run_of_the_sample_is_coherent(tmp_path):
                           env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]  # a failed run is a failure, never an expected one
     run = tmp_path / "reports" / "2026-W48" / "base"
-    found = check_plan(run, ROOT / "data" / "sample")
+    from planlib.validate import planning_dataset
+
+    found = check_plan(run, planning_dataset(load(ROOT / "data" / "sample"), "2026-11-23"))
     if len(found):
         raise PlanIncoherent(found.to_string())
     # the acceptance: no make order of the sample factory is left out, not even for a data error

@@ -263,7 +263,8 @@ def test_non_finite_numbers_are_errors(text):
         ["items row 1", "lead_time_days", "not a finite number"], ["items row 2", "safety_stock", "not a finite number"]]
 
 
-def test_a_tiny_max_order_qty_is_an_error_with_the_smallest_sensible_limit(sample):
+def test_a_tiny_max_order_qty_is_an_error_with_the_smallest_sensible_limit(sample_files):
+    sample = sample_files  # the files as planlib validate reads them
     items = sample.items.copy()
     items.loc[items.item_id == "FG-01", "max_order_qty"] = 0.001
     problems = validate(sample.replace(items=items))
@@ -277,7 +278,8 @@ def test_a_tiny_max_order_qty_is_an_error_with_the_smallest_sensible_limit(sampl
 
 # --------------------------------------------------------------------------- per planning step
 
-def test_each_step_of_the_sample_has_what_it_needs(sample):
+def test_each_step_of_the_sample_has_what_it_needs(sample_files):
+    sample = sample_files
     from planlib.validate import STEP_TABLES, check_for
 
     for step in STEP_TABLES:
