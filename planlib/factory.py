@@ -1161,8 +1161,8 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
             if segs is None:  # ran faster than the standard: the booked time ends where the next op starts
                 segs = [(t0, min(until, t0 + pd.Timedelta(hours=6)))]
             report(oid, op, r.machine_id, segs, good, lost, dt_)
-            if r.op_seq == rows.op_seq.min() and pd.Timestamp(o.release_date) >= w0:
-                issue(oid, o.item_id, open47, t0)
+            if r.op_seq == routing_ops.index.min():  # components go out as units enter the first operation
+                issue(oid, o.item_id, good + lost, t0)
 
     # 2. orders started and finished in the week (closed since): made items, top level first; the
     #    parents of an item whose stock the week's production would leave short come first (their

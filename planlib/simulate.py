@@ -266,7 +266,7 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
           :func:`run_minutes`'s factor plus a stop (:func:`downtime`), loses :func:`scrap_qty`
           units; one row per day (:func:`report_rows`); an operation still running at the week's
           end reports the good units of its minutes in the week;
-        - ``material_issues``: the BOM of an order whose first operation starts (:func:`issue_rows`);
+        - ``material_issues``: the BOM of the units entering an order's first operation (good + scrap reported on it in the week; :func:`issue_rows`);
         - ``goods_receipts``: the open purchase orders due before M + 7, received on the due date
           (-1 to +1 days), the late suppliers of ``SUPPLIER_DELAY_DAYS`` later (a receipt
           falling after the week stays open), one delivered short (:data:`SHORT_DELIVERY`);
@@ -453,9 +453,6 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
     ops = ops.sort_values(["setup_start", "start", "machine_id", "order_id", "op_seq"], kind="stable")
     prog = state.operations_progress if state.has("operations_progress") else empty_table("operations_progress")
     done = prog.drop_duplicates(["order_id", "op_seq"]).set_index(["order_id", "op_seq"]).qty_done.fillna(0.0)
-    started = set(prog.order_id)
-    if state.has("material_issues"):
-        started |= set(state.material_issues.order_id)
     routing = state.routings.sort_values(["item_id", "op_seq"])
     prev_op = dict(zip(zip(routing.item_id, routing.op_seq), routing.groupby("item_id").op_seq.shift()))
     first_op = routing.groupby("item_id").op_seq.min()
@@ -501,13 +498,12 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
         scrap_before[op.order_id] = scrap_before.get(op.order_id, 0.0) + bad
         reports += report_rows(rng, op.order_id, int(op.op_seq), op.machine_id, float(op.crew_size), segs,
                                good, bad, stop, finished)
-        if op.op_seq == first_op.get(item) and op.order_id not in started:
+        if op.op_seq == first_op.get(item) and good + bad > 0:  # components go out as units enter the order
             when = segs[0][0]
             lines = bom[(bom.parent_id == item) & (bom.valid_from.isna() | (bom.valid_from <= when))
                         & (bom.valid_to.isna() | (bom.valid_to > when))]
             lines = lines.assign(uom=lines.component_id.map(uom).fillna("ea"))
-            issues += issue_rows(rng, op.order_id, lines, qty, when)
-            started.add(op.order_id)
+            issues += issue_rows(rng, op.order_id, lines, good + bad, when)
     reports = pd.DataFrame(reports, columns=report_cols)
     reports = reports.sort_values(["report_date", "machine_id", "start"], kind="stable").reset_index(drop=True)
     return reports, pd.DataFrame(issues, columns=issue_cols)

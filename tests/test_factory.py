@@ -1,6 +1,7 @@
 """The factory generator: reproducible, realistic in shape, and valid."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -102,3 +103,40 @@ def test_rejects_impossible_shapes():
 def test_factory_without_history():
     ds = make_factory(n_items=200, levels=4, history_weeks=0, seed=5)
     assert ds.demand_history.empty and len(ds.demand) > 0
+
+
+def test_the_week_before_the_sample_leads_exactly_to_its_calibrated_state(sample_files):
+    """data/sample is the snapshot of Monday 2026-11-16 and the records of 2026-W47 (factory._week_before);
+    applied, they give make_factory's calibrated state of Monday 2026-11-23: stock, open orders, status."""
+    from planlib import steps
+    from planlib.factory import SAMPLE_PLAN_START, make_factory
+    from planlib.params import PlanParams
+    from planlib.validate import loop_problems, planning_dataset
+
+    ss = steps.forecast(make_factory(), PlanParams(plan_start=SAMPLE_PLAN_START)).safety_stock
+    calibrated = make_factory(safety_stock=ss.set_index("item_id").safety_stock)
+    start = pd.Timestamp("2026-11-23")
+    assert loop_problems(sample_files, start).empty
+    assert (sample_files.inventory.on_hand >= 0).all() and (sample_files.inventory.as_of == "2026-11-16").all()
+    state = planning_dataset(sample_files, start)
+    inv = state.inventory.merge(calibrated.inventory, on="item_id", suffixes=("", "_cal"))
+    assert len(inv) == len(calibrated.inventory) == 60
+    assert np.allclose(inv.on_hand, inv.on_hand_cal, atol=1e-9)
+    assert np.allclose(inv.allocated.fillna(0), inv.allocated_cal.fillna(0), atol=1e-9)
+    a, b = (t.scheduled_receipts.sort_values("order_id").reset_index(drop=True) for t in (state, calibrated))
+    assert a.order_id.tolist() == b.order_id.tolist()
+    assert np.allclose(a.qty, b.qty) and (a.status == b.status).all() and (a.due_date == b.due_date).all()
+    # the week's records: an independent stock balance for every item
+    f = sample_files
+    w0, item_of = pd.Timestamp("2026-11-16"), f.scheduled_receipts.set_index("order_id").item_id
+    last = f.routings.groupby("item_id").op_seq.max()
+    rep = f.production_reports.assign(item_id=f.production_reports.order_id.map(item_of))
+    made = rep[rep.op_seq.to_numpy() == rep.item_id.map(last).to_numpy()].groupby("item_id").qty_good.sum()
+    shipped = f.demand_history[(f.demand_history.date >= w0) & (f.demand_history.date < start)]
+    flows = pd.concat([f.goods_receipts.groupby("item_id").qty.sum(), made,
+                       -f.material_issues.groupby("item_id").qty.sum(), -shipped.groupby("item_id").qty.sum()],
+                      axis=1).sum(axis=1)
+    end = f.inventory.set_index("item_id").on_hand.add(flows, fill_value=0.0)
+    assert np.allclose(end.reindex(inv.item_id).to_numpy(), inv.on_hand_cal.to_numpy())
+    assert f.production_reports.scrap_reason.replace("", np.nan).dropna().nunique() >= 2
+    assert (f.production_reports.downtime_min > 0).any()
