@@ -24,7 +24,7 @@ import pandas as pd
 
 from planlib.contract import TABLES
 
-__all__ = ["Dataset", "empty_table"]
+__all__ = ["Dataset", "conform", "empty_table"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,39 @@ class Dataset:
         new.update(tables)
         rows = {k: v for k, v in self.rows.items() if k not in tables}
         return Dataset(new, self.source, self.present | frozenset(tables), rows, self.warnings)
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A generated table as the contract has it (the factory's and the simulator's tables).
+
+    Parameters
+    ----------
+    name : str
+        A table of the data contract (:data:`planlib.contract.TABLES`).
+    frame : DataFrame
+        The table's rows; columns it lacks are filled with the contract's default.
+
+    Returns
+    -------
+    DataFrame
+        The contract's columns in contract order, with its dtypes; index 0..n-1.
+    """
+    out = {}
+    for col in TABLES[name].columns:
+        s = frame[col.name] if col.name in frame else pd.Series([col.default] * len(frame), dtype=object)
+        s = s.reset_index(drop=True)
+        if col.kind in ("float", "time"):
+            s = s.astype("float64")
+        elif col.kind in ("int", "weekday"):
+            s = s.astype("Int64")
+        elif col.kind in ("date", "datetime"):
+            s = pd.to_datetime(s)
+        elif col.kind == "bool":
+            s = s.astype(bool)
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col.name] = s
+    return pd.DataFrame(out)
 
 
 def empty_table(name: str) -> pd.DataFrame:

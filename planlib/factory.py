@@ -22,7 +22,7 @@ import pandas as pd
 
 from planlib.calendar import shift_hours
 from planlib.contract import TABLES
-from planlib.dataset import Dataset
+from planlib.dataset import Dataset, conform
 from planlib.params import SAMPLE_PLAN_START
 
 # Names for the sample plant; larger plants number them.
@@ -182,7 +182,7 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
         calendars=calendars, calendar_exceptions=exceptions, setup_matrix=setup_matrix,
         operations_progress=progress, staffing=_staffing(wc, machines, routings, calendars),
     )
-    tables = {name: _conform(name, frame) for name, frame in tables.items()}
+    tables = {name: conform(name, frame) for name, frame in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(f))] for n, f in tables.items()}
     name = f"make_factory(n_items={n_items}, seed={seed})"
     if not stressed and n_items <= PLAN_CALIBRATION_MAX_ITEMS:
@@ -194,8 +194,8 @@ def make_factory(n_items: int = 60, levels: int = 4, n_work_centers: int = 8,
             routings = _scale_to_plan(ds, weekly_rate, ss, targets, start)
             items = _fit_uninterruptible_lots(tables["items"], routings, machines, wc, calendars)
             items, receipts = _fit_lots_to_a_day(items, routings, tables["scheduled_receipts"])
-            tables.update(routings=_conform("routings", routings), items=_conform("items", items),
-                          scheduled_receipts=_conform("scheduled_receipts", receipts))
+            tables.update(routings=conform("routings", routings), items=conform("items", items),
+                          scheduled_receipts=conform("scheduled_receipts", receipts))
     return Dataset(tables, name, frozenset(tables), rows)
 
 
@@ -223,29 +223,6 @@ def make_sample_factory() -> Dataset:
 
 
 # --------------------------------------------------------------------------- pieces
-
-def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns in contract order with contract dtypes."""
-    spec = TABLES[name]
-    out = {}
-    for col in spec.columns:
-        s = frame[col.name] if col.name in frame else pd.Series([col.default] * len(frame), dtype=object)
-        s = s.reset_index(drop=True)
-        if col.kind == "float":
-            s = s.astype("float64")
-        elif col.kind in ("int", "weekday"):
-            s = s.astype("Int64")
-        elif col.kind in ("date", "datetime"):
-            s = pd.to_datetime(s)
-        elif col.kind == "bool":
-            s = s.astype(bool)
-        elif col.kind == "time":
-            s = s.astype("float64")
-        else:
-            s = s.astype(object).where(s.notna(), None)
-        out[col.name] = s
-    return pd.DataFrame(out)
-
 
 def _work_centers(n: int) -> pd.DataFrame:
     rows = []
@@ -1292,7 +1269,7 @@ def _week_before(ds: Dataset, seed: int = 42) -> Dataset:
     tables = dict(ds.tables, inventory=inv, scheduled_receipts=sr47,
                   operations_progress=prog48.iloc[:0], production_reports=reports, goods_receipts=receipts,
                   material_issues=issues, supplier_confirmations=confirmations)
-    tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
+    tables = {n: conform(n, t) if n in TABLES else t for n, t in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, ds.source, frozenset(tables), rows)
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from planlib.actuals import snapshot_date
 from planlib.contract import TABLES
-from planlib.dataset import Dataset, empty_table
+from planlib.dataset import Dataset, conform, empty_table
 
 __all__ = ["DOWNTIME_REASONS", "SCRAP_REASONS", "cut_to_stock", "downtime", "frame_start", "issue_rows",
            "report_rows", "run_minutes", "scrap_qty", "simulate_week", "supplier_confirmations", "simulate_weeks", "week_summary"]
@@ -303,30 +303,10 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     tables = dict(state.tables, scheduled_receipts=sr, production_reports=reports, material_issues=issues,
                   goods_receipts=receipts, supplier_confirmations=confirmations, demand=demand,
                   demand_history=history)
-    tables = {n: _conform(n, t) if n in TABLES else t for n, t in tables.items()}
+    tables = {n: conform(n, t) if n in TABLES else t for n, t in tables.items()}
     rows = {n: [f"{n} row {i + 1}" for i in range(len(t))] for n, t in tables.items()}
     return Dataset(tables, f"{ds.source} + simulate_week({start:%Y-%m-%d}, seed={seed})",
                    frozenset(state.present | set(tables)), rows)
-
-
-def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns in contract order with contract dtypes (as ``factory._conform`` writes its tables)."""
-    out = {}
-    for col in TABLES[name].columns:
-        s = frame[col.name] if col.name in frame else pd.Series([col.default] * len(frame), dtype=object)
-        s = s.reset_index(drop=True)
-        if col.kind in ("float", "time"):
-            s = s.astype("float64")
-        elif col.kind in ("int", "weekday"):
-            s = s.astype("Int64")
-        elif col.kind in ("date", "datetime"):
-            s = pd.to_datetime(s)
-        elif col.kind == "bool":
-            s = s.astype(bool)
-        else:
-            s = s.astype(object).where(s.notna(), None)
-        out[col.name] = s
-    return pd.DataFrame(out)
 
 
 def supplier_confirmations(rng, sr: pd.DataFrame, w0, start) -> pd.DataFrame:
