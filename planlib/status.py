@@ -127,7 +127,7 @@ def _cost_variance(costs: pd.DataFrame) -> pd.DataFrame:
     cols = ["cost", "standard", "actual", "variance", "driver"]
     if costs.empty:
         return pd.DataFrame(columns=cols)
-    kind = _col(costs, "cost", "kind", "cost_kind", "component")
+    kind = _col(costs, "cost_type", "cost", "kind", "cost_kind", "component")
     driver = _col(costs, "driver", "main_driver")
     if kind and "variance" in costs:
         g = costs.assign(_v=_num(costs.variance), _s=_num(costs.get("standard", pd.Series(dtype=float))),

@@ -424,3 +424,17 @@ def test_labour_without_staffing_shows_hours_needed_and_claims_no_cover():
     assert "Staffing covers" in _section(status.status_page({"labour_requirements": staffed}, None, None,
                                                             "2026-W49"), "labour")
     assert "labour_shortfall_h" in set(status.follow_up_kpis({"labour_requirements": staffed}).kpi)
+
+
+def test_costs_section_reads_the_variance_engine_s_own_table(sample_files):
+    """The page's cost section from planlib.variance.costs of the sample's week 2026-W47 (its
+    ``cost_type`` layout): the three cost types and their total, not 'nothing was reported produced'."""
+    from planlib import variance
+
+    by_week = variance.costs(sample_files, "2026-W47").by_week
+    assert set(by_week.cost_type) == {"material", "labour", "machine"}
+    c = status._cost_variance(by_week).set_index("cost")
+    assert sorted(c.index) == ["labour", "machine", "material"]
+    assert c.variance.sum() == pytest.approx(by_week.variance.sum())
+    page = status._costs({"cost_by_week": by_week}, {"reported_week": "2026-W47"}, "EUR")
+    assert "nothing was reported produced" not in page and "standard" in page
