@@ -23,7 +23,6 @@ Pinedo, Scheduling: Theory, Algorithms, and Systems, 5th ed., ch. 14.
 """
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
@@ -143,14 +142,25 @@ class _Dispatch:
     """One run of the dispatching heuristic: the machines' state, the operations placed, the candidates.
 
     Times: ``free``, ``ws, wr, we`` in working-clock minutes of a machine; ``ready``, ends
-    and crew use in real minutes from the plan start. A candidate is ``(end, machine, ws, wr,
-    we, changeover)``: where the operation would go on its best machine now.
+    and crew use in real minutes from the plan start. A candidate is where the operation would
+    go on its best machine now: ``(end, machine, ws, wr, we, changeover)``, held in arrays by
+    operation (``c_end, c_mc, c_ws, c_wr, c_we, c_change``; ``c_end`` is ``_NONE`` and ``c_mc``
+    -1 for an operation that is not a candidate).
+
+    Incremental evaluation: a placement on machine ``m`` changes only ``m``, so only the
+    candidates whose best machine is ``m`` (and whose placement there moves) and the operations
+    it releases are evaluated again, all at once on arrays (:meth:`put_many`); candidates that
+    need a crew or one unbroken shift are evaluated one by one (:meth:`evaluate`). The first
+    ending candidate and the candidates of a machine are read off the arrays, and the rule's
+    index is computed on arrays with the exact scalar value deciding among near ties. The
+    decisions are those of the one-candidate-at-a-time algorithm this replaces (a copy of it in
+    ``tests/dispatch_reference.py`` and a test hold it).
     """
 
     def __init__(self, problem: Problem, rule: str, k1: float, k2: float):
         ops, tls = problem.ops, problem.timelines
         self.problem, self.tls, self.rule, self.k1, self.k2 = problem, tls, rule, k1, k2
-        self.n = len(ops)
+        self.n = n = len(ops)
         self.options = _options(problem.alts, self.n)
         self.family = ops.family.to_numpy()
         self.due = ops.due.to_numpy()
@@ -167,10 +177,6 @@ class _Dispatch:
         self.ready = ops.earliest.to_numpy().astype(np.int64).copy()
         self.done = np.zeros(self.n, bool)
         self.succs, self.waiting = _successors(problem)
-        # candidates: a heap on earliest end (stale entries skipped), per machine the candidates
-        # whose best machine it is, and the real time each candidate's run would start
-        self.cand, self.heap, self.run_start = {}, [], {}
-        self.by_best = {m: set() for m in tls}
         # rescheduling ("previous"): the old machine and start of each operation
         self.prev_m, self.prev_s = {}, {}
         if rule == "previous" and problem.previous is not None:
@@ -182,12 +188,74 @@ class _Dispatch:
         # staffing as a limit: the windows with fewer operators than crew_cap [(start, end, operators)]
         self.crew_low = {w: [] for w in self.crew_cap}
         if problem.staffing is not None:
-            for w, s, e, n in zip(problem.staffing.work_center_id, problem.staffing.start, problem.staffing.end,
+            for w, s, e, c in zip(problem.staffing.work_center_id, problem.staffing.start, problem.staffing.end,
                                   problem.staffing.operators):
-                if w in self.crew_cap and n < self.crew_cap[w]:
-                    self.crew_low[w].append((int(s), int(e), float(n)))
+                if w in self.crew_cap and c < self.crew_cap[w]:
+                    self.crew_low[w].append((int(s), int(e), float(c)))
         self.wc_of = ops.work_center_id.to_numpy()
         self.crew = ops.crew_size.to_numpy().astype(float)
+        self._arrays()
+
+    def _arrays(self) -> None:
+        """The array form of machines, options, calendars and changeovers, and the candidate arrays."""
+        n, tls = self.n, self.tls
+        self.machines = list(tls)
+        self.mcode = {m: k for k, m in enumerate(self.machines)}
+        nm = len(self.machines)
+        self.free_w = np.zeros(nm, np.int64)       # machine -> free from [working-clock min]
+        self.last_code = np.full(nm, -1, np.int64)  # machine -> family code it last ran (-1: none)
+        # options, flat in option order, op by op (the repair rule's restriction applied)
+        opts = [self.machine_options(i) for i in range(n)]
+        cnt = np.array([len(o) for o in opts], np.int64)
+        self.opt_first = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
+        self.opt_cnt = cnt
+        flat = [o for op in opts for o in op]
+        self.opt_mc = np.array([self.mcode[m] for m, _, _ in flat], np.int64)
+        self.opt_s = np.array([s for _, s, _ in flat], np.int64)
+        self.opt_p = np.array([p for _, _, p in flat], np.int64)
+        self.opt_rw = np.zeros(len(flat), np.int64)  # working-clock minute of the op's ready time
+        self.rw_set = np.zeros(n, bool)
+        # calendars end to end, machine k's values shifted by k * shift, so one searchsorted serves all
+        segs = [tls[m] for m in self.machines]
+        shift = max([tl.total for tl in segs] + [1]) + 1
+        self.shift = np.int64(shift)
+        self.total = np.array([tl.total for tl in segs], np.int64)
+        self.a0 = np.array([tl.a[0] if len(tl.a) else 0 for tl in segs], np.int64)
+        self.seg_a = np.concatenate([tl.a for tl in segs] + [np.zeros(1, np.int64)]).astype(np.int64)
+        self.seg_cl = np.concatenate([tl.cum for tl in segs] + [np.zeros(1, np.int64)]).astype(np.int64)
+        self.seg_ce = np.concatenate([tl.cum + tl.length + k * shift for k, tl in enumerate(segs)]
+                                     + [np.array([nm * shift], np.int64)]).astype(np.int64)
+        # changeovers: per machine with a table, minutes [from family code, to family code]
+        codes, uniques = pd.factorize(pd.Series(self.family), use_na_sentinel=False)
+        self.fam_code = np.asarray(codes, np.int64)
+        self.fam_values = list(uniques)
+        nf = len(uniques)
+        self.chmat = {}
+        for m, table in self.problem.changeover.items():
+            if not table or m not in self.mcode:
+                continue
+            mat = np.zeros((nf, nf), np.int64)
+            for a, fa in enumerate(uniques):
+                for b, fb in enumerate(uniques):
+                    mat[a, b] = table.get((fa, fb), 0)
+            self.chmat[self.mcode[m]] = mat
+        needs = np.array([self.needs_crew(i) for i in range(n)], bool) if n else np.zeros(0, bool)
+        self.crew_op = needs
+        self.scalar_op = needs | self.unbroken.astype(bool)  # evaluated one at a time
+        # candidates
+        self.c_end = np.full(n, _NONE, np.int64)
+        self.c_mc = np.full(n, -1, np.int64)
+        self.c_ws = np.zeros(n, np.int64)
+        self.c_wr = np.zeros(n, np.int64)
+        self.c_we = np.zeros(n, np.int64)
+        self.c_change = np.zeros(n, np.int64)
+        self.run_start = np.zeros(n, np.int64)
+        self.n_cand = 0
+
+    @property
+    def cand(self) -> bool:
+        """True while some operation is a candidate."""
+        return self.n_cand > 0
 
     # ------------------------------------------------------------------ steps
 
@@ -207,23 +275,24 @@ class _Dispatch:
         if self.problem.not_before:
             for m, tl in self.tls.items():
                 self.free[m] = max(self.free[m], tl.work_at(self.problem.not_before))
+                self.free_w[self.mcode[m]] = self.free[m]
 
     def start(self) -> None:
         """The first candidates: operations not placed with no predecessor left to place."""
-        for i in [i for i in range(self.n) if not self.done[i] and self.waiting[i] == 0]:
-            self.put(i)
+        self.put_many([i for i in range(self.n) if not self.done[i] and self.waiting[i] == 0])
 
     def step(self) -> None:
         """Dispatch one operation (Giffler & Thompson): the candidate ending first sets the machine
         and the time; of the candidates whose best machine it is and that can start before that
         end, the rule's first goes. Its successors become candidates, and the candidates counting
         on that machine are looked at again."""
-        e_star, i_star, c = self.first_ending()
-        m_star = c[1]
+        i_star = int(np.argmin(self.c_end))  # earliest end, then the lowest operation number
+        e_star, mc = self.c_end[i_star], self.c_mc[i_star]
         # (the operation that ends first is always in conflict: a zero-duration one ends as it starts)
-        conflict = [i for i in self.by_best[m_star] if self.run_start[i] < e_star or i == i_star]
-        chosen = self.choose(conflict, m_star)
-        if self.needs_crew(chosen) and self.evaluate(chosen) != self.cand[chosen]:
+        members = np.flatnonzero(self.c_mc == mc)
+        conflict = members[(self.run_start[members] < e_star) | (members == i_star)]
+        chosen = self.choose(conflict, self.machines[mc])
+        if self.crew_op[chosen] and self.evaluate(chosen) != self.candidate(chosen):
             self.put(chosen)  # the crew has been taken on another machine since
             return
         self.dispatch_candidate(chosen)
@@ -231,19 +300,20 @@ class _Dispatch:
     def dispatch_candidate(self, chosen: int) -> None:
         """Place candidate ``chosen`` where it is; its successors become candidates and the
         candidates counting on its machine are looked at again."""
-        end, m, ws, wr, we, change = self.cand.pop(chosen)
-        self.by_best[m].discard(chosen)
+        end, m, ws, wr, we, change = self.candidate(chosen)
+        mc = self.mcode[m]
+        self.drop(chosen)
         self.record(chosen, m, ws, wr, we, change)
-        if self.needs_crew(chosen):
+        if self.crew_op[chosen]:
             self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(wr), end, self.crew[chosen]))
-        new = [s for s in self.succs[chosen] if self.waiting[s] == 0 and not self.done[s] and s not in self.cand]
-        for nxt in new:
-            self.put(nxt)
+        new = list(dict.fromkeys(s for s in self.succs[chosen]
+                                 if self.waiting[s] == 0 and not self.done[s] and self.c_mc[s] < 0))
         # only the candidates that counted on machine m need a new look (m got busier; a cheaper
         # changeover on m for another candidate is not looked for, to keep this fast)
-        for i in list(self.by_best[m]):
-            if i not in new and not self.unchanged(i, m):
-                self.put(i)
+        members = np.flatnonzero(self.c_mc == mc)
+        if len(members):
+            members = members[~self.unchanged(members, mc)]
+        self.put_many(np.concatenate([np.array(new, np.int64), members]))
 
     def solution(self) -> pd.DataFrame:
         """The solution table (see :func:`dispatch`); ValueError if predecessors formed a cycle."""
@@ -257,25 +327,38 @@ class _Dispatch:
 
     # ------------------------------------------------------------------ the rules
 
-    def choose(self, conflict: list, m) -> int:
+    def choose(self, conflict: np.ndarray, m) -> int:
         """The operation of ``conflict`` the rule dispatches next on machine ``m``."""
         due, rem = self.due, self.rem
+        if self.rule == "atcs":
+            t = self.tls[m].start_at(self.free[m]) or 0
+            if len(conflict) > 8:
+                # the index on arrays; np.exp may differ from math.exp in the last bit, so the
+                # candidates within a hair of the best are ranked by the exact scalar index
+                value = self.atcs_many(conflict, t)
+                conflict = conflict[value >= value.max() * (1 - 1e-9)]
+            return max(conflict.tolist(), key=lambda i: (self.atcs(i, t), -i))
+        conflict = conflict.tolist()
         if self.rule == "previous":  # repair: keep the old sequence, new operations by latest start
             return min(conflict, key=lambda i: (self.prev_s.get(i, due[i] - rem[i]), i))
         if self.rule == "mwkr":  # makespan: the order with most work remaining first
             return max(conflict, key=lambda i: (rem[i], -i))
-        if self.rule == "edd":
-            return min(conflict, key=lambda i: (due[i], -self.weight[i], self.op_seq[i], i))
-        t = self.tls[m].start_at(self.free[m]) or 0
-        return max(conflict, key=lambda i: (self.atcs(i, t), -i))
+        return min(conflict, key=lambda i: (due[i], -self.weight[i], self.op_seq[i], i))  # edd
 
     def atcs(self, i: int, t: int) -> float:
         """ATCS index of candidate ``i`` at real time ``t`` (Lee, Bhaskaran & Pinedo 1997)."""
-        _, _, ws, _, we, change = self.cand[i]
+        ws, we, change = int(self.c_ws[i]), int(self.c_we[i]), int(self.c_change[i])
         p = we - ws
         slack = max(self.due[i] - self.rem[i] - t, 0.0)
         return (self.weight[i] / max(p, 1)) * math.exp(-slack / (self.k1 * self.p_mean)) * \
             math.exp(-change / (self.k2 * self.s_mean))
+
+    def atcs_many(self, ops: np.ndarray, t: int) -> np.ndarray:
+        """:meth:`atcs` of the candidates ``ops`` on arrays (to within rounding of ``np.exp``)."""
+        p = np.maximum(self.c_we[ops] - self.c_ws[ops], 1)
+        slack = np.maximum(self.due[ops] - self.rem[ops] - t, 0.0)
+        return (self.weight[ops] / p) * np.exp(-slack / (self.k1 * self.p_mean)) * \
+            np.exp(-self.c_change[ops] / (self.k2 * self.s_mean))
 
     # ------------------------------------------------------------------ placing
 
@@ -283,30 +366,105 @@ class _Dispatch:
         """Place operation ``i`` on ``m``; its successors may not start their runs before its end."""
         self.out[i] = (i, m, ws, wr, we, change, self.last_op[m])
         self.free[m], self.last_fam[m], self.last_op[m] = we, self.family[i], i
+        self.free_w[self.mcode[m]], self.last_code[self.mcode[m]] = we, self.fam_code[i]
         self.done[i] = True
         end = _real_end(self.tls[m], wr, we)
         for s in self.succs[i]:
             self.ready[s] = max(self.ready[s], end)
             self.waiting[s] -= 1
 
-    def first_ending(self) -> tuple:
-        """The heap's first current candidate ``(end, op, candidate)`` (stale entries dropped)."""
-        while True:
-            e_star, i_star, c = self.heap[0]
-            if self.cand.get(i_star) is c:
-                return e_star, i_star, c
-            heapq.heappop(self.heap)
+    def candidate(self, i: int) -> tuple:
+        """Candidate ``i`` as ``(end, machine, ws, wr, we, changeover)``."""
+        return (int(self.c_end[i]), self.machines[self.c_mc[i]], int(self.c_ws[i]), int(self.c_wr[i]),
+                int(self.c_we[i]), int(self.c_change[i]))
+
+    def drop(self, i: int) -> None:
+        """Operation ``i`` is no longer a candidate."""
+        if self.c_mc[i] >= 0:
+            self.n_cand -= 1
+        self.c_end[i], self.c_mc[i] = _NONE, -1
+
+    def set_candidate(self, i, c) -> None:
+        """Make ``i`` a candidate at ``c = (end, machine, ws, wr, we, changeover)``."""
+        if self.c_mc[i] < 0:
+            self.n_cand += 1
+        mc = self.mcode[c[1]]
+        self.c_end[i], self.c_mc[i], self.c_ws[i], self.c_wr[i], self.c_we[i], self.c_change[i] = \
+            c[0], mc, c[2], c[3], c[4], c[5]
+        self.run_start[i] = self.tls[c[1]].start_at(c[3])
 
     def put(self, i: int) -> None:
         """(Re)make operation ``i`` a candidate at its best placement now."""
-        c = self.evaluate(i)
-        old = self.cand.get(i)
-        if old is not None:
-            self.by_best[old[1]].discard(i)
-        self.cand[i] = c
-        self.run_start[i] = self.tls[c[1]].start_at(c[3])
-        self.by_best[c[1]].add(i)
-        heapq.heappush(self.heap, (c[0], i, c))
+        self.set_candidate(i, self.evaluate(i))
+
+    def put_many(self, ops) -> None:
+        """:meth:`put` of every operation of ``ops``, on arrays for those without crew or unbroken run."""
+        ops = np.asarray(ops, np.int64)
+        if not len(ops):
+            return
+        one = self.scalar_op[ops]
+        for i in ops[one].tolist():
+            self.put(i)
+        ops = ops[~one]
+        if len(ops) <= 2:
+            for i in ops.tolist():
+                self.put(i)
+        elif len(ops):
+            self.evaluate_many(ops)
+
+    def evaluate_many(self, ops: np.ndarray) -> None:
+        """:meth:`evaluate` and :meth:`set_candidate` of operations without crew or unbroken run, on
+        arrays: every option's placement (:func:`_place`), the best by earliest end, then least
+        changeover, then option order."""
+        fresh = ops[~self.rw_set[ops]]
+        for i in fresh.tolist():  # the ready time is final once an operation is a candidate
+            r = int(self.ready[i])
+            for row in range(self.opt_first[i], self.opt_first[i] + self.opt_cnt[i]):
+                self.opt_rw[row] = self.tls[self.machines[self.opt_mc[row]]].work_at(r)
+            self.rw_set[i] = True
+        cnt = self.opt_cnt[ops]
+        owner = np.repeat(np.arange(len(ops)), cnt)
+        first = np.repeat(self.opt_first[ops] - (np.cumsum(cnt) - cnt), cnt)
+        rows = first + np.arange(len(owner))
+        mc, s, p = self.opt_mc[rows], self.opt_s[rows], self.opt_p[rows]
+        change = self.changes(mc, ops[owner])
+        wr = np.maximum(self.free_w[mc] + change + s, self.opt_rw[rows])
+        we = wr + p
+        ok = we <= self.total[mc]
+        base = mc * self.shift
+        # real end: end_at(we); a run of zero minutes ends where it starts (start_at(wr) if in the calendar)
+        zero = we <= wr
+        at_start = zero & (wr < self.total[mc])
+        w = np.where(at_start, wr, we)
+        k = np.searchsorted(self.seg_ce, w + base, side="left")
+        k_start = np.searchsorted(self.seg_ce, w + base, side="right")
+        k = np.where(at_start, k_start, k)
+        end = np.where(~at_start & (w <= 0), self.a0[mc], self.seg_a[k] + w - self.seg_cl[k])
+        end = np.where(ok, end, _NONE)
+        order = np.lexsort((rows, change, end, owner))
+        pick = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        if (end[pick] == _NONE).any():
+            i = int(ops[owner[pick][end[pick] == _NONE][0]])
+            raise CalendarTooShort(f"operation {self.problem.ops.order_id.iat[i]} op "
+                                   f"{self.problem.ops.op_seq.iat[i]} does not fit")
+        who = ops[owner[pick]]
+        mcb, wrb = mc[pick], wr[pick]
+        kr = np.searchsorted(self.seg_ce, wrb + mcb * self.shift, side="right")
+        self.n_cand += int((self.c_mc[who] < 0).sum())
+        self.c_end[who], self.c_mc[who] = end[pick], mcb
+        self.c_ws[who], self.c_wr[who], self.c_we[who] = wrb - s[pick], wrb, we[pick]
+        self.c_change[who] = change[pick]
+        self.run_start[who] = self.seg_a[kr] + wrb - self.seg_cl[kr]
+
+    def changes(self, mc: np.ndarray, ops: np.ndarray) -> np.ndarray:
+        """:meth:`changeover` of operations ``ops`` on machines ``mc`` (codes), on arrays."""
+        out = np.zeros(len(mc), np.int64)
+        for code in np.unique(mc).tolist():
+            mat = self.chmat.get(code)
+            if mat is not None and self.last_code[code] >= 0:
+                sel = mc == code
+                out[sel] = mat[self.last_code[code], self.fam_code[ops[sel]]]
+        return out
 
     def evaluate(self, i: int) -> tuple:
         """Best placement of operation ``i`` now: earliest end, then least changeover.
@@ -341,16 +499,16 @@ class _Dispatch:
         table = self.problem.changeover.get(m)
         return table.get((self.last_fam[m], self.family[i]), 0) if table and self.last_fam[m] is not None else 0
 
-    def unchanged(self, i: int, m) -> bool:
-        """True if machine ``m``'s new state leaves candidate ``i`` (best on ``m``) where it was.
+    def unchanged(self, ops: np.ndarray, mc: int) -> np.ndarray:
+        """Per candidate of ``ops`` (best on machine ``mc``): True if ``mc``'s new state leaves it where it was.
 
-        Only ``m`` changed: if ``i`` needs the same changeover there and can still start its
-        setup where it did, its placement, and so its best machine, are the same.
+        Only ``mc`` changed: if the candidate needs the same changeover there and can still start
+        its setup where it did, its placement, and so its best machine, are the same. A candidate
+        with a crew is always looked at again.
         """
-        if self.wc_of[i] in self.crew_use and self.crew[i] > 0:  # needs_crew, inlined: called for every candidate
-            return False
-        _, _, ws, _, _, change = self.cand[i]
-        return self.changeover(m, i) == change and self.free[m] + change <= ws
+        change = self.c_change[ops]
+        return ((self.changes(np.full(len(ops), mc), ops) == change)
+                & (self.free_w[mc] + change <= self.c_ws[ops]) & ~self.crew_op[ops])
 
     # ------------------------------------------------------------------ crews
 
@@ -378,6 +536,9 @@ class _Dispatch:
         busy = [(s, t, d) for s, t, d in self.crew_use[w] if s < e and t > r]
         low = [(s, t, n) for s, t, n in self.crew_low[w] if s < max(e, r + 1) and t > r]
         return _first_overload(busy, r, self.crew[i], self.crew_cap[w], low)
+
+
+_NONE = np.iinfo(np.int64).max  # c_end of an operation that is not a candidate (or has no placement)
 
 
 def _first_overload(busy: list, r: int, need: float, cap: float, low: list = ()):

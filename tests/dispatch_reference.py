@@ -1,0 +1,281 @@
+"""The dispatching heuristic as it was before incremental candidate evaluation: the reference.
+
+``planlib.schedule.dispatch`` evaluates candidates on arrays and only where a placement moved them
+(docs/schedule.md, "Large plants"). This is the earlier, one-candidate-at-a-time
+implementation of the same rules, kept verbatim except for its name, so that
+``tests/test_schedule_dispatch.py`` can hold that the fast one makes the same decisions on
+generated plants. Not used by planlib.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import pandas as pd
+
+from planlib.schedule.dispatch import (
+    SOLUTION_COLUMNS,
+    CalendarTooShort,
+    _atcs_scales,
+    _first_overload,
+    _options,
+    _place,
+    _real_end,
+    _successors,
+)
+from planlib.schedule.problem import Problem
+
+
+def reference_dispatch(problem: Problem, rule: str = "atcs", k1: float = 2.0, k2: float = 1.0) -> pd.DataFrame:
+    """:func:`planlib.schedule.dispatch.dispatch` as the reference implementation computes it."""
+    if len(problem.ops) == 0:
+        return pd.DataFrame(columns=SOLUTION_COLUMNS)
+    run = _ReferenceDispatch(problem, rule, k1, k2)
+    run.place_frozen()
+    run.hold_until_repair()
+    run.start()
+    while run.cand:
+        run.step()
+    return run.solution()
+
+
+class _ReferenceDispatch:
+    """One run of the dispatching heuristic: the machines' state, the operations placed, the candidates.
+
+    Times: ``free``, ``ws, wr, we`` in working-clock minutes of a machine; ``ready``, ends
+    and crew use in real minutes from the plan start. A candidate is ``(end, machine, ws, wr,
+    we, changeover)``: where the operation would go on its best machine now.
+    """
+
+    def __init__(self, problem: Problem, rule: str, k1: float, k2: float):
+        ops, tls = problem.ops, problem.timelines
+        self.problem, self.tls, self.rule, self.k1, self.k2 = problem, tls, rule, k1, k2
+        self.n = len(ops)
+        self.options = _options(problem.alts, self.n)
+        self.family = ops.family.to_numpy()
+        self.due = ops.due.to_numpy()
+        self.weight = ops.weight.to_numpy().astype(float)
+        self.unbroken = ops.uninterruptible.to_numpy()
+        self.op_seq = ops.op_seq.to_numpy()
+        self.rem, self.p_mean, self.s_mean = _atcs_scales(problem, self.options)
+        # machines: working-clock minute it is free from, family and operation it last ran
+        self.free = {m: 0 for m in tls}
+        self.last_fam = {m: None for m in tls}
+        self.last_op = {m: -1 for m in tls}
+        # operations: placed ones (solution rows), earliest run start, predecessors still to place
+        self.out = {}
+        self.ready = ops.earliest.to_numpy().astype(np.int64).copy()
+        self.done = np.zeros(self.n, bool)
+        self.succs, self.waiting = _successors(problem)
+        # candidates: a heap on earliest end (stale entries skipped), per machine the candidates
+        # whose best machine it is, and the real time each candidate's run would start
+        self.cand, self.heap, self.run_start = {}, [], {}
+        self.by_best = {m: set() for m in tls}
+        # rescheduling ("previous"): the old machine and start of each operation
+        self.prev_m, self.prev_s = {}, {}
+        if rule == "previous" and problem.previous is not None:
+            self.prev_m = dict(zip(problem.previous.op, problem.previous.machine_id))
+            self.prev_s = dict(zip(problem.previous.op, problem.previous.start))
+        # crews: operators per work center and their use [(start, end, operators)]
+        self.crew_cap = {w: float(c) for w, c in problem.crews.items()}
+        self.crew_use = {w: [] for w in self.crew_cap}
+        # staffing as a limit: the windows with fewer operators than crew_cap [(start, end, operators)]
+        self.crew_low = {w: [] for w in self.crew_cap}
+        if problem.staffing is not None:
+            for w, s, e, n in zip(problem.staffing.work_center_id, problem.staffing.start, problem.staffing.end,
+                                  problem.staffing.operators):
+                if w in self.crew_cap and n < self.crew_cap[w]:
+                    self.crew_low[w].append((int(s), int(e), float(n)))
+        self.wc_of = ops.work_center_id.to_numpy()
+        self.crew = ops.crew_size.to_numpy().astype(float)
+
+    # ------------------------------------------------------------------ steps
+
+    def place_frozen(self) -> None:
+        """Frozen operations first, where they are (by setup start); they hold their crews."""
+        problem = self.problem
+        frozen = problem.frozen if problem.frozen is not None else pd.DataFrame(columns=["op", "machine_id", "ws"])
+        for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
+            _, s, p = next(o for o in self.options[i] if o[0] == m)
+            self.record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
+        for i, (_, m, _, wr, we, _, _) in self.out.items():
+            if self.needs_crew(i):
+                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(wr), self.tls[m].end_at(we), self.crew[i]))
+
+    def hold_until_repair(self) -> None:
+        """Rescheduling: nothing new starts on a machine before the repair time ``not_before``."""
+        if self.problem.not_before:
+            for m, tl in self.tls.items():
+                self.free[m] = max(self.free[m], tl.work_at(self.problem.not_before))
+
+    def start(self) -> None:
+        """The first candidates: operations not placed with no predecessor left to place."""
+        for i in [i for i in range(self.n) if not self.done[i] and self.waiting[i] == 0]:
+            self.put(i)
+
+    def step(self) -> None:
+        """Dispatch one operation (Giffler & Thompson): the candidate ending first sets the machine
+        and the time; of the candidates whose best machine it is and that can start before that
+        end, the rule's first goes. Its successors become candidates, and the candidates counting
+        on that machine are looked at again."""
+        e_star, i_star, c = self.first_ending()
+        m_star = c[1]
+        # (the operation that ends first is always in conflict: a zero-duration one ends as it starts)
+        conflict = [i for i in self.by_best[m_star] if self.run_start[i] < e_star or i == i_star]
+        chosen = self.choose(conflict, m_star)
+        if self.needs_crew(chosen) and self.evaluate(chosen) != self.cand[chosen]:
+            self.put(chosen)  # the crew has been taken on another machine since
+            return
+        self.dispatch_candidate(chosen)
+
+    def dispatch_candidate(self, chosen: int) -> None:
+        """Place candidate ``chosen`` where it is; its successors become candidates and the
+        candidates counting on its machine are looked at again."""
+        end, m, ws, wr, we, change = self.cand.pop(chosen)
+        self.by_best[m].discard(chosen)
+        self.record(chosen, m, ws, wr, we, change)
+        if self.needs_crew(chosen):
+            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(wr), end, self.crew[chosen]))
+        new = [s for s in self.succs[chosen] if self.waiting[s] == 0 and not self.done[s] and s not in self.cand]
+        for nxt in new:
+            self.put(nxt)
+        # only the candidates that counted on machine m need a new look (m got busier; a cheaper
+        # changeover on m for another candidate is not looked for, to keep this fast)
+        for i in list(self.by_best[m]):
+            if i not in new and not self.unchanged(i, m):
+                self.put(i)
+
+    def solution(self) -> pd.DataFrame:
+        """The solution table (see :func:`dispatch`); ValueError if predecessors formed a cycle."""
+        if len(self.out) < self.n:
+            ops = self.problem.ops
+            stuck = [i for i in range(self.n) if i not in self.out][:3]
+            raise ValueError("the dispatching heuristic could not place operation(s) "
+                             + ", ".join(f"{ops.order_id.iat[i]} op {ops.op_seq.iat[i]}" for i in stuck)
+                             + ": their predecessors (order sequence and material links) form a cycle")
+        return pd.DataFrame([self.out[i] for i in range(self.n)], columns=SOLUTION_COLUMNS)
+
+    # ------------------------------------------------------------------ the rules
+
+    def choose(self, conflict: list, m) -> int:
+        """The operation of ``conflict`` the rule dispatches next on machine ``m``."""
+        due, rem = self.due, self.rem
+        if self.rule == "previous":  # repair: keep the old sequence, new operations by latest start
+            return min(conflict, key=lambda i: (self.prev_s.get(i, due[i] - rem[i]), i))
+        if self.rule == "mwkr":  # makespan: the order with most work remaining first
+            return max(conflict, key=lambda i: (rem[i], -i))
+        if self.rule == "edd":
+            return min(conflict, key=lambda i: (due[i], -self.weight[i], self.op_seq[i], i))
+        t = self.tls[m].start_at(self.free[m]) or 0
+        return max(conflict, key=lambda i: (self.atcs(i, t), -i))
+
+    def atcs(self, i: int, t: int) -> float:
+        """ATCS index of candidate ``i`` at real time ``t`` (Lee, Bhaskaran & Pinedo 1997)."""
+        _, _, ws, _, we, change = self.cand[i]
+        p = we - ws
+        slack = max(self.due[i] - self.rem[i] - t, 0.0)
+        return (self.weight[i] / max(p, 1)) * math.exp(-slack / (self.k1 * self.p_mean)) * \
+            math.exp(-change / (self.k2 * self.s_mean))
+
+    # ------------------------------------------------------------------ placing
+
+    def record(self, i: int, m, ws: int, wr: int, we: int, change: int) -> None:
+        """Place operation ``i`` on ``m``; its successors may not start their runs before its end."""
+        self.out[i] = (i, m, ws, wr, we, change, self.last_op[m])
+        self.free[m], self.last_fam[m], self.last_op[m] = we, self.family[i], i
+        self.done[i] = True
+        end = _real_end(self.tls[m], wr, we)
+        for s in self.succs[i]:
+            self.ready[s] = max(self.ready[s], end)
+            self.waiting[s] -= 1
+
+    def first_ending(self) -> tuple:
+        """The heap's first current candidate ``(end, op, candidate)`` (stale entries dropped)."""
+        while True:
+            e_star, i_star, c = self.heap[0]
+            if self.cand.get(i_star) is c:
+                return e_star, i_star, c
+            heapq.heappop(self.heap)
+
+    def put(self, i: int) -> None:
+        """(Re)make operation ``i`` a candidate at its best placement now."""
+        c = self.evaluate(i)
+        old = self.cand.get(i)
+        if old is not None:
+            self.by_best[old[1]].discard(i)
+        self.cand[i] = c
+        self.run_start[i] = self.tls[c[1]].start_at(c[3])
+        self.by_best[c[1]].add(i)
+        heapq.heappush(self.heap, (c[0], i, c))
+
+    def evaluate(self, i: int) -> tuple:
+        """Best placement of operation ``i`` now: earliest end, then least changeover.
+
+        A rescheduled operation keeps its old machine if it can. Raises CalendarTooShort when
+        no machine's calendar holds it.
+        """
+        best = None
+        ready, place = int(self.ready[i]), self.place_with_crew
+        for m, s, p in self.machine_options(i):
+            change = self.changeover(m, i)
+            placed = place(i, m, s, p, change, ready)
+            if placed is None:
+                continue
+            key = (placed[3], change)
+            if best is None or key < best[0]:
+                best = (key, (placed[3], m, placed[0], placed[1], placed[2], change))
+        if best is None:
+            ops = self.problem.ops
+            raise CalendarTooShort(f"operation {ops.order_id.iat[i]} op {ops.op_seq.iat[i]} does not fit")
+        return best[1]
+
+    def machine_options(self, i: int) -> list:
+        """``(machine_id, setup_min, run_min)`` options of ``i``; repair: only its old machine if eligible."""
+        opts = self.options[i]
+        if i in self.prev_m and any(o[0] == self.prev_m[i] for o in opts):
+            opts = [o for o in opts if o[0] == self.prev_m[i]]
+        return opts
+
+    def changeover(self, m, i: int) -> int:
+        """Changeover [min] on ``m`` from the family it last ran to operation ``i``'s."""
+        table = self.problem.changeover.get(m)
+        return table.get((self.last_fam[m], self.family[i]), 0) if table and self.last_fam[m] is not None else 0
+
+    def unchanged(self, i: int, m) -> bool:
+        """True if machine ``m``'s new state leaves candidate ``i`` (best on ``m``) where it was.
+
+        Only ``m`` changed: if ``i`` needs the same changeover there and can still start its
+        setup where it did, its placement, and so its best machine, are the same.
+        """
+        if self.wc_of[i] in self.crew_use and self.crew[i] > 0:  # needs_crew, inlined: called for every candidate
+            return False
+        _, _, ws, _, _, change = self.cand[i]
+        return self.changeover(m, i) == change and self.free[m] + change <= ws
+
+    # ------------------------------------------------------------------ crews
+
+    def needs_crew(self, i: int) -> bool:
+        """Operation ``i`` takes operators of a work center with a crew limit."""
+        return self.wc_of[i] in self.crew_use and self.crew[i] > 0
+
+    def place_with_crew(self, i: int, m, s: int, p: int, change: int, ready: int):
+        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None."""
+        tl, free, unbroken = self.tls[m], self.free[m], self.unbroken[i]
+        while True:
+            placed = _place(tl, free, ready, s, p, change, unbroken)
+            if placed is None:
+                return None
+            later = self.crew_delay(i, tl.start_at(placed[1]), placed[3])
+            if later is None:
+                return placed
+            ready = max(ready + 1, int(later))
+
+    def crew_delay(self, i: int, r: int, e: int):
+        """None if the crew can take operation ``i`` in ``[r, e)`` [real min]; else the next time worth trying."""
+        w = self.wc_of[i]
+        if w not in self.crew_cap or self.crew[i] <= 0:
+            return None
+        busy = [(s, t, d) for s, t, d in self.crew_use[w] if s < e and t > r]
+        low = [(s, t, n) for s, t, n in self.crew_low[w] if s < max(e, r + 1) and t > r]
+        return _first_overload(busy, r, self.crew[i], self.crew_cap[w], low)
