@@ -239,8 +239,81 @@ def upstream_mrp(ds: Dataset, params: PlanParams, run_dir=None, scenario=None):
     return res.planned_orders, res.pegging
 
 
+#: Environment variable naming the file a step's notebook appends its progress lines to; set by
+#: :func:`run_week` while a notebook runs, so that the solver's progress reaches the terminal.
+PROGRESS_ENV = "PLANLIB_PROGRESS_FILE"
+
+
+def step_progress() -> Callable[[str], None] | None:
+    """The progress callback of a step run by :func:`run_week`: it appends each line to the file
+    named by :data:`PROGRESS_ENV` (which :func:`run_week` relays to its own ``progress``); None
+    outside a weekly run."""
+    path = os.environ.get(PROGRESS_ENV)
+    if not path:
+        return None
+
+    def say(message: str) -> None:
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(" ".join(str(message).split()) + "\n")
+        except OSError:  # progress is a courtesy: never fail a step for it
+            pass
+
+    return say
+
+
+class _ProgressRelay:
+    """While a step's notebook runs: a private progress file named in :data:`PROGRESS_ENV` for the
+    kernel, and a thread passing its new lines to ``say`` (prefixed), twice a second."""
+
+    def __init__(self, say: Callable[[str], None], prefix: str):
+        self.say, self.prefix = say, prefix
+
+    def __enter__(self):
+        import threading
+
+        self.folder = tempfile.mkdtemp(prefix="planlib-progress-")
+        self.path = os.path.join(self.folder, "progress.txt")
+        Path(self.path).touch()
+        self.old = os.environ.get(PROGRESS_ENV)
+        os.environ[PROGRESS_ENV] = self.path
+        self.offset, self.stop = 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _relay(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                f.seek(self.offset)
+                text = f.read()
+        except OSError:
+            return
+        done = text.rfind("\n") + 1  # whole lines only
+        self.offset += len(text[:done].encode("utf-8"))
+        for line in text[:done].splitlines():
+            if line.strip():
+                self.say(f"{self.prefix}{line}")
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._relay()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self._relay()
+        if self.old is None:
+            os.environ.pop(PROGRESS_ENV, None)
+        else:
+            os.environ[PROGRESS_ENV] = self.old
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return False
+
+
 def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders: pd.DataFrame | None = None,
-                  settings=None, pegging: pd.DataFrame | None = None, scenario=None, mrp=None):
+                  settings=None, pegging: pd.DataFrame | None = None, scenario=None, mrp=None,
+                  progress: Callable[[str], None] | None = None):
     """:func:`planlib.steps.schedule` of MRP's orders (``mrp``, or ``planned_orders`` and
     ``pegging``, else the run folder's MRP step, else MRP computed in process with a note).
 
@@ -263,6 +336,9 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
         Applied to MRP when it is computed in process.
     mrp : MrpResult, optional
         Gives ``planned_orders`` and ``pegging`` at once.
+    progress : callable, optional
+        Called with the solver's progress lines (time left); default, inside a weekly run,
+        :func:`step_progress` (the lines reach the terminal of ``planlib run``).
 
     Returns
     -------
@@ -275,7 +351,7 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     elif planned_orders is None:
         planned_orders, pegging = upstream_mrp(ds, params, run_dir, scenario)
     settings = settings or steps.schedule_settings(params)
-    res = steps.schedule(ds, params, planned_orders, pegging, settings)
+    res = steps.schedule(ds, params, planned_orders, pegging, settings, progress=progress or step_progress())
     if run_dir:
         _write_step(run_dir, "schedule", steps.schedule_tables(res),
                     steps.used_parameters(params, schedule=settings),
@@ -841,9 +917,10 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
                 t = time.perf_counter()
                 executed = tmp / "notebooks" / notebook
                 try:
-                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
-                                        progress_bar=False, cwd=str(notebooks), kernel_name="python3",
-                                        kernel_manager_class=_local_kernel_manager())
+                    with _ProgressRelay(say, f"step {i}/{len(STEPS)}: {step}: "):
+                        pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                                            progress_bar=False, cwd=str(notebooks), kernel_name="python3",
+                                            kernel_manager_class=_local_kernel_manager())
                 except pm.PapermillExecutionError as exc:
                     raise StepFailed(step, f"{exc.ename}: {exc.evalue}", executed) from None
                 except Exception as exc:  # kernel died, notebook missing ...

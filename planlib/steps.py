@@ -250,7 +250,8 @@ def schedule_settings(params: PlanParams, **changes):
 
 
 def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | None = None,
-             pegging: pd.DataFrame | None = None, settings=None, crews: dict | None = None):
+             pegging: pd.DataFrame | None = None, settings=None, crews: dict | None = None,
+             progress: Callable[[str], None] | None = None):
     """Finite-capacity schedule of released and planned make orders, checked independently.
 
     Parameters
@@ -266,6 +267,8 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
         Default :func:`schedule_settings`.
     crews : dict, optional
         ``work_center_id -> operators``.
+    progress : callable, optional
+        Called with a line of text at each stage of the solve, with the time left.
 
     Returns
     -------
@@ -284,7 +287,7 @@ def schedule(ds: Dataset, params: PlanParams, planned_orders: pd.DataFrame | Non
 
     settings = settings or schedule_settings(params)
     res = schedule_dataset(ds, pd.Timestamp(params.plan_start), settings, planned_orders=planned_orders,
-                           crews=crews, pegging=pegging)
+                           crews=crews, pegging=pegging, progress=progress)
     violations = check(res, ds)
     if len(violations):  # the independent checker disagrees with the solver: never publish such a schedule
         raise RuntimeError(f"the schedule breaks {len(violations)} rule(s), first: "

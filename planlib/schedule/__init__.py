@@ -171,8 +171,13 @@ def trim(problem: Problem, end: int) -> Problem:
     return Problem(**{**problem.__dict__, "timelines": tls})
 
 
-def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None):
+def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None,
+                  progress=None):
     """Heuristic, then CP-SAT from its hint, keeping the better schedule (left-shifted if no worse).
+
+    A large problem (more than ``settings.decompose_ops`` operations, no crews, not a repair) is
+    improved one time window at a time (:func:`planlib.schedule.decompose.improve_by_windows`);
+    its bound is :func:`planlib.schedule.decompose.relaxed_bound` of the whole problem.
 
     Parameters
     ----------
@@ -184,6 +189,8 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
         ``problem.ops``), ``machine_id``, ``ws, wr, we`` (minutes of the machine's working clock
         at which setup, run start and end fall), ``changeover_min`` [min], ``prev_op``.
         Default: the dispatching rule ``settings.rule``.
+    progress : callable, optional
+        Called with a line of text as the solve goes (time windows: objective, time left).
 
     Returns
     -------
@@ -191,7 +198,8 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
         The solution table (see :func:`planlib.schedule.dispatch.dispatch`) and ``info``:
         ``heuristic_objective, heuristic_seconds, solver_status`` (CP-SAT's or ``HEURISTIC``),
         ``cpsat_status, objective, bound, gap_pct`` [% of the best objective], ``seconds`` [s],
-        ``restricted``.
+        ``restricted``; with time windows also ``method`` (``windows``), ``bound_source``
+        (``relaxation``), ``windows, windows_improved``.
     """
     import time
     t0 = time.perf_counter()
@@ -204,6 +212,12 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
     if settings.time_limit_s <= 0:
         info.update(solver_status="HEURISTIC", objective=h_obj, bound=None, seconds=round(t_heur, 3))
         return hint, info
+    if _decomposes(problem, settings):
+        return _solve_by_windows(problem, settings, hint, info, t0, progress)
+    if progress is not None:
+        budget = (f"a work budget of {settings.time_limit_s:g} units" if settings.deterministic
+                  else f"about {settings.time_limit_s:g} s left")
+        progress(f"heuristic schedule: objective {h_obj:,.0f}; CP-SAT on {len(problem.ops):,} operations, {budget}")
     res = solve(problem, settings, hint)
     c_obj = evaluate(problem, res.solution, first, settings) if len(res.solution) else float("inf")
     if len(res.solution) and c_obj <= h_obj + 1e-9:
@@ -223,8 +237,43 @@ def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFra
     return sol, info
 
 
+def _decomposes(problem: Problem, settings: ScheduleSettings) -> bool:
+    """Time windows instead of one model: a large problem without crews and not a repair, and an
+    objective without weights."""
+    return (len(problem.ops) > settings.decompose_ops and not problem.crews and not settings.objective_weights
+            and (problem.previous is None or not len(problem.previous)))
+
+
+def _solve_by_windows(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame, info: dict, t0: float,
+                      progress=None):
+    """:func:`solve_problem` of a large problem: CP-SAT window by window from the heuristic's schedule."""
+    import time
+
+    from planlib.schedule.decompose import improve_by_windows, relaxed_bound
+
+    first = settings.objectives()[0][0]
+    say = progress or (lambda message: None)
+    h_obj = info["heuristic_objective"]
+    bound = relaxed_bound(problem, first)
+    say(f"heuristic schedule: objective {h_obj:,.0f} in {info['heuristic_seconds']:.1f} s; "
+        f"bound {'n/a' if bound is None else f'{bound:,.0f}'}; CP-SAT by time windows")
+    sol, win = improve_by_windows(problem, settings, hint, progress=say, deadline=t0 + settings.time_limit_s)
+    tight = compact(problem, sol)
+    if evaluate(problem, tight, first, settings) <= evaluate(problem, sol, first, settings) + 1e-9:
+        sol = tight
+    obj = evaluate(problem, sol, first, settings)
+    gap = None
+    if bound is not None:
+        gap = round(100.0 * (obj - bound) / obj, 3) if obj > 0 else 0.0
+    status = "FEASIBLE" if win["windows_improved"] else "HEURISTIC"
+    info.update(solver_status=status, cpsat_status="WINDOWS", objective=obj, bound=bound, gap_pct=gap,
+                seconds=round(time.perf_counter() - t0, 3), restricted=False, method="windows",
+                bound_source="relaxation", windows=win["windows"], windows_improved=win["windows_improved"])
+    return sol, info
+
+
 def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: ScheduleSettings | None = None,
-                  *, material: pd.DataFrame | None = None, crews: dict | None = None) -> ScheduleResult:
+                  *, material: pd.DataFrame | None = None, crews: dict | None = None, progress=None) -> ScheduleResult:
     """Finite-capacity schedule of production orders.
 
     Parameters
@@ -242,6 +291,8 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
         (see :func:`material_availability`).
     crews : dict, optional
         ``work_center_id -> operators``.
+    progress : callable, optional
+        Called with a line of text at each stage (heuristic, solver, time windows with the time left).
 
     Returns
     -------
@@ -253,6 +304,7 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
         With a table naming the orders that cannot be scheduled and why.
     """
     settings = settings or ScheduleSettings()
+    say = progress or (lambda message: None)
     days = settings.calendar_days or max(4 * settings.horizon_days, 56)
     for _ in range(6):
         problem = build_problem(ds, orders, plan_start, settings, material=material, crews=crews,
@@ -261,13 +313,14 @@ def make_schedule(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
             days *= 2
             continue
         try:
+            say(f"dispatching heuristic: {len(problem.ops):,} operations on {len(problem.timelines)} machines")
             hint = dispatch(problem, settings.rule)
             break
         except CalendarTooShort:
             days *= 2
     else:
         raise _too_long(problem, days)
-    return make_schedule_from_problem(problem, settings, hint)
+    return make_schedule_from_problem(problem, settings, hint, progress=progress)
 
 
 def _too_long(problem: Problem, days: int):
@@ -292,7 +345,7 @@ def _too_long(problem: Problem, days: int):
 
 
 def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | None = None,
-                               hint: pd.DataFrame | None = None) -> ScheduleResult:
+                               hint: pd.DataFrame | None = None, progress=None) -> ScheduleResult:
     """Schedule a built :class:`Problem`: heuristic, calendar trimmed, CP-SAT, reports.
 
     Parameters
@@ -302,6 +355,8 @@ def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | No
     hint : DataFrame, optional
         A solution table to start from; default the dispatching rule's (``previous`` when
         rescheduling).
+    progress : callable, optional
+        Called with a line of text as the solve goes.
 
     Returns
     -------
@@ -316,7 +371,7 @@ def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | No
         cut = int(max(ends) * 1.25) + 3 * 1440
         if cut < problem.horizon:
             problem = trim(problem, cut)
-    sol, info = solve_problem(problem, settings, hint)
+    sol, info = solve_problem(problem, settings, hint, progress=progress)
     if problem.exceptions is not None:
         info["orders_left_out"] = int(problem.exceptions.table.size)
     sched = to_schedule(problem, sol)
@@ -331,7 +386,7 @@ def make_schedule_from_problem(problem: Problem, settings: ScheduleSettings | No
 
 def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None = None,
                      planned_orders: pd.DataFrame | None = None, crews: dict | None = None,
-                     pegging: pd.DataFrame | None = None) -> ScheduleResult:
+                     pegging: pd.DataFrame | None = None, progress=None) -> ScheduleResult:
     """Schedule the dataset's production orders (and MRP's planned make orders) in the horizon.
 
     Builds the orders with :func:`build_orders`, the supply of their components with
@@ -352,6 +407,8 @@ def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None 
     pegging : DataFrame, optional
         MRP's pegging (:attr:`planlib.mrp.MrpResult.pegging`): which supply serves which order.
         Without it each order's components are netted on their own (see :func:`material_supply`).
+    progress : callable, optional
+        Called with a line of text at each stage (see :func:`make_schedule`).
 
     Returns
     -------
@@ -360,7 +417,7 @@ def schedule_dataset(ds: Dataset, plan_start, settings: ScheduleSettings | None 
     settings = settings or ScheduleSettings()
     orders = build_orders(ds, plan_start, settings.horizon_days, planned_orders)
     material = material_supply(ds, orders, plan_start, planned_orders, pegging)
-    return make_schedule(ds, orders, plan_start, settings, material=material, crews=crews)
+    return make_schedule(ds, orders, plan_start, settings, material=material, crews=crews, progress=progress)
 
 
 def check(result: ScheduleResult, ds: Dataset, frozen: pd.DataFrame | None = None) -> pd.DataFrame:

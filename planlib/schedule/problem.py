@@ -71,6 +71,12 @@ class ScheduleSettings:
         Rescheduling: cost of moving one operation, in weighted-tardiness minutes.
     move_tolerance_min : int
         Rescheduling: a start shifted by at most this much does not count as a move.
+    decompose_ops, window_ops, window_time_s : int, int, float
+        A problem with more than ``decompose_ops`` operations (and no crews, not a repair) is
+        improved by CP-SAT one time window of about ``window_ops`` operations at a time, the rest
+        fixed (:mod:`planlib.schedule.decompose`); ``time_limit_s`` buys ``time_limit_s /
+        window_time_s`` windows of ``window_time_s`` seconds each (deterministic work units when
+        ``deterministic``). The bound reported is a relaxation of the whole problem.
     respect_staffing : bool
         Operators as a limit: at a work center with ``staffing`` rows, the runs of operations
         with a crew never need more operators at once than the shifts put there, shift by
@@ -95,6 +101,9 @@ class ScheduleSettings:
     neighbourhood_days: float = 3.0
     move_penalty: int = 120
     move_tolerance_min: int = 30
+    decompose_ops: int = 4000
+    window_ops: int = 150
+    window_time_s: float = 1.0
     respect_staffing: bool = False
     log: bool = False
 
