@@ -75,8 +75,9 @@ class ScheduleSettings:
         A problem with more than ``decompose_ops`` operations (and no crews, not a repair) is
         improved by CP-SAT one time window of about ``window_ops`` operations at a time, the rest
         fixed (:mod:`planlib.schedule.decompose`); ``time_limit_s`` buys ``time_limit_s /
-        window_time_s`` windows of ``window_time_s`` seconds each (deterministic work units when
-        ``deterministic``). The bound reported is a relaxation of the whole problem.
+        window_time_s`` windows of ``window_time_s`` seconds each (when ``deterministic``, a work
+        budget of about as long, :data:`planlib.schedule.decompose.DTIME_PER_S`). The bound
+        reported is a relaxation of the whole problem.
     respect_staffing : bool
         Operators as a limit: at a work center with ``staffing`` rows, the runs of operations
         with a crew never need more operators at once than the shifts put there, shift by

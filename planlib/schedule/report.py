@@ -234,11 +234,20 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
         material = material_table(problem, schedule)
     ops, alts, tls = problem.ops, problem.alts, problem.timelines
     orders = problem.orders.set_index("order_id")
+    o_earliest, o_release, o_due = orders.earliest.to_dict(), orders.release.to_dict(), orders.due.to_dict()
     ops_of = ops.groupby("order_id", sort=False).indices
     alts_of = alts.groupby("op").indices
     amach, asetup, arun = alts.machine_id.to_numpy(), alts.setup_min.to_numpy(), alts.run_min.to_numpy()
-    mat_of = {o: g for o, g in material.groupby("order_id", sort=False)}
-    sched_of = {o: g.sort_values("op_seq") for o, g in schedule.groupby("order_id", sort=False)}
+    op_earliest, op_status = ops.earliest.to_numpy(), ops.status.to_numpy()
+    op_seq_of, op_unbroken = ops.op_seq.to_numpy(), ops.uninterruptible.to_numpy()
+    mat_of = {o: g for o, g in material[material.supply_type != "on_hand"].groupby("order_id", sort=False)}
+    # each order's operations in op_seq order, as plain rows (one sort, no frame per order)
+    srt = schedule.sort_values(["order_id", "op_seq"], kind="stable")
+    sched_rows = list(zip(srt.order_id.tolist(), srt.op_seq.tolist(), srt.work_center_id.tolist(),
+                          srt.start.tolist(), srt.end.tolist(), srt.earliest_start.tolist()))
+    sched_of: dict = {}
+    for row in sched_rows:
+        sched_of.setdefault(row[0], []).append(row)
     t0 = problem.plan_start
     links_of: dict = {}
     if problem.links is not None and len(problem.links):
@@ -252,19 +261,19 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
 
     def earliest_finish(oid):
         """Operations back to back on the fastest machine from the release and the material."""
-        t = int(orders.loc[oid].earliest)
+        t = int(o_earliest[oid])
         g = sched_of.get(oid)
         for i in ops_of.get(oid, []):
-            t = max([t, int(ops.earliest.iat[i])] + links_of.get(int(i), []))
+            t = max([t, int(op_earliest[i])] + links_of.get(int(i), []))
             best = None
             for j in alts_of.get(i, []):
                 tl, s, p = tls[amach[j]], int(asetup[j]), int(arun[j])
-                if ops.status.iat[i] != "planned" and g is not None:
-                    e = g[g.op_seq == ops.op_seq.iat[i]].end
-                    e = minutes(e.iat[0]) if len(e) else None
+                if op_status[i] != "planned" and g is not None:
+                    e = [r[4] for r in g if r[1] == op_seq_of[i]]
+                    e = minutes(e[0]) if len(e) else None
                 else:
                     w0 = max(tl.work_at(t), s)  # setups may be done before the part arrives
-                    if ops.uninterruptible.iat[i]:
+                    if op_unbroken[i]:
                         w0 = tl.fit_unbroken(w0, p)
                     e = None if w0 is None else (tl.start_at(w0) if p == 0 else tl.end_at(w0 + p))
                 if e is not None and (best is None or e < best):
@@ -272,33 +281,37 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
             t = best if best is not None else t
         return t
 
+    bindings: dict = {}
+
     def binding(oid):
         """The supply of ``oid`` that comes last (a row of the material table), or None."""
-        g = mat_of.get(oid)
-        if g is None or g.empty:
-            return None
-        g = g[g.supply_type != "on_hand"]
-        if g.empty:
-            return None
-        return g.loc[g.available_at.idxmax()]
+        if oid not in bindings:
+            g = mat_of.get(oid)
+            bindings[oid] = None if g is None or g.empty else g.loc[g.available_at.idxmax()]
+        return bindings[oid]
+
+    waits: dict = {}
 
     def waited(oid):
         """``(work_center_id, op_seq, hours)`` of the longest wait for a machine, or None."""
+        if oid in waits:
+            return waits[oid]
         g = sched_of.get(oid)
-        if g is None or g.empty:
+        if not g:
             return None
-        ready = t0 + pd.Timedelta(minutes=int(orders.loc[oid].earliest))
+        ready = t0 + pd.Timedelta(minutes=int(o_earliest[oid]))
         b = binding(oid)
         if b is not None and pd.notna(b.available_at):
             ready = max(ready, b.available_at)
         best = None
-        for r in g.itertuples():
-            if pd.notna(r.earliest_start):
-                ready = max(ready, r.earliest_start)
-            wait = (r.start - ready).total_seconds() / 3600
+        for _, op_seq, wc, start, end, earliest_start in g:
+            if pd.notna(earliest_start):
+                ready = max(ready, earliest_start)
+            wait = (start - ready).total_seconds() / 3600
             if wait > 1e-9 and (best is None or wait > best[2]):
-                best = (r.work_center_id, r.op_seq, wait)
-            ready = r.end
+                best = (wc, op_seq, wait)
+            ready = end
+        waits[oid] = best
         return best
 
     def chain(oid, seen):
@@ -307,9 +320,8 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
             return ""
         seen = seen | {oid}
         b = binding(oid)
-        o = orders.loc[oid] if oid in orders.index else None
-        if b is not None and o is not None and pd.notna(b.available_at) \
-                and b.available_at > max(t0, t0 + pd.Timedelta(minutes=int(o.release))):
+        if b is not None and oid in o_release and pd.notna(b.available_at) \
+                and b.available_at > max(t0, t0 + pd.Timedelta(minutes=int(o_release[oid]))):
             text = ", which waits for " + _when(b)
             if b.in_schedule:
                 text += chain(b.supply_id, seen)
@@ -321,14 +333,13 @@ def late_orders(schedule: pd.DataFrame, problem: Problem, material: pd.DataFrame
 
     rows = []
     for r in late.itertuples():
-        o = orders.loc[r.order_id]
         t = earliest_finish(r.order_id)
         comp = sid = wc = ""
         avail = pd.NaT
         b = binding(r.order_id)
-        if t > o.due:
+        if t > o_due[r.order_id]:
             if b is not None and pd.notna(b.available_at) and \
-                    b.available_at > t0 + pd.Timedelta(minutes=int(o.release)):
+                    b.available_at > t0 + pd.Timedelta(minutes=int(o_release[r.order_id])):
                 cause = "material"
                 comp, sid, avail = b.component_id, b.supply_id, b.available_at
                 reason = "material: waits for " + _when(b) + (chain(b.supply_id, {r.order_id}) if b.in_schedule
