@@ -2,8 +2,9 @@
 
 A model of the whole plant at 10,000 items (some 17,000 operations) takes half a minute to
 build and CP-SAT finds nothing better than the dispatching heuristic in the weekly run's time.
-Here the heuristic's schedule is cut into *time windows* of about ``window_ops`` operations
-(by run start); the windows holding the most weighted tardiness go first. Each window is a
+Here the heuristic's schedule is cut into *time windows*: per work center, runs of about
+``window_ops`` operations by run start (its machines get many operations to resequence); the
+windows holding the most weighted tardiness go first (bottleneck first). Each window is a
 small CP-SAT model (:func:`planlib.schedule.model.build_model` of a sub-problem):
 
 - its operations are free: any machine of their work center, any order, inside the window's
@@ -111,33 +112,39 @@ def relaxed_bound(problem: Problem, name: str = "tardiness") -> float | None:
 
 
 def windows(problem: Problem, sol: pd.DataFrame, size: int) -> list[np.ndarray]:
-    """The solution's operations cut into time windows of about ``size`` operations (by real run
-    start), those holding the most weighted tardiness first (ties: earlier first).
+    """The solution's operations cut into windows: per work center, runs of about ``size``
+    operations in run-start order; those holding the most weighted tardiness first (ties: the
+    work center's name, then earlier first).
+
+    A window of one work center gives its machines many operations to resequence; the orders'
+    tardiness counts where their last operation is.
 
     Returns
     -------
     list of ndarray
-        Operation numbers (rows of ``problem.ops``) of each window; windows without a late order
-        are left out.
+        Operation numbers (rows of ``problem.ops``) of each window; windows without the last
+        operation of a late order are left out.
     """
     tls, ops = problem.timelines, problem.ops
     sol = sol.sort_values("op")
     start = np.array([tls[m].start_at(int(w)) or 0 for m, w in zip(sol.machine_id, sol.wr)])
     end = np.array([_real_end(tls[m], int(wr), int(we)) for m, wr, we in zip(sol.machine_id, sol.wr, sol.we)])
-    order = np.lexsort((sol.op.to_numpy(), start))
-    ops_sorted = sol.op.to_numpy()[order]
-    last = ops.groupby("order_id", sort=False).tail(1)
+    last = ops.groupby("order_id", sort=False).tail(1).index.to_numpy()
     late = np.zeros(len(ops))
-    late[last.index.to_numpy()] = np.maximum(end[last.index.to_numpy()] - last.due.to_numpy(), 0) * last.weight.to_numpy()
+    late[last] = np.maximum(end[last] - ops.due.to_numpy()[last], 0) * ops.weight.to_numpy()[last]
     frozen = set(problem.frozen.op) if problem.frozen is not None and len(problem.frozen) else set()
+    movable = np.array([i not in frozen for i in range(len(ops))])
+    wc = ops.work_center_id.astype(str).to_numpy()
     out = []
-    n_win = max(1, int(round(len(ops_sorted) / size)))
-    for k, chunk in enumerate(np.array_split(ops_sorted, n_win)):
-        chunk = np.array([i for i in chunk if i not in frozen], np.int64)
-        weight = float(late[chunk].sum()) if len(chunk) else 0.0
-        if weight > 0:
-            out.append((-weight, k, chunk))
-    return [c for _, _, c in sorted(out, key=lambda x: (x[0], x[1]))]
+    for w in sorted(set(wc)):
+        mine = np.flatnonzero((wc == w) & movable)
+        mine = mine[np.lexsort((mine, start[mine]))]
+        n_win = max(1, int(round(len(mine) / size)))
+        for k, chunk in enumerate(np.array_split(mine, n_win)):
+            weight = float(late[chunk].sum()) if len(chunk) else 0.0
+            if weight > 0:
+                out.append((-weight, w, k, chunk))
+    return [c for *_, c in sorted(out, key=lambda x: x[:3])]
 
 
 def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
@@ -151,6 +158,8 @@ def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
         [working-clock min] of a free operation there; ``deadline``: sub row -> latest real
         end [min from plan start]; the hint (the solution's rows, renumbered).
     """
+    from planlib.schedule import trim
+
     tls, P = problem.timelines, problem
     sol = sol.sort_values("op").reset_index(drop=True)
     mach = sol.machine_id.to_numpy()
@@ -210,6 +219,10 @@ def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
     big = int(P.horizon) * 4 + 1
     due = np.array([int(d) if (int(i) in last and int(i) in free_set) else big
                     for i, d in zip(keep, ops.due.to_numpy())], np.int64)
+    # runs start in the window's span (and the calendars end after it): few calendar segments, so
+    # the conversions between working clock and real time stay small
+    is_free = np.array([int(i) in free_set for i in keep])
+    earliest[is_free] = np.maximum(earliest[is_free], a_real)
     ops = ops.assign(earliest=earliest, pred=new_pred, due=due)
     sub_alts = alts[alts.op.isin(new_of)].copy()
     sub_alts["op"] = sub_alts.op.map(new_of)
@@ -217,6 +230,7 @@ def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
     ctx = sorted(context)
     frozen = pd.DataFrame({"op": [new_of[i] for i in ctx], "machine_id": mach[ctx], "ws": ws[ctx]})
     sub = replace(P, ops=ops, alts=sub_alts, frozen=frozen, links=links, previous=None, crews={}, staffing=None)
+    sub = trim(sub, int(real_end[keep].max()) + 1440)
     hint = sol.iloc[keep].copy()
     hint["op"] = hint.op.map(new_of)
     hint["prev_op"] = [new_of.get(int(q), -1) for q in hint.prev_op]
@@ -226,7 +240,14 @@ def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
 def _solve_window(problem: Problem, sol: pd.DataFrame, free: np.ndarray, settings: ScheduleSettings,
                   limit: float, seed: int):
     """CP-SAT on one window; the window's operations' new rows (full numbering) or None."""
-    from planlib.schedule.model import _level_solver, _objective, _timeline_groups, build_model, extract
+    from planlib.schedule.model import (
+        _complete_hint,
+        _level_solver,
+        _objective,
+        _timeline_groups,
+        build_model,
+        extract,
+    )
 
     sub, keep, span, deadline, hint = _sub_problem(problem, sol, free)
     small = replace(settings, large_ops=max(settings.large_ops, len(sub.ops) + 1), seed=seed)
@@ -250,6 +271,9 @@ def _solve_window(problem: Problem, sol: pd.DataFrame, free: np.ndarray, setting
         for g, (lit, _, we) in v.wclock[k].items():
             model.add(we <= group_tl[g].work_at(d)).only_enforce_if(lit)
     name = settings.objectives()[0][0]
+    # CP-SAT does not always repair a partial hint of a window in its budget: complete it first
+    # (every hinted variable fixed, the rest by propagation), then search from a full solution
+    _complete_hint(model, v, name, replace(small, objective_weights=None), 30.0)
     model.minimize(_objective(v, name, settings, extra_moves=False))
     solver = _level_solver(small, limit, large=True)
     status = solver.solve(model)
