@@ -103,8 +103,8 @@ class ScheduleSettings:
     move_penalty: int = 120
     move_tolerance_min: int = 30
     decompose_ops: int = 4000
-    window_ops: int = 150
-    window_time_s: float = 1.0
+    window_ops: int = 60
+    window_time_s: float = 2.0
     respect_staffing: bool = False
     log: bool = False
 
