@@ -158,9 +158,10 @@ class _Context:
 
     def __init__(self, pegging, schedule, late_orders, planned_orders, t0, receipts, exceptions, horizon_days):
         self.t0 = t0
-        sch = schedule.assign(order_id=schedule.order_id.astype(str))
-        self.schedule = {k: g.sort_values("op_seq") for k, g in sch.groupby("order_id", sort=False)}
-        self.completion = {k: pd.Timestamp(g.end.max()) for k, g in self.schedule.items()}
+        sch = schedule.assign(order_id=schedule.order_id.astype(str)).sort_values(["order_id", "op_seq"],
+                                                                                   kind="stable")
+        self.schedule = _Groups(sch, "order_id")  # an order's operations in op_seq order, built when asked
+        self.completion = {k: pd.Timestamp(v) for k, v in sch.groupby("order_id", sort=False).end.max().items()}
         lo = late_orders if late_orders is not None and "reason" in late_orders else None
         self.late = ({} if lo is None else
                      dict(zip(lo.order_id.astype(str), lo.reason.fillna("").astype(str))))
@@ -179,8 +180,7 @@ class _Context:
                     self.left_out.setdefault(oid, text)
         self.horizon_end = None if horizon_days is None else t0 + pd.Timedelta(days=int(horizon_days))
         dep = pegging[pegging.demand_type.astype(str) == "dependent"]
-        self.components = {k: g for k, g in dep.assign(demand_id=dep.demand_id.astype(str))
-                           .groupby("demand_id", sort=False)}
+        self.components = _Groups(dep.assign(demand_id=dep.demand_id.astype(str)), "demand_id")
 
     def available(self, supply_type: str, supply_id: str, supply_date) -> tuple[pd.Timestamp, str]:
         """When a supply is available and on what basis."""
@@ -261,6 +261,25 @@ class _Context:
             return (f"capacity at {wc} (op {seq} ready {ready_at[k]:{fmt}}, "
                     f"set up from {pd.Timestamp(ops.setup_start.iloc[k]):{fmt}})")
         return f"capacity at {wc} (op {seq} takes {span[k] / 3600:.1f} h)"
+
+
+class _Groups:
+    """``key -> rows of frame`` with that key (in frame order), each made when first asked: a frame
+    per order up front costs seconds at 10,000 items, and only late lines ask."""
+
+    def __init__(self, frame: pd.DataFrame, key: str):
+        self.frame, self.rows, self.made = frame, frame.groupby(key, sort=False).indices, {}
+
+    def __contains__(self, key) -> bool:
+        return key in self.rows
+
+    def __getitem__(self, key) -> pd.DataFrame:
+        if key not in self.made:
+            self.made[key] = self.frame.iloc[self.rows[key]]
+        return self.made[key]
+
+    def get(self, key, default=None):
+        return self[key] if key in self.rows else default
 
 
 def _order_named(text: str) -> str:
