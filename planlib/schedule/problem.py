@@ -72,8 +72,8 @@ class ScheduleSettings:
     move_tolerance_min : int
         Rescheduling: a start shifted by at most this much does not count as a move.
     respect_staffing : bool
-        Operators as a limit: at a work center with ``staffing`` rows, the runs of operations
-        with a crew never need more operators at once than the shifts put there, shift by
+        Operators as a limit: at a work center with ``staffing`` rows, operations with a crew
+        (changeover, setup and run) never need more operators at once than the shifts put there, shift by
         shift (:func:`staffing_capacity`); without it only ``crews`` (constant) limit them.
     log : bool
         Print the CP-SAT search log.
