@@ -175,3 +175,51 @@ def test_checker_counts_the_setup_against_the_shift():
     found = check_staffing(sched, T0, ds.staffing)
     assert len(found) == 1 and "2 operators needed at WC at 2026-11-23 12:00:00, 1 on shift" in found.detail.iat[0]
     assert check_staffing(sched.assign(setup_start=sched.start), T0, ds.staffing).empty  # runs alone: fine
+
+
+def test_the_weekly_schedule_notebook_takes_the_flag(tmp_path):
+    """``planlib run --respect-staffing`` reaches the schedule through the notebook's parameter: the
+    schedule step run by papermill with ``respect_staffing=True`` publishes a schedule the independent
+    checker finds within the sample's shifts, and records the flag in its parameters."""
+    import json
+    from pathlib import Path
+
+    import papermill as pm
+
+    from planlib.calendar import machine_intervals
+    from planlib.data import load
+    from planlib.pipeline import NOTEBOOKS, read_step
+    from planlib.validate import planning_dataset
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    pm.execute_notebook(str(NOTEBOOKS / "03_schedule.ipynb"), str(tmp_path / "03.ipynb"), progress_bar=False,
+                        cwd=str(NOTEBOOKS), kernel_name="python3",
+                        parameters=dict(source=str(sample), week="2026-W48", run_dir=str(run_dir), time_limit_s=3.0,
+                                        respect_staffing=True))
+    sched = read_step(run_dir, "schedule", "schedule")
+    ds = planning_dataset(load(sample), T0)
+    iv = machine_intervals(ds, T0, T0 + pd.Timedelta(days=120))
+    assert len(sched) > 0
+    assert check_staffing(sched, T0, ds.staffing, iv).empty
+    used = json.loads((run_dir / "schedule" / "parameters.json").read_text())
+    assert used["plan"]["respect_staffing"] is True
+
+
+def test_cli_run_passes_the_flag(monkeypatch, capsys):
+    from pathlib import Path
+
+    from planlib.cli import main
+
+    seen = {}
+
+    def fake_run_week(source, week, scenario, out, **kwargs):
+        seen.update(kwargs)
+        return Path(out) / week / "base"
+
+    monkeypatch.setattr("planlib.cli.run.run_week", fake_run_week)
+    main(["run", "data/sample", "--week", "2026-W48", "--respect-staffing", "--quiet"])
+    assert seen["respect_staffing"] is True
+    main(["run", "data/sample", "--week", "2026-W48", "--quiet"])
+    assert seen["respect_staffing"] is False
