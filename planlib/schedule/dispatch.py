@@ -455,7 +455,7 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     """
     if problem.crews or len(sol) == 0:
         return sol
-    sol = sol.sort_values(["machine_id", "ws"]).reset_index(drop=True)
+    sol = sol.sort_values(["machine_id", "ws", "we"], kind="stable").reset_index(drop=True)
     shift = _LeftShift(problem, sol)
     pending = list(sol.op)
     while pending:

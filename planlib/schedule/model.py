@@ -911,7 +911,7 @@ def extract(problem: Problem, v: ModelVars, solver: cp_model.CpSolver) -> pd.Dat
             s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
             ws = int(solver.value(v.ws[j]))
             rows.append([int(alts.op.iat[j]), alts.machine_id.iat[j], ws, ws + s, ws + s + p])
-    sol = pd.DataFrame(rows, columns=SOLUTION_COLUMNS[:5]).sort_values(["machine_id", "ws"])
+    sol = pd.DataFrame(rows, columns=SOLUTION_COLUMNS[:5]).sort_values(["machine_id", "ws", "we"], kind="stable")
     return sequence(problem, sol)
 
 
@@ -930,7 +930,7 @@ def sequence(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
         first operation on its machine), in ``op`` order.
     """
     fam = problem.ops.family.to_numpy()
-    sol = sol.sort_values(["machine_id", "ws"]).copy()
+    sol = sol.sort_values(["machine_id", "ws", "we"], kind="stable").copy()
     prev = sol.groupby("machine_id").op.shift().fillna(-1).astype(int).to_numpy()
     change = []
     for i, m, p in zip(sol.op, sol.machine_id, prev):
