@@ -294,7 +294,7 @@ def _idle_by_day(segments: list, windows: list, earliest) -> dict:
             continue
         d = next((d for d in days if d >= a.normalize()), days[-1])
         out[d] = out.get(d, 0.0) + m
-    return out
+    return {d: float(round(m)) for d, m in out.items()}  # whole minutes, as a shop floor reports them
 
 
 def issue_rows(rng, order_id: str, components: pd.DataFrame, qty: float, when) -> list[dict]:
