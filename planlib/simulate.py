@@ -742,7 +742,12 @@ def _confirm(rng, sr: pd.DataFrame, receipts: pd.DataFrame, start, end) -> pd.Da
     (:func:`supplier_confirmations`)."""
     po = sr[sr.order_type == "purchase"]
     left = po.qty.to_numpy(dtype=float) - po.order_id.map(receipts.groupby("order_id").qty.sum()).fillna(0.0).to_numpy()
-    return supplier_confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
+    conf = supplier_confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
+    # a confirmation says what was still to come on its day: the week's receipts from that day on add back
+    later = conf[["order_id", "confirmed_on"]].merge(receipts, on="order_id")
+    later = later[later.received_date >= later.confirmed_on].groupby("order_id").qty.sum()
+    conf["confirmed_qty"] = conf.confirmed_qty + conf.order_id.map(later).fillna(0.0)
+    return conf
 
 
 def frame_start(ds: Dataset) -> pd.Timestamp:
