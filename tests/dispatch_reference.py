@@ -2,7 +2,8 @@
 
 ``planlib.schedule.dispatch`` evaluates candidates on arrays and only where a placement moved them
 (docs/schedule.md, "Large plants"). This is the earlier, one-candidate-at-a-time
-implementation of the same rules, kept verbatim except for its name, so that
+implementation of the same rules, kept verbatim except for its name (and with main's later change:
+a crew is held from the start of the changeover and setup), so that
 ``tests/test_schedule_dispatch.py`` can hold that the fast one makes the same decisions on
 generated plants. Not used by planlib.
 """
@@ -99,9 +100,9 @@ class _ReferenceDispatch:
         for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
             _, s, p = next(o for o in self.options[i] if o[0] == m)
             self.record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
-        for i, (_, m, _, wr, we, _, _) in self.out.items():
+        for i, (_, m, ws, _, we, _, _) in self.out.items():
             if self.needs_crew(i):
-                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(wr), self.tls[m].end_at(we), self.crew[i]))
+                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(ws), self.tls[m].end_at(we), self.crew[i]))
 
     def hold_until_repair(self) -> None:
         """Rescheduling: nothing new starts on a machine before the repair time ``not_before``."""
@@ -136,7 +137,7 @@ class _ReferenceDispatch:
         self.by_best[m].discard(chosen)
         self.record(chosen, m, ws, wr, we, change)
         if self.needs_crew(chosen):
-            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(wr), end, self.crew[chosen]))
+            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(ws - change), end, self.crew[chosen]))
         new = [s for s in self.succs[chosen] if self.waiting[s] == 0 and not self.done[s] and s not in self.cand]
         for nxt in new:
             self.put(nxt)
@@ -260,16 +261,19 @@ class _ReferenceDispatch:
         return self.wc_of[i] in self.crew_use and self.crew[i] > 0
 
     def place_with_crew(self, i: int, m, s: int, p: int, change: int, ready: int):
-        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None."""
-        tl, free, unbroken = self.tls[m], self.free[m], self.unbroken[i]
+        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None.
+
+        The crew is held from the start of the changeover and setup to the end of the run."""
+        tl, floor, unbroken = self.tls[m], self.free[m], self.unbroken[i]
         while True:
-            placed = _place(tl, free, ready, s, p, change, unbroken)
+            placed = _place(tl, floor, ready, s, p, change, unbroken)
             if placed is None:
                 return None
-            later = self.crew_delay(i, tl.start_at(placed[1]), placed[3])
+            held = placed[0] - change  # working-clock start of changeover and setup
+            later = self.crew_delay(i, tl.start_at(held), placed[3])
             if later is None:
                 return placed
-            ready = max(ready + 1, int(later))
+            floor = max(held + 1, tl.work_at(int(later)))
 
     def crew_delay(self, i: int, r: int, e: int):
         """None if the crew can take operation ``i`` in ``[r, e)`` [real min]; else the next time worth trying."""
