@@ -941,6 +941,7 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
             if sched_kpis is not None:
                 status = sched_kpis[sched_kpis.kpi == "solver_status"].value
                 manifest["solver_status"] = str(status.iloc[0]) if len(status) else ""
+                manifest["schedule_solver"] = _solver_facts(sched_kpis)
             # every planning parameter the steps actually used (each step wrote its parameters.json)
             used = {step: read_parameters(tmp, step) for step in ("forecast", "mrp", "schedule")}
             manifest["parameters"] = {"plan": used["schedule"].get("plan") or used["mrp"].get("plan", {}),
@@ -1034,6 +1035,25 @@ def _local_kernel_manager():
 
 
 _KERNEL_MANAGER = None
+
+
+def _solver_facts(kpis: pd.DataFrame) -> dict:
+    """The schedule solver's figures for the manifest, from the ``schedule_kpis`` table: objective
+    of the heuristic and of the published schedule, the bound and its source, the gap [%], how it
+    was solved (``windows`` for a large plant), seconds."""
+    k = kpis[kpis.machine_id.fillna("").astype(str).isin(["", "nan"])] if "machine_id" in kpis else kpis
+    values = dict(zip(k.kpi, k.value))
+    out = {}
+    for key in ("heuristic_objective", "heuristic_seconds", "objective", "bound", "bound_source", "gap_pct",
+                "cpsat_status", "method", "windows", "windows_improved", "seconds"):
+        v = values.get(key)
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            continue
+        try:
+            out[key] = float(v) if key not in ("bound_source", "cpsat_status", "method") else str(v)
+        except (TypeError, ValueError):
+            out[key] = str(v)
+    return out
 
 
 def run_name(scenario: str | os.PathLike) -> str:

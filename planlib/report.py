@@ -539,7 +539,8 @@ def how_made_html(params=None, kpis: pd.DataFrame | None = None, info: dict | No
         if "machine_id" in k:
             k = k[k.machine_id.fillna("").astype(str).isin(["", "nan"])]
         for key, value in zip(k.kpi, k.value):
-            if key in ("solver_status", "gap_pct", "seconds") and key not in facts:
+            if key in ("solver_status", "gap_pct", "seconds", "bound", "bound_source", "method", "windows",
+                       "windows_improved") and key not in facts:
                 facts[key] = value
     rows = []
     if params is not None:
@@ -561,6 +562,14 @@ def how_made_html(params=None, kpis: pd.DataFrame | None = None, info: dict | No
     gap = facts.get("gap_pct")
     if _is_number(gap):
         rows.append(("Gap to the best possible schedule", f"{lab.format_number(float(gap))} %"))
+    if _is_number(facts.get("bound")):
+        source = facts.get("bound_source")
+        rows.append(("Lower bound (weighted late minutes)", f"{lab.format_number(float(facts['bound']))}"
+                     + ("; every machine free (a relaxation of the whole plant)" if source == "relaxation"
+                        else "; CP-SAT's bound")))
+    if facts.get("method") == "windows":
+        rows.append(("How the solver worked", f"CP-SAT on {facts.get('windows')} time windows of the dispatching "
+                     f"rule's schedule, one at a time (large plant); {facts.get('windows_improved')} improved it"))
     if _is_number(facts.get("objective")) and _is_number(facts.get("heuristic_objective")):
         rows.append(("Objective (weighted late minutes)", f"{lab.format_number(float(facts['objective']))}; the "
                      f"dispatching rule alone gave {lab.format_number(float(facts['heuristic_objective']))}"))

@@ -48,13 +48,22 @@ def _checked(result, ds):
     return result
 
 
-def test_windows_improve_the_heuristic_and_pass_the_checker(crowded):
+@pytest.fixture(scope="module")
+def windowed(crowded):
+    """The crowded plant scheduled window by window, with its progress lines."""
+    ds, problem = crowded
+    hint = dispatch(problem, SETTINGS.rule)
+    lines = []
+    res = make_schedule_from_problem(problem, SETTINGS, hint, progress=lines.append)
+    return res, hint, lines
+
+
+def test_windows_improve_the_heuristic_and_pass_the_checker(crowded, windowed):
     ds, problem = crowded
     assert len(problem.ops) > SETTINGS.decompose_ops
-    hint = dispatch(problem, SETTINGS.rule)
+    res, hint, lines = windowed
     h_obj = evaluate(problem, hint, "tardiness", SETTINGS)
-    lines = []
-    res = _checked(make_schedule_from_problem(problem, SETTINGS, hint, progress=lines.append), ds)
+    _checked(res, ds)
     info = res.info
     assert info["method"] == "windows" and info["cpsat_status"] == "WINDOWS"
     assert info["windows"] == min(len(windows(problem, hint, SETTINGS.window_ops)), 6)
@@ -71,10 +80,9 @@ def test_windows_improve_the_heuristic_and_pass_the_checker(crowded):
     assert len(windows_said) == info["windows"] and all("s left" in line for line in windows_said)
 
 
-def test_deterministic_windows_repeat_the_schedule(crowded):
+def test_deterministic_windows_repeat_the_schedule(crowded, windowed):
     ds, problem = crowded
-    hint = dispatch(problem, SETTINGS.rule)
-    first = make_schedule_from_problem(problem, SETTINGS, hint)
+    first, hint, _ = windowed
     again = make_schedule_from_problem(problem, SETTINGS, hint)
     pd.testing.assert_frame_equal(first.schedule, again.schedule)
     other = make_schedule_from_problem(problem, replace(SETTINGS, time_limit_s=0), hint)
@@ -113,3 +121,18 @@ def test_weekly_run_relays_a_step_s_progress_lines():
     assert heard == ["step 3/4: schedule: window 1/4: objective 12, about 3 s left",
                      "step 3/4: schedule: window 2/4: objective 10, about 2 s left"]
     assert pipeline.step_progress() is None
+
+
+def test_schedule_page_and_manifest_say_the_bound_and_the_gap(windowed):
+    """What the planner reads ("How this plan was made") and what the run's manifest keeps."""
+    from planlib.report import how_made_html
+
+    res, _, _ = windowed
+    page = how_made_html(None, res.kpis)
+    bound, gap = res.info["bound"], res.info["gap_pct"]
+    assert "Lower bound (weighted late minutes)" in page and "every machine free" in page
+    assert f"CP-SAT on {res.info['windows']} time windows" in page
+    assert "Gap to the best possible schedule" in page
+    facts = pipeline._solver_facts(res.kpis)
+    assert facts["bound"] == bound and facts["gap_pct"] == gap and facts["method"] == "windows"
+    assert facts["objective"] < facts["heuristic_objective"]

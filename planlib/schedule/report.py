@@ -459,7 +459,8 @@ def gantt_chart(schedule: pd.DataFrame, title: str = "Schedule", ds=None):
 
 
 SOLVER_KPIS = ("solver_status", "cpsat_status", "objective", "bound", "gap_pct", "seconds", "heuristic_objective",
-               "heuristic_seconds", "restricted", "orders_left_out")
+               "heuristic_seconds", "restricted", "orders_left_out", "method", "bound_source", "windows",
+               "windows_improved")
 
 
 def schedule_figures(kpis: pd.DataFrame) -> pd.DataFrame:
