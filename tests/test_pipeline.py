@@ -23,15 +23,35 @@ LIMIT = 5.0
 def reports(tmp_path_factory):
     """Three runs of the sample: week 48 twice (repeatability), week 49, and a scenario of week 48."""
     out = tmp_path_factory.mktemp("reports")
-    first = run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT)
+    said = []
+    first = run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT, progress=said.append)
     kept = {name: (first / step / f"{name}.csv").read_bytes()
             for step, name in (("mrp", "planned_orders"), ("schedule", "schedule"), ("forecast", "forecast"))}
     kept["manifest"] = json.loads((first / "manifest.json").read_text())
+    kept["progress"] = said
     run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT)
     run_week(str(SAMPLE), "2026-W49", out=out, time_limit_s=LIMIT)
     run_week(str(SAMPLE), "2026-W48", scenario=str(ROOT / "data" / "scenarios" / "lathe_breakdown.yaml"),
              out=out, time_limit_s=LIMIT)
     return out, kept
+
+
+def test_the_schedule_step_s_progress_reaches_the_run_s_progress(reports):
+    """The schedule notebook's solver lines are relayed to run_week's progress while the step runs,
+    between the step's start and end lines; the manifest keeps the solver's figures."""
+    from planlib.pipeline import STEPS
+
+    _, kept = reports
+    said = kept["progress"]
+    step = f"step {[s for s, _, _ in STEPS].index('schedule') + 1}/{len(STEPS)}: schedule"
+    start = said.index(step)
+    end = next(k for k, line in enumerate(said) if line.startswith(f"{step} done in"))
+    inner = said[start + 1:end]
+    assert any(line.startswith(f"{step}: dispatching heuristic: ") for line in inner), said
+    assert any(line.startswith(f"{step}: heuristic schedule: objective ") for line in inner), said
+    solver = kept["manifest"]["schedule_solver"]
+    assert {"heuristic_objective", "heuristic_seconds", "seconds"} <= set(solver)
+    assert solver["heuristic_objective"] >= 0
 
 
 def test_run_folder_holds_tables_notebooks_and_reports(reports):
