@@ -216,19 +216,28 @@ def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame,
     field count, read by pandas. None when the file needs the record-by-record reader."""
     if '"' in text:
         return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     lines = re.split(r"\r\n|\n|\r", text)
-    filled = [i for i, line in enumerate(lines) if line]
-    if not filled or any(not lines[i].strip() for i in filled):
-        return None  # no header, or a line of blanks (a record or a blank line?): the careful reader decides
+    arr = pa.array(lines, type=pa.string())
+    filled = np.flatnonzero(pc.binary_length(arr).to_numpy() > 0)
+    if not len(filled):
+        return None  # no header
     header = [h.strip() for h in lines[filled[0]].split(",")]
     n = len(header) - 1
-    if any(lines[i].count(",") != n for i in filled[1:]):
+    commas = pc.count_substring(arr, ",").to_numpy()[filled]
+    if (commas[1:] != n).any():
         return None
-    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=filled[:1], dtype=str,
+    if n == 0 and any(not lines[i].strip() for i in filled):
+        # a line of blanks (a record or a blank line?): the careful reader decides; with more than one
+        # column a line of blanks has the wrong number of commas and is caught above
+        return None
+    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=[int(filled[0])], dtype=str,
                         keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
     if len(frame) != len(filled) - 1:
         return None
-    return header, frame, [f"{file_name} line {i + 1}" for i in filled[1:]]
+    return header, frame, [f"{file_name} line {i}" for i in (filled[1:] + 1).tolist()]
 
 
 def record_text(record: list[str], width: int = 60) -> str:
@@ -384,7 +393,100 @@ def _sql_cell(value) -> str:
 # --------------------------------------------------------------------------- typing
 
 def _parse_column(values: pd.Series, col: Column):
-    """Parse text cells into the column's kind. Returns (parsed, bad_mask)."""
+    """Parse text cells into the column's kind. Returns (parsed, bad_mask).
+
+    Columns of ASCII text (nearly all) are parsed with Arrow's compute kernels
+    (:func:`_parse_ascii_column`); a column holding any other character goes through
+    :func:`_parse_column_python`, which the Arrow path reproduces cell for cell
+    (``tests/test_data.py`` compares the two).
+    """
+    if col.kind in ("str", "float", "int", "date", "datetime", "bool"):
+        text = _ascii_text(values)
+        if text is not None:
+            return _parse_ascii_column(text, values.index, col)
+    return _parse_column_python(values, col)
+
+
+#: The ASCII characters Python's ``str.strip`` removes (``\x1c``-``\x1f`` among them).
+_ASCII_WHITESPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())
+
+#: A whole number too long for pandas' integer parsing (it reads as not a number there, and
+#: ``_parse_column_python`` is kept for such a column so the finding stays the same).
+_LONG_INTEGER = r"^[+-]?[0-9]{19,}$"
+
+
+def _ascii_text(values: pd.Series):
+    """The cells as an Arrow string array stripped as ``str.strip`` strips them, or None when
+    a cell is not text or not ASCII (the Python path then parses the column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if arr.null_count or pc.all(pc.string_is_ascii(arr)).as_py() is False:
+        return None
+    return pc.ascii_trim(arr, characters=_ASCII_WHITESPACE)
+
+
+def _parse_ascii_column(text, index: pd.Index, col: Column):
+    """:func:`_parse_column_python` for stripped ASCII cells (an Arrow string array)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = col.kind
+    empty_words = ["none", "null", "nat"] + ([] if kind in ("float", "int") else ["nan"])
+    lower = pc.ascii_lower(text)
+    empty_arr = pc.or_(pc.equal(text, ""), pc.is_in(lower, value_set=pa.array(empty_words)))
+    empty = empty_arr.to_numpy(zero_copy_only=False)
+    if kind == "str":
+        whole = pc.match_substring_regex(text, r"^-?[0-9]+\.0$")  # "12.0" from Excel or SQL: keep "12"
+        out = pc.if_else(whole, pc.utf8_slice_codeunits(text, 0, -2), text)
+        out = pc.if_else(empty_arr, pa.scalar(None, pa.string()), out)
+        return (pd.Series(out.to_numpy(zero_copy_only=False), index=index, dtype=object),
+                pd.Series(False, index=index))
+    if kind in ("float", "int"):
+        cells = pc.if_else(empty_arr, pa.scalar(None, pa.string()), text)
+        try:
+            if pc.any(pc.match_substring_regex(cells, _LONG_INTEGER)).as_py():
+                raise pa.ArrowInvalid("a whole number pandas does not read")
+            num = pd.Series(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), index=index)
+        except pa.ArrowInvalid:  # a cell that is not a number: pandas says which
+            num = pd.to_numeric(pd.Series(cells.to_numpy(zero_copy_only=False), index=index),
+                                errors="coerce").astype("float64")
+        return _typed_numbers(num, pd.Series(empty, index=index), kind)
+    if kind in ("date", "datetime"):
+        iso = pc.match_substring_regex(text, f"^(?:{_ISO_DATE})$")
+        cells = pc.if_else(pc.and_(iso, pc.invert(empty_arr)), text, pa.scalar(None, pa.string()))
+        parsed = pd.to_datetime(pd.Series(cells.to_numpy(zero_copy_only=False), index=index),
+                                errors="coerce", format="ISO8601")
+        bad = parsed.isna() & ~empty
+        if kind == "date":
+            parsed = parsed.dt.normalize()
+        return parsed, bad
+    # bool
+    truth = pc.is_in(lower, value_set=pa.array(sorted(_TRUE))).to_numpy(zero_copy_only=False)
+    known = pc.is_in(lower, value_set=pa.array(sorted(_TRUE | _FALSE))).to_numpy(zero_copy_only=False)
+    return pd.Series(truth, index=index), pd.Series(~known, index=index)
+
+
+def _typed_numbers(num: pd.Series, empty: pd.Series, kind: str):
+    """Numbers read from text (NaN where empty or not a number) as the column's kind, and the
+    cells that are bad: not finite, not a number, or for ``int`` fractional or too large."""
+    # inf, -inf, 1e999 and a written NaN are not numbers a plan can use
+    bad = ~np.isfinite(num.fillna(0.0)) | (num.isna() & ~empty)
+    if kind == "int":
+        bad |= num.abs() > _INT_LIMIT  # would overflow the integer type
+        frac = num.notna() & (num != np.floor(num.fillna(0)))
+        bad |= frac
+        num = num.where(~bad)
+        return num.round().astype("Int64"), bad
+    return num.where(~bad), bad
+
+
+def _parse_column_python(values: pd.Series, col: Column):
+    """Parse text cells into the column's kind, cell by cell in Python. Returns (parsed, bad_mask)."""
     text = values.astype(str).str.strip()
     kind = col.kind
     # "NaN" is a value only in a text column; in a numeric one it is a non-finite number (an error)
@@ -397,15 +499,7 @@ def _parse_column(values: pd.Series, col: Column):
         return out.astype(object), pd.Series(False, index=values.index)
     if kind in ("float", "int"):
         num = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
-        # inf, -inf, 1e999 and a written NaN are not numbers a plan can use
-        bad = ~np.isfinite(num.fillna(0.0)) | (num.isna() & ~empty)
-        if kind == "int":
-            bad |= num.abs() > _INT_LIMIT  # would overflow the integer type
-            frac = num.notna() & (num != np.floor(num.fillna(0)))
-            bad |= frac
-            num = num.where(~bad)
-            return num.round().astype("Int64"), bad
-        return num.where(~bad), bad
+        return _typed_numbers(num, empty, kind)
     if kind in ("date", "datetime"):
         # ISO only: 03/04/2026 is 3 April in Europe and March 4 in the US (see _date_problem)
         iso = text.str.fullmatch(_ISO_DATE)
