@@ -14,7 +14,8 @@ A *source* is one of
 Every source gives the same typed :class:`~planlib.dataset.Dataset`: the cells are
 read as text (:func:`read_raw`), typed by the contract (:func:`type_table`) and
 checked (:func:`planlib.validate.validate`); :func:`load` does all three.
-Outputs are written by :func:`write_tables` and read back by :func:`read_table`.
+Outputs are written by :func:`write_tables` (CSV, or Parquet on request) and read back by
+:func:`read_table`; :func:`table_path` finds a table of an output folder in either format.
 
 ``Dataset``, ``empty_table`` (:mod:`planlib.dataset`), ``mask_source`` and
 ``mask_text`` (:mod:`planlib.problems`) are importable from here too.
@@ -40,8 +41,8 @@ from planlib.problems import InputError, Problems, mask_source, mask_text
 from planlib.validate import validate
 
 __all__ = ["ID_COLUMNS", "Dataset", "check_source", "current_umask", "empty_table", "from_frames", "load",
-           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "table_to_text",
-           "type_table", "write_dataset", "write_tables"]
+           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "TABLE_FORMATS",
+           "table_path", "table_to_text", "type_table", "write_dataset", "write_tables"]
 
 _TRUE = {"true", "yes", "y", "1", "1.0", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0", "f", ""}
@@ -890,6 +891,26 @@ class _atomic_file:
             self.tmp.unlink(missing_ok=True)
 
 
+def _date_format(s: pd.Series) -> str:
+    """``%Y-%m-%d`` where every value of the date-time column is a midnight, ``%Y-%m-%d %H:%M``
+    where one has a time of day, ``%Y-%m-%d %H:%M:%S`` where one has seconds."""
+    since_midnight = (s - s.dt.normalize()).dropna()
+    if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any():
+        return "%Y-%m-%d %H:%M:%S"
+    if (since_midnight != pd.Timedelta(0)).any():
+        return "%Y-%m-%d %H:%M"
+    return "%Y-%m-%d"
+
+
+def _date_text(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A date-time column as ISO text (:func:`_date_format`), each distinct value formatted
+    once: ``(codes, texts)``, the text of row ``i`` being ``texts[codes[i]]`` (-1: no date)."""
+    if s.dt.tz is not None:
+        s = s.dt.tz_localize(None)
+    codes, uniques = pd.factorize(s)
+    return codes, list(pd.DatetimeIndex(uniques).strftime(_date_format(s)))
+
+
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Date-time columns as ISO text: ``YYYY-MM-DD`` where every value is a midnight,
     ``YYYY-MM-DD HH:MM`` where one has a time of day (``:SS`` where one has seconds)."""
@@ -900,18 +921,102 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for c in cols:
-        s = out[c]
-        if s.dt.tz is not None:
-            s = s.dt.tz_localize(None)
-        since_midnight = (s - s.dt.normalize()).dropna()
-        if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any():
-            fmt = "%Y-%m-%d %H:%M:%S"
-        elif (since_midnight != pd.Timedelta(0)).any():
-            fmt = "%Y-%m-%d %H:%M"
-        else:
-            fmt = "%Y-%m-%d"
-        out[c] = s.dt.strftime(fmt)
+        codes, texts = _date_text(out[c])
+        text = np.asarray(texts + [np.nan], dtype=object)  # -1 (no date) takes the last: empty
+        out[c] = pd.Series(text[codes], index=out.index, dtype=object)
     return out
+
+
+#: Characters that make a CSV value quoted (Python's csv writer, ``lineterminator="\n"``) or that
+#: Arrow's writer does not write unquoted: a table holding one is written by pandas.
+_CSV_SPECIAL = r'[,"\n\r]'
+
+
+def _csv_text(s: pd.Series):
+    """One column as the text ``DataFrame.to_csv`` writes for it, as an Arrow string array
+    (null: an empty field), or None when the column is not of a kind formatted here.
+
+    Each distinct value is formatted once by the same function pandas uses (NumPy's ``str`` of a
+    float: ``1.0``, ``1e+16``; :func:`_date_text` for dates), then taken for every row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dtype = s.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        codes, texts = _date_text(s)
+        return pa.array(texts, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = np.ascontiguousarray(s.to_numpy())
+        if dtype.kind == "f":
+            if dtype != np.float64:
+                return None
+            codes, bits = pd.factorize(values.view(np.int64))  # -0.0 and 0.0 apart, as written
+            uniques = bits.view(np.float64)
+            texts, missing = uniques.astype(str), np.isnan(uniques)
+        else:
+            codes, uniques = pd.factorize(values)
+            texts, missing = np.asarray(uniques).astype(str), None
+        return pa.array(texts, type=pa.string(), mask=missing).take(pa.array(codes))
+    if isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.Int16Dtype, pd.Int8Dtype, pd.BooleanDtype)):
+        codes, uniques = pd.factorize(s)
+        return pa.array([str(v) for v in uniques], type=pa.string()).take(pa.array(codes, mask=codes < 0))
+    if dtype == object or isinstance(dtype, pd.CategoricalDtype):
+        values = s.to_numpy(dtype=object)
+        try:
+            arr = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None  # not all text: pandas writes it
+        if len(arr) and pc.any(pc.match_substring_regex(arr, _CSV_SPECIAL)).as_py():
+            return None
+        return arr
+    return None
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` as ``DataFrame.to_csv(path, index=False, lineterminator="\\n")`` writes it (dates as
+    :func:`_dates_as_text`), byte for byte: by Arrow's CSV writer from the columns' text
+    (:func:`_csv_text`), or by pandas when a column is not formatted there or a value needs quotes."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    columns = None
+    if frame.shape[1] > 1 and not isinstance(frame.columns, pd.MultiIndex):
+        columns = []
+        for i in range(frame.shape[1]):
+            text = _csv_text(frame.iloc[:, i])
+            if text is None:
+                columns = None
+                break
+            columns.append(text)
+    if columns is None:
+        _dates_as_text(frame).to_csv(path, index=False, lineterminator="\n")
+        return
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    with open(path, "wb") as fh:
+        fh.write(header.getvalue().encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
+def _parquet_table(frame: pd.DataFrame):
+    """``frame`` as an Arrow table for Parquet, its dtypes kept; a column of mixed values (a KPI
+    value column holding numbers and words) is stored as text, as a CSV file reads it back."""
+    import pyarrow as pa
+
+    frame = frame.reset_index(drop=True)
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if col.dtype != object:
+            continue
+        try:
+            pa.array(col.to_numpy(dtype=object), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            text = col.map(lambda v: v if isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
+                           else str(v))
+            frame.isetitem(i, text.where(col.notna(), None))
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 #: Columns of planlib's own output tables read as text (identifiers keep leading zeros).
@@ -926,27 +1031,67 @@ def _is_date_column(name: str) -> bool:
             or name.startswith(("earliest_", "latest_")))
 
 
+#: The formats planlib writes its output tables in (:func:`write_tables`), by file suffix.
+TABLE_FORMATS = {"csv": ".csv", "parquet": ".parquet"}
+
+
+def table_path(folder: str | os.PathLike, name: str) -> Path | None:
+    """The file of table ``name`` in an output folder, in either format, or None if neither is there.
+
+    Parameters
+    ----------
+    folder : str or path
+        An output folder (a run folder's step folder, a ``--out`` folder).
+    name : str
+        The table's name (``planned_orders``), without a suffix.
+
+    Returns
+    -------
+    Path or None
+        ``<folder>/<name>.csv`` or ``<folder>/<name>.parquet``, whichever exists (a folder holds
+        each table in one format: :func:`write_tables` removes the other).
+    """
+    for suffix in TABLE_FORMATS.values():
+        path = Path(folder) / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read back a table :func:`write_tables` wrote: identifiers as text, dates and
-    date-times (with their time of day) as timestamps.
+    """Read back a table :func:`write_tables` wrote, CSV or Parquet (by the file's suffix):
+    identifiers as text, dates and date-times (with their time of day) as timestamps.
 
     The one reader of planlib's own outputs (run folders, ``--out`` folders):
     a table written and read back equals the table written, up to float
-    formatting.
+    formatting in CSV; the two formats read back the same.
 
     Parameters
     ----------
     path : str or path
-        A ``.csv`` file.
+        A ``.csv`` or ``.parquet`` file.
 
     Returns
     -------
     DataFrame
         The file's columns; the columns of :data:`ID_COLUMNS` as text, date columns (``date``,
         ``start``, ``end``, ``*_date``, ``*_start`` ...) as ``datetime64``, the rest as pandas
-        reads them.
+        reads them from CSV, or with the dtypes written from Parquet; categories as text and missing
+        text as NaN in both formats.
     """
-    frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
+    if Path(path).suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):  # text, as CSV reads it back
+                frame[col] = frame[col].astype(object)
+            if frame[col].dtype == object and frame[col].isna().any():
+                frame[col] = frame[col].where(frame[col].notna(), np.nan)  # missing text: NaN, as from CSV
+            if col in ID_COLUMNS and frame[col].dtype != object:
+                # as a CSV file reads an identifier written as a number: its text, missing kept
+                text = frame[col].astype(str).astype(object)
+                frame[col] = text.where(frame[col].notna(), np.nan)
+    else:
+        frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
     for col in frame.columns:
         if _is_date_column(col) and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col], errors="coerce", format="ISO8601")
@@ -954,36 +1099,49 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
-                 extra_files: Mapping[str, str | bytes] | None = None) -> Path:
-    """Write tables as ``<name>.csv`` into ``out_dir``, all or nothing.
+                 extra_files: Mapping[str, str | bytes] | None = None, table_format: str = "csv") -> Path:
+    """Write tables as ``<name>.csv`` (or ``<name>.parquet``) into ``out_dir``, all or nothing.
 
-    Dates are written ``YYYY-MM-DD``, date-times with a time of day
-    ``YYYY-MM-DD HH:MM`` (see :func:`read_table` for reading them back).
+    CSV: dates are written ``YYYY-MM-DD``, date-times with a time of day
+    ``YYYY-MM-DD HH:MM`` (see :func:`read_table` for reading them back); the bytes are those of
+    ``DataFrame.to_csv(index=False)``. Parquet keeps the dtypes (dates stay dates, identifiers
+    text); a column of mixed values is stored as text, as CSV reads it back.
 
     The files go to a temporary folder beside ``out_dir`` and are moved in
     only when every one is written, so a failure never leaves half an output.
-    Files in ``out_dir`` with other names are left alone.
+    A table written in one format replaces its file in the other (a folder
+    holds each table once); files in ``out_dir`` with other names are left alone.
 
     Parameters
     ----------
     tables : Mapping of str to DataFrame
-        The tables by file name (without ``.csv``), any columns; written without the index.
+        The tables by file name (without the suffix), any columns; written without the index.
     out_dir : str or path
         The folder; made if missing.
     extra_files : Mapping of str to str or bytes, optional
         Further files by name, their text or bytes (HTML pages, JSON).
+    table_format : {"csv", "parquet"}
+        The tables' file format (:data:`TABLE_FORMATS`).
 
     Returns
     -------
     Path
         ``out_dir``.
     """
+    if table_format not in TABLE_FORMATS:
+        raise ValueError(f"unknown table format {table_format!r}: one of {', '.join(TABLE_FORMATS)}")
+    suffix = TABLE_FORMATS[table_format]
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for name, frame in tables.items():
-            _dates_as_text(frame).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            if table_format == "parquet":
+                import pyarrow.parquet as pq
+
+                pq.write_table(_parquet_table(frame), tmp / f"{name}{suffix}")
+            else:
+                _write_csv(frame, tmp / f"{name}{suffix}")
         for name, content in (extra_files or {}).items():
             mode = "wb" if isinstance(content, bytes) else "w"
             with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
@@ -991,6 +1149,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
         out.mkdir(parents=True, exist_ok=True)
         for path in sorted(tmp.iterdir()):
             os.replace(path, out / path.name)
+        for name in tables:  # the table's file in the other format is now stale
+            for other in TABLE_FORMATS.values():
+                if other != suffix:
+                    (out / f"{name}{other}").unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

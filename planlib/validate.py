@@ -954,7 +954,7 @@ STEP_TABLES["run"] = (
 )
 
 
-def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
+def check_for(ds: Dataset, step: str, *, today=None, checked: bool = False) -> pd.DataFrame:
     """Check that a dataset holds what one planning step needs.
 
     Parameters
@@ -964,6 +964,11 @@ def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
         ``run`` is the weekly run: all three.
     today : date-like, optional
         As in :func:`validate`.
+    checked : bool
+        ``ds`` is as :func:`planlib.data.load` returned it (strict, the same ``today``): every
+        check of :func:`validate` passed, so it is not run again (its errors over the step's
+        tables are a subset of those over all tables, which were none); the missing tables and
+        the step's own rules are still checked.
 
     Returns
     -------
@@ -984,18 +989,19 @@ def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
                   f"add the table {name} ({name}.csv, a sheet or a database table) with the columns {columns}")
     if step in ("schedule", "run") and ds.has("routings"):
         _machine_rules(ds, p, severity="error")
-    found = validate(ds, tables=required + used, today=today)
+    found = validate(ds, tables=required + used, today=today) if not checked else p.frame().iloc[:0]
     frame = pd.concat([p.frame(), found[found.severity == "error"]], ignore_index=True)
     return frame.drop_duplicates(subset=["table", "row", "column", "problem"]).reset_index(drop=True)
 
 
-def require(ds: Dataset, step: str, *, today=None) -> None:
+def require(ds: Dataset, step: str, *, today=None, checked: bool = False) -> None:
     """Raise :class:`InputError` with the problems of :func:`check_for` if ``step`` cannot run.
 
     Call it first in each step function, so a missing table or a broken rule is
-    a table of problems (exit 2), never a ``KeyError`` halfway through.
+    a table of problems (exit 2), never a ``KeyError`` halfway through. ``checked`` as in
+    :func:`check_for` (a dataset straight from a strict :func:`planlib.data.load`).
     """
-    problems = check_for(ds, step, today=today)
+    problems = check_for(ds, step, today=today, checked=checked)
     errors = problems[problems.severity == "error"]
     if errors.empty:
         return

@@ -87,7 +87,7 @@ def run(args) -> int:
               f"weekly bucket starts on Monday {first}", file=sys.stderr)
         params = replace(params, plan_start=first)
     ds = load(args.source)
-    require(ds, "mrp")
+    require(ds, "mrp", checked=True)  # load() ran every check of validate
     ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None

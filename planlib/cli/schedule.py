@@ -99,7 +99,7 @@ def run(args) -> int:
     progress = Progress(args.quiet)
     params = params_from(args)
     ds = load(args.source)
-    require(ds, "schedule")
+    require(ds, "schedule", checked=True)  # load() ran every check of validate
     ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
     planned, pegging = _mrp_orders(args, ds, params, progress)
