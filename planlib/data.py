@@ -981,7 +981,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow.csv as pacsv
 
     columns = None
-    if frame.shape[1] > 1 and not isinstance(frame.columns, pd.MultiIndex):
+    if isinstance(frame, pd.DataFrame) and frame.shape[1] > 1 and not isinstance(frame.columns, pd.MultiIndex):
         columns = []
         for i in range(frame.shape[1]):
             text = _csv_text(frame.iloc[:, i])
