@@ -1076,16 +1076,18 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     DataFrame
         The file's columns; the columns of :data:`ID_COLUMNS` as text, date columns (``date``,
         ``start``, ``end``, ``*_date``, ``*_start`` ...) as ``datetime64``, the rest as pandas
-        reads them from CSV, or with the dtypes written from Parquet; categories as text and missing
-        text as NaN in both formats.
+        reads them from CSV, or with the dtypes written from Parquet; categories as text, and empty
+        or missing text as NaN, in both formats.
     """
     if Path(path).suffix.lower() == ".parquet":
         frame = pd.read_parquet(path)
         for col in frame.columns:
             if isinstance(frame[col].dtype, pd.CategoricalDtype):  # text, as CSV reads it back
                 frame[col] = frame[col].astype(object)
-            if frame[col].dtype == object and frame[col].isna().any():
-                frame[col] = frame[col].where(frame[col].notna(), np.nan)  # missing text: NaN, as from CSV
+            if frame[col].dtype == object:
+                given = frame[col].notna() & frame[col].ne("")
+                if not given.all():  # empty or missing text: NaN, as a CSV file reads it back
+                    frame[col] = frame[col].where(given, np.nan)
             if col in ID_COLUMNS and frame[col].dtype != object:
                 # as a CSV file reads an identifier written as a number: its text, missing kept
                 text = frame[col].astype(str).astype(object)

@@ -5,7 +5,7 @@ import datetime as dt
 import sys
 
 from planlib.buckets import iso_week, monday
-from planlib.cli.common import Progress, add_source, positive_float
+from planlib.cli.common import Progress, add_format, add_source, positive_float
 from planlib.pipeline import StepFailed, run_week
 
 
@@ -36,6 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--wait", type=float, default=0.0, metavar="S",
                    help="if another run of the same reports folder is in progress, wait up to S seconds for "
                         "it (default 0: exit 2 at once, naming the run that holds the folder)")
+    add_format(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -54,7 +55,8 @@ def run(args) -> int:
     week = args.week or coming_week()
     try:
         folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
-                          time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait)
+                          time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait,
+                          table_format=args.table_format)
     except StepFailed as exc:
         print(f"planlib run: {exc}", file=sys.stderr)
         if exc.notebook is not None:
