@@ -908,7 +908,8 @@ def _date_text(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     if s.dt.tz is not None:
         s = s.dt.tz_localize(None)
     codes, uniques = pd.factorize(s)
-    return codes, list(pd.DatetimeIndex(uniques).strftime(_date_format(s)))
+    uniques = pd.Series(pd.DatetimeIndex(uniques))
+    return codes, list(uniques.dt.strftime(_date_format(uniques)))
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -945,7 +946,7 @@ def _csv_text(s: pd.Series):
     dtype = s.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         codes, texts = _date_text(s)
-        return pa.array(texts, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+        return _dictionary(codes, pa.array(texts, type=pa.string()))
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         values = np.ascontiguousarray(s.to_numpy())
         if dtype.kind == "f":
@@ -957,10 +958,16 @@ def _csv_text(s: pd.Series):
         else:
             codes, uniques = pd.factorize(values)
             texts, missing = np.asarray(uniques).astype(str), None
-        return pa.array(texts, type=pa.string(), mask=missing).take(pa.array(codes))
+        return _dictionary(codes, pa.array(texts, type=pa.string(), mask=missing))
     if isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.Int16Dtype, pd.Int8Dtype, pd.BooleanDtype)):
         codes, uniques = pd.factorize(s)
-        return pa.array([str(v) for v in uniques], type=pa.string()).take(pa.array(codes, mask=codes < 0))
+        return _dictionary(codes, pa.array([str(v) for v in uniques], type=pa.string()))
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == object:
+        # the text of each category once, then taken by the codes (-1: missing, an empty field)
+        categories = _csv_text(pd.Series(dtype.categories, dtype=object))
+        if categories is None:
+            return None
+        return _dictionary(np.asarray(s.cat.codes), categories)
     if dtype == object or isinstance(dtype, pd.CategoricalDtype):
         values = s.to_numpy(dtype=object)
         try:
@@ -971,6 +978,16 @@ def _csv_text(s: pd.Series):
             return None
         return arr
     return None
+
+
+def _dictionary(codes: np.ndarray, texts):
+    """Row ``i`` is ``texts[codes[i]]`` (-1: missing), as an Arrow dictionary array."""
+    import pyarrow as pa
+
+    indices = pa.array(codes.astype(np.int32, copy=False), mask=codes < 0)
+    if isinstance(texts, pa.DictionaryArray):  # categories that were themselves a dictionary
+        texts = texts.dictionary_decode()
+    return pa.DictionaryArray.from_arrays(indices, texts)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -1005,7 +1022,11 @@ def _parquet_table(frame: pd.DataFrame):
     value column holding numbers and words) is stored as text, as a CSV file reads it back."""
     import pyarrow as pa
 
-    frame = frame.reset_index(drop=True)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    frame = frame.copy()
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
         if col.dtype != object:
@@ -1013,8 +1034,7 @@ def _parquet_table(frame: pd.DataFrame):
         try:
             pa.array(col.to_numpy(dtype=object), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            text = col.map(lambda v: v if isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
-                           else str(v))
+            text = col.map(lambda v: v if isinstance(v, str) else str(v))
             frame.isetitem(i, text.where(col.notna(), None))
     return pa.Table.from_pandas(frame, preserve_index=False)
 
