@@ -234,11 +234,42 @@ def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame,
         # a line of blanks (a record or a blank line?): the careful reader decides; with more than one
         # column a line of blanks has the wrong number of commas and is caught above
         return None
-    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=[int(filled[0])], dtype=str,
-                        keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
-    if len(frame) != len(filled) - 1:
+    frame = _read_cells(text, n + 1)
+    if frame is None or len(frame) != len(filled) - 1:
         return None
     return header, frame, [f"{file_name} line {i}" for i in (filled[1:] + 1).tolist()]
+
+
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+def _read_cells(text: str, columns: int) -> pd.DataFrame | None:
+    """The records after the header line of a CSV text without quotes, as text cells (Arrow-backed
+    string columns named 0 .. ``columns - 1``, leading blanks dropped as the csv module's
+    ``skipinitialspace`` drops them, blank lines skipped); None when Arrow cannot read it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    first = len(text) - len(text.lstrip("\r\n"))  # blank lines before the header
+    end = _LINE_END.search(text, first)
+    data = text[end.end():].encode("utf-8") if end else b""
+    names = [f"c{i}" for i in range(columns)]
+    if not data.strip(b"\r\n"):
+        return pd.DataFrame({i: pd.Series([], dtype=object) for i in range(columns)})
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    cells = {i: pd.Series(pd.arrays.ArrowExtensionArray(pc.utf8_ltrim(table.column(i), characters=" ")))
+             for i in range(columns)}
+    return pd.DataFrame(cells)
 
 
 def record_text(record: list[str], width: int = 60) -> str:
@@ -405,6 +436,8 @@ def _parse_column(values: pd.Series, col: Column):
         text = _ascii_text(values)
         if text is not None:
             return _parse_ascii_column(text, values.index, col)
+    if isinstance(values.dtype, pd.ArrowDtype):  # cells as read by Arrow: as Python text for the Python path
+        values = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
     return _parse_column_python(values, col)
 
 
@@ -422,10 +455,13 @@ def _ascii_text(values: pd.Series):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
+    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype in (pa.string(), pa.large_string()):
+        arr = pa.chunked_array(values.array._pa_array).combine_chunks().cast(pa.string())
+    else:
+        try:
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
     if arr.null_count or pc.all(pc.string_is_ascii(arr)).as_py() is False:
         return None
     return pc.ascii_trim(arr, characters=_ASCII_WHITESPACE)
