@@ -217,20 +217,17 @@ def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame,
     field count, read by pandas. None when the file needs the record-by-record reader."""
     if '"' in text:
         return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lines = re.split(r"\r\n|\n|\r", text)
-    arr = pa.array(lines, type=pa.string())
-    filled = np.flatnonzero(pc.binary_length(arr).to_numpy() > 0)
+    lengths, commas = _line_shapes(text)
+    filled = np.flatnonzero(lengths > 0)
     if not len(filled):
         return None  # no header
+    lines = _LINE_END.split(text, maxsplit=int(filled[0]) + 1)
     header = [h.strip() for h in lines[filled[0]].split(",")]
     n = len(header) - 1
-    commas = pc.count_substring(arr, ",").to_numpy()[filled]
+    commas = commas[filled]
     if (commas[1:] != n).any():
         return None
-    if n == 0 and any(not lines[i].strip() for i in filled):
+    if n == 0 and any(not line.strip() for line in _LINE_END.split(text) if line):
         # a line of blanks (a record or a blank line?): the careful reader decides; with more than one
         # column a line of blanks has the wrong number of commas and is caught above
         return None
@@ -241,6 +238,23 @@ def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame,
 
 
 _LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+def _line_shapes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Length and number of commas of every line of ``text`` (lines end in ``\\r\\n``, ``\\n`` or
+    ``\\r``; the piece after the last line end is a line too), counted on the bytes with NumPy."""
+    if "\r" in text:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(_LINE_END.split(text), type=pa.string())
+        return pc.binary_length(arr).to_numpy(), pc.count_substring(arr, ",").to_numpy()
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    starts = np.r_[0, ends + 1]
+    lengths = np.r_[ends, len(data)] - starts
+    line_of_comma = np.searchsorted(ends, np.flatnonzero(data == ord(",")))
+    return lengths, np.bincount(line_of_comma, minlength=len(starts))
 
 
 def _read_cells(text: str, columns: int) -> pd.DataFrame | None:
