@@ -761,7 +761,8 @@ def _versions() -> dict:
 
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
              seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
-             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, table_format: str = "csv") -> Path:
+             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, respect_staffing: bool = False,
+             table_format: str = "csv") -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
 
     What a run guarantees (``docs/weekly-run.md``): one run at a time per reports
@@ -787,6 +788,9 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     lock_wait_s : float
         How long to wait for another run of the same reports folder to finish
         before giving up with :class:`RunLocked` (default: do not wait).
+    respect_staffing : bool
+        Passed to the notebooks: the schedule plans operators to ``staffing``
+        (:attr:`PlanParams.respect_staffing`, docs/labour.md).
     table_format : {"csv", "parquet"}
         The file format of every step's tables in the run folder (a notebook parameter of
         each step; the manifest records it).
@@ -837,6 +841,7 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
         manifest = {"week": week, "scenario": name, "run_id": uuid.uuid4().hex, "source": mask_source(source),
                     "scenario_file": scenario or "", "scenario_name": _scenario_title(scenario_arg, name),
                     "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
+                    "respect_staffing": respect_staffing,
                     "table_format": table_format,
                     "inputs_sha256": _checksums(source_arg), "versions": _versions(),
                     "scenario_sha256": hashlib.sha256(Path(scenario).read_bytes()).hexdigest() if scenario else "",
@@ -845,7 +850,8 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))  # 0700 until published
             parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
-                              scenario=scenario_arg, archive=str(archive_path), table_format=table_format)
+                              respect_staffing=respect_staffing, scenario=scenario_arg, archive=str(archive_path),
+                              table_format=table_format)
             (tmp / "notebooks").mkdir()
             for i, (step, notebook, title) in enumerate(STEPS, 1):
                 stage = step

@@ -200,12 +200,12 @@ def _planlib_executable(root: Path | None) -> str:
 
 
 def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: int,
-                       time_limit_s: float, root: Path | None = None) -> str:
+                       time_limit_s: float, root: Path | None = None, respect_staffing: bool = False) -> str:
     """The ``planlib run`` command that plans a saved scenario in the weekly run, to paste at ``root``.
 
     Paths inside ``root`` are relative to it, others absolute, so the command works pasted
-    at ``root`` (any folder when ``root`` is None). Seed and time limit are the editor's,
-    so the weekly run makes the plan the editor showed.
+    at ``root`` (any folder when ``root`` is None). Seed, time limit and the staffing limit are
+    the editor's, so the weekly run makes the plan the editor showed.
 
     Parameters
     ----------
@@ -221,6 +221,8 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
         Schedule solver time limit [s].
     root : path, optional
         The folder the command is pasted at (:func:`repository_root`).
+    respect_staffing : bool
+        The schedule plans operators to ``staffing`` (adds ``--respect-staffing``).
 
     Returns
     -------
@@ -229,7 +231,7 @@ def weekly_run_command(source: str, week: str, scenario_file: str | Path, seed: 
     """
     words = [_planlib_executable(root), "run", _shown_source(str(source), root), "--week", week,
              "--scenario", _shown_path(scenario_file, root), "--seed", str(seed),
-             "--time-limit", f"{time_limit_s:g}"]
+             "--time-limit", f"{time_limit_s:g}"] + (["--respect-staffing"] if respect_staffing else [])
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -750,7 +752,8 @@ class ScenarioEditor:
             return None
         week = iso_week(pd.Timestamp(self.params.plan_start).date())
         self.command = weekly_run_command(self.ds.source, week, target, seed=self.params.seed,
-                                          time_limit_s=self.params.time_limit_s, root=self.root)
+                                          time_limit_s=self.params.time_limit_s, root=self.root,
+                                          respect_staffing=self.params.respect_staffing)
         where = f"at {self.root}" if self.root is not None else "in any folder"
         self._say(f"saved {_shown_path(target, self.root)}; to plan it in the weekly run, paste {where}: "
                   f"{self.command}", command=self.command)

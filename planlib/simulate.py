@@ -13,8 +13,10 @@ The noise, each drawn per record from the seed:
   split over :data:`SCRAP_REASONS`;
 - run time: the routing standard x a lognormal factor (mean about 1.04, the plant runs a little slow);
 - breakdowns: machine stops by :data:`DOWNTIME_REASONS`, their minutes reported on the operation hit;
-- labour: hours booked = crew x hours on the machine x a factor (operator absence is not simulated:
-  ``staffing`` stays as given, docs/sample-weeks.md);
+- labour: hours booked = crew x hours on the machine x a factor;
+- operator absence: each operator of a staffed shift is absent with :data:`ABSENCE_RATE`; a shift left
+  with too few operators for all its work center's machines idles some of them (:func:`absences`), and
+  an operation caught there waits, its lost minutes reported as downtime ``no operator``;
 - suppliers: late by a supplier's own delay, short by a few percent, partial confirmations.
 
 Glossary: docs/glossary.md.
@@ -28,8 +30,9 @@ from planlib.actuals import snapshot_date
 from planlib.contract import TABLES
 from planlib.dataset import Dataset, conform, empty_table
 
-__all__ = ["DOWNTIME_REASONS", "SCRAP_REASONS", "cut_to_stock", "downtime", "frame_start", "issue_rows",
-           "report_rows", "run_minutes", "scrap_qty", "simulate_week", "supplier_confirmations", "simulate_weeks", "week_summary"]
+__all__ = ["ABSENCE_RATE", "DOWNTIME_REASONS", "SCRAP_REASONS", "absences", "cut_to_stock", "downtime", "frame_start",
+           "issue_rows", "report_rows", "run_minutes", "scrap_qty", "simulate_week", "simulate_weeks",
+           "supplier_confirmations", "week_absences", "week_summary"]
 
 #: Scrap reasons and their weights (the plant's Pareto: a few reasons make most of the scrap).
 SCRAP_REASONS = {"dimension out of tolerance": 0.35, "surface defect": 0.25, "porosity": 0.15,
@@ -48,6 +51,10 @@ SCRAP_RATE_MIN, SCRAP_RATE_MAX = 0.004, 0.2
 #: Share of operations hit by a stop, and the stop's minutes: lognormal(log 60, 0.5) (median 60 min).
 DOWNTIME_SHARE = 0.25
 DOWNTIME_LOGNORMAL = (np.log(60), 0.5)
+#: Operator absence: the chance that one operator of a staffed shift does not come (illness, leave at
+#: short notice), drawn per operator and shift; and the downtime reason of the minutes it costs.
+ABSENCE_RATE = 0.04
+NO_OPERATOR = "no operator"
 #: Labour hours booked: crew x hours on the machine x lognormal(0, 0.05).
 LABOUR_LOGNORMAL_SIGMA = 0.05
 #: Days a supplier's deliveries and confirmations run late (SKF Distribution is the late supplier of the
@@ -135,7 +142,8 @@ def downtime(rng) -> tuple[float, str]:
 
 
 def report_rows(rng, order_id: str, op_seq: int, machine_id: str, crew_size: float, segments: list,
-                good: float, scrap: float, stop: tuple[float, str] = (0.0, ""), finished: bool = True) -> list[dict]:
+                good: float, scrap: float, stop: tuple[float, str] = (0.0, ""), finished: bool = True,
+                idle: dict | None = None) -> list[dict]:
     """The production reports of one operation: one row per day it ran.
 
     Parameters
@@ -157,6 +165,10 @@ def report_rows(rng, order_id: str, op_seq: int, machine_id: str, crew_size: flo
     finished : bool
         False: the operation goes on after ``segments`` (cut at a week's end); its scrap and stop are
         still reported on the last day given.
+    idle : dict, optional
+        Day (midnight) -> minutes the machine stood without an operator while the operation waited
+        for it (:func:`absences`), reported on the day it ran next: added to the day's downtime,
+        whose reason is ``no operator`` when they are the larger part.
 
     Returns
     -------
@@ -182,13 +194,107 @@ def report_rows(rng, order_id: str, op_seq: int, machine_id: str, crew_size: flo
     for k, (d, (s, e)) in enumerate(days.items()):
         last = k == len(days) - 1
         hours = (e - s).total_seconds() / 3600
+        down, why = (float(stop[0]), stop[1]) if last else (0.0, "")
+        away = float((idle or {}).get(d, 0.0))
+        if away > 0:
+            down, why = down + away, (NO_OPERATOR if away >= down else why)
         rows.append(dict(order_id=order_id, op_seq=int(op_seq), machine_id=machine_id, report_date=d,
                          start=s.floor("min"), end=e.ceil("min"), qty_good=float(share[k]),
                          qty_scrap=float(scrap if last else 0), scrap_reason=reason if last else "",
                          labour_hours=round(float(crew_size) * hours * float(rng.lognormal(0, LABOUR_LOGNORMAL_SIGMA)), 2),
-                         downtime_min=float(stop[0] if last else 0.0),
-                         downtime_reason=stop[1] if last else ""))
+                         downtime_min=down, downtime_reason=why))
     return rows
+
+
+def absences(rng, ds: Dataset, start, end) -> pd.DataFrame:
+    """Operators absent in the staffed shifts of ``[start, end)``, and the machines it idles.
+
+    Each operator of each shift of :func:`planlib.labour.labour_shifts` (work centers with
+    ``staffing`` rows) is absent with :data:`ABSENCE_RATE`. A work center runs at most
+    ``floor(operators / crew)`` machines at once, ``crew`` its routings' largest ``crew_size``; the
+    machines it can no longer run with the operators present stand idle for the whole shift, the
+    ones drawn from its machines.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    ds : Dataset
+        Uses ``staffing``, ``work_centers``, ``machines``, ``routings``, ``calendars``.
+    start, end : datetime-like
+
+    Returns
+    -------
+    DataFrame
+        One row per shift with someone absent: ``work_center_id, date, shift_name, start, end``,
+        ``operators`` [headcount planned], ``absent`` [headcount], ``machines_idle`` (machine ids
+        joined by ``", "``; empty when the operators left still run every machine).
+    """
+    from planlib.labour import labour_shifts
+
+    cols = ["work_center_id", "date", "shift_name", "start", "end", "operators", "absent", "machines_idle"]
+    if not ds.has("staffing") or not len(ds.staffing):
+        return pd.DataFrame(columns=cols)
+    shifts = labour_shifts(ds, start, end)
+    shifts = shifts[shifts.operators.notna() & (shifts.start >= pd.Timestamp(start))].reset_index(drop=True)
+    crew = ds.routings.groupby("work_center_id").crew_size.max()
+    machines = {w: sorted(g.machine_id) for w, g in ds.machines.groupby("work_center_id")}
+    rows = []
+    for sh in shifts.itertuples():
+        n = int(round(sh.operators))
+        gone = int(rng.binomial(n, ABSENCE_RATE)) if n > 0 else 0
+        if not gone:
+            continue
+        mine, c = machines.get(sh.work_center_id, []), float(crew.get(sh.work_center_id, 0.0))
+        runs = (lambda k: len(mine) if c <= 0 else min(len(mine), int(np.floor(k / c + 1e-9))))
+        lost = runs(n) - runs(n - gone)
+        idle = sorted(rng.choice(mine, size=lost, replace=False).tolist()) if lost > 0 else []
+        rows.append(dict(work_center_id=sh.work_center_id, date=sh.date, shift_name=sh.shift_name, start=sh.start,
+                         end=sh.end, operators=float(sh.operators), absent=gone, machines_idle=", ".join(idle)))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def week_absences(ds: Dataset, start, seed: int = 0) -> pd.DataFrame:
+    """:func:`absences` of the week from ``start``, drawn as :func:`simulate_week` draws them (a
+    stream of their own from the seed and the ISO week, so that they do not move the other draws)."""
+    start = pd.Timestamp(start).normalize()
+    year, week, _ = start.isocalendar()
+    return absences(np.random.default_rng([int(seed), int(year), int(week), 1]), ds, start,
+                    start + pd.Timedelta(days=7))
+
+
+def _without(work: list, windows: list) -> list:
+    """Working intervals ``work`` less the ``windows`` [(start, end)], in order."""
+    out = list(work)
+    for a, b in windows:
+        nxt = []
+        for s, e in out:
+            if e <= a or s >= b:
+                nxt.append((s, e))
+                continue
+            if s < a:
+                nxt.append((s, a))
+            if e > b:
+                nxt.append((b, e))
+        out = nxt
+    return out
+
+
+def _idle_by_day(segments: list, windows: list, earliest) -> dict:
+    """Day -> minutes of ``windows`` (the machine without an operator) that held up an operation able to
+    start at ``earliest`` and run in ``segments``: each window's minutes between ``earliest`` and the
+    operation's end, on the first day the operation ran on or after the window began."""
+    if not segments:
+        return {}
+    days = sorted({s.normalize() for s, _ in segments})
+    stop = segments[-1][1]
+    out = {}
+    for a, b in windows:
+        m = (min(stop, b) - max(pd.Timestamp(earliest), a)).total_seconds() / 60
+        if m <= 0:
+            continue
+        d = next((d for d in days if d >= a.normalize()), days[-1])
+        out[d] = out.get(d, 0.0) + m
+    return {d: float(round(m)) for d, m in out.items()}  # whole minutes, as a shop floor reports them
 
 
 def issue_rows(rng, order_id: str, components: pd.DataFrame, qty: float, when) -> list[dict]:
@@ -265,7 +371,9 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
           machine and its order's previous operation are through, runs the schedule's minutes x
           :func:`run_minutes`'s factor plus a stop (:func:`downtime`), loses :func:`scrap_qty`
           units; one row per day (:func:`report_rows`); an operation still running at the week's
-          end reports the good units of its minutes in the week;
+          end reports the good units of its minutes in the week; a machine idled by operator
+          absence (:func:`absences`, drawn from a stream of its own) runs nothing in that shift,
+          and the operation it holds reports the minutes as downtime ``no operator``;
         - ``material_issues``: the BOM of the units entering an order's first operation (good + scrap reported on it in the week; :func:`issue_rows`);
         - ``goods_receipts``: the open purchase orders due before M + 7, received on the due date
           (-1 to +1 days), the late suppliers of ``SUPPLIER_DELAY_DAYS`` later (a receipt
@@ -280,7 +388,7 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
 
         Stock never goes below zero day by day: on each day receipts and production come in first,
         then the issues and the shipments (by priority) go out, each cut to what is on hand. The
-        staffing, calendars and master data are unchanged.
+        staffing (the planned headcount), calendars and master data are unchanged.
     """
     from planlib.validate import planning_dataset
 
@@ -293,7 +401,12 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     sr, new_ids = _release(state, plan, start, end)
     state = Dataset(dict(state.tables, scheduled_receipts=sr, inventory=inventory), state.source,
                     frozenset(state.present | {"scheduled_receipts"}), state.rows, state.warnings)
-    reports, issues = _carry_out(rng, state, plan.schedule.schedule, new_ids, start, end)
+    away = week_absences(state, start, seed)
+    idle = {}
+    for a, b, ms in zip(away.start, away.end, away.machines_idle):
+        for m in filter(None, ms.split(", ")):
+            idle.setdefault(m, []).append((a, b))
+    reports, issues = _carry_out(rng, state, plan.schedule.schedule, new_ids, start, end, idle)
     receipts = _receive(rng, state, start, end)
     shipments = _due_shipments(state, start, end)
     issues, shipments = cut_to_stock(state, reports, receipts, issues, shipments)
@@ -411,7 +524,7 @@ def _book(work: list, earliest, minutes: float, until) -> tuple[list, bool]:
     return segs, False
 
 
-def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start, end):
+def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start, end, idle: dict | None = None):
     """Production reports and material issues of the schedule's operations that start in the week.
 
     Operations are taken in order of their scheduled setup start; each starts at the latest of its
@@ -419,7 +532,8 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
     operation's end (an operation whose previous one does not finish in the week does not start).
     The units it runs are the least of the schedule's quantity, what the order still lets into it
     (open quantity at the snapshot less the scrap of its earlier operations in the week and its own
-    ``qty_done``) and what its previous operation passed on.
+    ``qty_done``) and what its previous operation passed on. ``idle``: machine -> windows
+    [(start, end)] it stands without an operator (:func:`absences`); its operations wait them out.
     """
     from planlib.calendar import machine_intervals
 
@@ -439,7 +553,9 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
     scrap_pct = state.items.set_index("item_id").scrap_pct
     uom = state.items.set_index("item_id").uom
     bom = state.bom
-    work = {m: list(zip(g.start, g.end)) for m, g in machine_intervals(state, start, end).groupby("machine_id")}
+    idle = idle or {}
+    work = {m: _without(list(zip(g.start, g.end)), idle.get(m, []))
+            for m, g in machine_intervals(state, start, end).groupby("machine_id")}
     in_week = set(zip(ops.order_id, ops.op_seq))
     machine_free, op_end, good_in_week, scrap_before = {}, {}, {}, {}
     reports, issues = [], []
@@ -477,7 +593,7 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
         good_in_week[key] = good
         scrap_before[op.order_id] = scrap_before.get(op.order_id, 0.0) + bad
         reports += report_rows(rng, op.order_id, int(op.op_seq), op.machine_id, float(op.crew_size), segs,
-                               good, bad, stop, finished)
+                               good, bad, stop, finished, idle=_idle_by_day(segs, idle.get(op.machine_id, []), earliest))
         if op.op_seq == first_op.get(item) and good + bad > 0:  # components go out as units enter the order
             when = segs[0][0]
             lines = bom[(bom.parent_id == item) & (bom.valid_from.isna() | (bom.valid_from <= when))
@@ -626,7 +742,12 @@ def _confirm(rng, sr: pd.DataFrame, receipts: pd.DataFrame, start, end) -> pd.Da
     (:func:`supplier_confirmations`)."""
     po = sr[sr.order_type == "purchase"]
     left = po.qty.to_numpy(dtype=float) - po.order_id.map(receipts.groupby("order_id").qty.sum()).fillna(0.0).to_numpy()
-    return supplier_confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
+    conf = supplier_confirmations(rng, po.assign(qty=left)[left > 1e-9], start, end)
+    # a confirmation says what was still to come on its day: the week's receipts from that day on add back
+    later = conf[["order_id", "confirmed_on"]].merge(receipts, on="order_id")
+    later = later[later.received_date >= later.confirmed_on].groupby("order_id").qty.sum()
+    conf["confirmed_qty"] = conf.confirmed_qty + conf.order_id.map(later).fillna(0.0)
+    return conf
 
 
 def frame_start(ds: Dataset) -> pd.Timestamp:

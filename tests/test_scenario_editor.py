@@ -392,6 +392,26 @@ def test_outside_a_repository_the_command_has_absolute_paths(plant, tmp_path, mo
     assert "paste in any folder" in e.message
 
 
+def test_the_command_keeps_the_staffing_limit(tmp_path):
+    """An editor planning operators to staffing gives the weekly run command that does the same,
+    and that command parses into ``planlib run`` with the flag set."""
+    from planlib.cli import build_parser
+
+    root = tmp_path.resolve()
+    at = {"week": "2026-W48", "scenario_file": root / "s.yaml", "seed": 0, "time_limit_s": 10.0, "root": root}
+    words = shlex.split(weekly_run_command(str(root / "data"), respect_staffing=True, **at))
+    assert words[-1] == "--respect-staffing"
+    assert build_parser().parse_args(words[1:]).respect_staffing is True
+    assert "--respect-staffing" not in shlex.split(weekly_run_command(str(root / "data"), **at))
+
+
+def test_an_editor_planning_to_staffing_says_so_in_its_command(plant, tmp_path):
+    e = editor(plant, PARAMS.replace(respect_staffing=True), save_dir=tmp_path)
+    e.sd_add.click()
+    e.save()
+    assert shlex.split(e.command)[-1] == "--respect-staffing"
+
+
 def test_database_sources_in_the_command(tmp_path):
     root = tmp_path.resolve()
     at = {"week": "2026-W48", "scenario_file": root / "s.yaml", "seed": 0, "time_limit_s": 10.0, "root": root}

@@ -40,6 +40,30 @@ def test_schedule_command_on_the_sample_factory(sample_dir, sample, tmp_path, ca
     assert float(kpis.loc["operations", "value"]) == len(sched)
 
 
+@pytest.mark.parametrize("respect", [False, True], ids=["reported", "planned_to"])
+def test_schedule_command_can_plan_operators_to_the_staffing(sample_dir, sample, tmp_path, capsys, respect):
+    """``--respect-staffing``: the published schedule, read back, never needs more operators than the
+    sample's shifts put on (the independent checker; the labour requirements show no shortfall).
+    Without the flag the same command plans the ASSY crew into the night, where no shift is staffed."""
+    from planlib.data import read_table
+    from planlib.labour import labour_requirements
+
+    out = tmp_path / "sched"
+    args = ["schedule", str(sample_dir), "--out", str(out), "--time-limit", "3", "--quiet"]
+    assert main(args + (["--respect-staffing"] if respect else [])) == 0
+    sched = read_table(out / "schedule.csv")
+    t0 = pd.Timestamp("2026-11-23")
+    iv = machine_intervals(sample, t0, t0 + pd.Timedelta(days=120))
+    bad = check_schedule(sched, t0, iv, sample.setup_matrix, None, sample.machines, staffing=sample.staffing)
+    short = labour_requirements(sched, sample, t0).shortfall_h.sum()
+    if respect:
+        assert bad.empty, bad.to_string()
+        assert short == 0.0
+    else:
+        assert set(bad.rule) == {"staffing"} and bad.detail.str.contains("0 on shift").any()
+        assert short > 0.0
+
+
 def test_sample_factory_schedule_respects_every_calendar_and_setup(sample_dir, sample, tmp_path, capsys):
     """The issue's check: ``planlib schedule data/sample --out DIR`` (no options but a short time limit);
     the written schedule is read back and checked against the sample's own tables: every run inside

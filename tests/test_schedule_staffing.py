@@ -21,7 +21,7 @@ T0 = pd.Timestamp("2026-11-23")  # a Monday
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri"]
 
 
-def plant(early=1, late=2, crew=1.0, staffing=True):
+def plant(early=1, late=2, crew=1.0, staffing=True, setup_min=0):
     tables = {
         "items": pd.DataFrame([dict(item_id="A", item_type="make", lead_time_days=1, family="F")]),
         "work_centers": pd.DataFrame([dict(work_center_id="WC", calendar_id="CAL")]),
@@ -29,7 +29,7 @@ def plant(early=1, late=2, crew=1.0, staffing=True):
                                   dict(machine_id="M2", work_center_id="WC")]),
         "calendars": pd.DataFrame([dict(calendar_id="CAL", weekday=d, start_time="06:00", end_time="22:00")
                                    for d in DAYS]),
-        "routings": pd.DataFrame([dict(item_id="A", op_seq=10, work_center_id="WC", setup_min=0,
+        "routings": pd.DataFrame([dict(item_id="A", op_seq=10, work_center_id="WC", setup_min=setup_min,
                                        run_min_per_unit=60, crew_size=crew)]),
     }
     if staffing:
@@ -144,3 +144,82 @@ def test_cpsat_model_alone_holds_the_staffing_limit():
     assert out[False][0].end.max() == T0 + pd.Timedelta(hours=12) and list(out[False][1].rule) == ["staffing"]
     assert out[True][0].end.max() == T0 + pd.Timedelta(hours=18) and out[True][1].empty
     assert early_load(out[True][0]) == 1.0
+
+
+@pytest.mark.parametrize("time_limit", [5.0, 0.0], ids=["cpsat", "heuristic"])
+def test_the_crew_is_held_through_setup_too(time_limit):
+    """With a 1 h setup the operator sets up before running: the second order's setup may not start
+    while the first runs in the one-operator early shift. First: setup 06:00, run 07:00-13:00; the
+    second sets up from 13:00 (not 12:00, which would need two operators for an hour) and runs
+    14:00-20:00. The labour requirements of the schedule show no shortfall in any shift."""
+    from planlib.labour import labour_requirements
+
+    ds = plant(setup_min=60)
+    held = solve(ds, respect=True, time_limit=time_limit)
+    sched = held.schedule.sort_values("setup_start").reset_index(drop=True)
+    assert violations(held, ds).empty
+    assert list(sched.setup_start) == [T0 + pd.Timedelta(hours=6), T0 + pd.Timedelta(hours=13)]
+    assert list(sched.end) == [T0 + pd.Timedelta(hours=13), T0 + pd.Timedelta(hours=20)]
+    need = labour_requirements(held.schedule, ds, T0, T0 + pd.Timedelta(days=1))
+    assert need.hours_needed.sum() == pytest.approx(14.0)  # 2 x (1 h setup + 6 h run), one operator
+    assert need.shortfall_h.sum() == 0.0
+
+
+def test_checker_counts_the_setup_against_the_shift():
+    """A setup that starts while another run holds the early shift's only operator is an overload."""
+    ds = plant(setup_min=60)
+    sched = pd.DataFrame([dict(order_id=o, op_seq=10, work_center_id="WC", machine_id=m, crew_size=1.0,
+                               setup_start=T0 + pd.Timedelta(hours=ss), start=T0 + pd.Timedelta(hours=ss + 1),
+                               end=T0 + pd.Timedelta(hours=ss + 7))
+                          for o, m, ss in (("O1", "M1", 6), ("O2", "M2", 12))])
+    found = check_staffing(sched, T0, ds.staffing)
+    assert len(found) == 1 and "2 operators needed at WC at 2026-11-23 12:00:00, 1 on shift" in found.detail.iat[0]
+    assert check_staffing(sched.assign(setup_start=sched.start), T0, ds.staffing).empty  # runs alone: fine
+
+
+def test_the_weekly_schedule_notebook_takes_the_flag(tmp_path):
+    """``planlib run --respect-staffing`` reaches the schedule through the notebook's parameter: the
+    schedule step run by papermill with ``respect_staffing=True`` publishes a schedule the independent
+    checker finds within the sample's shifts, and records the flag in its parameters."""
+    import json
+    from pathlib import Path
+
+    import papermill as pm
+
+    from planlib.calendar import machine_intervals
+    from planlib.data import load
+    from planlib.pipeline import NOTEBOOKS, read_step
+    from planlib.validate import planning_dataset
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    pm.execute_notebook(str(NOTEBOOKS / "03_schedule.ipynb"), str(tmp_path / "03.ipynb"), progress_bar=False,
+                        cwd=str(NOTEBOOKS), kernel_name="python3",
+                        parameters=dict(source=str(sample), week="2026-W48", run_dir=str(run_dir), time_limit_s=3.0,
+                                        respect_staffing=True))
+    sched = read_step(run_dir, "schedule", "schedule")
+    ds = planning_dataset(load(sample), T0)
+    iv = machine_intervals(ds, T0, T0 + pd.Timedelta(days=120))
+    assert len(sched) > 0
+    assert check_staffing(sched, T0, ds.staffing, iv).empty
+    used = json.loads((run_dir / "schedule" / "parameters.json").read_text())
+    assert used["plan"]["respect_staffing"] is True
+
+
+def test_cli_run_passes_the_flag(monkeypatch, capsys):
+    from pathlib import Path
+
+    from planlib.cli import main
+
+    seen = {}
+
+    def fake_run_week(source, week, scenario, out, **kwargs):
+        seen.update(kwargs)
+        return Path(out) / week / "base"
+
+    monkeypatch.setattr("planlib.cli.run.run_week", fake_run_week)
+    main(["run", "data/sample", "--week", "2026-W48", "--respect-staffing", "--quiet"])
+    assert seen["respect_staffing"] is True
+    main(["run", "data/sample", "--week", "2026-W48", "--quiet"])
+    assert seen["respect_staffing"] is False

@@ -73,7 +73,7 @@ def params_from(args: argparse.Namespace, **overrides) -> PlanParams:
     for arg, field in (("start", "plan_start"), ("as_of", "plan_start"), ("seed", "seed"),
                        ("workers", "workers"), ("time_limit", "time_limit_s"),
                        ("horizon_weeks", "horizon_weeks"), ("horizon_days", "schedule_horizon_days"),
-                       ("bucket", "bucket")):
+                       ("bucket", "bucket"), ("respect_staffing", "respect_staffing")):
         value = getattr(args, arg, None)
         if value is not None:
             values[field] = value

@@ -36,6 +36,9 @@ def add_parser(sub) -> None:
     p.add_argument("--wait", type=float, default=0.0, metavar="S",
                    help="if another run of the same reports folder is in progress, wait up to S seconds for "
                         "it (default 0: exit 2 at once, naming the run that holds the folder)")
+    p.add_argument("--respect-staffing", action="store_true",
+                   help="schedule operators to the staffing table, shift by shift (docs/labour.md); "
+                        "default: labour is reported, not planned to")
     add_format(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
@@ -56,7 +59,7 @@ def run(args) -> int:
     try:
         folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
                           time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait,
-                          table_format=args.table_format)
+                          respect_staffing=args.respect_staffing, table_format=args.table_format)
     except StepFailed as exc:
         print(f"planlib run: {exc}", file=sys.stderr)
         if exc.notebook is not None:

@@ -59,6 +59,10 @@ def add_parser(sub) -> None:
     p.add_argument("--crew", action="append", default=[], metavar="WC=N",
                    help="operators available at work center WC (repeatable); runs needing routings.crew_size "
                         "operators then never need more at once")
+    p.add_argument("--respect-staffing", action="store_true",
+                   help="plan operators to the staffing table: at a work center with staffing rows, operations "
+                        "needing routings.crew_size operators never need more at once than the shift puts there "
+                        "(changeover, setup and run; docs/labour.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 

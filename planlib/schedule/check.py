@@ -63,13 +63,14 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
     machines : DataFrame, optional
         ``machine_id, work_center_id``: each operation must run on a machine of its work center.
     crews : dict, optional
-        ``work_center_id -> operators``: runs needing ``crew_size`` operators never need more at once.
+        ``work_center_id -> operators``: operations needing ``crew_size`` operators (from
+        ``setup_start`` to ``end``: changeover, setup and run) never need more at once.
     material : DataFrame, optional
         The supply of each consuming operation (see :func:`check_material`).
     staffing : DataFrame, optional
         The ``staffing`` table (``work_center_id, weekday`` 0 = Monday, ``start_time, end_time``
-        [h], ``operators``): where a staffed work center's machines work (``intervals``), the runs
-        needing ``crew_size`` operators never need more at once than the shifts there put on
+        [h], ``operators``): where a staffed work center's machines work (``intervals``), the
+        operations needing ``crew_size`` operators never need more at once than the shifts there put on
         (see :func:`check_staffing`).
 
     Returns
@@ -162,13 +163,13 @@ def check_schedule(schedule: pd.DataFrame, plan_start, intervals: pd.DataFrame |
         for w, g in sch[sch.crew_size > 0].groupby("work_center_id"):
             if w not in crews:
                 continue
-            events = sorted([(s, c) for s, c in zip(g.t_s, g.crew_size)] +
+            events = sorted([(s, c) for s, c in zip(g.t_ss, g.crew_size)] +
                             [(e, -c) for e, c in zip(g.t_e, g.crew_size)], key=lambda x: (x[0], x[1]))
             load = 0.0
             for t, c in events:
                 load += c
                 if load > crews[w] + 1e-9:
-                    row = g[(g.t_s <= t) & (g.t_e > t)].iloc[0]
+                    row = g[(g.t_ss <= t) & (g.t_e > t)].iloc[0]
                     add("crew", row, f"{load:g} operators needed at {w}, {crews[w]:g} available")
                     break
     if frozen is not None and len(frozen):
@@ -242,19 +243,21 @@ def check_material(schedule: pd.DataFrame, material: pd.DataFrame) -> pd.DataFra
 
 def check_staffing(schedule: pd.DataFrame, plan_start, staffing: pd.DataFrame,
                    intervals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every moment a staffed work center's runs need more operators than its shifts put on.
+    """Every moment a staffed work center's operations need more operators than its shifts put on.
 
     Recomputed from the tables alone: the shifts are laid out day by day from ``staffing``
     (a shift whose end is not after its start ends the next day; overlapping shifts add up);
     at each moment a machine of the work center works (``intervals``; always, without them)
-    the ``crew_size`` of the runs under way (``start <= t < end``) must not exceed the operators
+    the ``crew_size`` of the operations under way (``setup_start <= t < end``: an operation holds its
+    crew through changeover, setup and run; ``start`` without a ``setup_start`` column) must not exceed the operators
     of the shifts covering it (0 where none does). Outside working time no machine of the work
     center runs, and nothing is checked.
 
     Parameters
     ----------
     schedule : DataFrame
-        ``order_id, op_seq, work_center_id, machine_id, start, end`` (timestamps), ``crew_size``.
+        ``order_id, op_seq, work_center_id, machine_id, setup_start, start, end`` (timestamps),
+        ``crew_size``.
     plan_start : datetime-like
     staffing : DataFrame
         ``work_center_id, weekday, start_time, end_time`` [h], ``operators``.
@@ -273,8 +276,9 @@ def check_staffing(schedule: pd.DataFrame, plan_start, staffing: pd.DataFrame,
     sch = sch[sch.work_center_id.isin(set(staffing.work_center_id))]
     if not len(sch):
         return pd.DataFrame(bad, columns=VIOLATION_COLUMNS)
-    ts, te = _minutes(sch.start, t0), _minutes(sch.end, t0)
-    first = (pd.to_datetime(sch.start).min() - t0).days - 2
+    begin = sch.setup_start if "setup_start" in sch else sch.start
+    ts, te = _minutes(begin, t0), _minutes(sch.end, t0)
+    first = (pd.to_datetime(begin).min() - t0).days - 2
     last = (pd.to_datetime(sch.end).max() - t0).days + 2
     for w, rows in staffing.groupby("work_center_id"):
         mine = (sch.work_center_id == w).to_numpy()

@@ -198,9 +198,9 @@ class _Dispatch:
         for i, m, ws in sorted(zip(frozen.op, frozen.machine_id, frozen.ws), key=lambda x: x[2]):
             _, s, p = next(o for o in self.options[i] if o[0] == m)
             self.record(int(i), m, int(ws), int(ws) + s, int(ws) + s + p, 0)
-        for i, (_, m, _, wr, we, _, _) in self.out.items():
+        for i, (_, m, ws, _, we, _, _) in self.out.items():
             if self.needs_crew(i):
-                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(wr), self.tls[m].end_at(we), self.crew[i]))
+                self.crew_use[self.wc_of[i]].append((self.tls[m].start_at(ws), self.tls[m].end_at(we), self.crew[i]))
 
     def hold_until_repair(self) -> None:
         """Rescheduling: nothing new starts on a machine before the repair time ``not_before``."""
@@ -235,7 +235,7 @@ class _Dispatch:
         self.by_best[m].discard(chosen)
         self.record(chosen, m, ws, wr, we, change)
         if self.needs_crew(chosen):
-            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(wr), end, self.crew[chosen]))
+            self.crew_use[self.wc_of[chosen]].append((self.tls[m].start_at(ws - change), end, self.crew[chosen]))
         new = [s for s in self.succs[chosen] if self.waiting[s] == 0 and not self.done[s] and s not in self.cand]
         for nxt in new:
             self.put(nxt)
@@ -359,16 +359,19 @@ class _Dispatch:
         return self.wc_of[i] in self.crew_use and self.crew[i] > 0
 
     def place_with_crew(self, i: int, m, s: int, p: int, change: int, ready: int):
-        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None."""
-        tl, free, unbroken = self.tls[m], self.free[m], self.unbroken[i]
+        """:func:`_place` of ``i`` on ``m``, later until its crew is free: ``(ws, wr, we, end)`` or None.
+
+        The crew is held from the start of the changeover and setup to the end of the run."""
+        tl, floor, unbroken = self.tls[m], self.free[m], self.unbroken[i]
         while True:
-            placed = _place(tl, free, ready, s, p, change, unbroken)
+            placed = _place(tl, floor, ready, s, p, change, unbroken)
             if placed is None:
                 return None
-            later = self.crew_delay(i, tl.start_at(placed[1]), placed[3])
+            held = placed[0] - change  # working-clock start of changeover and setup
+            later = self.crew_delay(i, tl.start_at(held), placed[3])
             if later is None:
                 return placed
-            ready = max(ready + 1, int(later))
+            floor = max(held + 1, tl.work_at(int(later)))
 
     def crew_delay(self, i: int, r: int, e: int):
         """None if the crew can take operation ``i`` in ``[r, e)`` [real min]; else the next time worth trying."""
@@ -452,7 +455,7 @@ def compact(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     """
     if problem.crews or len(sol) == 0:
         return sol
-    sol = sol.sort_values(["machine_id", "ws"]).reset_index(drop=True)
+    sol = sol.sort_values(["machine_id", "ws", "we"], kind="stable").reset_index(drop=True)
     shift = _LeftShift(problem, sol)
     pending = list(sol.op)
     while pending:

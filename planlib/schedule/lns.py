@@ -106,7 +106,7 @@ def _restrict(model: cp_model.CpModel, problem: Problem, v: ModelVars, best: pd.
     def run_start(i, m):
         return sub.get_int_var_from_proto_index(v.wr_vars[(i, group_of[m])].index)
 
-    for m, g in best.sort_values(["machine_id", "ws"]).groupby("machine_id"):
+    for m, g in best.sort_values(["machine_id", "ws", "we"], kind="stable").groupby("machine_id"):
         prev = None
         for i in g.op.astype(int):
             if i in relaxed:

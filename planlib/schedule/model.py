@@ -538,11 +538,14 @@ def _hint_sequence(ix: _Lookups, m, nodes: list) -> set:
 # --------------------------------------------------------------------------- 5. crews
 
 def _add_crews(model: cp_model.CpModel, ix: _Lookups, v: ModelVars) -> None:
-    """Operators: the runs of a work center's operations with a crew share its operators.
+    """Operators: the operations of a work center with a crew share its operators.
 
-    Per operation with ``crew_size > 0`` on a work center of ``Problem.crews``, an interval
-    over its real run [min from plan start] (``cr{i}``, ``ce{i}``, ``civ{i}``); per work center a
-    cumulative constraint, demands and capacity in tenths of an operator (``CREW_SCALE``).
+    An operation holds its ``crew_size`` operators for all its machine time, from the start of its
+    changeover and setup to the end of its run (the hours ``labour_requirements`` counts). Per
+    operation with ``crew_size > 0`` on a work center of ``Problem.crews``, an interval over that
+    time [real min from plan start] (``cr{i}``, ``ce{i}``, ``civ{i}``; the changeover is the one of
+    the sequence arc into the operation, see :func:`_crew_start`); per work center a cumulative
+    constraint, demands and capacity in tenths of an operator (``CREW_SCALE``).
     With staffing as a limit (``Problem.staffing``) the capacity varies by shift: the cumulative
     holds the work center's most operators, and a fixed interval (``off{wc}_{k}``) over each
     window with fewer eats the difference, as in the OR-Tools sample
@@ -552,9 +555,8 @@ def _add_crews(model: cp_model.CpModel, ix: _Lookups, v: ModelVars) -> None:
     horizon = problem.horizon
     crew_iv = {}
     for i in ops.index[(ops.crew_size > 0) & ops.work_center_id.isin(list(problem.crews))]:
-        r = model.new_int_var(0, horizon, f"cr{i}")
+        r = _crew_start(model, ix, v, i)
         e = model.new_int_var(0, horizon, f"ce{i}")
-        model.add(r == _real(model, ix, v, i, 0))
         model.add(e == _real(model, ix, v, i, 1))
         size = model.new_int_var(0, horizon, f"cs{i}")
         civ = model.new_interval_var(r, size, e, f"civ{i}")
@@ -570,6 +572,36 @@ def _add_crews(model: cp_model.CpModel, ix: _Lookups, v: ModelVars) -> None:
                 if less > 0 and e > s:
                     items.append((model.new_fixed_size_interval_var(int(s), int(e - s), f"off{wc}_{k}"), less))
         model.add_cumulative([iv for iv, _ in items], [d for _, d in items], cap)
+
+
+def _crew_start(model: cp_model.CpModel, ix: _Lookups, v: ModelVars, i):
+    """Real time operation ``i``'s changeover and setup begin [min from plan start] (``cr{i}``).
+
+    Per present alternative ``j``: its working-clock setup start ``ws`` less the changeover of the
+    sequence arc into it (``v.arcs``), converted on its machine's calendar (:func:`_real_time`,
+    variable ``cw{j}``); an alternative without setup or changeover starts with its run.
+    """
+    alts = ix.problem.alts
+    r = model.new_int_var(0, ix.problem.horizon, f"cr{i}")
+    into = {}
+    for m in {alts.machine_id.iat[j] for j in ix.by_op[i]}:
+        for _, jb, lit, change in v.arcs.get(m, []):
+            if change:
+                into.setdefault(jb, []).append(change * lit)
+    for j in ix.by_op[i]:
+        if j not in v.present:
+            continue
+        setup = int(alts.setup_min.iat[j])
+        if not setup and j not in into:
+            model.add(r == _real(model, ix, v, i, 0)).only_enforce_if(v.present[j])
+            continue
+        g = ix.group_of[alts.machine_id.iat[j]]
+        tl = ix.group_tl[g]
+        w = model.new_int_var(0, int(tl.total), f"cw{j}")
+        model.add(w == v.ws[j] - sum(into.get(j, []))).only_enforce_if(v.present[j])
+        t, _ = _real_time(model, tl, w, 0, f"cw{j}", is_end=False)
+        model.add(r == t).only_enforce_if(v.present[j])
+    return r
 
 
 # --------------------------------------------------------------------------- 6. objective terms
@@ -879,7 +911,7 @@ def extract(problem: Problem, v: ModelVars, solver: cp_model.CpSolver) -> pd.Dat
             s, p = int(alts.setup_min.iat[j]), int(alts.run_min.iat[j])
             ws = int(solver.value(v.ws[j]))
             rows.append([int(alts.op.iat[j]), alts.machine_id.iat[j], ws, ws + s, ws + s + p])
-    sol = pd.DataFrame(rows, columns=SOLUTION_COLUMNS[:5]).sort_values(["machine_id", "ws"])
+    sol = pd.DataFrame(rows, columns=SOLUTION_COLUMNS[:5]).sort_values(["machine_id", "ws", "we"], kind="stable")
     return sequence(problem, sol)
 
 
@@ -898,7 +930,7 @@ def sequence(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
         first operation on its machine), in ``op`` order.
     """
     fam = problem.ops.family.to_numpy()
-    sol = sol.sort_values(["machine_id", "ws"]).copy()
+    sol = sol.sort_values(["machine_id", "ws", "we"], kind="stable").copy()
     prev = sol.groupby("machine_id").op.shift().fillna(-1).astype(int).to_numpy()
     change = []
     for i, m, p in zip(sol.op, sol.machine_id, prev):

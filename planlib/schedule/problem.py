@@ -72,8 +72,8 @@ class ScheduleSettings:
     move_tolerance_min : int
         Rescheduling: a start shifted by at most this much does not count as a move.
     respect_staffing : bool
-        Operators as a limit: at a work center with ``staffing`` rows, the runs of operations
-        with a crew never need more operators at once than the shifts put there, shift by
+        Operators as a limit: at a work center with ``staffing`` rows, operations with a crew
+        (changeover, setup and run) never need more operators at once than the shifts put there, shift by
         shift (:func:`staffing_capacity`); without it only ``crews`` (constant) limit them.
     log : bool
         Print the CP-SAT search log.
@@ -727,6 +727,7 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     progress = ds.operations_progress
     prog = {(o, int(s)): r for o, s, r in zip(progress.order_id, progress.op_seq,
                                               progress.to_dict("records"))}
+    on_machine = _running_now(progress)
 
     op_rows, alt_rows, frozen_rows = [], [], []
     for o in orders.itertuples(index=False):
@@ -747,12 +748,17 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
             status, qty, setup = "planned", float(o.qty), float(r.setup_min)
             fixed = None
             if p is not None and p["status"] == "running":
-                status = "running"
                 qty = max(0.0, float(o.qty) - float(p.get("qty_done") or 0.0))
-                setup = 0.0
                 fixed = p.get("machine_id")
                 if not isinstance(fixed, str) or not fixed:
                     fixed = None
+                if qty > 0 and (pred >= 0 or (fixed and on_machine.get(fixed) != (o.order_id, int(r.op_seq)))):
+                    # paused: its previous operation is not done either (it has run the units passed on so
+                    # far and waits for the rest), or another operation runs on its machine now; it goes on
+                    # on its machine, set up again, when it can
+                    status = "planned"
+                else:
+                    status, setup = "running", 0.0
             cand = [fixed] if fixed else wc_machines
             if not cand:
                 bad_orders.add(o.order_id)
@@ -832,6 +838,18 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                    orders=orders.reset_index(drop=True), plan_start=plan_start, frozen=frozen,
                    crews=crews, calendar_intervals=iv, warnings=warnings.frame(), material=mat,
                    links=links, staffing=profile, staffing_rows=rows_used)
+
+
+def _running_now(progress: pd.DataFrame) -> dict:
+    """``machine_id -> (order_id, op_seq)``: of the operations reported running on a machine, the one
+    running now (the latest ``actual_start``; a tie or none: the last row); the others are paused."""
+    run = progress[(progress.status == "running") & progress.machine_id.notna()]
+    if not len(run):
+        return {}
+    start = pd.to_datetime(run.actual_start, errors="coerce") if "actual_start" in run else pd.Series(pd.NaT, index=run.index)
+    run = run.assign(_t=start.fillna(pd.Timestamp.min), _k=np.arange(len(run)))
+    last = run.sort_values(["machine_id", "_t", "_k"]).groupby("machine_id").tail(1)
+    return {m: (o, int(q)) for m, o, q in zip(last.machine_id, last.order_id, last.op_seq)}
 
 
 def _crew_beyond_staffing(ops: pd.DataFrame, crews: dict, staffed: set, problems: Problems, bad: set) -> None:
