@@ -504,8 +504,7 @@ def _parse_ascii_column(text, index: pd.Index, col: Column):
                 raise pa.ArrowInvalid("a whole number pandas does not read")
             num = pd.Series(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), index=index)
         except pa.ArrowInvalid:  # a cell that is not a number: pandas says which
-            num = pd.to_numeric(pd.Series(cells.to_numpy(zero_copy_only=False), index=index),
-                                errors="coerce").astype("float64")
+            num = _to_numbers(pd.Series(cells.to_numpy(zero_copy_only=False), index=index))
         return _typed_numbers(num, pd.Series(empty, index=index), kind)
     if kind in ("date", "datetime"):
         iso = pc.match_substring_regex(text, f"^(?:{_ISO_DATE})$")
@@ -520,6 +519,24 @@ def _parse_ascii_column(text, index: pd.Index, col: Column):
     truth = pc.is_in(lower, value_set=pa.array(sorted(_TRUE))).to_numpy(zero_copy_only=False)
     known = pc.is_in(lower, value_set=pa.array(sorted(_TRUE | _FALSE))).to_numpy(zero_copy_only=False)
     return pd.Series(truth, index=index), pd.Series(~known, index=index)
+
+
+def _to_numbers(text: pd.Series) -> pd.Series:
+    """``pandas.to_numeric(text, errors="coerce")`` as floats; a cell with an exponent of six digits or
+    more is read by Python's ``float`` instead (pandas 2.3 crashes on ``1e40099999999999999999999``)."""
+    huge = text.astype(object).where(text.notna(), "").astype(str).str.contains(r"[eE][+-]?\d{6,}")
+    if not huge.any():
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    num = pd.to_numeric(text.where(~huge), errors="coerce").astype("float64")
+    num[huge] = [_float_or_nan(v) for v in text[huge]]
+    return num
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
 
 
 def _typed_numbers(num: pd.Series, empty: pd.Series, kind: str):
@@ -549,7 +566,7 @@ def _parse_column_python(values: pd.Series, col: Column):
         out = out.where(~out.fillna("").str.fullmatch(r"-?\d+\.0"), out.str[:-2])
         return out.astype(object), pd.Series(False, index=values.index)
     if kind in ("float", "int"):
-        num = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
+        num = _to_numbers(text.where(~empty))
         return _typed_numbers(num, empty, kind)
     if kind in ("date", "datetime"):
         # ISO only: 03/04/2026 is 3 April in Europe and March 4 in the US (see _date_problem)
@@ -572,7 +589,7 @@ def _parse_column_python(values: pd.Series, col: Column):
             ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))})
         lower = text.str.lower()
         out = lower.map(names)
-        num = pd.to_numeric(text.where(out.isna() & ~empty), errors="coerce")
+        num = _to_numbers(text.where(out.isna() & ~empty))
         out = out.fillna(num.where(num.isin(range(7))))
         bad = out.isna() & ~empty
         return out.astype("Int64"), bad

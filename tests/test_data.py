@@ -397,3 +397,12 @@ def test_plain_csv_cells_are_read_as_pandas_read_them(text):
     header, frame, labels = got
     assert frame.shape == ref.shape
     assert [[str(v) for v in row] for row in frame.astype(object).values.tolist()] == ref.values.tolist()
+
+
+def test_a_number_with_a_huge_exponent_is_a_problem_not_a_crash():
+    """pandas.to_numeric crashes the process on this cell; it is read as infinite: not a finite number."""
+    with pytest.raises(InputError) as info:
+        from_frames({"items": pd.DataFrame({"item_id": ["A", "B"], "item_type": "buy",
+                                            "lead_time_days": ["1e40099999999999999999999", "x7"]})})
+    problems = info.value.problems.set_index("row").problem
+    assert problems["items row 1"] == "not a finite number" and problems["items row 2"] == "not a valid float"
