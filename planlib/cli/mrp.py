@@ -11,8 +11,8 @@ from planlib import steps
 from planlib.buckets import monday
 from planlib.cli.common import (
     Progress,
-    add_out,
     add_format,
+    add_out,
     add_source,
     date_arg,
     non_negative_int,
