@@ -21,6 +21,13 @@ def add_out(parser: argparse.ArgumentParser, required: bool = True) -> None:
                         help="folder for the output tables (written all at once at the end)")
 
 
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format {csv,parquet}``, the file format of the output tables (``args.table_format``)."""
+    parser.add_argument("--format", dest="table_format", choices=("csv", "parquet"), default="csv",
+                        help="file format of the output tables: csv (default) or parquet (faster for large "
+                             "plants, keeps the types); planlib reads either back")
+
+
 def date_arg(text: str):
     """An argument type: a date from ``YYYY-MM-DD`` or an ISO week ``YYYY-Www`` (its Monday)."""
     try:

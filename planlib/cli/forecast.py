@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from planlib import steps
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
+from planlib.cli.common import Progress, add_format, add_out, add_source, date_arg, params_from, positive_int
 from planlib.data import read_dataset, write_tables
 from planlib.problems import InputError, Problems, format_problems, mask_source
 from planlib.validate import history_problems
@@ -22,6 +22,7 @@ def add_parser(sub) -> None:
                     "service levels. Exit 2 when nothing can be forecast.")
     add_source(p)
     add_out(p)
+    add_format(p)
     p.add_argument("--horizon", type=positive_int, default=None,
                    help="buckets to forecast (default: PlanParams.forecast_horizon, 26)")
     p.add_argument("--bucket", choices=["W", "M"], default="W", help="weekly (Monday) or monthly buckets")
@@ -72,7 +73,7 @@ def run(args) -> int:
     settings = steps.forecast_settings(params, clean_outliers=args.clean_outliers, net_returns=not args.gross)
     res = steps.forecast(ds, params, settings=settings, as_of=args.as_of or "history", horizon=horizon,
                          service_type=args.service_type, progress=say)
-    out = write_tables(steps.forecast_tables(res), args.out)
+    out = write_tables(steps.forecast_tables(res), args.out, table_format=args.table_format)
     if len(res.problems):
         print(format_problems(res.problems), file=sys.stderr)
     tot = res.accuracy[res.accuracy.item_id == "TOTAL"]

@@ -5,7 +5,7 @@ import datetime as dt
 import sys
 
 from planlib.buckets import iso_week, monday
-from planlib.cli.common import Progress, add_source, positive_float
+from planlib.cli.common import Progress, add_format, add_source, positive_float
 from planlib.pipeline import StepFailed, run_week
 
 
@@ -39,6 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("--respect-staffing", action="store_true",
                    help="schedule operators to the staffing table, shift by shift (docs/labour.md); "
                         "default: labour is reported, not planned to")
+    add_format(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -58,7 +59,7 @@ def run(args) -> int:
     try:
         folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
                           time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait,
-                          respect_staffing=args.respect_staffing)
+                          respect_staffing=args.respect_staffing, table_format=args.table_format)
     except StepFailed as exc:
         print(f"planlib run: {exc}", file=sys.stderr)
         if exc.notebook is not None:
