@@ -104,6 +104,13 @@ class ForecastSettings:
         Widen the model intervals of smooth and erratic items where the
         backtest found them too narrow (see :func:`interval_scales`); on by
         default, False keeps statsforecast's intervals as they are.
+    dask : str
+        Address of a running Dask scheduler (``tcp://host:8786``) to fit the
+        models on, through statsforecast's distributed backend
+        (:func:`planlib.cluster.distributed_run`; the same numbers as a local
+        run); empty (default): fit here with ``n_jobs`` processes. ``local:N``
+        is opened by the caller (:func:`planlib.cluster.open_cluster`), which
+        passes its address.
     """
 
     season_length: int | None = None
@@ -130,6 +137,7 @@ class ForecastSettings:
     shrink_intermittent: float = 0.2
     shrink_smooth: float = 0.0
     calibrate_intervals: bool = True
+    dask: str = ""
 
     def resolved(self, bucket: str, horizon: int) -> ForecastSettings:
         """A copy with every ``None`` replaced by its default for the bucket."""
@@ -471,15 +479,22 @@ def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastS
 
     models = [make_model(n, settings.season_length, settings.tsb_alpha) for n in names]
     lv = list(levels) if levels and not (set(names) & _NO_INTERVALS) else None
+    # models with a forward method are fitted once, at the first origin, and
+    # carried forward to the later origins (rolling origin without re-estimation)
+    refit = bool(set(names) & _NO_INTERVALS) or n_windows == 1
+    if settings.dask:
+        from planlib.cluster import distributed_run
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return distributed_run(settings.dask, kind, df, models, pandas_freq(bucket), Naive(), h, lv,
+                                   n_windows, step_size, refit)
     n_series = df["unique_id"].nunique()
     sf = StatsForecast(models=models, freq=pandas_freq(bucket), n_jobs=min(settings.n_jobs, max(1, n_series)),
                        fallback_model=Naive())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "cv":
-            # models with a forward method are fitted once, at the first origin, and
-            # carried forward to the later origins (rolling origin without re-estimation)
-            refit = bool(set(names) & _NO_INTERVALS) or n_windows == 1
             out = sf.cross_validation(h=h, df=df, n_windows=n_windows, step_size=step_size, level=lv,
                                       refit=refit)
         else:
