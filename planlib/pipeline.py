@@ -155,13 +155,17 @@ def read_parameters(run_dir, step: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None):
+def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None, dask: str = ""):
     """:func:`planlib.steps.forecast`, its tables written into ``<run_dir>/forecast``.
+
+    ``dask`` is a Dask scheduler address to fit the models on (the same numbers;
+    ``docs/dask.md``); empty: this machine.
 
     Returns the :class:`planlib.forecast.ForecastResult` (``safety_stock`` set).
     """
     require(ds, "forecast")
-    res = steps.forecast(ds, params, scenario, progress=progress)
+    settings = steps.forecast_settings(params, dask=dask) if dask else None
+    res = steps.forecast(ds, params, scenario, settings=settings, progress=progress)
     if run_dir:
         _write_step(run_dir, "forecast", steps.forecast_tables(res),
                     steps.used_parameters(params, forecast=res.settings))
@@ -755,7 +759,7 @@ def _versions() -> dict:
 
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
              seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
-             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0) -> Path:
+             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, dask: str = "") -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
 
     What a run guarantees (``docs/weekly-run.md``): one run at a time per reports
@@ -781,6 +785,9 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     lock_wait_s : float
         How long to wait for another run of the same reports folder to finish
         before giving up with :class:`RunLocked` (default: do not wait).
+    dask : str
+        Address of a running Dask scheduler the forecast step fits its models on
+        (the same numbers; ``docs/dask.md``); empty (default): this machine.
 
     Returns
     -------
@@ -840,8 +847,9 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
                 say(f"step {i}/{len(STEPS)}: {step}")
                 t = time.perf_counter()
                 executed = tmp / "notebooks" / notebook
+                step_parameters = dict(parameters, dask=dask) if dask and step == "forecast" else parameters
                 try:
-                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=step_parameters,
                                         progress_bar=False, cwd=str(notebooks), kernel_name="python3",
                                         kernel_manager_class=_local_kernel_manager())
                 except pm.PapermillExecutionError as exc:
