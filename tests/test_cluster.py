@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,3 +64,54 @@ def test_unreachable_scheduler_exits_2_without_traceback(sample_dir, tmp_path, c
     assert code == 2
     assert "no Dask scheduler answers" in err and "Traceback" not in err
     assert not (tmp_path / "fc").exists()
+
+
+def _result(name, base, value):
+    kpis = pd.DataFrame({"kpi": ["late_orders", "on_time_pct"], "label": ["late orders", "on time"],
+                         "base": base, "scenario": value, "unit": ["count", "%"]})
+    load = pd.DataFrame({"work_center_id": ["WC1"], "load_change_hours": [float(value[0])]})
+    empty = pd.DataFrame(columns=["item_id", "change"])
+    return {"name": name, "tables": {"kpis": kpis, "order_status": empty, "load": load, "item_orders": empty},
+            "html": ""}
+
+
+def test_scenario_batch_tables_side_by_side():
+    from planlib.scenario.batch import scenario_batch_tables
+
+    t = scenario_batch_tables([_result("a", [1, 90.0], [3, 80.0]), _result("b", [1, 90.0], [0, 99.0])])
+    assert list(t["kpis"].columns) == ["kpi", "label", "unit", "base", "a", "b"]
+    assert t["kpis"].set_index("kpi").loc["late_orders", ["base", "a", "b"]].tolist() == [1, 3, 0]
+    assert t["load"].scenario.tolist() == ["a", "b"] and t["load"].load_change_hours.tolist() == [3.0, 0.0]
+    assert t["order_status"].empty and list(t["order_status"].columns) == ["scenario", "item_id", "change"]
+
+
+def test_two_scenario_files_with_one_run_name_exit_2(sample_dir, tmp_path, capsys):
+    scen = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "lathe_breakdown.yaml"
+    (tmp_path / "other").mkdir()
+    twin = tmp_path / "other" / "lathe_breakdown.yaml"
+    twin.write_text(scen.read_text())
+    code = main(["run", str(sample_dir), "--week", "2026-W48", "--out", str(tmp_path / "rep"), "--quiet",
+                 "--scenario", str(scen), "--scenario", str(twin)])
+    assert code == 2
+    assert "same run name" in capsys.readouterr().err
+    assert not (tmp_path / "rep" / "2026-W48" / "_scenarios").exists()
+
+
+@pytest.mark.slow
+def test_scenario_batch_on_a_local_cluster_equals_the_local_batch(sample_dir, tmp_path):
+    from planlib.data import read_table
+    from planlib.scenario.batch import run_scenarios
+
+    scen = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+    files = [str(scen / "lathe_breakdown.yaml"), str(scen / "peak_demand.yaml")]
+    local = run_scenarios(str(sample_dir), "2026-W48", files, tmp_path / "local", time_limit_s=2)
+    with open_cluster("local:2") as address:
+        dist = run_scenarios(str(sample_dir), "2026-W48", files, tmp_path / "dask", time_limit_s=2, dask=address)
+    for name in ("kpis", "order_status", "load", "item_orders"):
+        pd.testing.assert_frame_equal(read_table(local / f"{name}.csv"), read_table(dist / f"{name}.csv"))
+    kpis = read_table(local / "kpis.csv").set_index("kpi")
+    assert list(kpis.columns[-3:]) == ["base", "lathe_breakdown", "peak_demand"]
+    # more demand loads the plant more; the comparison page names both scenarios
+    assert kpis.loc["capacity_utilisation_pct", "peak_demand"] > kpis.loc["capacity_utilisation_pct", "base"]
+    page = (local / "comparison.html").read_text()
+    assert "lathe_breakdown" in page and "peak_demand" in page
