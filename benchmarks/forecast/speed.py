@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     flock /tmp/planlib-bench.lock nice -n 10 .venv/bin/python benchmarks/forecast/speed.py   # 1,000 and 10,000 items
     ... speed.py --sizes 1000 10000 100000                 # up to 100,000 items
-    ... speed.py --sizes 2000 --dask local:2               # also on a local Dask cluster of 2 workers
+    ... speed.py --sizes 2000 --dask local:1 local:2       # also on local Dask clusters of 1 and 2 workers
     ... speed.py --sizes 10000 --setting screen_min_items=0    # an experiment: no candidate screening
 
 Each item has two years (104 weeks) of history; the horizon is 26 weeks. The
@@ -115,9 +115,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--n-jobs", type=int, default=2)
-    ap.add_argument("--dask", metavar="ADDRESS|local:N", default=None,
-                    help="also run every size on this Dask cluster, check that the numbers are the same and "
-                         "print the wall-time ratio")
+    ap.add_argument("--dask", metavar="ADDRESS|local:N", nargs="+", default=[],
+                    help="also run every size on these Dask clusters (e.g. local:1 local:2), check that the "
+                         "numbers are the same and print the wall-time ratio to the local run")
     ap.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                     help="a ForecastSettings field (repeatable), e.g. screen_min_items=0")
     args = ap.parse_args(argv)
@@ -145,19 +145,19 @@ def main(argv=None) -> int:
         print(f"{n} items local: {wall:.1f} s wall, {cpu:.1f} s CPU ({wall / n * 1000:.2f} s wall per 1,000 items); "
               f"test MASE {row['test_mase']}, RMSSE {row['test_rmsse']}, WAPE {row['test_wape_pct']} %; "
               f"load {load:.1f}; dropped by screening: {screened or 'nothing'}", flush=True)
-        if args.dask:
+        for spec in args.dask:
             from planlib.cluster import open_cluster
 
-            with open_cluster(args.dask) as address:
-                dres, dwall, dcpu = timed(hist, replace(settings, dask=address), "dask")
+            with open_cluster(spec) as address:
+                dres, dwall, dcpu = timed(hist, replace(settings, dask=address), f"dask {spec}")
             same = all(getattr(res, name).equals(getattr(dres, name))
                        for name in ("forecast", "backtest", "accuracy", "classes"))
             load = os.getloadavg()[0]
-            rows.append(dict(items=n, run=f"dask {args.dask}", wall_s=round(dwall, 1), cpu_s=round(dcpu, 1),
+            rows.append(dict(items=n, run=f"dask {spec}", wall_s=round(dwall, 1), cpu_s=round(dcpu, 1),
                              wall_s_per_1000=round(dwall / n * 1000, 2), cpu_s_per_1000=round(dcpu / n * 1000, 2),
                              **score(hist, test, dres.forecast), load_avg_1min=round(load, 1), settings=str(changes),
                              same_numbers=same, wall_ratio_dask_to_local=round(dwall / wall, 3)))
-            print(f"{n} items on Dask {args.dask}: {dwall:.1f} s wall (ratio to local {dwall / wall:.3f}); "
+            print(f"{n} items on Dask {spec}: {dwall:.1f} s wall (ratio to local {dwall / wall:.3f}); "
                   f"same numbers as local: {same}; load {load:.1f}", flush=True)
     table = pd.DataFrame(rows)
     print(table.drop(columns=["classes"], errors="ignore").to_string(index=False))
