@@ -624,6 +624,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+class _ItemRows:
+    """The rows of chosen items of a long table, by position (one pass over the table, not one per chunk)."""
+
+    def __init__(self, frame: pd.DataFrame, key: str = "unique_id") -> None:
+        self.frame = frame
+        self.pos = frame.groupby(key, sort=False).indices
+
+    def __call__(self, items) -> pd.DataFrame:
+        parts = [self.pos[i] for i in items if i in self.pos]
+        rows = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+        return self.frame.take(rows)
+
+
 def _plan_groups(classes: pd.DataFrame, s: ForecastSettings) -> pd.DataFrame:
     """Per item: model group, backtest horizon and windows it can afford."""
     c = classes.copy()
@@ -698,8 +711,9 @@ def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
         if BENCHMARK_MODEL not in names:
             names.append(BENCHMARK_MODEL)
         eta.total += len(items) * model_cost(names) * int(w)
+    rows_of = _ItemRows(df_all)
     for (group, hb, w, cands), items in keys.items():
-        df = df_all[df_all.unique_id.isin(items)]
+        df = rows_of(items)
         names = [n for n in cands.split(",") if n]
         if BENCHMARK_MODEL not in names:
             names.append(BENCHMARK_MODEL)
@@ -709,7 +723,7 @@ def backtest(buckets: pd.DataFrame, classes: pd.DataFrame, bucket: str = "W",
         chunks = [items[i:i + s.chunk_size] for i in range(0, len(items), s.chunk_size)]
         cvs = []
         for i, chunk_items in enumerate(chunks):
-            dfc = df[df.unique_id.isin(chunk_items)] if len(chunks) > 1 else df
+            dfc = rows_of(chunk_items) if len(chunks) > 1 else df
             parts = []
             for chunk in ([n for n in names if n not in _NO_INTERVALS], [n for n in names if n in _NO_INTERVALS]):
                 if chunk:
@@ -1309,17 +1323,18 @@ def _final_forecast(buckets: pd.DataFrame, plan: pd.DataFrame, choice: pd.DataFr
     by_model = pairs.groupby("model").item_id.apply(list)
     eta = _Eta(progress, "final fit")
     eta.total = float(sum(len(items) * model_cost([name]) for name, items in by_model.items()))
+    rows_of = _ItemRows(df_all)
     for name, items in by_model.items():
         if progress:
             progress(f"forecast {len(items)} item(s) with {name}")
         fcs = []
         for i in range(0, len(items), s.chunk_size):
             chunk = items[i:i + s.chunk_size]
-            fcs.append(_run_sf("fc", df_all[df_all.unique_id.isin(chunk)], [name], bucket, s, horizon, s.levels))
+            fcs.append(_run_sf("fc", rows_of(chunk), [name], bucket, s, horizon, s.levels))
             eta.done(len(chunk), len(chunk) * model_cost([name]),
                      f"{min(i + s.chunk_size, len(items))} of {len(items)} item(s) with {name}")
         fc = pd.concat(fcs, ignore_index=True) if len(fcs) > 1 else fcs[0]
-        df = df_all[df_all.unique_id.isin(items)]
+        df = rows_of(items)
         if name in _NO_INTERVALS:
             q = np.zeros((len(fc), len(qs)))
             mean = fc[name].to_numpy()
