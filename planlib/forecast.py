@@ -9,6 +9,8 @@ This module adds what a planner needs around those models:
   lumpy (Syntetos, Boylan & Croston 2005) and flags new, short-history,
   dormant and no-demand items.
 * :func:`clean_outliers` optionally caps one-off spikes and reports them.
+* :func:`screen_models` screens the candidates of a large smooth or erratic
+  class on a sample of its items, keeping those that earn their cost;
 * :func:`backtest` runs a rolling-origin backtest (statsforecast
   cross-validation) of the candidate models of each item's class;
   :func:`select_models` chooses per item the model, or the combination of the
@@ -17,6 +19,10 @@ This module adds what a planner needs around those models:
   demand MRP consumes), 50/80/95 % intervals, planner overrides.
 * :func:`build_forecast` returns the forecast with its backtest, accuracy
   table, demand classes, outlier report and problems (what the CLI writes).
+
+The fits go to statsforecast in chunks of items, with a progress line and
+the time left after each; with ``ForecastSettings.dask`` they run on a Dask
+cluster with the same numbers (:mod:`planlib.cluster`, ``docs/dask.md``).
 
 Formulas, choices and references: ``docs/forecast.md``. Vocabulary:
 ``docs/glossary.md`` (item, demand, forecast, bucket).
