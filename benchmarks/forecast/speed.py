@@ -133,7 +133,7 @@ def main(argv=None) -> int:
         hist, test = generate(n, future=26)
         res, wall, cpu = timed(hist, settings, "local")
         classes = res.classes.demand_class.value_counts().to_dict()
-        screened = ("; ".join(f"{c}: {', '.join(g[~g.dropped].model) or '-'} dropped"
+        screened = ("; ".join(f"{c}: {', '.join(g[g.dropped].model)}"
                               for c, g in res.screening.groupby("demand_class") if g.dropped.any())
                     if res.screening is not None and len(res.screening) else "")
         load = os.getloadavg()[0]
