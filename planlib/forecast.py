@@ -501,16 +501,17 @@ def _run_sf(kind: str, df: pd.DataFrame, names, bucket: str, settings: ForecastS
     # models with a forward method are fitted once, at the first origin, and
     # carried forward to the later origins (rolling origin without re-estimation)
     refit = bool(set(names) & _NO_INTERVALS) or n_windows == 1
-    if settings.dask:
+    n_series = df["unique_id"].nunique()
+    cheap = model_cost(names) * n_series * (n_windows if kind == "cv" else 1) < CHEAP_CALL_MS
+    if settings.dask and not cheap:  # a cheap call costs less here than its trip to the cluster
         from planlib.cluster import distributed_run
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return distributed_run(settings.dask, kind, df, models, pandas_freq(bucket), Naive(), h, lv,
                                    n_windows, step_size, refit)
-    n_series = df["unique_id"].nunique()
     n_jobs = min(settings.n_jobs, max(1, n_series))
-    if model_cost(names) * n_series * (n_windows if kind == "cv" else 1) < CHEAP_CALL_MS:
+    if cheap:
         n_jobs = 1  # starting worker processes and sending them the data costs more than the fits
     sf = StatsForecast(models=models, freq=pandas_freq(bucket), n_jobs=n_jobs, fallback_model=Naive())
     with warnings.catch_warnings():

@@ -32,13 +32,23 @@ def _history(n_items: int = 24, weeks: int = 80, seed: int = 3) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def test_forecast_on_a_local_dask_cluster_equals_the_local_run():
+def test_forecast_on_a_local_dask_cluster_equals_the_local_run(monkeypatch):
+    import planlib.cluster
+    import planlib.forecast
+
+    # every statsforecast call to the cluster, even those cheap enough to stay here in a real run
+    monkeypatch.setattr(planlib.forecast, "CHEAP_CALL_MS", 0.0)
+    calls = []
+    real = planlib.cluster.distributed_run
+    monkeypatch.setattr(planlib.cluster, "distributed_run", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
     hist = _history()
     settings = ForecastSettings(n_jobs=1, chunk_size=10)  # several chunks: several distributed jobs
     local = build_forecast(hist, 13, "W", settings=settings)
+    assert not calls
     with open_cluster("local:2") as address:
         assert address.startswith("tcp://")
         dist = build_forecast(hist, 13, "W", settings=replace(settings, dask=address))
+    assert {"cv", "fc"} <= set(calls)  # the backtest and the final fit went to the cluster
     # the run used refit=False models (carried forward over the origins) and combinations
     assert local.forecast.model.str.startswith("Combo(").any()
     assert set(local.classes.demand_class) >= {"smooth", "intermittent"}
