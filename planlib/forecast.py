@@ -115,8 +115,10 @@ class ForecastSettings:
     screen_min_items : int
         A smooth or erratic demand class with at least this many items has its
         candidate models screened on a sample first (see :func:`screen_models`);
-        0 never screens. Default 5,000: below it a backtest of every candidate
-        costs minutes at most.
+        0 (default) never screens. Off by default: on M4 weekly (screening
+        forced on 150 of 303 smooth items) it dropped AutoETS and the test MASE
+        rose from 2.285 to 2.386 (``docs/forecast.md``); 5,000 is the value
+        measured on generated weekly items (34 % less CPU, no worse out of sample).
     screen_sample : int
         Items of the class the screening backtests with every candidate.
     dask : str
@@ -152,7 +154,7 @@ class ForecastSettings:
     shrink_intermittent: float = 0.2
     shrink_smooth: float = 0.0
     calibrate_intervals: bool = True
-    screen_min_items: int = 5000
+    screen_min_items: int = 0
     screen_sample: int = 1000
     dask: str = ""
 

@@ -5,7 +5,7 @@ Usage (from the repository root)::
     flock /tmp/planlib-bench.lock nice -n 10 .venv/bin/python benchmarks/forecast/speed.py   # 1,000 and 10,000 items
     ... speed.py --sizes 1000 10000 100000                 # up to 100,000 items
     ... speed.py --sizes 2000 --dask local:1 local:2       # also on local Dask clusters of 1 and 2 workers
-    ... speed.py --sizes 10000 --setting screen_min_items=0    # an experiment: no candidate screening
+    ... speed.py --sizes 10000 --setting screen_min_items=5000   # an experiment: candidate screening on
 
 Each item has two years (104 weeks) of history; the horizon is 26 weeks. The
 mix follows the sample factory: 60 % finished-good-like items (level, trend,
