@@ -157,14 +157,18 @@ def read_parameters(run_dir, step: str) -> dict:
 
 
 def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None,
-                  table_format: str = "csv"):
+                  table_format: str = "csv", dask: str = ""):
     """:func:`planlib.steps.forecast`, its tables written into ``<run_dir>/forecast`` (as CSV, or
     Parquet with ``table_format="parquet"``; every ``*_step`` function takes it).
+
+    ``dask`` is a Dask scheduler address to fit the models on (the same numbers;
+    ``docs/dask.md``); empty: this machine.
 
     Returns the :class:`planlib.forecast.ForecastResult` (``safety_stock`` set).
     """
     require(ds, "forecast")
-    res = steps.forecast(ds, params, scenario, progress=progress)
+    settings = steps.forecast_settings(params, dask=dask) if dask else None
+    res = steps.forecast(ds, params, scenario, settings=settings, progress=progress)
     if run_dir:
         _write_step(run_dir, "forecast", steps.forecast_tables(res),
                     steps.used_parameters(params, forecast=res.settings), table_format=table_format)
@@ -762,7 +766,7 @@ def _versions() -> dict:
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
              seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
              notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, respect_staffing: bool = False,
-             table_format: str = "csv") -> Path:
+             table_format: str = "csv", dask: str = "") -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
 
     What a run guarantees (``docs/weekly-run.md``): one run at a time per reports
@@ -794,6 +798,9 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     table_format : {"csv", "parquet"}
         The file format of every step's tables in the run folder (a notebook parameter of
         each step; the manifest records it).
+    dask : str
+        Address of a running Dask scheduler the forecast step fits its models on
+        (the same numbers; ``docs/dask.md``); empty (default): this machine.
 
     Returns
     -------
@@ -858,8 +865,9 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
                 say(f"step {i}/{len(STEPS)}: {step}")
                 t = time.perf_counter()
                 executed = tmp / "notebooks" / notebook
+                step_parameters = dict(parameters, dask=dask) if dask and step == "forecast" else parameters
                 try:
-                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                    pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=step_parameters,
                                         progress_bar=False, cwd=str(notebooks), kernel_name="python3",
                                         kernel_manager_class=_local_kernel_manager())
                 except pm.PapermillExecutionError as exc:

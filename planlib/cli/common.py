@@ -91,3 +91,11 @@ class Progress:
     def __call__(self, message: str) -> None:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def add_dask(parser: argparse.ArgumentParser) -> None:
+    """Add ``--dask ADDRESS|local:N``: run the forecast (and scenario batches) on a Dask cluster."""
+    parser.add_argument("--dask", metavar="ADDRESS|local:N", default=None,
+                        help="fit the forecast models on a Dask cluster: a scheduler address (tcp://host:8786) "
+                             "or local:N (N worker processes on this machine, started for the run); the "
+                             "numbers are the same as without it (docs/dask.md)")
