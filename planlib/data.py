@@ -14,7 +14,8 @@ A *source* is one of
 Every source gives the same typed :class:`~planlib.dataset.Dataset`: the cells are
 read as text (:func:`read_raw`), typed by the contract (:func:`type_table`) and
 checked (:func:`planlib.validate.validate`); :func:`load` does all three.
-Outputs are written by :func:`write_tables` and read back by :func:`read_table`.
+Outputs are written by :func:`write_tables` (CSV, or Parquet on request) and read back by
+:func:`read_table`; :func:`table_path` finds a table of an output folder in either format.
 
 ``Dataset``, ``empty_table`` (:mod:`planlib.dataset`), ``mask_source`` and
 ``mask_text`` (:mod:`planlib.problems`) are importable from here too.
@@ -40,8 +41,8 @@ from planlib.problems import InputError, Problems, mask_source, mask_text
 from planlib.validate import validate
 
 __all__ = ["ID_COLUMNS", "Dataset", "check_source", "current_umask", "empty_table", "from_frames", "load",
-           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "table_to_text",
-           "type_table", "write_dataset", "write_tables"]
+           "mask_source", "mask_text", "read_dataset", "read_raw", "read_table", "record_text", "TABLE_FORMATS",
+           "table_path", "table_to_text", "type_table", "write_dataset", "write_tables"]
 
 _TRUE = {"true", "yes", "y", "1", "1.0", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0", "f", ""}
@@ -216,19 +217,73 @@ def _read_plain_csv(text: str, file_name: str) -> tuple[list[str], pd.DataFrame,
     field count, read by pandas. None when the file needs the record-by-record reader."""
     if '"' in text:
         return None
-    lines = re.split(r"\r\n|\n|\r", text)
-    filled = [i for i, line in enumerate(lines) if line]
-    if not filled or any(not lines[i].strip() for i in filled):
-        return None  # no header, or a line of blanks (a record or a blank line?): the careful reader decides
+    lengths, commas = _line_shapes(text)
+    filled = np.flatnonzero(lengths > 0)
+    if not len(filled):
+        return None  # no header
+    lines = _LINE_END.split(text, maxsplit=int(filled[0]) + 1)
     header = [h.strip() for h in lines[filled[0]].split(",")]
     n = len(header) - 1
-    if any(lines[i].count(",") != n for i in filled[1:]):
+    commas = commas[filled]
+    if (commas[1:] != n).any():
         return None
-    frame = pd.read_csv(io.StringIO(text), header=None, names=range(n + 1), skiprows=filled[:1], dtype=str,
-                        keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
-    if len(frame) != len(filled) - 1:
+    if n == 0 and any(not line.strip() for line in _LINE_END.split(text) if line):
+        # a line of blanks (a record or a blank line?): the careful reader decides; with more than one
+        # column a line of blanks has the wrong number of commas and is caught above
         return None
-    return header, frame, [f"{file_name} line {i + 1}" for i in filled[1:]]
+    frame = _read_cells(text, n + 1)
+    if frame is None or len(frame) != len(filled) - 1:
+        return None
+    return header, frame, [f"{file_name} line {i}" for i in (filled[1:] + 1).tolist()]
+
+
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+def _line_shapes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Length and number of commas of every line of ``text`` (lines end in ``\\r\\n``, ``\\n`` or
+    ``\\r``; the piece after the last line end is a line too), counted on the bytes with NumPy."""
+    if "\r" in text:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(_LINE_END.split(text), type=pa.string())
+        return pc.binary_length(arr).to_numpy(), pc.count_substring(arr, ",").to_numpy()
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    starts = np.r_[0, ends + 1]
+    lengths = np.r_[ends, len(data)] - starts
+    line_of_comma = np.searchsorted(ends, np.flatnonzero(data == ord(",")))
+    return lengths, np.bincount(line_of_comma, minlength=len(starts))
+
+
+def _read_cells(text: str, columns: int) -> pd.DataFrame | None:
+    """The records after the header line of a CSV text without quotes, as text cells (Arrow-backed
+    string columns named 0 .. ``columns - 1``, leading blanks dropped as the csv module's
+    ``skipinitialspace`` drops them, blank lines skipped); None when Arrow cannot read it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    first = len(text) - len(text.lstrip("\r\n"))  # blank lines before the header
+    end = _LINE_END.search(text, first)
+    data = text[end.end():].encode("utf-8") if end else b""
+    names = [f"c{i}" for i in range(columns)]
+    if not data.strip(b"\r\n"):
+        return pd.DataFrame({i: pd.Series([], dtype=object) for i in range(columns)})
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    cells = {i: pd.Series(pd.arrays.ArrowExtensionArray(pc.utf8_ltrim(table.column(i), characters=" ")))
+             for i in range(columns)}
+    return pd.DataFrame(cells)
 
 
 def record_text(record: list[str], width: int = 60) -> str:
@@ -384,7 +439,122 @@ def _sql_cell(value) -> str:
 # --------------------------------------------------------------------------- typing
 
 def _parse_column(values: pd.Series, col: Column):
-    """Parse text cells into the column's kind. Returns (parsed, bad_mask)."""
+    """Parse text cells into the column's kind. Returns (parsed, bad_mask).
+
+    Columns of ASCII text (nearly all) are parsed with Arrow's compute kernels
+    (:func:`_parse_ascii_column`); a column holding any other character goes through
+    :func:`_parse_column_python`, which the Arrow path reproduces cell for cell
+    (``tests/test_data.py`` compares the two).
+    """
+    if col.kind in ("str", "float", "int", "date", "datetime", "bool"):
+        text = _ascii_text(values)
+        if text is not None:
+            return _parse_ascii_column(text, values.index, col)
+    if isinstance(values.dtype, pd.ArrowDtype):  # cells as read by Arrow: as Python text for the Python path
+        values = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
+    return _parse_column_python(values, col)
+
+
+#: The ASCII characters Python's ``str.strip`` removes (``\x1c``-``\x1f`` among them).
+_ASCII_WHITESPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())
+
+#: A whole number too long for pandas' integer parsing (it reads as not a number there, and
+#: ``_parse_column_python`` is kept for such a column so the finding stays the same).
+_LONG_INTEGER = r"^[+-]?[0-9]{19,}$"
+
+
+def _ascii_text(values: pd.Series):
+    """The cells as an Arrow string array stripped as ``str.strip`` strips them, or None when
+    a cell is not text or not ASCII (the Python path then parses the column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype in (pa.string(), pa.large_string()):
+        arr = pa.chunked_array(values.array._pa_array).combine_chunks().cast(pa.string())
+    else:
+        try:
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    if arr.null_count or pc.all(pc.string_is_ascii(arr)).as_py() is False:
+        return None
+    return pc.ascii_trim(arr, characters=_ASCII_WHITESPACE)
+
+
+def _parse_ascii_column(text, index: pd.Index, col: Column):
+    """:func:`_parse_column_python` for stripped ASCII cells (an Arrow string array)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = col.kind
+    empty_words = ["none", "null", "nat"] + ([] if kind in ("float", "int") else ["nan"])
+    lower = pc.ascii_lower(text)
+    empty_arr = pc.or_(pc.equal(text, ""), pc.is_in(lower, value_set=pa.array(empty_words)))
+    empty = empty_arr.to_numpy(zero_copy_only=False)
+    if kind == "str":
+        whole = pc.match_substring_regex(text, r"^-?[0-9]+\.0$")  # "12.0" from Excel or SQL: keep "12"
+        out = pc.if_else(whole, pc.utf8_slice_codeunits(text, 0, -2), text)
+        out = pc.if_else(empty_arr, pa.scalar(None, pa.string()), out)
+        return (pd.Series(out.to_numpy(zero_copy_only=False), index=index, dtype=object),
+                pd.Series(False, index=index))
+    if kind in ("float", "int"):
+        cells = pc.if_else(empty_arr, pa.scalar(None, pa.string()), text)
+        try:
+            if pc.any(pc.match_substring_regex(cells, _LONG_INTEGER)).as_py():
+                raise pa.ArrowInvalid("a whole number pandas does not read")
+            num = pd.Series(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), index=index)
+        except pa.ArrowInvalid:  # a cell that is not a number: pandas says which
+            num = _to_numbers(pd.Series(cells.to_numpy(zero_copy_only=False), index=index))
+        return _typed_numbers(num, pd.Series(empty, index=index), kind)
+    if kind in ("date", "datetime"):
+        iso = pc.match_substring_regex(text, f"^(?:{_ISO_DATE})$")
+        cells = pc.if_else(pc.and_(iso, pc.invert(empty_arr)), text, pa.scalar(None, pa.string()))
+        parsed = pd.to_datetime(pd.Series(cells.to_numpy(zero_copy_only=False), index=index),
+                                errors="coerce", format="ISO8601")
+        bad = parsed.isna() & ~empty
+        if kind == "date":
+            parsed = parsed.dt.normalize()
+        return parsed, bad
+    # bool
+    truth = pc.is_in(lower, value_set=pa.array(sorted(_TRUE))).to_numpy(zero_copy_only=False)
+    known = pc.is_in(lower, value_set=pa.array(sorted(_TRUE | _FALSE))).to_numpy(zero_copy_only=False)
+    return pd.Series(truth, index=index), pd.Series(~known, index=index)
+
+
+def _to_numbers(text: pd.Series) -> pd.Series:
+    """``pandas.to_numeric(text, errors="coerce")`` as floats; a cell with an exponent of six digits or
+    more is read by Python's ``float`` instead (pandas 2.3 crashes on ``1e40099999999999999999999``)."""
+    huge = text.astype(object).where(text.notna(), "").astype(str).str.contains(r"[eE][+-]?\d{6,}")
+    if not huge.any():
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    num = pd.to_numeric(text.where(~huge), errors="coerce").astype("float64")
+    num[huge] = [_float_or_nan(v) for v in text[huge]]
+    return num
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _typed_numbers(num: pd.Series, empty: pd.Series, kind: str):
+    """Numbers read from text (NaN where empty or not a number) as the column's kind, and the
+    cells that are bad: not finite, not a number, or for ``int`` fractional or too large."""
+    # inf, -inf, 1e999 and a written NaN are not numbers a plan can use
+    bad = ~np.isfinite(num.fillna(0.0)) | (num.isna() & ~empty)
+    if kind == "int":
+        bad |= num.abs() > _INT_LIMIT  # would overflow the integer type
+        frac = num.notna() & (num != np.floor(num.fillna(0)))
+        bad |= frac
+        num = num.where(~bad)
+        return num.round().astype("Int64"), bad
+    return num.where(~bad), bad
+
+
+def _parse_column_python(values: pd.Series, col: Column):
+    """Parse text cells into the column's kind, cell by cell in Python. Returns (parsed, bad_mask)."""
     text = values.astype(str).str.strip()
     kind = col.kind
     # "NaN" is a value only in a text column; in a numeric one it is a non-finite number (an error)
@@ -396,16 +566,8 @@ def _parse_column(values: pd.Series, col: Column):
         out = out.where(~out.fillna("").str.fullmatch(r"-?\d+\.0"), out.str[:-2])
         return out.astype(object), pd.Series(False, index=values.index)
     if kind in ("float", "int"):
-        num = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
-        # inf, -inf, 1e999 and a written NaN are not numbers a plan can use
-        bad = ~np.isfinite(num.fillna(0.0)) | (num.isna() & ~empty)
-        if kind == "int":
-            bad |= num.abs() > _INT_LIMIT  # would overflow the integer type
-            frac = num.notna() & (num != np.floor(num.fillna(0)))
-            bad |= frac
-            num = num.where(~bad)
-            return num.round().astype("Int64"), bad
-        return num.where(~bad), bad
+        num = _to_numbers(text.where(~empty))
+        return _typed_numbers(num, empty, kind)
     if kind in ("date", "datetime"):
         # ISO only: 03/04/2026 is 3 April in Europe and March 4 in the US (see _date_problem)
         iso = text.str.fullmatch(_ISO_DATE)
@@ -427,7 +589,7 @@ def _parse_column(values: pd.Series, col: Column):
             ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))})
         lower = text.str.lower()
         out = lower.map(names)
-        num = pd.to_numeric(text.where(out.isna() & ~empty), errors="coerce")
+        num = _to_numbers(text.where(out.isna() & ~empty))
         out = out.fillna(num.where(num.isin(range(7))))
         bad = out.isna() & ~empty
         return out.astype("Int64"), bad
@@ -796,6 +958,27 @@ class _atomic_file:
             self.tmp.unlink(missing_ok=True)
 
 
+def _date_format(s: pd.Series) -> str:
+    """``%Y-%m-%d`` where every value of the date-time column is a midnight, ``%Y-%m-%d %H:%M``
+    where one has a time of day, ``%Y-%m-%d %H:%M:%S`` where one has seconds."""
+    since_midnight = (s - s.dt.normalize()).dropna()
+    if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any():
+        return "%Y-%m-%d %H:%M:%S"
+    if (since_midnight != pd.Timedelta(0)).any():
+        return "%Y-%m-%d %H:%M"
+    return "%Y-%m-%d"
+
+
+def _date_text(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A date-time column as ISO text (:func:`_date_format`), each distinct value formatted
+    once: ``(codes, texts)``, the text of row ``i`` being ``texts[codes[i]]`` (-1: no date)."""
+    if s.dt.tz is not None:
+        s = s.dt.tz_localize(None)
+    codes, uniques = pd.factorize(s)
+    uniques = pd.Series(pd.DatetimeIndex(uniques))
+    return codes, list(uniques.dt.strftime(_date_format(uniques)))
+
+
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Date-time columns as ISO text: ``YYYY-MM-DD`` where every value is a midnight,
     ``YYYY-MM-DD HH:MM`` where one has a time of day (``:SS`` where one has seconds)."""
@@ -806,18 +989,121 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for c in cols:
-        s = out[c]
-        if s.dt.tz is not None:
-            s = s.dt.tz_localize(None)
-        since_midnight = (s - s.dt.normalize()).dropna()
-        if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any():
-            fmt = "%Y-%m-%d %H:%M:%S"
-        elif (since_midnight != pd.Timedelta(0)).any():
-            fmt = "%Y-%m-%d %H:%M"
-        else:
-            fmt = "%Y-%m-%d"
-        out[c] = s.dt.strftime(fmt)
+        codes, texts = _date_text(out[c])
+        text = np.asarray(texts + [np.nan], dtype=object)  # -1 (no date) takes the last: empty
+        out[c] = pd.Series(text[codes], index=out.index, dtype=object)
     return out
+
+
+#: Characters that make a CSV value quoted (Python's csv writer, ``lineterminator="\n"``) or that
+#: Arrow's writer does not write unquoted: a table holding one is written by pandas.
+_CSV_SPECIAL = r'[,"\n\r]'
+
+
+def _csv_text(s: pd.Series):
+    """One column as the text ``DataFrame.to_csv`` writes for it, as an Arrow string array
+    (null: an empty field), or None when the column is not of a kind formatted here.
+
+    Each distinct value is formatted once by the same function pandas uses (NumPy's ``str`` of a
+    float: ``1.0``, ``1e+16``; :func:`_date_text` for dates), then taken for every row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dtype = s.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        codes, texts = _date_text(s)
+        return _dictionary(codes, pa.array(texts, type=pa.string()))
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = np.ascontiguousarray(s.to_numpy())
+        if dtype.kind == "f":
+            if dtype != np.float64:
+                return None
+            codes, bits = pd.factorize(values.view(np.int64))  # -0.0 and 0.0 apart, as written
+            uniques = bits.view(np.float64)
+            texts, missing = uniques.astype(str), np.isnan(uniques)
+        else:
+            codes, uniques = pd.factorize(values)
+            texts, missing = np.asarray(uniques).astype(str), None
+        return _dictionary(codes, pa.array(texts, type=pa.string(), mask=missing))
+    if isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.Int16Dtype, pd.Int8Dtype, pd.BooleanDtype)):
+        codes, uniques = pd.factorize(s)
+        return _dictionary(codes, pa.array([str(v) for v in uniques], type=pa.string()))
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == object:
+        # the text of each category once, then taken by the codes (-1: missing, an empty field)
+        categories = _csv_text(pd.Series(dtype.categories, dtype=object))
+        if categories is None:
+            return None
+        return _dictionary(np.asarray(s.cat.codes), categories)
+    if dtype == object or isinstance(dtype, pd.CategoricalDtype):
+        values = s.to_numpy(dtype=object)
+        try:
+            arr = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None  # not all text: pandas writes it
+        if len(arr) and pc.any(pc.match_substring_regex(arr, _CSV_SPECIAL)).as_py():
+            return None
+        return arr
+    return None
+
+
+def _dictionary(codes: np.ndarray, texts):
+    """Row ``i`` is ``texts[codes[i]]`` (-1: missing), as an Arrow dictionary array."""
+    import pyarrow as pa
+
+    indices = pa.array(codes.astype(np.int32, copy=False), mask=codes < 0)
+    if isinstance(texts, pa.DictionaryArray):  # categories that were themselves a dictionary
+        texts = texts.dictionary_decode()
+    return pa.DictionaryArray.from_arrays(indices, texts)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` as ``DataFrame.to_csv(path, index=False, lineterminator="\\n")`` writes it (dates as
+    :func:`_dates_as_text`), byte for byte: by Arrow's CSV writer from the columns' text
+    (:func:`_csv_text`), or by pandas when a column is not formatted there or a value needs quotes."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    columns = None
+    if isinstance(frame, pd.DataFrame) and frame.shape[1] > 1 and not isinstance(frame.columns, pd.MultiIndex):
+        columns = []
+        for i in range(frame.shape[1]):
+            text = _csv_text(frame.iloc[:, i])
+            if text is None:
+                columns = None
+                break
+            columns.append(text)
+    if columns is None:
+        _dates_as_text(frame).to_csv(path, index=False, lineterminator="\n")
+        return
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    with open(path, "wb") as fh:
+        fh.write(header.getvalue().encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
+def _parquet_table(frame: pd.DataFrame):
+    """``frame`` as an Arrow table for Parquet, its dtypes kept; a column of mixed values (a KPI
+    value column holding numbers and words) is stored as text, as a CSV file reads it back."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    frame = frame.copy()
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if col.dtype != object:
+            continue
+        try:
+            pa.array(col.to_numpy(dtype=object), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            text = col.map(lambda v: v if isinstance(v, str) else str(v))
+            frame.isetitem(i, text.where(col.notna(), None))
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 #: Columns of planlib's own output tables read as text (identifiers keep leading zeros).
@@ -832,27 +1118,69 @@ def _is_date_column(name: str) -> bool:
             or name.startswith(("earliest_", "latest_")))
 
 
+#: The formats planlib writes its output tables in (:func:`write_tables`), by file suffix.
+TABLE_FORMATS = {"csv": ".csv", "parquet": ".parquet"}
+
+
+def table_path(folder: str | os.PathLike, name: str) -> Path | None:
+    """The file of table ``name`` in an output folder, in either format, or None if neither is there.
+
+    Parameters
+    ----------
+    folder : str or path
+        An output folder (a run folder's step folder, a ``--out`` folder).
+    name : str
+        The table's name (``planned_orders``), without a suffix.
+
+    Returns
+    -------
+    Path or None
+        ``<folder>/<name>.csv`` or ``<folder>/<name>.parquet``, whichever exists (a folder holds
+        each table in one format: :func:`write_tables` removes the other).
+    """
+    for suffix in TABLE_FORMATS.values():
+        path = Path(folder) / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read back a table :func:`write_tables` wrote: identifiers as text, dates and
-    date-times (with their time of day) as timestamps.
+    """Read back a table :func:`write_tables` wrote, CSV or Parquet (by the file's suffix):
+    identifiers as text, dates and date-times (with their time of day) as timestamps.
 
     The one reader of planlib's own outputs (run folders, ``--out`` folders):
     a table written and read back equals the table written, up to float
-    formatting.
+    formatting in CSV; the two formats read back the same.
 
     Parameters
     ----------
     path : str or path
-        A ``.csv`` file.
+        A ``.csv`` or ``.parquet`` file.
 
     Returns
     -------
     DataFrame
         The file's columns; the columns of :data:`ID_COLUMNS` as text, date columns (``date``,
         ``start``, ``end``, ``*_date``, ``*_start`` ...) as ``datetime64``, the rest as pandas
-        reads them.
+        reads them from CSV, or with the dtypes written from Parquet; categories as text, and empty
+        or missing text as NaN, in both formats.
     """
-    frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
+    if Path(path).suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):  # text, as CSV reads it back
+                frame[col] = frame[col].astype(object)
+            if frame[col].dtype == object:
+                given = frame[col].notna() & frame[col].ne("")
+                if not given.all():  # empty or missing text: NaN, as a CSV file reads it back
+                    frame[col] = frame[col].where(given, np.nan)
+            if col in ID_COLUMNS and frame[col].dtype != object:
+                # as a CSV file reads an identifier written as a number: its text, missing kept
+                text = frame[col].astype(str).astype(object)
+                frame[col] = text.where(frame[col].notna(), np.nan)
+    else:
+        frame = pd.read_csv(path, dtype={c: str for c in ID_COLUMNS}, low_memory=False)
     for col in frame.columns:
         if _is_date_column(col) and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col], errors="coerce", format="ISO8601")
@@ -860,36 +1188,49 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
-                 extra_files: Mapping[str, str | bytes] | None = None) -> Path:
-    """Write tables as ``<name>.csv`` into ``out_dir``, all or nothing.
+                 extra_files: Mapping[str, str | bytes] | None = None, table_format: str = "csv") -> Path:
+    """Write tables as ``<name>.csv`` (or ``<name>.parquet``) into ``out_dir``, all or nothing.
 
-    Dates are written ``YYYY-MM-DD``, date-times with a time of day
-    ``YYYY-MM-DD HH:MM`` (see :func:`read_table` for reading them back).
+    CSV: dates are written ``YYYY-MM-DD``, date-times with a time of day
+    ``YYYY-MM-DD HH:MM`` (see :func:`read_table` for reading them back); the bytes are those of
+    ``DataFrame.to_csv(index=False)``. Parquet keeps the dtypes (dates stay dates, identifiers
+    text); a column of mixed values is stored as text, as CSV reads it back.
 
     The files go to a temporary folder beside ``out_dir`` and are moved in
     only when every one is written, so a failure never leaves half an output.
-    Files in ``out_dir`` with other names are left alone.
+    A table written in one format replaces its file in the other (a folder
+    holds each table once); files in ``out_dir`` with other names are left alone.
 
     Parameters
     ----------
     tables : Mapping of str to DataFrame
-        The tables by file name (without ``.csv``), any columns; written without the index.
+        The tables by file name (without the suffix), any columns; written without the index.
     out_dir : str or path
         The folder; made if missing.
     extra_files : Mapping of str to str or bytes, optional
         Further files by name, their text or bytes (HTML pages, JSON).
+    table_format : {"csv", "parquet"}
+        The tables' file format (:data:`TABLE_FORMATS`).
 
     Returns
     -------
     Path
         ``out_dir``.
     """
+    if table_format not in TABLE_FORMATS:
+        raise ValueError(f"unknown table format {table_format!r}: one of {', '.join(TABLE_FORMATS)}")
+    suffix = TABLE_FORMATS[table_format]
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for name, frame in tables.items():
-            _dates_as_text(frame).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            if table_format == "parquet":
+                import pyarrow.parquet as pq
+
+                pq.write_table(_parquet_table(frame), tmp / f"{name}{suffix}")
+            else:
+                _write_csv(frame, tmp / f"{name}{suffix}")
         for name, content in (extra_files or {}).items():
             mode = "wb" if isinstance(content, bytes) else "w"
             with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
@@ -897,6 +1238,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike,
         out.mkdir(parents=True, exist_ok=True)
         for path in sorted(tmp.iterdir()):
             os.replace(path, out / path.name)
+        for name in tables:  # the table's file in the other format is now stale
+            for other in TABLE_FORMATS.values():
+                if other != suffix:
+                    (out / f"{name}{other}").unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -38,7 +38,7 @@ import pandas as pd
 
 from planlib import compare, steps
 from planlib.buckets import iso_week, week_start
-from planlib.data import current_umask, load, read_table, write_tables
+from planlib.data import TABLE_FORMATS, current_umask, load, read_table, table_path, write_tables
 from planlib.dataset import Dataset
 from planlib.params import PlanParams
 from planlib.problems import InputError, Problems, mask_source
@@ -109,7 +109,7 @@ def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
     step : str
         The step's subfolder: ``forecast``, ``mrp`` or ``schedule``.
     table : str
-        The table's name (without ``.csv``).
+        The table's name (without ``.csv`` or ``.parquet``: either is read, :func:`planlib.data.table_path`).
 
     Returns
     -------
@@ -118,8 +118,8 @@ def read_step(run_dir, step: str, table: str) -> pd.DataFrame | None:
     """
     if not run_dir:
         return None
-    path = Path(run_dir) / step / f"{table}.csv"
-    if not path.exists():
+    path = table_path(Path(run_dir) / step, table)
+    if path is None:
         return None
     return read_table(path)
 
@@ -142,9 +142,10 @@ def note(text: str) -> None:
     print(f"note: {text}", file=sys.stderr)
 
 
-def _write_step(run_dir, step: str, tables: dict, used: dict, extra_files: dict | None = None) -> None:
+def _write_step(run_dir, step: str, tables: dict, used: dict, extra_files: dict | None = None,
+                table_format: str = "csv") -> None:
     files = {"parameters.json": json.dumps(used, indent=2, default=str), **(extra_files or {})}
-    write_tables(tables, _step_dir(run_dir, step), extra_files=files)
+    write_tables(tables, _step_dir(run_dir, step), extra_files=files, table_format=table_format)
 
 
 def read_parameters(run_dir, step: str) -> dict:
@@ -155,16 +156,24 @@ def read_parameters(run_dir, step: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None):
-    """:func:`planlib.steps.forecast`, its tables written into ``<run_dir>/forecast``.
+def forecast_step(ds: Dataset, params: PlanParams, scenario=None, run_dir=None, progress=None,
+                  table_format: str = "csv", dask: str = ""):
+    """:func:`planlib.steps.forecast`, its tables written into ``<run_dir>/forecast`` (as CSV, or
+    Parquet with ``table_format="parquet"``; every ``*_step`` function takes it).
+
+    ``dask`` is a Dask scheduler address to fit the models on (the same numbers;
+    ``docs/dask.md``); empty: this machine.
+    ``progress`` (items done, time left) defaults, inside a weekly run, to :func:`step_progress`: the
+    lines reach the terminal of ``planlib run``.
 
     Returns the :class:`planlib.forecast.ForecastResult` (``safety_stock`` set).
     """
     require(ds, "forecast")
-    res = steps.forecast(ds, params, scenario, progress=progress)
+    settings = steps.forecast_settings(params, dask=dask) if dask else None
+    res = steps.forecast(ds, params, scenario, settings=settings, progress=progress or step_progress())
     if run_dir:
         _write_step(run_dir, "forecast", steps.forecast_tables(res),
-                    steps.used_parameters(params, forecast=res.settings))
+                    steps.used_parameters(params, forecast=res.settings), table_format=table_format)
     return res
 
 
@@ -191,7 +200,7 @@ def upstream_forecast(ds: Dataset, params: PlanParams, run_dir=None, scenario=No
 
 
 def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFrame | None = None,
-             safety_stock: pd.DataFrame | None = None, scenario=None, settings=None):
+             safety_stock: pd.DataFrame | None = None, scenario=None, settings=None, table_format: str = "csv"):
     """:func:`planlib.steps.mrp` from the forecast given, else the run folder's (else computed in
     process, with a note); its tables written into ``<run_dir>/mrp``.
 
@@ -223,7 +232,8 @@ def mrp_step(ds: Dataset, params: PlanParams, run_dir=None, forecast: pd.DataFra
         from planlib.mrp import MrpSettings
 
         _write_step(run_dir, "mrp", res.tables(),
-                    steps.used_parameters(steps.mrp_params(params, forecast), mrp=settings or MrpSettings()))
+                    steps.used_parameters(steps.mrp_params(params, forecast), mrp=settings or MrpSettings()),
+                    table_format=table_format)
     return res
 
 
@@ -313,7 +323,7 @@ class _ProgressRelay:
 
 def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders: pd.DataFrame | None = None,
                   settings=None, pegging: pd.DataFrame | None = None, scenario=None, mrp=None,
-                  progress: Callable[[str], None] | None = None):
+                  table_format: str = "csv", progress: Callable[[str], None] | None = None):
     """:func:`planlib.steps.schedule` of MRP's orders (``mrp``, or ``planned_orders`` and
     ``pegging``, else the run folder's MRP step, else MRP computed in process with a note).
 
@@ -355,7 +365,8 @@ def schedule_step(ds: Dataset, params: PlanParams, run_dir=None, planned_orders:
     if run_dir:
         _write_step(run_dir, "schedule", steps.schedule_tables(res),
                     steps.used_parameters(params, schedule=settings),
-                    extra_files=schedule_pages(res, f"Plan start {params.plan_start}", ds=ds))
+                    extra_files=schedule_pages(res, f"Plan start {params.plan_start}", ds=ds),
+                    table_format=table_format)
     return res
 
 
@@ -553,7 +564,7 @@ def _mrp_from_run(ds: Dataset, params: PlanParams, run_dir):
     from planlib.mrp import MrpResult
 
     names = [f.name for f in dc_fields(MrpResult)]
-    if run_dir and (Path(run_dir) / "mrp" / "planned_orders.csv").exists():
+    if run_dir and table_path(Path(run_dir) / "mrp", "planned_orders") is not None:
         return _Tables({n: read_step(run_dir, "mrp", n) for n in names})
     return mrp_step(ds, params)
 
@@ -674,7 +685,7 @@ def _first_column(frame, names) -> str | None:
 
 
 def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str = "",
-                   scenario: str = "", recorded: Dataset | None = None) -> FollowUp:
+                   scenario: str = "", recorded: Dataset | None = None, table_format: str = "csv") -> FollowUp:
     """:func:`follow_up`, written into the run folder: the tables into ``<run_dir>/follow_up``,
     one printable page and one mail draft per supplier with open purchase orders into
     ``<run_dir>/follow_up/supplier/<supplier>.html`` and ``.eml``, and the plant manager's
@@ -702,7 +713,7 @@ def follow_up_step(ds: Dataset, params: PlanParams, run_dir=None, archive: str =
         used = steps.used_parameters(params)
         used["follow_up"] = {"reported_week": res.reported_week, "basis": res.basis,
                              "unconfirmed_days": UNCONFIRMED_DAYS, "missing_engines": list(res.missing_engines)}
-        _write_step(run_dir, "follow_up", res.tables, used)
+        _write_step(run_dir, "follow_up", res.tables, used, table_format=table_format)
         if res.supplier_files:
             write_tables({}, Path(run_dir) / "follow_up" / "supplier", extra_files=res.supplier_files)
         out = Path(run_dir) / "status_report.html"
@@ -831,7 +842,8 @@ def _versions() -> dict:
 
 def run_week(source: str, week: str | None = None, scenario: str | None = None, out: str | os.PathLike = "reports",
              seed: int = 0, time_limit_s: float = 10.0, progress: Callable[[str], None] | None = None,
-             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, respect_staffing: bool = False) -> Path:
+             notebooks: Path = NOTEBOOKS, lock_wait_s: float = 0.0, respect_staffing: bool = False,
+             table_format: str = "csv", dask: str = "") -> Path:
     """Run the weekly plan with papermill and publish it in ``<out>/<week>/<scenario>/``.
 
     What a run guarantees (``docs/weekly-run.md``): one run at a time per reports
@@ -860,6 +872,12 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     respect_staffing : bool
         Passed to the notebooks: the schedule plans operators to ``staffing``
         (:attr:`PlanParams.respect_staffing`, docs/labour.md).
+    table_format : {"csv", "parquet"}
+        The file format of every step's tables in the run folder (a notebook parameter of
+        each step; the manifest records it).
+    dask : str
+        Address of a running Dask scheduler the forecast step fits its models on
+        (the same numbers; ``docs/dask.md``); empty (default): this machine.
 
     Returns
     -------
@@ -886,6 +904,8 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
     say = progress or (lambda message: None)
     week = week or iso_week(dt.date.today())
     week_start(week)  # raises on a bad week
+    if table_format not in TABLE_FORMATS:
+        raise ValueError(f"unknown table format {table_format!r}: one of {', '.join(TABLE_FORMATS)}")
     name = run_name(scenario) if scenario else "base"
     out = Path(out).resolve()
     source_arg = source if "://" in str(source) else str(Path(source).resolve())
@@ -906,6 +926,7 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
                     "scenario_file": scenario or "", "scenario_name": _scenario_title(scenario_arg, name),
                     "plan_start": week_start(week).isoformat(), "seed": seed, "time_limit_s": time_limit_s,
                     "respect_staffing": respect_staffing,
+                    "table_format": table_format,
                     "inputs_sha256": _checksums(source_arg), "versions": _versions(),
                     "scenario_sha256": hashlib.sha256(Path(scenario).read_bytes()).hexdigest() if scenario else "",
                     "started_at": dt.datetime.now().isoformat(timespec="seconds"), "pid": os.getpid(), "steps": {}}
@@ -913,16 +934,18 @@ def run_week(source: str, week: str | None = None, scenario: str | None = None, 
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))  # 0700 until published
             parameters = dict(source=source_arg, week=week, run_dir=str(tmp), seed=seed, time_limit_s=time_limit_s,
-                              respect_staffing=respect_staffing, scenario=scenario_arg, archive=str(archive_path))
+                              respect_staffing=respect_staffing, scenario=scenario_arg, archive=str(archive_path),
+                              table_format=table_format)
             (tmp / "notebooks").mkdir()
             for i, (step, notebook, title) in enumerate(STEPS, 1):
                 stage = step
                 say(f"step {i}/{len(STEPS)}: {step}")
                 t = time.perf_counter()
                 executed = tmp / "notebooks" / notebook
+                step_parameters = dict(parameters, dask=dask) if dask and step == "forecast" else parameters
                 try:
                     with _ProgressRelay(say, f"step {i}/{len(STEPS)}: {step}: "):
-                        pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=parameters,
+                        pm.execute_notebook(str(notebooks / notebook), str(executed), parameters=step_parameters,
                                             progress_bar=False, cwd=str(notebooks), kernel_name="python3",
                                             kernel_manager_class=_local_kernel_manager())
                 except pm.PapermillExecutionError as exc:
@@ -1526,7 +1549,7 @@ class _Tables:
 
 
 def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str = "", week: str = "",
-                   scenario_name: str = "base", scenario=None) -> WeeklySummary:
+                   scenario_name: str = "base", scenario=None, table_format: str = "csv") -> WeeklySummary:
     """The weekly report's content from the run folder and the plan archive.
 
     KPIs of this week's plan and last week's, the exceptions to act on (MRP
@@ -1572,7 +1595,7 @@ def weekly_summary(ds: Dataset, params: PlanParams, run_dir, archive_path: str =
     worklist = worklist_of(ds, mrp, params.plan_start)
     kpis = week_kpis(ds, params, mrp, sched_kpis, accuracy, promises, worklist=worklist)
     if run_dir:
-        write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"))
+        write_tables({"kpis": kpis}, _step_dir(run_dir, "weekly_report"), table_format=table_format)
     prev_week = archive.previous_week(archive_path, week, scenario_name) if archive_path else None
     prev = archive.read_run(archive_path, prev_week, scenario_name) if prev_week else {}
     empty = pd.DataFrame()

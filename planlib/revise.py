@@ -447,9 +447,10 @@ def _fmt(t) -> str:
     return "" if pd.isna(t) else pd.Timestamp(t).strftime("%a %d %b %H:%M")
 
 
-def revision_page(revision: Revision, pages: list[str]) -> str:
+def revision_page(revision: Revision, pages: list[str], table_suffix: str = ".csv") -> str:
     """The revision's ``index.html``: the disruption, the figures before and after, the orders
-    that finish later and every move with its reason (plain HTML, prints on A4)."""
+    that finish later and every move with its reason (plain HTML, prints on A4); it links the
+    tables written with ``table_suffix`` (``.csv`` or ``.parquet``)."""
     e = html.escape
     rv = revision
     rows = "".join(
@@ -476,7 +477,7 @@ td,th{{border:1px solid #bbb;padding:.2em .5em;text-align:left}}.num{{text-align
 @media print{{body{{margin:0}}}}</style></head><body>
 <h1>Revised schedule {e(rv.week)}: {e(rv.scenario.name)}</h1>
 <p><b>{e(rv.summary())}</b>. Revised at {rv.now:%a %d %b %Y %H:%M}; {len(rv.frozen)} operations kept in place,
-{len(rv.done)} done. <a href="moves.csv">moves.csv</a> · <a href="schedule.csv">schedule.csv</a> ·
+{len(rv.done)} done. <a href="moves{table_suffix}">moves{table_suffix}</a> · <a href="schedule{table_suffix}">schedule{table_suffix}</a> ·
 <a href="../index.html">all revisions</a></p>
 <h2>What happened</h2><ul>{changes}</ul>
 <h2>Key figures</h2><table><tr><th>figure</th><th>published</th><th>revised</th><th>unit</th></tr>{kpis}</table>
@@ -527,13 +528,14 @@ td,th{{border:1px solid #bbb;padding:.2em .5em;text-align:left}}</style></head><
     return folder / "index.html"
 
 
-def publish_revision(revision: Revision, run_dir) -> Path:
+def publish_revision(revision: Revision, run_dir, table_format: str = "csv") -> Path:
     """Write a revision beside the run's weekly schedule, all at once.
 
     ``<run_dir>/revisions/<slug>/`` (:attr:`Revision.slug`) gets ``schedule.csv`` (the revised
     schedule), ``moves.csv``, ``orders.csv``, ``kpis.csv`` (see :class:`Revision`), one
     printable work-ticket page ``dispatch_<work_center>.html`` per work center, ``index.html``
-    (what moved and why) and ``revision.json``; the folder is built in a temporary folder and
+    (what moved and why) and ``revision.json``; the tables in ``table_format`` (``csv`` or
+    ``parquet``, :func:`planlib.data.write_tables`); the folder is built in a temporary folder and
     moved in with ``os.replace`` (a revision of the same scenario and minute is replaced).
     Then ``<run_dir>/revisions/index.html`` lists every revision.
 
@@ -542,7 +544,7 @@ def publish_revision(revision: Revision, run_dir) -> Path:
     Path
         The revision's folder.
     """
-    from planlib.data import write_tables
+    from planlib.data import TABLE_FORMATS, write_tables
     from planlib.pipeline import schedule_pages
 
     revisions = Path(run_dir) / "revisions"
@@ -559,10 +561,10 @@ def publish_revision(revision: Revision, run_dir) -> Path:
                 "week": revision.week, "changes": revision.scenario.describe(), "summary": revision.summary(),
                 "moved": len(revision.moves), "orders_later": len(revision.later_orders),
                 "notes": list(revision.notes)}
-        files = {**pages, "index.html": revision_page(revision, sorted(pages)),
+        files = {**pages, "index.html": revision_page(revision, sorted(pages), TABLE_FORMATS[table_format]),
                  "revision.json": json.dumps(info, indent=2)}
         write_tables({"schedule": revision.schedule, "moves": revision.moves, "orders": revision.orders,
-                      "kpis": revision.kpis}, tmp / "out", extra_files=files)
+                      "kpis": revision.kpis}, tmp / "out", extra_files=files, table_format=table_format)
         staged = tmp / "out"
         if final.exists():
             old = revisions / f".{revision.slug}.old"

@@ -255,7 +255,14 @@ def absences(rng, ds: Dataset, start, end) -> pd.DataFrame:
 
 def week_absences(ds: Dataset, start, seed: int = 0) -> pd.DataFrame:
     """:func:`absences` of the week from ``start``, drawn as :func:`simulate_week` draws them (a
-    stream of their own from the seed and the ISO week, so that they do not move the other draws)."""
+    stream of their own from the seed and the ISO week, so that they do not move the other draws).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`absences`: ``work_center_id, date, shift_name, start, end, operators, absent,
+        machines_idle``.
+    """
     start = pd.Timestamp(start).normalize()
     year, week, _ = start.isocalendar()
     return absences(np.random.default_rng([int(seed), int(year), int(week), 1]), ds, start,
@@ -406,8 +413,8 @@ def simulate_week(ds: Dataset, plan, params, seed: int = 0) -> Dataset:
     for a, b, ms in zip(away.start, away.end, away.machines_idle):
         for m in filter(None, ms.split(", ")):
             idle.setdefault(m, []).append((a, b))
-    reports, issues = _carry_out(rng, state, plan.schedule.schedule, new_ids, start, end, idle)
     receipts = _receive(rng, state, start, end)
+    reports, issues = _carry_out(rng, state, plan.schedule.schedule, new_ids, start, end, idle, receipts)
     shipments = _due_shipments(state, start, end)
     issues, shipments = cut_to_stock(state, reports, receipts, issues, shipments)
     demand = _roll_order_book(rng, state, shipments, start, end)
@@ -524,7 +531,48 @@ def _book(work: list, earliest, minutes: float, until) -> tuple[list, bool]:
     return segs, False
 
 
-def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start, end, idle: dict | None = None):
+class _Stock:
+    """Stock of components as the week is carried out: on hand at the start, the week's receipts and
+    the good units of finished orders by the time they come in, less what was issued so far."""
+
+    def __init__(self, inventory: pd.DataFrame, receipts: pd.DataFrame):
+        self.base = inventory.groupby("item_id").on_hand.sum().astype(float).to_dict()
+        self.used: dict = {}
+        self.events: dict = {}  # item -> [(time, qty)]
+        for i, t, q in zip(receipts.item_id, receipts.received_date, receipts.qty):
+            self.add(i, pd.Timestamp(t), float(q))
+
+    def add(self, item, when, qty: float) -> None:
+        self.events.setdefault(item, []).append((when, qty))
+
+    def use(self, item, qty: float) -> None:
+        self.used[item] = self.used.get(item, 0.0) + qty
+
+    def available(self, item, when) -> float:
+        came = sum(q for t, q in self.events.get(item, ()) if t <= when)
+        return self.base.get(item, 0.0) + came - self.used.get(item, 0.0)
+
+    def kit(self, lines: pd.DataFrame, when, qty: float, until):
+        """``(start, units)``: the first time from ``when`` (before ``until``) at which the components
+        of ``qty`` units are all there; failing that, ``when`` and the units they allow then."""
+        per = (lines.qty_per.astype(float) * (1 + lines.scrap_pct.fillna(0).astype(float) / 100)
+               * (1 + OVER_ISSUE_RANGE[1])).to_numpy()
+        comps = lines.component_id.tolist()
+
+        def units(at):
+            have = [self.available(c, at) for c in comps]
+            return min(float(np.floor(max(h, 0.0) / n + 1e-9)) if n > 0 else np.inf for h, n in zip(have, per))
+
+        if units(when) >= qty:
+            return when, qty
+        for t in sorted({t for c in comps for t, _ in self.events.get(c, ()) if when < t < until}):
+            if units(t) >= qty:
+                return t, qty
+        return when, min(qty, units(when))
+
+
+def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start, end, idle: dict | None = None,
+               receipts: pd.DataFrame | None = None):
     """Production reports and material issues of the schedule's operations that start in the week.
 
     Operations are taken in order of their scheduled setup start; each starts at the latest of its
@@ -534,6 +582,9 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
     (open quantity at the snapshot less the scrap of its earlier operations in the week and its own
     ``qty_done``) and what its previous operation passed on. ``idle``: machine -> windows
     [(start, end)] it stands without an operator (:func:`absences`); its operations wait them out.
+    An order's first operation waits for its components: on hand at the start, the week's
+    ``receipts`` and the good units of orders finished so far, less what was issued (:class:`_Stock`);
+    when they do not come in the week it starts with the units they allow, or not at all.
     """
     from planlib.calendar import machine_intervals
 
@@ -556,6 +607,9 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
     idle = idle or {}
     work = {m: _without(list(zip(g.start, g.end)), idle.get(m, []))
             for m, g in machine_intervals(state, start, end).groupby("machine_id")}
+    last_op = routing.groupby("item_id").op_seq.max()
+    stock = _Stock(state.inventory, receipts if receipts is not None else pd.DataFrame(
+        columns=["item_id", "received_date", "qty"]))
     in_week = set(zip(ops.order_id, ops.op_seq))
     machine_free, op_end, good_in_week, scrap_before = {}, {}, {}, {}
     reports, issues = [], []
@@ -576,6 +630,13 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
         qty = float(np.floor(max(min(float(op.qty), room, passed), 0.0) + 1e-9))
         if qty <= 0:
             continue
+        first = op.op_seq == first_op.get(item)
+        if first:  # the order's components: it waits for them, or starts with what they allow
+            lines = _valid_lines(bom, item, earliest)
+            if len(lines):
+                earliest, qty = stock.kit(lines, earliest, qty, end)
+                if qty <= 0:
+                    continue
         minutes = run_minutes(rng, float(op.setup_min) + float(op.changeover_min),
                               float(op.run_min) / max(float(op.qty), 1e-9), qty)
         stop = downtime(rng)
@@ -586,6 +647,8 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
         if finished:
             good, bad = qty - lost, float(lost)
             op_end[key] = segs[-1][1]
+            if op.op_seq == last_op.get(item) and good > 0:
+                stock.add(item, op_end[key], good)
         else:  # still running at the week's end: the good units of the minutes it ran
             ran = sum((e - s).total_seconds() / 60 for s, e in segs)
             good, bad = float(np.floor(qty * ran / (minutes + stop[0]))), 0.0
@@ -594,15 +657,23 @@ def _carry_out(rng, state: Dataset, schedule: pd.DataFrame, new_ids: dict, start
         scrap_before[op.order_id] = scrap_before.get(op.order_id, 0.0) + bad
         reports += report_rows(rng, op.order_id, int(op.op_seq), op.machine_id, float(op.crew_size), segs,
                                good, bad, stop, finished, idle=_idle_by_day(segs, idle.get(op.machine_id, []), earliest))
-        if op.op_seq == first_op.get(item) and good + bad > 0:  # components go out as units enter the order
+        if first and good + bad > 0:  # components go out as units enter the order
             when = segs[0][0]
-            lines = bom[(bom.parent_id == item) & (bom.valid_from.isna() | (bom.valid_from <= when))
-                        & (bom.valid_to.isna() | (bom.valid_to > when))]
+            lines = _valid_lines(bom, item, when)
             lines = lines.assign(uom=lines.component_id.map(uom).fillna("ea"))
-            issues += issue_rows(rng, op.order_id, lines, good + bad, when)
+            rows = issue_rows(rng, op.order_id, lines, good + bad, when)
+            for r in rows:
+                stock.use(r["item_id"], r["qty"])
+            issues += rows
     reports = pd.DataFrame(reports, columns=report_cols)
     reports = reports.sort_values(["report_date", "machine_id", "start"], kind="stable").reset_index(drop=True)
     return reports, pd.DataFrame(issues, columns=issue_cols)
+
+
+def _valid_lines(bom: pd.DataFrame, item, when) -> pd.DataFrame:
+    """The BOM lines of ``item`` valid at ``when``."""
+    return bom[(bom.parent_id == item) & (bom.valid_from.isna() | (bom.valid_from <= when))
+               & (bom.valid_to.isna() | (bom.valid_to > when))]
 
 
 def _receive(rng, state: Dataset, start, end) -> pd.DataFrame:

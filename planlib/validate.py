@@ -157,13 +157,20 @@ def _check_key(ds: Dataset, spec: Table, p: Problems) -> None:
         return
     frame = ds[spec.name]
     key = list(spec.key)
-    text = frame[key].astype(str).agg(" / ".join, axis=1)  # NaT and NaN compare equal as text
+    text = frame[key[0]].astype(str)  # NaT and NaN compare equal as text
+    for k in key[1:]:
+        text = text + " / " + frame[k].astype(str)
     dup = text.duplicated(keep="first") & frame[key[0]].notna()
-    first = {k: pos for pos, k in reversed(list(enumerate(text)))}
+    if not dup.any():
+        return
+    codes, _ = pd.factorize(text)
+    first_of_code = np.full(codes.max() + 1, len(codes))
+    np.minimum.at(first_of_code, codes, np.arange(len(codes)))
+    first = first_of_code[codes]
     for pos in np.flatnonzero(dup.to_numpy()):
         values = ", ".join(_fmt(frame[k].iloc[pos]) for k in key)
         p.add(spec.name, ds.where(spec.name, pos), "/".join(key), values,
-              f"duplicate key (also at {ds.where(spec.name, first[text.iloc[pos]])})",
+              f"duplicate key (also at {ds.where(spec.name, int(first[pos]))})",
               "remove the duplicate row or give it its own " + " / ".join(key))
 
 
@@ -198,9 +205,21 @@ def _bom_cycles(ds: Dataset, p: Problems) -> None:
     if not ds.has("bom"):
         return
     bom = ds.bom.dropna(subset=["parent_id", "component_id"])
+    # only items from which a cycle can be reached matter: peel off, a BOM level at a time, the
+    # lines whose component has no lines left below it (the search below visits the rest in the
+    # same order as the whole BOM, so it names the same cycles)
+    codes, names = pd.factorize(pd.concat([bom.parent_id, bom.component_id], ignore_index=True))
+    parent, comp = codes[:len(bom)], codes[len(bom):]
+    keep = np.ones(len(bom), bool)
+    while keep.any():
+        has_lines = np.bincount(parent[keep], minlength=len(names)) > 0
+        leaf = keep & ~has_lines[comp]
+        if not leaf.any():
+            break
+        keep &= ~leaf
     children: dict[str, list[str]] = {}
-    for parent, comp in zip(bom.parent_id, bom.component_id):
-        children.setdefault(parent, []).append(comp)
+    for parent_id, comp_id in zip(bom.parent_id[keep], bom.component_id[keep]):
+        children.setdefault(parent_id, []).append(comp_id)
     colour: dict[str, int] = {}
     reported: set[frozenset] = set()
     for root in sorted(children):
@@ -849,20 +868,21 @@ def weekly_requirement(ds: Dataset) -> pd.Series:
         return need
     bom = ds.bom.dropna(subset=["parent_id", "component_id", "qty_per"])
     bom = bom[bom.parent_id.isin(need.index) & bom.component_id.isin(need.index)]
-    parents_left = bom.groupby("component_id").size().to_dict()
-    children = {k: g for k, g in bom.groupby("parent_id")}
-    ready = [i for i in need.index if parents_left.get(i, 0) == 0]
-    while ready:  # Kahn's order: a component once all its parents are known
-        item = ready.pop()
-        if item not in children:
-            continue
-        for comp, qty_per, scrap in zip(children[item].component_id, children[item].qty_per,
-                                        children[item].scrap_pct.fillna(0.0)):
-            need[comp] += need[item] * qty_per * (1 + scrap / 100)
-            parents_left[comp] -= 1
-            if parents_left[comp] == 0:
-                ready.append(comp)
-    return need
+    # Kahn's order, a whole frontier at a time: an item passes its need on once all its parents
+    # have passed theirs (items in or below a BOM cycle never do: they keep what reached them)
+    parent = need.index.get_indexer(bom.parent_id)
+    comp = need.index.get_indexer(bom.component_id)
+    factor = bom.qty_per.to_numpy(float) * (1 + bom.scrap_pct.fillna(0.0).to_numpy(float) / 100)
+    values = need.to_numpy(copy=True)
+    parents_left = np.bincount(comp, minlength=len(values))
+    frontier = parents_left == 0
+    while frontier.any():
+        lines = frontier[parent]
+        values += np.bincount(comp[lines], weights=values[parent[lines]] * factor[lines], minlength=len(values))
+        done = np.bincount(comp[lines], minlength=len(values))
+        parents_left -= done
+        frontier = (parents_left == 0) & (done > 0)
+    return pd.Series(values, index=need.index)
 
 
 def _order_count_rule(ds: Dataset, p: Problems) -> None:
@@ -874,8 +894,12 @@ def _order_count_rule(ds: Dataset, p: Problems) -> None:
     if not capped.any():
         return
     need = weekly_requirement(ds)
-    for pos in np.flatnonzero(capped.to_numpy()):
-        cap, weekly = float(items.max_order_qty.iloc[pos]), float(need.get(items.item_id.iloc[pos], 0.0))
+    caps = items.max_order_qty.to_numpy(dtype=float, na_value=np.nan)
+    weeklies = need.reindex(items.item_id).fillna(0.0).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        too_many = capped.to_numpy() & (weeklies / np.where(capped.to_numpy(), caps, 1.0) > ORDERS_PER_WEEK_MAX)
+    for pos in np.flatnonzero(too_many):
+        cap, weekly = float(caps[pos]), float(weeklies[pos])
         if weekly / cap > ORDERS_PER_WEEK_MAX:
             p.add("items", ds.where("items", pos), "max_order_qty", _fmt(cap),
                   f"max_order_qty splits about {weekly:,.0f} a week (largest open order or average weekly "
@@ -930,7 +954,7 @@ STEP_TABLES["run"] = (
 )
 
 
-def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
+def check_for(ds: Dataset, step: str, *, today=None, checked: bool = False) -> pd.DataFrame:
     """Check that a dataset holds what one planning step needs.
 
     Parameters
@@ -940,6 +964,11 @@ def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
         ``run`` is the weekly run: all three.
     today : date-like, optional
         As in :func:`validate`.
+    checked : bool
+        ``ds`` is as :func:`planlib.data.load` returned it (strict, the same ``today``): every
+        check of :func:`validate` passed, so it is not run again (its errors over the step's
+        tables are a subset of those over all tables, which were none); the missing tables and
+        the step's own rules are still checked.
 
     Returns
     -------
@@ -960,18 +989,19 @@ def check_for(ds: Dataset, step: str, *, today=None) -> pd.DataFrame:
                   f"add the table {name} ({name}.csv, a sheet or a database table) with the columns {columns}")
     if step in ("schedule", "run") and ds.has("routings"):
         _machine_rules(ds, p, severity="error")
-    found = validate(ds, tables=required + used, today=today)
+    found = validate(ds, tables=required + used, today=today) if not checked else p.frame().iloc[:0]
     frame = pd.concat([p.frame(), found[found.severity == "error"]], ignore_index=True)
     return frame.drop_duplicates(subset=["table", "row", "column", "problem"]).reset_index(drop=True)
 
 
-def require(ds: Dataset, step: str, *, today=None) -> None:
+def require(ds: Dataset, step: str, *, today=None, checked: bool = False) -> None:
     """Raise :class:`InputError` with the problems of :func:`check_for` if ``step`` cannot run.
 
     Call it first in each step function, so a missing table or a broken rule is
-    a table of problems (exit 2), never a ``KeyError`` halfway through.
+    a table of problems (exit 2), never a ``KeyError`` halfway through. ``checked`` as in
+    :func:`check_for` (a dataset straight from a strict :func:`planlib.data.load`).
     """
-    problems = check_for(ds, step, today=today)
+    problems = check_for(ds, step, today=today, checked=checked)
     errors = problems[problems.severity == "error"]
     if errors.empty:
         return

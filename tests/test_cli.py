@@ -65,3 +65,65 @@ def test_coming_week_is_the_week_of_the_first_monday_on_or_after_today():
         assert coming_week(today) == f"{year}-W{week:02d}"
     assert coming_week(dt.date(2026, 12, 29)) == "2027-W01"  # Tuesday -> Monday 4 January 2027
     assert coming_week(dt.date(2026, 11, 23)) == "2026-W48"  # a Monday plans its own week
+
+
+# --------------------------------------------------------------------------- --format
+
+def test_mrp_parquet_and_csv_outputs_read_back_identical(sample_dir, tmp_path):
+    """`planlib mrp --format parquet` writes every table as Parquet (exit 0, no CSV file), and each
+    reads back (planlib.data.read_table) equal to the CSV run's: same plan, same dtypes."""
+    import pandas as pd
+
+    from planlib.data import read_table, table_path
+
+    assert main(["mrp", str(sample_dir), "--out", str(tmp_path / "csv"), "--quiet"]) == 0
+    assert main(["mrp", str(sample_dir), "--out", str(tmp_path / "pq"), "--format", "parquet", "--quiet"]) == 0
+    names = sorted(p.stem for p in (tmp_path / "csv").glob("*.csv"))
+    assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == [f"{n}.parquet" for n in names]
+    assert {"planned_orders", "mrp_grid", "pegging", "exceptions"} <= set(names)
+    for name in names:
+        csv, pq = read_table(table_path(tmp_path / "csv", name)), read_table(table_path(tmp_path / "pq", name))
+        pd.testing.assert_frame_equal(csv, pq, obj=name)
+    planned = read_table(tmp_path / "pq" / "planned_orders.parquet")
+    assert len(planned) and planned.order_id.map(type).eq(str).all()
+    assert pd.api.types.is_datetime64_any_dtype(planned.due_date)
+
+
+def test_schedule_reads_a_parquet_mrp_folder(sample_dir, tmp_path):
+    import pandas as pd
+
+    from planlib.data import read_table
+
+    assert main(["mrp", str(sample_dir), "--out", str(tmp_path / "mrp"), "--format", "parquet", "--quiet"]) == 0
+    assert main(["schedule", str(sample_dir), "--mrp", str(tmp_path / "mrp"), "--out", str(tmp_path / "s"),
+                 "--format", "parquet", "--time-limit", "2", "--quiet"]) == 0
+    schedule = read_table(tmp_path / "s" / "schedule.parquet")
+    planned = read_table(tmp_path / "mrp" / "planned_orders.parquet")
+    made = set(planned[planned.order_type == "make"].order_id)
+    assert made and made & set(schedule.order_id)  # the planned make orders were read and scheduled
+    assert pd.api.types.is_datetime64_any_dtype(schedule.start)
+
+
+@pytest.mark.parametrize("command", ["mrp", "forecast", "schedule", "run", "reschedule"])
+def test_a_bad_format_is_refused_by_name(command, capsys):
+    args = {"mrp": ["mrp", "src", "--out", "o"], "forecast": ["forecast", "src", "--out", "o"],
+            "schedule": ["schedule", "src", "--out", "o"], "run": ["run", "src"],
+            "reschedule": ["reschedule", "run_dir", "s.yaml", "--now", "2026-11-24 08:00"]}[command]
+    with pytest.raises(SystemExit) as info:
+        main(args + ["--format", "xlsx"])
+    assert info.value.code == 2
+    assert "--format: invalid choice: 'xlsx' (choose from 'csv', 'parquet')" in capsys.readouterr().err
+
+
+def test_validate_writes_its_problems_as_parquet(sample_dir, tmp_path):
+    import shutil
+
+    from planlib.data import read_table
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    items = (data / "items.csv").read_text().splitlines()
+    (data / "items.csv").write_text("\n".join(items + [items[1]]) + "\n")  # a duplicate item
+    assert main(["validate", str(data), "--problems", str(tmp_path / "problems.parquet")]) == 2
+    problems = read_table(tmp_path / "problems.parquet")
+    assert (problems.problem.str.startswith("duplicate key") & (problems.table == "items")).any()

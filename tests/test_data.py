@@ -260,3 +260,149 @@ def read_raw_problems(folder):
 
     raw, labels, problems = read_raw(folder)
     return raw, labels, problems.frame()
+
+
+# --------------------------------------------------------------------------- fast paths against pandas and Python
+
+_CELLS = ["", " ", "\t", "\x1c", "1", "12", "12.0", "-3", "+4", ".5", "5.", "1e5", "1e400", "inf", "-Inf", "nan",
+          "NaN", "none", "NULL", "nat", "true", "Yes", "y", "x", "F", "0", "0.0", "no", "abc", "a,b", "2026-11-23",
+          "2026-11-23 06:30", "2026-11-23T06:30:15", "2026-02-30", "23.11.2026", "-" + "9" * 19, "1_000", "1,5",
+          "0.30000000000000004", "-0012.0"]
+
+
+# (no cell with an exponent of 20 digits and more: pandas.to_numeric, the Python path's parser, crashes on
+# "1e40099999999999999999999")
+@given(st.lists(st.lists(st.sampled_from(_CELLS), min_size=1, max_size=3).map("".join), min_size=1, max_size=40))
+@hsettings(max_examples=150, deadline=None)
+def test_ascii_columns_parse_as_the_python_parser_does(cells):
+    """The Arrow path of _parse_column gives the values and the bad cells of the cell-by-cell parser."""
+    from planlib.contract import Column
+    from planlib.data import _parse_column, _parse_column_python
+
+    values = pd.Series(cells, dtype=object)
+    for kind in ("str", "float", "int", "date", "datetime", "bool"):
+        fast, fast_bad = _parse_column(values, Column("c", kind))
+        ref, ref_bad = _parse_column_python(values, Column("c", kind))
+        assert fast_bad.astype(bool).tolist() == ref_bad.astype(bool).tolist(), kind
+        pd.testing.assert_series_equal(fast, ref, check_names=False, obj=kind)
+        if kind == "str":
+            assert [v is None for v in fast] == [v is None for v in ref]
+
+
+def test_a_column_with_other_text_goes_the_python_way():
+    from planlib.contract import Column
+    from planlib.data import _ascii_text, _parse_column
+
+    values = pd.Series(["Ø 32 mm", "١٢.0", " ok\u00a0"], dtype=object)
+    assert _ascii_text(values) is None
+    parsed, bad = _parse_column(values, Column("description", "str"))
+    assert parsed.tolist() == ["Ø 32 mm", "١٢", "ok"] and not bad.any()  # Python's \d and str.strip
+
+
+def _edge_frame():
+    return pd.DataFrame({
+        "s": ["a", "b", None, np.nan, "ü", ""],
+        "f": [1.0, -0.0, 0.0, np.nan, 1e16, 1e-5],
+        "g": [0.1 + 0.2, 3.14159, np.inf, -np.inf, 2.5e-7, 123456789.123],
+        "i": [1, 2, 3, 4, 5, -6],
+        "I": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        "b": [True, False, True, True, False, False],
+        "B": pd.array([True, None, False, True, False, True], dtype="boolean"),
+        "d": pd.to_datetime(["2026-11-23", None, "2026-11-30", "2026-11-23", "2027-01-01", "2026-11-23"]),
+        "t": pd.to_datetime(["2026-11-23 06:30", None, "2026-11-30", "2026-11-23", "2027-01-01", "2026-11-23"],
+                            format="ISO8601"),
+        "u": pd.to_datetime(["2026-11-23 06:30:15", None, "2026-11-30", "2026-11-23", "2027-01-01", "2026-11-23"],
+                            format="ISO8601"),
+        "c": pd.Categorical(["x", "y", "x", None, "y", "x"]),
+    })
+
+
+@pytest.mark.parametrize("variant", ["plain", "empty", "quoted", "mixed", "one column", "time zone", "numbered"])
+def test_csv_is_written_byte_for_byte_as_pandas_writes_it(tmp_path, variant):
+    from planlib.data import _dates_as_text, _write_csv
+
+    f = _edge_frame()
+    frame = {"plain": f, "empty": f.iloc[:0], "quoted": f.assign(s=['a,b', 'say "hi"', "x\ny", "r\rs", "", "z"]),
+             "mixed": f.assign(o=[1, "x", 2.5, None, True, "y"]), "one column": f[["f"]],
+             "time zone": f.assign(z=f.t.dt.tz_localize("Europe/Berlin")),
+             "numbered": f.set_axis(range(f.shape[1]), axis=1)}[variant]
+    _write_csv(frame, tmp_path / "fast.csv")
+    # what write_tables wrote before: dates as ISO text (the old formatting, value by value), then pandas
+    old = frame.copy()
+    for c in old.columns:
+        if pd.api.types.is_datetime64_any_dtype(old[c]):
+            s = old[c].dt.tz_localize(None) if old[c].dt.tz is not None else old[c]
+            since_midnight = (s - s.dt.normalize()).dropna()
+            fmt = "%Y-%m-%d %H:%M:%S" if (since_midnight % pd.Timedelta(minutes=1) != pd.Timedelta(0)).any() \
+                else "%Y-%m-%d %H:%M" if (since_midnight != pd.Timedelta(0)).any() else "%Y-%m-%d"
+            old[c] = s.dt.strftime(fmt)
+    old.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert _dates_as_text(frame).equals(old)
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=2, max_size=30))
+@hsettings(max_examples=100, deadline=None)
+def test_floats_are_written_as_pandas_writes_them(tmp_path_factory, values):
+    from planlib.data import _write_csv
+
+    folder = tmp_path_factory.mktemp("floats")
+    frame = pd.DataFrame({"x": values, "n": range(len(values))})
+    _write_csv(frame, folder / "fast.csv")
+    frame.to_csv(folder / "pandas.csv", index=False, lineterminator="\n")
+    assert (folder / "fast.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+
+
+def test_parquet_tables_read_back_as_csv_ones(tmp_path):
+    """Each format read back by read_table gives the same frame; Parquet replaces the CSV file of the
+    same table, and table_path finds whichever is there."""
+    from planlib.data import read_table, table_path
+
+    kpis = pd.DataFrame({"kpi": ["on_time_pct", "solver_status"], "value": [85.5, "OPTIMAL"], "unit": ["%", ""]})
+    orders = pd.DataFrame({"order_id": ["007", "PLN-2"], "item_id": ["A", "B"], "qty": [1.5, 2.0],
+                           "due_date": pd.to_datetime(["2026-11-23", "2026-11-30"]),
+                           "start": pd.to_datetime(["2026-11-23 06:30", None]), "unit": ["", "h"],
+                           "supply_type": pd.Categorical(["on_hand", None]), "note": [None, "x"]})
+    tables = {"kpis": kpis, "orders": orders}
+    write_tables(tables, tmp_path / "csv")
+    write_tables(tables, tmp_path / "pq", table_format="parquet")
+    for name in tables:
+        pd.testing.assert_frame_equal(read_table(table_path(tmp_path / "csv", name)),
+                                      read_table(table_path(tmp_path / "pq", name)), obj=name)
+    assert read_table(tmp_path / "pq" / "orders.parquet").order_id.tolist() == ["007", "PLN-2"]
+    write_tables(tables, tmp_path / "csv", table_format="parquet")  # the same folder, now Parquet
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == ["kpis.parquet", "orders.parquet"]
+    assert table_path(tmp_path / "csv", "orders").suffix == ".parquet" and table_path(tmp_path, "x") is None
+    with pytest.raises(ValueError, match="unknown table format 'xlsx'"):
+        write_tables(tables, tmp_path / "x", table_format="xlsx")
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n", "a,b\r\n 1,  2\r\n\r\n3 ,\t4\r\n", "\n\na,b\n1,2", "a,b,c\n,,\n x,y ,z\n", "a,b\n", "a,b",
+    "a,b\rü,é\r\r5,6\r", "h\nv\n\nw\n", "a,b\nNA,null\nnan,None\n"])
+def test_plain_csv_cells_are_read_as_pandas_read_them(text):
+    """The Arrow reader of quote-free files gives the cells pandas' reader gave (skipinitialspace,
+    blank lines skipped, nothing read as missing)."""
+    import io
+
+    from planlib.data import _read_plain_csv
+
+    got = _read_plain_csv(text, "t.csv")
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    n = lines[next(i for i, line in enumerate(lines) if line)].count(",") + 1
+    header_at = next(i for i, line in enumerate(lines) if line)
+    ref = pd.read_csv(io.StringIO(text), header=None, names=range(n), skiprows=[header_at], dtype=str,
+                      keep_default_na=False, skipinitialspace=True, skip_blank_lines=True)
+    assert got is not None
+    header, frame, labels = got
+    assert frame.shape == ref.shape
+    assert [[str(v) for v in row] for row in frame.astype(object).values.tolist()] == ref.values.tolist()
+
+
+def test_a_number_with_a_huge_exponent_is_a_problem_not_a_crash():
+    """pandas.to_numeric crashes the process on this cell; it is read as infinite: not a finite number."""
+    with pytest.raises(InputError) as info:
+        from_frames({"items": pd.DataFrame({"item_id": ["A", "B"], "item_type": "buy",
+                                            "lead_time_days": ["1e40099999999999999999999", "x7"]})})
+    problems = info.value.problems.set_index("row").problem
+    assert problems["items row 1"] == "not a finite number" and problems["items row 2"] == "not a valid float"

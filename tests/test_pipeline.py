@@ -21,7 +21,8 @@ LIMIT = 5.0
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """Three runs of the sample: week 48 twice (repeatability), week 49, and a scenario of week 48."""
+    """Three runs of the sample: week 48 twice (repeatability), week 49 (its tables as Parquet), and a
+    scenario of week 48."""
     out = tmp_path_factory.mktemp("reports")
     said = []
     first = run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT, progress=said.append)
@@ -30,7 +31,7 @@ def reports(tmp_path_factory):
     kept["manifest"] = json.loads((first / "manifest.json").read_text())
     kept["progress"] = said
     run_week(str(SAMPLE), "2026-W48", out=out, time_limit_s=LIMIT)
-    run_week(str(SAMPLE), "2026-W49", out=out, time_limit_s=LIMIT)
+    run_week(str(SAMPLE), "2026-W49", out=out, time_limit_s=LIMIT, table_format="parquet")
     run_week(str(SAMPLE), "2026-W48", scenario=str(ROOT / "data" / "scenarios" / "lathe_breakdown.yaml"),
              out=out, time_limit_s=LIMIT)
     return out, kept
@@ -86,6 +87,44 @@ def test_same_inputs_same_plan(reports):
     assert (run / "mrp" / "planned_orders.csv").read_bytes() == kept["planned_orders"]
     assert (run / "schedule" / "schedule.csv").read_bytes() == kept["schedule"]
     assert (run / "forecast" / "forecast.csv").read_bytes() == kept["forecast"]
+
+
+def test_a_parquet_run_writes_every_step_table_as_parquet(reports):
+    """`planlib run --format parquet`: every step (notebook) writes Parquet, later steps, the archive and
+    the weekly report read it back (the week-over-week comparison below reads this week's plan)."""
+    from planlib import archive
+    from planlib.pipeline import read_step
+
+    out, _ = reports
+    run = out / "2026-W49" / "base"
+    assert json.loads((run / "manifest.json").read_text())["table_format"] == "parquet"
+    for rel in ("forecast/forecast.parquet", "forecast/safety_stock.parquet", "mrp/planned_orders.parquet",
+                "mrp/pegging.parquet", "schedule/schedule.parquet", "weekly_report/kpis.parquet",
+                "follow_up/kpis.parquet"):
+        assert (run / rel).is_file(), rel
+    assert not list(run.glob("*/*.csv"))
+    planned = read_step(run, "mrp", "planned_orders")
+    assert len(planned) and pd.api.types.is_datetime64_any_dtype(planned.due_date)
+    archived = archive.read_run(out / "archive.duckdb", "2026-W49")["planned_orders"]
+    assert sorted(archived.order_id) == sorted(planned.order_id)
+    schedule = read_step(run, "schedule", "schedule")
+    assert set(schedule.order_id) & set(planned.order_id)  # the schedule step read MRP's Parquet tables
+
+
+def test_step_tables_read_back_the_same_in_both_formats(sample, tmp_path):
+    from planlib.params import PlanParams
+    from planlib.pipeline import mrp_step, read_step
+
+    params = PlanParams(plan_start=pd.Timestamp("2026-11-23").date())
+    orders_only = pd.DataFrame({"item_id": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
+                                "forecast": pd.Series(dtype=float)})
+    for fmt in ("csv", "parquet"):
+        res = mrp_step(sample, params, tmp_path / fmt, forecast=orders_only, table_format=fmt)
+    assert (tmp_path / "parquet" / "mrp" / "mrp_grid.parquet").is_file()
+    assert not list((tmp_path / "parquet" / "mrp").glob("*.csv"))
+    for name in res.tables():
+        pd.testing.assert_frame_equal(read_step(tmp_path / "csv", "mrp", name),
+                                      read_step(tmp_path / "parquet", "mrp", name), obj=name)
 
 
 def test_second_week_shows_what_changed(reports):

@@ -369,7 +369,7 @@ def test_the_saved_command_works_pasted_at_the_repository_root(plant, tmp_path, 
                          "data/scenarios/my_scenario.yaml", "--seed", "0", "--time-limit", "0.01"]
     args = build_parser().parse_args(words[1:])                           # what `planlib run` reads ...
     monkeypatch.chdir(root)                                               # ... at the repository root
-    assert load_scenario(args.scenario, load(args.source)) == e.scenario()
+    assert load_scenario(args.scenario[0], load(args.source)) == e.scenario()  # --scenario may repeat
     assert (args.week, args.time_limit, args.seed) == ("2026-W48", 0.01, 0)
     assert e.message == f"saved data/scenarios/my_scenario.yaml; to plan it in the weekly run, paste at " \
                         f"{root.resolve()}: {e.command}"

@@ -525,17 +525,18 @@ def test_an_absurd_quantity_is_an_input_error_naming_the_order(sample):
 
 
 def test_left_shift_keeps_a_finished_running_operation_apart():
-    """A running operation with nothing left (all units reported, zero minutes) sits frozen at the plan
-    start, where the heuristic may put the next operation's setup too. The left shift must read the
+    """A running operation of zero minutes (a routing step without setup or run time) sits frozen at the
+    plan start, where the heuristic may put the next operation's setup too. The left shift must read the
     machine's sequence as: the empty operation, then that one, then the third: it once took the empty
     operation for the second's machine predecessor and shifted the third onto the second (found on a
-    simulated week of the sample: two orders at 07:00 on PACK-1)."""
+    simulated week of the sample: two orders at 07:00 on PACK-1, the empty one a running operation with
+    every unit reported, which is now taken as done)."""
     from planlib.schedule.dispatch import compact, dispatch
     from planlib.schedule.report import to_schedule
 
     ds = plant(items=[("A", "F"), ("B", "F"), ("C", "F")],
-               routings=[("A", 10, "WC", 0, 1, False), ("B", 10, "WC", 45, 1, False), ("C", 10, "WC", 20, 2, False)])
-    progress = pd.DataFrame([dict(order_id="O1", op_seq=10, status="running", machine_id="M1", qty_done=5.0)])
+               routings=[("A", 10, "WC", 0, 0, False), ("B", 10, "WC", 45, 1, False), ("C", 10, "WC", 20, 2, False)])
+    progress = pd.DataFrame([dict(order_id="O1", op_seq=10, status="running", machine_id="M1", qty_done=2.0)])
     from planlib.dataset import Dataset
 
     progress = from_frames({"operations_progress": progress}).operations_progress
@@ -545,6 +546,7 @@ def test_left_shift_keeps_a_finished_running_operation_apart():
                            ("O1", "A", 5, T0, T0 + pd.Timedelta(days=1), 1)])
     p = build_problem(ds, orders, T0, FAST)
     assert p.ops.order_id.tolist() == ["O2", "O3", "O1"]  # the empty operation comes last in op order
+    assert p.ops.status.tolist() == ["planned", "planned", "running"]
     assert p.alts.run_min[p.ops.order_id[p.alts.op].to_numpy() == "O1"].tolist() == [0]
     for sol in (dispatch(p), compact(p, dispatch(p))):
         sched = to_schedule(p, sol)
@@ -557,7 +559,9 @@ def test_two_operations_reported_running_on_one_machine_and_a_running_pair_of_on
     """Partial runs leave such states: O1 op 10 and O2 op 10 both running on M1 (O2 started later, so it
     is the one running now), and O3 with ops 10 and 20 both running (20 has run the units passed on). The
     schedule resumes O2 at the start, sets O1 up again on M1 after it, and runs O3 op 20 after op 10:
-    before, both running ops were frozen at the plan start, on top of each other."""
+    before, both running ops were frozen at the plan start, on top of each other. O4's op 10 has every
+    unit reported although it is still said to run, and started last on M1: it is done, and O2 still
+    resumes."""
     from planlib.dataset import Dataset
 
     ds = plant(machines=(("M1", "WC", 1.0), ("M2", "WC2", 1.0)), items=[("A", "F"), ("B", "F")],
@@ -567,12 +571,14 @@ def test_two_operations_reported_running_on_one_machine_and_a_running_pair_of_on
         dict(order_id="O2", op_seq=10, status="running", machine_id="M1", qty_done=5.0, actual_start=T0 - pd.Timedelta(days=1)),
         dict(order_id="O3", op_seq=10, status="running", machine_id="M2", qty_done=20.0, actual_start=T0 - pd.Timedelta(days=2)),
         dict(order_id="O3", op_seq=20, status="running", machine_id="M1", qty_done=8.0, actual_start=T0 - pd.Timedelta(days=2)),
+        dict(order_id="O4", op_seq=10, status="running", machine_id="M1", qty_done=12.0, actual_start=T0 - pd.Timedelta(hours=5)),
     ])
     progress = from_frames({"operations_progress": progress}).operations_progress
     ds = Dataset(dict(ds.tables, operations_progress=progress), ds.source, ds.present | {"operations_progress"},
                  ds.rows)
     orders = orders_frame([("O1", "A", 40, T0, T0 + pd.Timedelta(days=2), 1), ("O2", "A", 30, T0, T0 + pd.Timedelta(days=2), 1),
-                           ("O3", "B", 60, T0, T0 + pd.Timedelta(days=3), 1)]).assign(status="in_progress")
+                           ("O3", "B", 60, T0, T0 + pd.Timedelta(days=3), 1),
+                           ("O4", "A", 12, T0, T0 + pd.Timedelta(days=3), 1)]).assign(status="in_progress")
     for limit in (0.0, 5.0):  # the heuristic alone, and CP-SAT
         res = make_schedule(ds, orders, T0, ScheduleSettings(time_limit_s=limit, workers=2, seed=0))
         s = res.schedule.set_index(["order_id", "op_seq"])
@@ -582,5 +588,6 @@ def test_two_operations_reported_running_on_one_machine_and_a_running_pair_of_on
         assert s.status[("O1", 10)] == "planned" and s.setup_min[("O1", 10)] == 30 and s.qty[("O1", 10)] == 30
         assert s.status[("O3", 20)] == "planned" and s.start[("O3", 20)] >= s.end[("O3", 10)]
         assert s.machine_id[("O1", 10)] == "M1" and s.machine_id[("O3", 20)] == "M1"
+        assert "O4" not in set(res.schedule.order_id)
         if limit:
             assert res.info["cpsat_status"] in ("OPTIMAL", "FEASIBLE")

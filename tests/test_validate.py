@@ -326,3 +326,117 @@ def test_require_masks_the_password_in_its_message():
     with pytest.raises(InputError) as info:
         require(ds, "forecast")
     assert "S3cret" not in str(info.value) and "planner:***@host" in str(info.value)
+
+
+# --------------------------------------------------------------------------- the fast paths against plain references
+
+def _reference_weekly_requirement(ds, own):
+    """The BOM part of weekly_requirement one item at a time (Kahn's order), as planlib did it."""
+    need = own.astype(float).copy()
+    bom = ds.bom.dropna(subset=["parent_id", "component_id", "qty_per"])
+    bom = bom[bom.parent_id.isin(need.index) & bom.component_id.isin(need.index)]
+    parents_left = bom.groupby("component_id").size().to_dict()
+    children = {k: g for k, g in bom.groupby("parent_id")}
+    ready = [i for i in need.index if parents_left.get(i, 0) == 0]
+    while ready:
+        item = ready.pop()
+        if item not in children:
+            continue
+        for comp, qty_per, scrap in zip(children[item].component_id, children[item].qty_per,
+                                        children[item].scrap_pct.fillna(0.0)):
+            need[comp] += need[item] * qty_per * (1 + scrap / 100)
+            parents_left[comp] -= 1
+            if parents_left[comp] == 0:
+                ready.append(comp)
+    return need
+
+
+def _reference_cycles(bom):
+    """Every BOM cycle a depth-first search over the whole BOM names (sorted roots), as planlib did."""
+    children = {}
+    for parent, comp in zip(bom.parent_id, bom.component_id):
+        children.setdefault(parent, []).append(comp)
+    colour, found = {}, []
+    for root in sorted(children):
+        if colour.get(root):
+            continue
+        stack, path, colour[root] = [(root, iter(children.get(root, ())))], [root], 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = 2
+                stack.pop()
+                path.pop()
+            elif colour.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                if frozenset(cycle) not in {frozenset(c) for c in found}:
+                    found.append(cycle)
+            elif not colour.get(nxt):
+                colour[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(children.get(nxt, ()))))
+    return ["BOM cycle: " + " -> ".join(c) for c in found]
+
+
+@pytest.fixture(scope="module")
+def cyclic_factory():
+    """A generated 400-item factory with three BOM cycles added (one of them a self-loop), its
+    component lines pointing into the cycles, and items needing more than 1,000 orders a week."""
+    from planlib.dataset import Dataset
+    from planlib.factory import make_factory
+
+    ds = make_factory(400, 5, 6, history_weeks=8, seed=3)
+    bom, items = ds.bom, ds.items
+    ids = items.item_id.tolist()
+    line = bom.iloc[len(bom) // 2]  # its component now contains its parent
+    extra = pd.DataFrame({"parent_id": [line.component_id, ids[40], ids[41], ids[42], ids[7]],
+                          "component_id": [line.parent_id, ids[41], ids[42], ids[40], ids[7]], "qty_per": 1.0})
+    bom = pd.concat([bom, extra], ignore_index=True)
+    items = items.assign(max_order_qty=np.where(np.arange(len(items)) % 3 == 0, 0.01, items.max_order_qty))
+    tables = {**ds.tables, "bom": bom, "items": items}
+    return Dataset(tables, "(memory)", ds.present, {n: [f"{n} row {i + 1}" for i in range(len(t))]
+                                                     for n, t in tables.items()})
+
+
+def test_weekly_requirement_matches_the_item_by_item_reference(cyclic_factory):
+    from planlib.validate import weekly_requirement
+
+    fast = weekly_requirement(cyclic_factory)
+    # the items' own requirement: the reference's starting point, the fast path with an empty BOM
+    own = weekly_requirement(cyclic_factory.__class__({**cyclic_factory.tables, "bom": cyclic_factory.bom.iloc[:0]},
+                                                      "", cyclic_factory.present, cyclic_factory.rows))
+    ref = _reference_weekly_requirement(cyclic_factory, own)
+    assert (fast.index == ref.index).all()
+    np.testing.assert_allclose(fast.to_numpy(), ref.to_numpy(), rtol=1e-12)
+    assert (fast > own).sum() > 100  # the BOM carried requirements down
+
+
+def test_order_count_rule_names_the_items_it_did(cyclic_factory):
+    from planlib.problems import Problems
+    from planlib.validate import ORDERS_PER_WEEK_MAX, _order_count_rule, weekly_requirement
+
+    p = Problems()
+    _order_count_rule(cyclic_factory, p)
+    found = p.frame()
+    need = weekly_requirement(cyclic_factory).reindex(cyclic_factory.items.item_id).to_numpy()
+    cap = cyclic_factory.items.max_order_qty.to_numpy(float)
+    expected = [f"items row {i + 1}" for i in np.flatnonzero((cap > 0) & (need / cap > ORDERS_PER_WEEK_MAX))]
+    assert expected and found.row.tolist() == expected
+    assert found.problem.str.contains("orders").all()
+
+
+def test_bom_cycles_match_the_whole_bom_search(cyclic_factory):
+    found = validate(cyclic_factory)
+    cycles = found[found.problem.str.startswith("BOM cycle")].problem.tolist()
+    assert cycles == _reference_cycles(cyclic_factory.bom)
+    assert len(cycles) == 3
+
+
+def test_a_duplicate_key_names_the_first_row():
+    ds = from_frames({"items": pd.DataFrame({"item_id": ["A", "B", "A", "C", "B"], "item_type": "buy",
+                                             "lead_time_days": 7})})
+    dup = validate(ds, ["items"])
+    dup = dup[dup.problem.str.startswith("duplicate key")]
+    assert dup[["row", "problem"]].values.tolist() == [["items row 3", "duplicate key (also at items row 1)"],
+                                                       ["items row 5", "duplicate key (also at items row 2)"]]

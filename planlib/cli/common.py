@@ -21,6 +21,13 @@ def add_out(parser: argparse.ArgumentParser, required: bool = True) -> None:
                         help="folder for the output tables (written all at once at the end)")
 
 
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format {csv,parquet}``, the file format of the output tables (``args.table_format``)."""
+    parser.add_argument("--format", dest="table_format", choices=("csv", "parquet"), default="csv",
+                        help="file format of the output tables: csv (default) or parquet (faster for large "
+                             "plants, keeps the types); planlib reads either back")
+
+
 def date_arg(text: str):
     """An argument type: a date from ``YYYY-MM-DD`` or an ISO week ``YYYY-Www`` (its Monday)."""
     try:
@@ -84,3 +91,11 @@ class Progress:
     def __call__(self, message: str) -> None:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def add_dask(parser: argparse.ArgumentParser) -> None:
+    """Add ``--dask ADDRESS|local:N``: run the forecast (and scenario batches) on a Dask cluster."""
+    parser.add_argument("--dask", metavar="ADDRESS|local:N", default=None,
+                        help="fit the forecast models on a Dask cluster: a scheduler address (tcp://host:8786) "
+                             "or local:N (N worker processes on this machine, started for the run); the "
+                             "numbers are the same as without it (docs/dask.md)")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 
 from planlib import steps
-from planlib.cli.common import Progress, add_out, add_source, date_arg, params_from, positive_int
+from planlib.cli.common import Progress, add_dask, add_format, add_out, add_source, date_arg, params_from, positive_int
+from planlib.cluster import open_cluster
 from planlib.data import read_dataset, write_tables
 from planlib.problems import InputError, Problems, format_problems, mask_source
 from planlib.validate import history_problems
@@ -22,6 +23,7 @@ def add_parser(sub) -> None:
                     "service levels. Exit 2 when nothing can be forecast.")
     add_source(p)
     add_out(p)
+    add_format(p)
     p.add_argument("--horizon", type=positive_int, default=None,
                    help="buckets to forecast (default: PlanParams.forecast_horizon, 26)")
     p.add_argument("--bucket", choices=["W", "M"], default="W", help="weekly (Monday) or monthly buckets")
@@ -33,6 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--clean-outliers", action="store_true", help="cap one-off spikes before fitting")
     p.add_argument("--gross", action="store_true", help="ignore returns instead of netting them")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_dask(p)
     p.set_defaults(func=run)
 
 
@@ -69,10 +72,14 @@ def run(args) -> int:
     params = params_from(args) if args.as_of else params_from(args, plan_start=_default_start())
     horizon = args.horizon or params.forecast_horizon
     say(f"{len(ds.demand_history)} demand_history row(s)")
-    settings = steps.forecast_settings(params, clean_outliers=args.clean_outliers, net_returns=not args.gross)
-    res = steps.forecast(ds, params, settings=settings, as_of=args.as_of or "history", horizon=horizon,
-                         service_type=args.service_type, progress=say)
-    out = write_tables(steps.forecast_tables(res), args.out)
+    with open_cluster(args.dask) as address:
+        if address:
+            say(f"forecast models fitted on the Dask cluster at {address}")
+        settings = steps.forecast_settings(params, clean_outliers=args.clean_outliers, net_returns=not args.gross,
+                                           dask=address)
+        res = steps.forecast(ds, params, settings=settings, as_of=args.as_of or "history", horizon=horizon,
+                             service_type=args.service_type, progress=say)
+    out = write_tables(steps.forecast_tables(res), args.out, table_format=args.table_format)
     if len(res.problems):
         print(format_problems(res.problems), file=sys.stderr)
     tot = res.accuracy[res.accuracy.item_id == "TOTAL"]

@@ -11,6 +11,7 @@ from planlib import steps
 from planlib.buckets import monday
 from planlib.cli.common import (
     Progress,
+    add_format,
     add_out,
     add_source,
     date_arg,
@@ -30,19 +31,20 @@ def add_parser(sub) -> None:
         "mrp", help="master production schedule and material requirements plan",
         description="Net demand over every BOM level in weekly buckets, size lots, peg supply to demand, "
                     "and write mps, mrp_grid, planned_orders, pegging, exceptions, atp, capacity_load, "
-                    "rough_cut, purchase_requisitions and cost_projection as CSV files in DIR (all or none). "
+                    "rough_cut, purchase_requisitions and cost_projection as CSV (or Parquet) files in DIR (all or none). "
                     "Exit 2 with a table of problems when the input cannot be planned.")
     add_source(p)
     add_out(p)
+    add_format(p)
     p.add_argument("--start", type=date_arg, metavar="DATE",
                    help="plan start (YYYY-MM-DD or ISO week YYYY-Www); a date after Monday plans from the "
                         "Monday of its week, the first weekly bucket; default 2026-W48")
     p.add_argument("--horizon-weeks", type=positive_int, metavar="N", help="weekly buckets to plan (default 26; with --forecast, at least to the end of the forecast)")
     p.add_argument("--forecast", metavar="FILE",
-                   help="CSV with item_id, period_start, forecast (the planning forecast); "
+                   help="CSV or Parquet file with item_id, period_start, forecast (the planning forecast); "
                         "without it customer orders alone are the demand")
     p.add_argument("--safety-stock", metavar="FILE",
-                   help="CSV with item_id, safety_stock (the forecast step's safety_stock.csv); replaces "
+                   help="CSV or Parquet file with item_id, safety_stock (the forecast step's safety_stock table); replaces "
                         "items.safety_stock for the items listed that have a service_level target, as in "
                         "the weekly run")
     p.add_argument("--demand-time-fence", type=non_negative_int, metavar="N",
@@ -62,7 +64,7 @@ def _read_csv(path: str, name: str) -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         p = Problems()
-        p.add(name, str(file), "", "", "file not found", f"give the path of the {name} CSV file")
+        p.add(name, str(file), "", "", "file not found", f"give the path of the {name} file (.csv or .parquet)")
         raise InputError(f"cannot read {name} file {file}", p.frame())
     return read_table(file)
 
@@ -87,7 +89,7 @@ def run(args) -> int:
               f"weekly bucket starts on Monday {first}", file=sys.stderr)
         params = replace(params, plan_start=first)
     ds = load(args.source)
-    require(ds, "mrp")
+    require(ds, "mrp", checked=True)  # load() ran every check of validate
     ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.items)} items, {len(ds.bom)} BOM lines, {len(ds.demand)} orders")
     forecast = _read_csv(args.forecast, "forecast") if args.forecast else None
@@ -95,6 +97,6 @@ def run(args) -> int:
     result = steps.mrp(ds, params, forecast, safety, MrpSettings(past_releases=args.past_releases))
     progress(f"planned {steps.mrp_params(params, forecast).horizon_weeks} weeks from {params.plan_start}: "
              f"{len(result.planned_orders)} planned orders, {len(result.exceptions)} exceptions")
-    out = write_tables(result.tables(), args.out)
+    out = write_tables(result.tables(), args.out, table_format=args.table_format)
     progress(f"wrote {len(result.tables())} tables to {out}")
     return 0

@@ -9,7 +9,7 @@ import argparse
 
 import pandas as pd
 
-from planlib.cli.common import Progress, positive_float
+from planlib.cli.common import Progress, add_format, positive_float
 from planlib.problems import InputError, Problems
 
 
@@ -53,6 +53,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, metavar="N", help="CP-SAT random seed (default: the run's)")
     p.add_argument("--source", metavar="SOURCE",
                    help="the dataset the week was planned from (default: the run's manifest.json)")
+    add_format(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     say = Progress(args.quiet)
     revision = revise_schedule(args.run_dir, scenario, args.now, progress=say, frozen_hours=args.frozen_hours,
                                source=args.source, time_limit_s=args.time_limit, seed=args.seed)
-    folder = publish_revision(revision, args.run_dir)
+    folder = publish_revision(revision, args.run_dir, table_format=args.table_format)
     print(f"{revision.summary()}, published in {folder}")
     for line in revision.notes:
         print(f"note: {line}")

@@ -5,7 +5,8 @@ import datetime as dt
 import sys
 
 from planlib.buckets import iso_week, monday
-from planlib.cli.common import Progress, add_source, positive_float
+from planlib.cli.common import Progress, add_dask, add_format, add_source, positive_float
+from planlib.cluster import open_cluster
 from planlib.pipeline import StepFailed, run_week
 
 
@@ -28,7 +29,10 @@ def add_parser(sub) -> None:
     add_source(p)
     p.add_argument("--week", metavar="YYYY-Www", default=None,
                    help="ISO week to plan, e.g. 2026-W48 (default: the coming week)")
-    p.add_argument("--scenario", metavar="FILE", help="scenario YAML file applied to the data")
+    p.add_argument("--scenario", metavar="FILE", action="append",
+                   help="scenario YAML file applied to the data; repeat it to plan several scenarios against "
+                        "the week's base plan in parallel (on the cluster with --dask) and write their comparison "
+                        "into OUT/<week>/_scenarios/ (no run folders; docs/dask.md)")
     p.add_argument("--out", metavar="DIR", default="reports", help="reports folder (default reports/)")
     p.add_argument("--seed", type=int, default=0, help="random seed of models and solvers (default 0)")
     p.add_argument("--time-limit", type=positive_float, default=10.0, metavar="S",
@@ -39,7 +43,9 @@ def add_parser(sub) -> None:
     p.add_argument("--respect-staffing", action="store_true",
                    help="schedule operators to the staffing table, shift by shift (docs/labour.md); "
                         "default: labour is reported, not planned to")
+    add_format(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_dask(p)
     p.set_defaults(func=run)
 
 
@@ -55,10 +61,21 @@ def run(args) -> int:
     """
     progress = Progress(args.quiet)
     week = args.week or coming_week()
+    scenarios = args.scenario or []
+    if len(scenarios) > 1:
+        from planlib.scenario.batch import run_scenarios
+
+        with open_cluster(args.dask) as address:
+            folder = run_scenarios(args.source, week, scenarios, args.out, seed=args.seed,
+                                   time_limit_s=args.time_limit, dask=address, progress=progress,
+                                   respect_staffing=args.respect_staffing, table_format=args.table_format)
+        print(f"scenario comparison: {folder / 'comparison.html'}")
+        return 0
     try:
-        folder = run_week(args.source, week, args.scenario, args.out, seed=args.seed,
-                          time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait,
-                          respect_staffing=args.respect_staffing)
+        with open_cluster(args.dask) as address:
+            folder = run_week(args.source, week, scenarios[0] if scenarios else None, args.out, seed=args.seed,
+                              time_limit_s=args.time_limit, progress=progress, lock_wait_s=args.wait,
+                              respect_staffing=args.respect_staffing, table_format=args.table_format, dask=address)
     except StepFailed as exc:
         print(f"planlib run: {exc}", file=sys.stderr)
         if exc.notebook is not None:

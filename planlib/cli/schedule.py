@@ -7,6 +7,7 @@ from pathlib import Path
 from planlib import steps
 from planlib.cli.common import (
     Progress,
+    add_format,
     add_out,
     add_source,
     date_arg,
@@ -14,7 +15,7 @@ from planlib.cli.common import (
     positive_float,
     positive_int,
 )
-from planlib.data import load, read_table, write_tables
+from planlib.data import load, read_table, table_path, write_tables
 from planlib.pipeline import schedule_pages
 from planlib.problems import InputError, Problems, format_problems, mask_source
 from planlib.validate import planning_dataset, require
@@ -32,6 +33,7 @@ def add_parser(sub) -> None:
                     "works offline) to DIR, all at once.")
     add_source(p)
     add_out(p)
+    add_format(p)
     p.add_argument("--start", type=date_arg, metavar="DATE",
                    help="plan start (YYYY-MM-DD or ISO week YYYY-Www); default 2026-W48")
     p.add_argument("--horizon-days", type=positive_int, metavar="N",
@@ -48,7 +50,7 @@ def add_parser(sub) -> None:
                         "(default, as in the weekly run); --no-deterministic stops on wall-clock time")
     p.add_argument("--mrp", metavar="DIR",
                    help="folder of an MRP run (planlib mrp --out DIR, or a weekly run's mrp/ folder): its "
-                        "planned_orders.csv and pegging.csv give the planned make orders and the supply of "
+                        "planned_orders and pegging tables (CSV or Parquet) give the planned make orders and the supply of "
                         "their components; default: run MRP on SOURCE (customer orders, no forecast)")
     p.add_argument("--planned-orders", metavar="FILE",
                    help="CSV of MRP planned orders (order_id, item_id, order_type, qty, release_date, "
@@ -69,7 +71,7 @@ def _need_file(path: Path, table: str) -> Path:
     if not path.is_file():
         pr = Problems()
         pr.add(table, str(path), "", "", "file not found",
-               f"give the path of the {table} CSV file (written by planlib mrp --out DIR)")
+               f"give the path of the {table} file, .csv or .parquet (written by planlib mrp --out DIR)")
         raise InputError(f"cannot read {table} file {path}", pr.frame())
     return path
 
@@ -78,8 +80,9 @@ def _mrp_orders(args, ds, params, progress):
     """Planned orders and pegging: from --mrp DIR, --planned-orders FILE, or MRP run in process."""
     if args.mrp:
         folder = Path(args.mrp)
-        planned = read_table(_need_file(folder / "planned_orders.csv", "planned_orders"))
-        pegging = read_table(_need_file(folder / "pegging.csv", "pegging"))
+        planned = read_table(_need_file(table_path(folder, "planned_orders") or folder / "planned_orders.csv",
+                                        "planned_orders"))
+        pegging = read_table(_need_file(table_path(folder, "pegging") or folder / "pegging.csv", "pegging"))
         return planned, pegging
     if args.planned_orders:
         return read_table(_need_file(Path(args.planned_orders), "planned_orders")), None
@@ -103,7 +106,7 @@ def run(args) -> int:
     progress = Progress(args.quiet)
     params = params_from(args)
     ds = load(args.source)
-    require(ds, "schedule")
+    require(ds, "schedule", checked=True)  # load() ran every check of validate
     ds = planning_dataset(ds, params.plan_start)
     progress(f"loaded {mask_source(args.source)}: {len(ds.machines)} machines, {len(ds.scheduled_receipts)} open orders")
     planned, pegging = _mrp_orders(args, ds, params, progress)
@@ -132,7 +135,7 @@ def run(args) -> int:
              f"(heuristic {info['heuristic_objective']:g})")
     tables = steps.schedule_tables(result)
     pages = schedule_pages(result, f"Plan start {params.plan_start}", gantt=True, ds=ds)
-    out = write_tables(tables, args.out, extra_files=pages)
+    out = write_tables(tables, args.out, extra_files=pages, table_format=args.table_format)
     k = result.kpis.set_index("kpi").value
     print(f"{len(result.schedule)} operations, on time {k.get('on_time_pct')} %, "
           f"weighted tardiness {k.get('weighted_tardiness')} weighted h, makespan {k.get('makespan')} h, "

@@ -26,7 +26,8 @@ def add_parser(sub) -> None:
                    help="the day to check against: records dated after it are an error (default: the "
                         "computer's date, or the end of the snapshot's week when that is later, as for a "
                         "simulated week; planlib.validate.reference_day)")
-    p.add_argument("--problems", metavar="FILE", help="also write the problems to this CSV file")
+    p.add_argument("--problems", metavar="FILE",
+                   help="also write the problems to this file: CSV, or Parquet when FILE ends in .parquet")
     p.set_defaults(func=run)
 
 
@@ -45,7 +46,8 @@ def run(args) -> int:
     frame = mask_problems(frame, args.source)
     if args.problems:
         out = Path(args.problems)
-        write_tables({out.stem: frame}, out.parent)
+        write_tables({out.stem: frame}, out.parent,
+                     table_format="parquet" if out.suffix.lower() == ".parquet" else "csv")
     counts = {name: len(ds[name]) for name in sorted(ds.present)}
     print(f"{mask_source(args.source)}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
     errors = int((frame.severity == "error").sum())

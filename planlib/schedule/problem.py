@@ -737,7 +737,7 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
     progress = ds.operations_progress
     prog = {(o, int(s)): r for o, s, r in zip(progress.order_id, progress.op_seq,
                                               progress.to_dict("records"))}
-    on_machine = _running_now(progress)
+    on_machine = _running_now(progress, dict(zip(orders.order_id, orders.qty)))
 
     op_rows, alt_rows, frozen_rows = [], [], []
     for o in orders.itertuples(index=False):
@@ -752,8 +752,9 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
         for r in route:
             r = _Row(r)
             p = prog.get((o.order_id, int(r.op_seq)))
-            if p is not None and p["status"] == "done":
-                continue
+            if p is not None and (p["status"] == "done" or (
+                    p["status"] == "running" and float(p.get("qty_done") or 0.0) >= float(o.qty))):
+                continue  # done, or running with every unit reported: nothing left to schedule
             wc_machines = mach_of_wc.get(r.work_center_id, [])
             status, qty, setup = "planned", float(o.qty), float(r.setup_min)
             fixed = None
@@ -762,7 +763,7 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                 fixed = p.get("machine_id")
                 if not isinstance(fixed, str) or not fixed:
                     fixed = None
-                if qty > 0 and (pred >= 0 or (fixed and on_machine.get(fixed) != (o.order_id, int(r.op_seq)))):
+                if pred >= 0 or (fixed and on_machine.get(fixed) != (o.order_id, int(r.op_seq))):
                     # paused: its previous operation is not done either (it has run the units passed on so
                     # far and waits for the rest), or another operation runs on its machine now; it goes on
                     # on its machine, set up again, when it can
@@ -850,10 +851,13 @@ def build_problem(ds: Dataset, orders: pd.DataFrame, plan_start, settings: Sched
                    links=links, staffing=profile, staffing_rows=rows_used)
 
 
-def _running_now(progress: pd.DataFrame) -> dict:
-    """``machine_id -> (order_id, op_seq)``: of the operations reported running on a machine, the one
-    running now (the latest ``actual_start``; a tie or none: the last row); the others are paused."""
+def _running_now(progress: pd.DataFrame, order_qty: dict) -> dict:
+    """``machine_id -> (order_id, op_seq)``: of the operations reported running on a machine with units
+    left (``order_qty``: order id -> quantity), the one running now (the latest ``actual_start``; a tie
+    or none: the last row); the others are paused."""
     run = progress[(progress.status == "running") & progress.machine_id.notna()]
+    left = run.order_id.map(order_qty).astype(float) - pd.to_numeric(run.qty_done, errors="coerce").fillna(0.0)
+    run = run[(left > 0).to_numpy()]  # every unit reported: done, not running
     if not len(run):
         return {}
     start = pd.to_datetime(run.actual_start, errors="coerce") if "actual_start" in run else pd.Series(pd.NaT, index=run.index)
