@@ -30,7 +30,7 @@ import pandas as pd
 from planlib.dataset import Dataset
 from planlib.schedule.check import check_material, check_schedule
 from planlib.schedule.dispatch import CalendarTooShort, calendar_too_short, compact, dispatch
-from planlib.schedule.model import build_model, solve
+from planlib.schedule.model import build_model, evaluate, solve
 from planlib.schedule.problem import (
     Problem,
     ScheduleSettings,
@@ -40,6 +40,7 @@ from planlib.schedule.problem import (
     long_uninterruptible_operations,
     material_availability,
     material_supply,
+    trim,
 )
 from planlib.schedule.report import (
     MATERIAL_RESULT_COLUMNS,
@@ -117,58 +118,6 @@ class ScheduleResult:
     def unscheduled_orders(self) -> list:
         """Orders left out for a data error (see :attr:`exceptions`)."""
         return list(self.problem.left_out or [])
-
-
-def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleSettings) -> float:
-    """Objective value of a solution, as the model computes it.
-
-    Parameters
-    ----------
-    sol : DataFrame
-        A solution table (:func:`planlib.schedule.dispatch.dispatch`): ``op, machine_id, ws, wr, we``
-        [working-clock min], ``changeover_min``.
-    name : {"tardiness", "makespan", "setup"}
-        The objective term, unless ``settings.objective_weights`` weighs them.
-
-    Returns
-    -------
-    float
-        Weighted tardiness [weight * min], makespan [min from plan start] or changeover [min],
-        plus ``move_penalty`` per moved operation when rescheduling; infinity for an empty solution.
-    """
-    if len(sol) == 0:
-        return float("inf")
-    ops, tls = problem.ops, problem.timelines
-    end = np.array([tls[m].end_at(int(we)) for m, we in zip(sol.machine_id, sol.we)])
-    end = pd.Series(end, index=sol.op.to_numpy()).sort_index()
-    last = ops.groupby("order_id", sort=False).tail(1)
-    terms = {
-        "tardiness": float((np.maximum(end.loc[last.index].to_numpy() - last.due.to_numpy(), 0)
-                            * last.weight.to_numpy()).sum()),
-        "makespan": float(end.max()),
-        "setup": float(sol.changeover_min.sum()),
-    }
-    value = (float(sum(w * terms[n] for n, w in settings.objective_weights)) if settings.objective_weights
-             else terms[name])
-    if problem.previous is not None and len(problem.previous):
-        where = dict(zip(sol.op, zip(sol.machine_id, sol.wr)))
-        moved = 0
-        for i, m, start in zip(problem.previous.op, problem.previous.machine_id, problem.previous.start):
-            new_m, wr = where[i]
-            if new_m != m or abs(tls[m].start_at(int(wr)) - int(start)) > settings.move_tolerance_min:
-                moved += 1
-        value += settings.move_penalty * moved
-    return value
-
-
-def trim(problem: Problem, end: int) -> Problem:
-    """The problem with machine calendars cut at minute ``end`` [min from plan start] (fewer segments,
-    a smaller model); the rest of the problem is shared, not copied."""
-    tls = {}
-    for m, tl in problem.timelines.items():
-        keep = tl.a < end
-        tls[m] = Timeline(tl.a[keep], np.minimum(tl.b[keep], end))
-    return Problem(**{**problem.__dict__, "timelines": tls})
 
 
 def solve_problem(problem: Problem, settings: ScheduleSettings, hint: pd.DataFrame | None = None,

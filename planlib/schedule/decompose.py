@@ -119,6 +119,14 @@ def windows(problem: Problem, sol: pd.DataFrame, size: int) -> list[np.ndarray]:
     A window of one work center gives its machines many operations to resequence; the orders'
     tardiness counts where their last operation is.
 
+    Parameters
+    ----------
+    problem : Problem
+    sol : DataFrame
+        A solution table (:func:`planlib.schedule.dispatch.dispatch`): ``op, machine_id, ws, wr, we``.
+    size : int
+        Operations per window.
+
     Returns
     -------
     list of ndarray
@@ -158,7 +166,7 @@ def _sub_problem(problem: Problem, sol: pd.DataFrame, free: np.ndarray):
         [working-clock min] of a free operation there; ``deadline``: sub row -> latest real
         end [min from plan start]; the hint (the solution's rows, renumbered).
     """
-    from planlib.schedule import trim
+    from planlib.schedule.problem import trim
 
     tls, P = problem.timelines, problem
     sol = sol.sort_values("op").reset_index(drop=True)
@@ -310,8 +318,7 @@ def improve_by_windows(problem: Problem, settings: ScheduleSettings, sol: pd.Dat
     (DataFrame, dict)
         The best solution table and ``windows`` (solved), ``windows_improved``, ``objective``.
     """
-    from planlib.schedule import evaluate
-    from planlib.schedule.model import sequence
+    from planlib.schedule.model import evaluate, sequence
 
     say = progress or (lambda message: None)
     name = settings.objectives()[0][0]

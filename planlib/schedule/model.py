@@ -939,3 +939,45 @@ def sequence(problem: Problem, sol: pd.DataFrame) -> pd.DataFrame:
     sol["prev_op"] = prev
     sol["changeover_min"] = change
     return sol.sort_values("op")[SOLUTION_COLUMNS].reset_index(drop=True)
+
+
+def evaluate(problem: Problem, sol: pd.DataFrame, name: str, settings: ScheduleSettings) -> float:
+    """Objective value of a solution, as the model computes it.
+
+    Parameters
+    ----------
+    sol : DataFrame
+        A solution table (:func:`planlib.schedule.dispatch.dispatch`): ``op, machine_id, ws, wr, we``
+        [working-clock min], ``changeover_min``.
+    name : {"tardiness", "makespan", "setup"}
+        The objective term, unless ``settings.objective_weights`` weighs them.
+
+    Returns
+    -------
+    float
+        Weighted tardiness [weight * min], makespan [min from plan start] or changeover [min],
+        plus ``move_penalty`` per moved operation when rescheduling; infinity for an empty solution.
+    """
+    if len(sol) == 0:
+        return float("inf")
+    ops, tls = problem.ops, problem.timelines
+    end = np.array([tls[m].end_at(int(we)) for m, we in zip(sol.machine_id, sol.we)])
+    end = pd.Series(end, index=sol.op.to_numpy()).sort_index()
+    last = ops.groupby("order_id", sort=False).tail(1)
+    terms = {
+        "tardiness": float((np.maximum(end.loc[last.index].to_numpy() - last.due.to_numpy(), 0)
+                            * last.weight.to_numpy()).sum()),
+        "makespan": float(end.max()),
+        "setup": float(sol.changeover_min.sum()),
+    }
+    value = (float(sum(w * terms[n] for n, w in settings.objective_weights)) if settings.objective_weights
+             else terms[name])
+    if problem.previous is not None and len(problem.previous):
+        where = dict(zip(sol.op, zip(sol.machine_id, sol.wr)))
+        moved = 0
+        for i, m, start in zip(problem.previous.op, problem.previous.machine_id, problem.previous.start):
+            new_m, wr = where[i]
+            if new_m != m or abs(tls[m].start_at(int(wr)) - int(start)) > settings.move_tolerance_min:
+                moved += 1
+        value += settings.move_penalty * moved
+    return value

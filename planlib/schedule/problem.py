@@ -949,3 +949,13 @@ def _cycle_edges(edges: dict) -> set:
                 state[nxt] = 1
                 stack.append((nxt, iter(sorted(edges.get(nxt, ()), key=str))))
     return out
+
+
+def trim(problem: Problem, end: int) -> Problem:
+    """The problem with machine calendars cut at minute ``end`` [min from plan start] (fewer segments,
+    a smaller model); the rest of the problem is shared, not copied."""
+    tls = {}
+    for m, tl in problem.timelines.items():
+        keep = tl.a < end
+        tls[m] = Timeline(tl.a[keep], np.minimum(tl.b[keep], end))
+    return Problem(**{**problem.__dict__, "timelines": tls})
