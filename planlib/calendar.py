@@ -132,6 +132,43 @@ def machine_intervals(ds: Dataset, start, end) -> pd.DataFrame:
     return out[out.end > out.start].reset_index(drop=True)
 
 
+def longest_working_interval(intervals: pd.DataFrame, start) -> pd.Series:
+    """Longest continuous working time of each machine, in whole minutes from ``start``.
+
+    Each interval is cut to whole minutes from ``start`` (start rounded up, end down, as the
+    scheduler's timelines, :class:`planlib.schedule.timeline.Timeline`), and intervals of a
+    machine that touch or overlap are one: a pause of zero minutes is no pause.
+
+    Parameters
+    ----------
+    intervals : DataFrame
+        ``machine_id, start, end`` (timestamps), as from :func:`machine_intervals`.
+    start : datetime-like
+        Time zero.
+
+    Returns
+    -------
+    Series
+        Longest working interval [min] by ``machine_id``; machines without working time are
+        left out.
+    """
+    if not len(intervals):
+        return pd.Series(dtype=np.int64, index=pd.Index([], name="machine_id"))
+    t0 = pd.Timestamp(start)
+    frame = pd.DataFrame({
+        "machine_id": intervals.machine_id.to_numpy(),
+        "a": np.ceil((intervals.start - t0).dt.total_seconds().to_numpy() / 60).astype(np.int64),
+        "b": np.floor((intervals.end - t0).dt.total_seconds().to_numpy() / 60).astype(np.int64),
+    })
+    frame = frame[frame.b > frame.a].sort_values(["machine_id", "a", "b"], kind="stable")
+    # a new stretch starts where an interval begins after every earlier one of its machine ended
+    reach = frame.groupby("machine_id", sort=False).b.cummax()
+    before = reach.groupby(frame.machine_id, sort=False).shift()
+    stretch = (before.isna() | (frame.a > before)).cumsum()
+    spans = frame.groupby(stretch).agg(machine_id=("machine_id", "first"), a=("a", "min"), b=("b", "max"))
+    return (spans.b - spans.a).groupby(spans.machine_id).max().astype(np.int64)
+
+
 def available_hours(ds: Dataset, start, n_periods: int, freq: str = "W") -> pd.DataFrame:
     """Available capacity per work center and period, from calendars, machine speed and efficiency.
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from planlib import actuals
-from planlib.calendar import shift_hours
+from planlib.buckets import monday
+from planlib.calendar import longest_working_interval, machine_intervals, shift_hours
 from planlib.contract import TABLES, Table, bound_text
 from planlib.dataset import Dataset
 from planlib.problems import InputError, Problems, mask_source
@@ -185,8 +186,9 @@ def _check_refs(ds: Dataset, spec: Table, p: Problems) -> None:
                 p.warn(spec.name, "", col.name, "", f"refers to table {table}, which the source does not hold",
                        f"add {table} to check these references")
             continue
-        known = set(ds[table][column].dropna())
-        bad = frame[col.name].notna() & ~frame[col.name].isin(known)
+        # the referenced column as it is (a missing value matches nothing that is checked): no Python set
+        # of it, which isin would turn back into an array, twice the work at 100,000 items
+        bad = frame[col.name].notna() & ~frame[col.name].isin(ds[table][column].to_numpy())
         for pos in np.flatnonzero(bad.to_numpy()):
             p.add(spec.name, ds.where(spec.name, pos), col.name, frame[col.name].iloc[pos],
                   f"unknown {column} (not in {table})",
@@ -921,15 +923,90 @@ def _machine_rules(ds: Dataset, p: Problems, severity: str = "warning") -> None:
               f"add a machine with work_center_id {wc} to machines", severity=severity)
 
 
+def long_uninterruptible_operations(ds: Dataset) -> pd.DataFrame:
+    """Uninterruptible routing operations that cannot run in one shift even for a typical lot.
+
+    An operation flagged ``uninterruptible`` must run inside one continuous working interval
+    of its machine. Its run for the item's typical lot (``items.lot_size`` of a fixed-order-
+    quantity item; else the median quantity of the item's open production orders; else
+    ``items.min_order_qty``; else one unit) divided by each machine's ``speed_factor`` is
+    compared with the longest continuous working interval of every machine of the work
+    center over the next four weeks of its calendar (from the Monday of the week of the first
+    open order's release, or of today; :func:`planlib.calendar.longest_working_interval`).
+    Setup is not counted: it may be done before. Also reachable as
+    ``planlib.schedule.long_uninterruptible_operations``; it lives here so that ``planlib
+    validate`` does not load the scheduler (and OR-Tools).
+
+    Returns
+    -------
+    DataFrame
+        The problems table of :mod:`planlib.problems` (``severity, table, row, column,
+        value, problem, fix``), one error per operation, ``table`` ``routings``, ``row``
+        ``<item_id> op <op_seq>``, ``column`` ``uninterruptible``.
+    """
+    problems = Problems()
+    if not (ds.has("routings") and ds.has("machines")):
+        return problems.frame()
+    r = ds.routings
+    un = r[r.uninterruptible.astype("boolean").fillna(False).astype(bool)]
+    if un.empty:
+        return problems.frame()
+    sr = ds.scheduled_receipts if ds.has("scheduled_receipts") else pd.DataFrame(columns=["item_id", "qty",
+                                                                                          "order_type"])
+    prod = sr[sr.order_type == "production"].groupby("item_id").qty.median()
+    rel = pd.to_datetime(sr.release_date) if "release_date" in sr else pd.Series(dtype="datetime64[ns]")
+    t0 = rel.min() if rel.notna().any() else pd.Timestamp.today()
+    t0 = monday(t0)
+    longest = longest_working_interval(machine_intervals(ds, t0, t0 + pd.Timedelta(days=28)), t0)
+
+    # the typical lot of each operation's item, in the order of the rules above
+    items = ds.items.drop_duplicates("item_id").set_index("item_id")
+    item = un.item_id
+    known = item.isin(items.index).to_numpy()
+
+    def column(name):
+        if name not in items:
+            return pd.Series(np.nan, index=un.index)
+        return pd.Series(item.map(items[name]).to_numpy(), index=un.index)
+
+    lot_size = pd.to_numeric(column("lot_size"), errors="coerce").to_numpy(dtype=float)
+    foq = known & (column("lot_rule").astype(str) == "FOQ").to_numpy() & (lot_size > 0)
+    median = pd.to_numeric(item.map(prod), errors="coerce").to_numpy(dtype=float)
+    moq = pd.to_numeric(column("min_order_qty"), errors="coerce").to_numpy(dtype=float)
+    lots = np.select([foq, ~np.isnan(median), known & (moq > 0)], [lot_size, median, moq], 1.0)
+    bases = np.select([foq, ~np.isnan(median), known & (moq > 0)],
+                      ["fixed lot size", "median open production order", "minimum order quantity"], "one unit")
+
+    # every (operation, machine of its work center): the run for the typical lot against the longest shift
+    mach = ds.machines.dropna(subset=["work_center_id"]).drop_duplicates(["work_center_id", "machine_id"])
+    speed = mach.drop_duplicates("machine_id", keep="last").set_index("machine_id").speed_factor.fillna(1.0)
+    ops = pd.DataFrame({"op": np.arange(len(un)), "work_center_id": un.work_center_id.to_numpy(),
+                        "lot": lots, "rmpu": pd.to_numeric(un.run_min_per_unit).to_numpy(dtype=float)})
+    pairs = ops.merge(mach[["work_center_id", "machine_id"]], on="work_center_id")  # no machine: another check
+    pairs["speed"] = pairs.machine_id.map(speed).fillna(1.0).to_numpy(dtype=float)
+    pairs["run"] = np.ceil(pairs.lot * pairs.rmpu / pairs.speed - 1e-9)
+    pairs["longest"] = pairs.machine_id.map(longest).fillna(0).astype(np.int64)
+    pairs["fits"] = ~(pairs.run > pairs.longest)
+    per_op = pairs.groupby("op").agg(fits=("fits", "any"), run=("run", "min"), best=("longest", "max"),
+                                     slowest=("speed", "min"))
+    for k in per_op.index[~per_op.fits.to_numpy()]:
+        run, best, slowest = per_op.run[k], int(per_op.best[k]), float(per_op.slowest[k])
+        rmpu, lot, wc = float(ops.rmpu[k]), float(lots[k]), ops.work_center_id[k]
+        max_lot = int(best * slowest // rmpu) if rmpu else 0
+        problems.add("routings", f"{un.item_id.iat[k]} op {int(un.op_seq.iat[k])}", "uninterruptible", True,
+                     f"uninterruptible run of {int(run)} min for a typical lot of {lot:g} "
+                     f"({bases[k]}) is longer than the longest working interval ({best} min) of every "
+                     f"machine of work center {wc}",
+                     f"allow the operation to pause (uninterruptible false), add a longer shift to "
+                     f"{wc}, or plan lots of at most {max_lot} units")
+    return problems.frame()
+
+
 def _uninterruptible_rule(ds: Dataset, p: Problems) -> None:
     """Uninterruptible operations whose typical lot cannot run in one shift (see
-    :func:`planlib.schedule.long_uninterruptible_operations`)."""
+    :func:`long_uninterruptible_operations`)."""
     if not (ds.has("routings") and ds.has("machines") and ds.has("calendars")):
         return
-    # imported here, not at the top: planlib.schedule is the layer above this one and loads OR-Tools
-    # (0.7 s more on every `import planlib`), which only this rule needs
-    from planlib.schedule.problem import long_uninterruptible_operations
-
     p.extend(long_uninterruptible_operations(ds))
 
 

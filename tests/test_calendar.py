@@ -1,6 +1,8 @@
 """Working time from shifts and exceptions."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from planlib.calendar import available_hours, machine_intervals, shift_intervals
@@ -91,3 +93,25 @@ def test_available_hours_periods_are_weeks_from_the_start_or_calendar_months():
     # M2 works the nights from Monday 22:00 to Tuesday 06:00: those of 7, 14, 21 and 28 December,
     # and the last 6 h of the night of Monday 30 November
     assert dec.calendar_hours == 23 * 8 + 4 * 8 + 6
+
+
+def test_longest_working_interval_merges_touching_and_rounds_to_minutes_as_the_scheduler():
+    from planlib.calendar import longest_working_interval
+    from planlib.schedule.timeline import Timeline
+
+    t0 = pd.Timestamp("2026-11-23")
+    iv = pd.DataFrame({
+        "machine_id": ["M1", "M1", "M1", "M2", "M2", "M3"],
+        "start": pd.to_datetime(["2026-11-23 06:00", "2026-11-23 14:00", "2026-11-23 22:30:30",
+                                 "2026-11-24 00:00", "2026-11-24 00:30", "2026-11-24 08:00:20"], format="mixed"),
+        "end": pd.to_datetime(["2026-11-23 14:00", "2026-11-23 22:00", "2026-11-23 23:00",
+                               "2026-11-24 01:00", "2026-11-24 02:00", "2026-11-24 08:00:50"], format="mixed"),
+    })
+    longest = longest_working_interval(iv, t0)
+    # M1: two shifts touching at 14:00 are one stretch of 16 h; M2: overlapping ones 2 h; M3: no whole minute
+    assert longest.to_dict() == {"M1": 960, "M2": 120}
+    for m, g in iv.groupby("machine_id"):
+        a = ((g.start - t0).dt.total_seconds() / 60).apply(math.ceil)
+        b = ((g.end - t0).dt.total_seconds() / 60).apply(math.floor)
+        tl = Timeline.from_pairs(zip(a, b))
+        assert (int(tl.length.max()) if len(tl.a) else None) == longest.get(m)

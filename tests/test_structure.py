@@ -34,10 +34,8 @@ DATASET_THROUGH_DATA: set[str] = set()
 
 #: Function-level imports that stay, by (importer, imported), and why. None of them is there to
 #: avoid a cycle: the graph with them is acyclic (:func:`test_import_graph_has_no_cycle`).
-LATE_IMPORTS_ALLOWED = {
-    ("planlib.validate", "planlib.schedule.problem"):
-        "planlib.schedule is the layer above validate and loads OR-Tools (0.7 s more on every `import planlib`); "
-        "only the rule on uninterruptible operations uses it",
+LATE_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
+    # ("planlib.validate", "planlib.schedule.problem") is gone: the uninterruptible rule lives in planlib.validate
 }
 
 

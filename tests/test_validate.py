@@ -440,3 +440,22 @@ def test_a_duplicate_key_names_the_first_row():
     dup = dup[dup.problem.str.startswith("duplicate key")]
     assert dup[["row", "problem"]].values.tolist() == [["items row 3", "duplicate key (also at items row 1)"],
                                                        ["items row 5", "duplicate key (also at items row 2)"]]
+
+
+def test_validate_reports_a_long_uninterruptible_operation_without_loading_the_scheduler(sample_dir, tmp_path):
+    """The rule lives in planlib.validate: `planlib validate` finds it and does not import OR-Tools."""
+    src = tmp_path / "src"
+    shutil.copytree(sample_dir, src)
+    routings = pd.read_csv(src / "routings.csv", dtype=str, keep_default_na=False)
+    k = routings.index[(routings.item_id == "SA-01") & (routings.uninterruptible.str.lower() == "true")][0]
+    routings.loc[k, "run_min_per_unit"] = "20"  # SA-01: fixed lot of 30 -> 600 min on a 510 min paint shift
+    routings.to_csv(src / "routings.csv", index=False)
+    code = ("import sys; from planlib.data import check_source; _, f = check_source(sys.argv[1]); "
+            "print(f[f.column == 'uninterruptible'].problem.tolist()); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'ortools'}), "
+            "[m for m in sys.modules if m.startswith('planlib.schedule')])")
+    run = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    found, loaded = run.stdout.splitlines()
+    assert "600 min for a typical lot of 30 (fixed lot size)" in found and "510 min" in found
+    assert loaded == "[] []"

@@ -20,6 +20,7 @@ from planlib.calendar import machine_intervals
 from planlib.dataset import Dataset
 from planlib.problems import InputError, Problems
 from planlib.schedule.timeline import Timeline
+from planlib.validate import long_uninterruptible_operations  # noqa: F401  (planlib.schedule's name for it)
 
 ORDER_COLUMNS = ["order_id", "item_id", "qty", "release_date", "due_date", "priority", "weight", "status",
                  "earliest_start"]
@@ -494,75 +495,6 @@ def material_availability(ds: Dataset, orders: pd.DataFrame, plan_start=None,
                             for c, q in zip(short.component_id, short.qty))
         rows.append((oid, last.supply_date, last.component_id, problem))
     return pd.DataFrame(rows, columns=["order_id", "material_ready", "short_item_id", "problem"])
-
-
-def long_uninterruptible_operations(ds: Dataset) -> pd.DataFrame:
-    """Uninterruptible routing operations that cannot run in one shift even for a typical lot.
-
-    An operation flagged ``uninterruptible`` must run inside one continuous working interval
-    of its machine. Its run for the item's typical lot (``items.lot_size`` of a fixed-order-
-    quantity item; else the median quantity of the item's open production orders; else
-    ``items.min_order_qty``; else one unit) divided by each machine's ``speed_factor`` is
-    compared with the longest continuous working interval of every machine of the work
-    center over the next four weeks of its calendar (from the Monday of the week of the first
-    open order's release, or of today). Setup is not counted: it may be done before.
-
-    Returns
-    -------
-    DataFrame
-        The problems table of :mod:`planlib.problems` (``severity, table, row, column,
-        value, problem, fix``), one error per operation, ``table`` ``routings``, ``row``
-        ``<item_id> op <op_seq>``, ``column`` ``uninterruptible``.
-    """
-    problems = Problems()
-    if not (ds.has("routings") and ds.has("machines")):
-        return problems.frame()
-    r = ds.routings
-    un = r[r.uninterruptible.astype("boolean").fillna(False).astype(bool)]
-    if un.empty:
-        return problems.frame()
-    items = ds.items.set_index("item_id")
-    sr = ds.scheduled_receipts if ds.has("scheduled_receipts") else pd.DataFrame(columns=["item_id", "qty",
-                                                                                          "order_type"])
-    prod = sr[sr.order_type == "production"].groupby("item_id").qty.median()
-    rel = pd.to_datetime(sr.release_date) if "release_date" in sr else pd.Series(dtype="datetime64[ns]")
-    t0 = rel.min() if rel.notna().any() else pd.Timestamp.today()
-    t0 = monday(t0)
-    iv = machine_intervals(ds, t0, t0 + pd.Timedelta(days=28))
-    tls = _timeline_from_intervals(iv, t0)
-    longest = {m: int(t.length.max()) if len(t.a) else 0 for m, t in tls.items()}
-    mach = ds.machines
-    speed = mach.set_index("machine_id").speed_factor.fillna(1.0).to_dict()
-    of_wc = {w: list(g.machine_id) for w, g in mach.groupby("work_center_id")}
-
-    def typical(item):
-        row = items.loc[item] if item in items.index else None
-        if row is not None and str(row.get("lot_rule", "")) == "FOQ" and pd.notna(row.get("lot_size")) \
-                and float(row.get("lot_size")) > 0:
-            return float(row.get("lot_size")), "fixed lot size"
-        if item in prod.index and pd.notna(prod[item]):
-            return float(prod[item]), "median open production order"
-        moq = float(row.get("min_order_qty") or 0) if row is not None else 0.0
-        if moq > 0:
-            return moq, "minimum order quantity"
-        return 1.0, "one unit"
-
-    for k, (item, seq, wc, rmpu) in enumerate(zip(un.item_id, un.op_seq, un.work_center_id, un.run_min_per_unit)):
-        machines = of_wc.get(wc, [])
-        if not machines:
-            continue  # no machine: another check's finding
-        lot, basis = typical(item)
-        runs = {m: math.ceil(lot * float(rmpu) / speed.get(m, 1.0) - 1e-9) for m in machines}
-        if all(runs[m] > longest.get(m, 0) for m in machines):
-            best = max(longest.get(m, 0) for m in machines)
-            max_lot = int(best * min(speed.get(m, 1.0) for m in machines) // float(rmpu)) if float(rmpu) else 0
-            problems.add("routings", f"{item} op {int(seq)}", "uninterruptible", True,
-                         f"uninterruptible run of {min(runs.values())} min for a typical lot of {lot:g} "
-                         f"({basis}) is longer than the longest working interval ({best} min) of every "
-                         f"machine of work center {wc}",
-                         f"allow the operation to pause (uninterruptible false), add a longer shift to "
-                         f"{wc}, or plan lots of at most {max_lot} units")
-    return problems.frame()
 
 
 # --------------------------------------------------------------------------- problem
