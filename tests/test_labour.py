@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
@@ -145,6 +145,7 @@ def random_case(draw):
 
 @hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case())
+@example(([], [("M1", 6 * 1440 - 100, 3000, 1)]))  # from Sunday into the next Monday's working time
 def test_hours_needed_add_up_to_crew_times_staffed_working_time(case):
     """Sum of hours_needed over the shifts == sum over operations of crew_size x their minutes that are
     both machine working time and inside a staffed shift, counted minute by minute; with the overtime
@@ -157,8 +158,9 @@ def test_hours_needed_add_up_to_crew_times_staffed_working_time(case):
     lab = labour_requirements(sched, ds, T0)
     n = 10 * 1440
     working = np.zeros(n, bool)
-    for day in range(5):  # Mon-Fri 06:00-22:00
-        working[day * 1440 + 360: day * 1440 + 1320] = True
+    for day in range(10):  # Mon-Fri 06:00-22:00, the next week's Monday too (an operation may reach it)
+        if day % 7 < 5:
+            working[day * 1440 + 360: day * 1440 + 1320] = True
     staffed = np.zeros(n + 2 * 1440, bool)  # index shifted by a day: a Sunday-night shift reaches Monday
     for d, h, length, _ in shifts if staffing else []:
         for week in (-1, 0, 1):
